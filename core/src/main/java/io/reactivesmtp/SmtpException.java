@@ -1,0 +1,40 @@
+package io.reactivesmtp;
+
+import java.util.Optional;
+
+/**
+ * The root of every failure that left the client without a verdict from the server.
+ *
+ * <p>A 4xx or 5xx reply to a command is a verdict and appears in the {@link SendReport}; an
+ * {@code SmtpException} means no such verdict could be had: the connection failed, a timer fired, the
+ * server broke the protocol, or the outcome is unknown. {@link #isRetryable()} tells whether sending the
+ * same message again can help and cannot deliver it twice.
+ */
+public abstract class SmtpException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient SendReport partialReport;
+
+    protected SmtpException(String message, Throwable cause, SendReport partialReport) {
+        super(message, cause);
+        this.partialReport = partialReport;
+    }
+
+    /**
+     * Whether sending again may succeed without any risk of a duplicate delivery.
+     *
+     * @return true for transient failures (connection lost before the final dot, a timeout before it, a 421)
+     */
+    public abstract boolean isRetryable();
+
+    /**
+     * What the server had said in the failed transaction before it failed, recipient by recipient, when a
+     * transaction had started. No recipient in it is ever marked delivered.
+     *
+     * @return the replies collected before the failure, if a transaction had started
+     */
+    public Optional<SendReport> partialReport() {
+        return Optional.ofNullable(partialReport);
+    }
+}

@@ -1,0 +1,34 @@
+package io.reactivesmtp;
+
+/** The phases of an SMTP session, each with its own timeout (RFC 5321 section 4.5.3.2). */
+public enum SmtpPhase {
+    /** Opening the TCP connection. */
+    CONNECT("connect"),
+    /** Waiting for the 220 greeting. */
+    GREETING("greeting"),
+    /** EHLO or HELO. */
+    HELLO("EHLO/HELO"),
+    /** MAIL FROM. */
+    MAIL("MAIL FROM"),
+    /** RCPT TO. */
+    RCPT("RCPT TO"),
+    /** DATA, waiting for 354. */
+    DATA_INITIATION("DATA"),
+    /** Sending a block of the content. */
+    DATA_BLOCK("data block"),
+    /** Waiting for the reply to the final dot. */
+    DATA_TERMINATION("reply to the final dot"),
+    /** RSET, NOOP, QUIT and other short commands. */
+    OTHER_COMMAND("command");
+
+    private final String description;
+
+    SmtpPhase(String description) {
+        this.description = description;
+    }
+
+    /** @return a short human-readable name of the phase */
+    public String description() {
+        return description;
+    }
+}
