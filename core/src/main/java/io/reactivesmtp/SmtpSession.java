@@ -1,0 +1,121 @@
+package io.reactivesmtp;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.reactivesmtp.protocol.HandlerNames;
+import io.reactivesmtp.protocol.SmtpClientCodec;
+import io.reactivesmtp.protocol.SmtpSessionHandler;
+import java.net.SocketAddress;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One SMTP connection: greeted, EHLO done, ready to carry messages one after another.
+ *
+ * <p>{@link SmtpConnector} opens sessions over a plain Netty bootstrap; the reactor adapter installs them into
+ * reactor-netty connections with {@link #install(Channel, SmtpSessionOptions)}. Either way the pipeline is
+ * {@code [smtp-tls] -> smtp-codec -> smtp-session} (see {@link HandlerNames}).
+ *
+ * <pre>{@code
+ * try (SmtpConnector connector = SmtpConnector.create()) {
+ *     SmtpSession session = connector.connect("127.0.0.1", 2525, SmtpSessionOptions.DEFAULT).join();
+ *     SendReport report = session.send(Envelope.of("me@example.com", "you@example.com"),
+ *             MessageContent.of("Subject: hi\r\n\r\nhello\r\n")).join();
+ *     session.close().join();
+ * }
+ * }</pre>
+ */
+public final class SmtpSession {
+
+    private final Channel channel;
+    private final SmtpSessionHandler handler;
+
+    private SmtpSession(Channel channel, SmtpSessionHandler handler) {
+        this.channel = channel;
+        this.handler = handler;
+    }
+
+    /**
+     * Adds the SMTP codec and session handler at the end of a channel's pipeline. Call it before the
+     * connection is active, or on its event loop as soon as it becomes active, so no byte of the greeting is
+     * read before the handlers are there.
+     *
+     * @param channel a TCP channel to an SMTP server
+     * @param options how the session behaves
+     * @return the session; wait for {@link #ready()} before sending
+     */
+    public static SmtpSession install(Channel channel, SmtpSessionOptions options) {
+        SmtpSessionHandler handler = new SmtpSessionHandler(options);
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast(HandlerNames.CODEC, new SmtpClientCodec(options.maxReplyLineLength(), options.maxReplyLines()));
+        pipeline.addLast(HandlerNames.SESSION, handler);
+        return new SmtpSession(channel, handler);
+    }
+
+    /**
+     * @param channel a channel on which {@link #install} was called
+     * @return its session
+     * @throws IllegalStateException if the channel has no SMTP session handler
+     */
+    public static SmtpSession of(Channel channel) {
+        SmtpSessionHandler handler = channel.pipeline().get(SmtpSessionHandler.class);
+        if (handler == null) {
+            throw new IllegalStateException("channel " + channel + " has no SMTP session");
+        }
+        return new SmtpSession(channel, handler);
+    }
+
+    /** @return completes with the server's capabilities once the greeting and EHLO (or HELO) succeeded */
+    public CompletableFuture<Capabilities> ready() {
+        return handler.ready();
+    }
+
+    /**
+     * Sends one message. One at a time per session: wait for the previous report before the next send.
+     *
+     * @param envelope the sender and recipients (the content's headers do not decide who receives it)
+     * @param content the RFC 5322 message
+     * @return the report (4xx/5xx replies are in it), or an {@link SmtpException} when no verdict could be had
+     */
+    public CompletableFuture<SendReport> send(Envelope envelope, MessageContent content) {
+        return handler.send(envelope, content);
+    }
+
+    /** @return the capabilities the server advertised, or null before {@link #ready()} completed */
+    public Capabilities capabilities() {
+        return handler.capabilities();
+    }
+
+    /** @return true when idle, open and never failed: it can carry another message */
+    public boolean isReusable() {
+        return handler.isReusable();
+    }
+
+    /** @return the server's address */
+    public SocketAddress remoteAddress() {
+        return channel.remoteAddress();
+    }
+
+    /** @return the underlying channel */
+    public Channel channel() {
+        return channel;
+    }
+
+    /**
+     * Ends the session: QUIT when idle, otherwise closes at once.
+     *
+     * @return completes when the connection has closed
+     */
+    public CompletableFuture<Void> close() {
+        return handler.close();
+    }
+
+    /** @return completes when the connection has closed, for whatever reason */
+    public CompletableFuture<Void> closeFuture() {
+        return handler.closeFuture();
+    }
+
+    @Override
+    public String toString() {
+        return "SmtpSession{" + channel.remoteAddress() + "}";
+    }
+}
