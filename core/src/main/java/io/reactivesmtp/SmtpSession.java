@@ -44,10 +44,30 @@ public final class SmtpSession {
      * @return the session; wait for {@link #ready()} before sending
      */
     public static SmtpSession install(Channel channel, SmtpSessionOptions options) {
+        return install(channel, options, null);
+    }
+
+    /**
+     * Like {@link #install(Channel, SmtpSessionOptions)}, but inserts the handlers in front of a named handler
+     * that must stay last (reactor-netty's reactive bridge, for instance), since the session handler consumes
+     * every reply itself.
+     *
+     * @param channel a TCP channel to an SMTP server
+     * @param options how the session behaves
+     * @param beforeHandler the name of the handler to insert in front of, or null to add at the end
+     * @return the session; wait for {@link #ready()} before sending
+     */
+    public static SmtpSession install(Channel channel, SmtpSessionOptions options, String beforeHandler) {
         SmtpSessionHandler handler = new SmtpSessionHandler(options);
+        SmtpClientCodec codec = new SmtpClientCodec(options.maxReplyLineLength(), options.maxReplyLines());
         ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast(HandlerNames.CODEC, new SmtpClientCodec(options.maxReplyLineLength(), options.maxReplyLines()));
-        pipeline.addLast(HandlerNames.SESSION, handler);
+        if (beforeHandler == null || pipeline.get(beforeHandler) == null) {
+            pipeline.addLast(HandlerNames.CODEC, codec);
+            pipeline.addLast(HandlerNames.SESSION, handler);
+        } else {
+            pipeline.addBefore(beforeHandler, HandlerNames.CODEC, codec);
+            pipeline.addBefore(beforeHandler, HandlerNames.SESSION, handler);
+        }
         return new SmtpSession(channel, handler);
     }
 

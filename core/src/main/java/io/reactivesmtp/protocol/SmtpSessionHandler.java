@@ -152,8 +152,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        startGreeting();
+        // Handlers behind this one (reactor-netty's bridge) may switch auto-read off as they become active;
+        // let them, then take over reading.
         super.channelActive(ctx);
+        startGreeting();
     }
 
     @Override
@@ -190,6 +192,13 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             failSession(report -> new SmtpConnectionException("connection failed: " + c.getMessage(), c, report));
         } else {
             failSession(report -> new SmtpConnectionException("session failed: " + c, c, report));
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!ctx.channel().config().isAutoRead() && state != State.CLOSED) {
+            ctx.read();
         }
     }
 
@@ -315,6 +324,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         started = true;
+        // The session reads for itself: a 421 or a close must be seen even while idle. Transports such as
+        // reactor-netty turn auto-read off and read on demand; here the demand is always there.
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
         pending.add(new PendingCommand("greeting", SmtpPhase.GREETING, this::onGreeting));
         armTimer(SmtpPhase.GREETING);
     }

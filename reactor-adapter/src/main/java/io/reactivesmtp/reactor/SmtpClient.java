@@ -13,6 +13,7 @@ import io.reactivesmtp.SmtpTimeoutException;
 import java.util.Objects;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
+import reactor.netty.NettyPipeline;
 import reactor.netty.tcp.TcpClient;
 
 /**
@@ -47,7 +48,8 @@ public final class SmtpClient {
                         (int) Math.min(Integer.MAX_VALUE, options.session().timeout(SmtpPhase.CONNECT).toMillis()))
                 // At channel init, before the connection is active: the greeting cannot arrive before the
                 // session handler is there.
-                .doOnChannelInit((observer, channel, remote) -> SmtpSession.install(channel, options.session()));
+                .doOnChannelInit((observer, channel, remote) ->
+                        SmtpSession.install(channel, options.session(), NettyPipeline.ReactiveBridge));
     }
 
     /**
