@@ -1,0 +1,665 @@
+package io.reactivesmtp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.reactivesmtp.protocol.ContentReceiver;
+import io.reactivesmtp.protocol.ContentSource;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousFileChannel;
+import java.nio.channels.CompletionHandler;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The content of one message: its RFC 5322 bytes, header and body, kept apart from the envelope (who
+ * receives it is decided by the envelope only, never by {@code To:}/{@code Cc:} headers).
+ *
+ * <p>Content is a stream: the protocol engine pulls it chunk by chunk through {@link #open()}, normalises
+ * line endings, dot-stuffs and terminates it while it goes out, so a large message is never held in memory
+ * twice and a file is never held in memory at all. The same {@code MessageContent} may be sent any number of
+ * times (retries, several destinations); each send opens its own stream.
+ *
+ * <p>Line endings in the content may be CRLF, LF or CR: they are sent as CRLF.
+ */
+public abstract class MessageContent {
+
+    /** The size of the chunks the built-in kinds produce: large enough for efficient writes, small enough to bound memory. */
+    static final int CHUNK_SIZE = 64 * 1024;
+
+    private MessageContent() {
+        // Only the kinds below exist: the protocol engine relies on their open() contract.
+    }
+
+    /**
+     * Content from a byte array, sent as it is (wrapped, not copied, because bulk senders pass big arrays).
+     *
+     * @param bytes the message bytes; must not be changed while any send of this content is in progress
+     * @return the content
+     */
+    public static MessageContent of(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
+        return new ArrayContent("bytes", bytes);
+    }
+
+    /**
+     * Content from text, encoded as UTF-8 (announce 8BITMIME or SMTPUTF8 in the envelope if it is not ASCII).
+     *
+     * @param text the message, headers and body
+     * @return the content
+     */
+    public static MessageContent of(String text) {
+        Objects.requireNonNull(text, "text");
+        return new ArrayContent("string", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Content from a buffer's readable bytes at the time of this call. The caller keeps ownership: the
+     * content reads retained slices, never moves the buffer's reader index, and each send reads it again.
+     * The caller must not release the buffer, nor change those bytes, until it no longer sends this content;
+     * a send in progress holds its own reference, so releasing during a send is safe for that send.
+     *
+     * @param buf the message bytes
+     * @return the content
+     */
+    public static MessageContent of(ByteBuf buf) {
+        Objects.requireNonNull(buf, "buf");
+        return new BufContent(buf, buf.readerIndex(), buf.readableBytes());
+    }
+
+    /**
+     * Content streamed from a file, never read whole into memory. The file is opened for each send and read
+     * in 64 KiB chunks with an {@link AsynchronousFileChannel}, so no event-loop thread waits on the disk.
+     * Each send sends the file's bytes as they are when it opens the file; a file that shrinks during the
+     * send fails that send rather than sending a truncated message.
+     *
+     * @param file a readable regular file
+     * @return the content
+     * @throws IllegalArgumentException if the file is not a readable regular file now (checked eagerly so
+     *                                  the mistake shows where the content is built, not in a send report)
+     */
+    public static MessageContent of(Path file) {
+        Objects.requireNonNull(file, "file");
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException("Message content file is not a readable regular file: " + file);
+        }
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Cannot read the size of message content file " + file, e);
+        }
+        return new PathContent(file, size);
+    }
+
+    /**
+     * Content from a publisher of buffers. Each send subscribes anew and requests one buffer at a time, as
+     * fast as the connection takes them. The buffers it emits belong to the client, which releases them.
+     * A publisher error fails the send with an {@link SmtpContentException} and the partial message is
+     * discarded by the server (no final dot is sent).
+     *
+     * @param publisher emits the message bytes in order; must support a new subscription per send
+     * @return the content, of unknown size
+     */
+    public static MessageContent of(Flow.Publisher<? extends ByteBuf> publisher) {
+        Objects.requireNonNull(publisher, "publisher");
+        return new PublisherContent(publisher);
+    }
+
+    /**
+     * The size in bytes before encoding, when known in advance (for the SIZE extension).
+     *
+     * @return the size, or empty for a publisher
+     */
+    public abstract OptionalLong size();
+
+    /**
+     * Starts one independent pass over the content. Used by the protocol engine, once per send; it must
+     * {@link ContentSource#close() close} the source when it stops reading. This method does no I/O: a file
+     * is opened, and a publisher subscribed, on the first {@link ContentSource#next}.
+     *
+     * @return a new source positioned at the first byte
+     */
+    public abstract ContentSource open();
+
+    /**
+     * Says what kind of content this is and its size, never the content itself (it may be confidential).
+     *
+     * @return a short description
+     */
+    @Override
+    public abstract String toString();
+
+    private static String describeSize(OptionalLong size) {
+        return size.isPresent() ? size.getAsLong() + " bytes" : "size unknown";
+    }
+
+    /** An error for next() after close(): answering beats leaving the caller waiting forever. */
+    private static void rejectClosed(ContentReceiver receiver) {
+        receiver.onError(new IllegalStateException("content source already closed"));
+    }
+
+    // ---------------------------------------------------------------------------------------------- byte[]
+
+    private static final class ArrayContent extends MessageContent {
+        private final String kind;
+        private final byte[] bytes;
+
+        ArrayContent(String kind, byte[] bytes) {
+            this.kind = kind;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public OptionalLong size() {
+            return OptionalLong.of(bytes.length);
+        }
+
+        @Override
+        public ContentSource open() {
+            return new ArraySource(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return "MessageContent[" + kind + ", " + describeSize(size()) + "]";
+        }
+    }
+
+    /** Answers synchronously with 64 KiB wrapped views of the array. */
+    private static final class ArraySource implements ContentSource {
+        private final byte[] bytes;
+        private int position;
+        private volatile boolean closed;
+
+        ArraySource(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public void next(ByteBufAllocator alloc, ContentReceiver receiver) {
+            if (closed) {
+                rejectClosed(receiver);
+                return;
+            }
+            int remaining = bytes.length - position;
+            if (remaining == 0) {
+                receiver.onEnd();
+                return;
+            }
+            int length = Math.min(CHUNK_SIZE, remaining);
+            ByteBuf chunk = Unpooled.wrappedBuffer(bytes, position, length);
+            // Advance before the callback: the receiver may call next() from inside it.
+            position += length;
+            receiver.onChunk(chunk);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------- ByteBuf
+
+    private static final class BufContent extends MessageContent {
+        private final ByteBuf buf;
+        private final int index;
+        private final int length;
+
+        BufContent(ByteBuf buf, int index, int length) {
+            this.buf = buf;
+            this.index = index;
+            this.length = length;
+        }
+
+        @Override
+        public OptionalLong size() {
+            return OptionalLong.of(length);
+        }
+
+        @Override
+        public ContentSource open() {
+            try {
+                // The send holds its own reference, so the caller releasing its buffer mid-send is harmless.
+                buf.retain();
+            } catch (RuntimeException e) {
+                return new FailedSource(new IllegalStateException(
+                        "The message content buffer was released before it was sent", e));
+            }
+            return new BufSource(buf, index, index + length);
+        }
+
+        @Override
+        public String toString() {
+            return "MessageContent[ByteBuf, " + describeSize(size()) + "]";
+        }
+    }
+
+    /** Answers synchronously with 64 KiB retained slices; drops its reference at the end or on close. */
+    private static final class BufSource implements ContentSource {
+        private final ByteBuf buf;
+        private final int end;
+        private final AtomicBoolean released = new AtomicBoolean();
+        private int position;
+
+        BufSource(ByteBuf buf, int start, int end) {
+            this.buf = buf;
+            this.position = start;
+            this.end = end;
+        }
+
+        @Override
+        public void next(ByteBufAllocator alloc, ContentReceiver receiver) {
+            if (released.get()) {
+                rejectClosed(receiver);
+                return;
+            }
+            int remaining = end - position;
+            if (remaining == 0) {
+                release();
+                receiver.onEnd();
+                return;
+            }
+            int length = Math.min(CHUNK_SIZE, remaining);
+            ByteBuf chunk = buf.retainedSlice(position, length);
+            position += length;
+            receiver.onChunk(chunk);
+        }
+
+        @Override
+        public void close() {
+            release();
+        }
+
+        private void release() {
+            if (released.compareAndSet(false, true)) {
+                buf.release();
+            }
+        }
+    }
+
+    /** A source that could not even start: it reports its error on the first next(). */
+    private static final class FailedSource implements ContentSource {
+        private final Throwable error;
+
+        FailedSource(Throwable error) {
+            this.error = error;
+        }
+
+        @Override
+        public void next(ByteBufAllocator alloc, ContentReceiver receiver) {
+            receiver.onError(error);
+        }
+
+        @Override
+        public void close() {
+            // Nothing held.
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ Path
+
+    private static final class PathContent extends MessageContent {
+        private final Path file;
+        private final long size;
+
+        PathContent(Path file, long size) {
+            this.file = file;
+            this.size = size;
+        }
+
+        @Override
+        public OptionalLong size() {
+            return OptionalLong.of(size);
+        }
+
+        @Override
+        public ContentSource open() {
+            return new PathSource(file);
+        }
+
+        @Override
+        public String toString() {
+            return "MessageContent[file " + file + ", " + describeSize(size()) + "]";
+        }
+    }
+
+    /**
+     * Reads the file with positional asynchronous reads; completions arrive on the channel's pool threads.
+     * The length is fixed when the file is opened, so a file appended to during the send cannot make the
+     * message longer than it was at the start of the send.
+     */
+    private static final class PathSource implements ContentSource {
+        private final Path file;
+        private final AtomicBoolean closed = new AtomicBoolean();
+        private volatile AsynchronousFileChannel channel;
+        private volatile long position;
+        private volatile long length;
+
+        PathSource(Path file) {
+            this.file = file;
+        }
+
+        @Override
+        public void next(ByteBufAllocator alloc, ContentReceiver receiver) {
+            if (closed.get()) {
+                rejectClosed(receiver);
+                return;
+            }
+            AsynchronousFileChannel ch = channel;
+            if (ch == null) {
+                try {
+                    // Opening is a single open(2)+fstat(2); the reads, the part that waits on the disk, are async.
+                    ch = AsynchronousFileChannel.open(file, StandardOpenOption.READ);
+                    length = ch.size();
+                } catch (IOException | RuntimeException e) {
+                    closeQuietly(ch);
+                    receiver.onError(readError(e));
+                    return;
+                }
+                channel = ch;
+                if (closed.get()) {
+                    // close() ran while we were opening and saw no channel to close.
+                    closeQuietly(ch);
+                    return;
+                }
+            }
+            long pos = position;
+            if (pos >= length) {
+                closeQuietly(ch);
+                receiver.onEnd();
+                return;
+            }
+            int want = (int) Math.min(CHUNK_SIZE, length - pos);
+            ByteBuf buf = alloc.ioBuffer(want);
+            try {
+                ByteBuffer dst = buf.nioBuffer(buf.writerIndex(), want);
+                ch.read(dst, pos, null, new ReadHandler(buf, receiver));
+            } catch (RuntimeException e) {
+                buf.release();
+                closeQuietly(ch);
+                if (!closed.get()) {
+                    receiver.onError(readError(e));
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                // Closing the channel also fails an outstanding read, whose handler then releases its buffer.
+                closeQuietly(channel);
+            }
+        }
+
+        private IOException readError(Throwable e) {
+            String detail = e.getMessage() == null ? "" : ": " + e.getMessage();
+            return new IOException("Cannot read message content file " + file + " ("
+                    + e.getClass().getSimpleName() + detail + ")", e);
+        }
+
+        private static void closeQuietly(AsynchronousFileChannel ch) {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // Read-only channel: nothing was buffered that a failed close could lose.
+                }
+            }
+        }
+
+        /** One outstanding read: owns its buffer until it hands it to the receiver. */
+        private final class ReadHandler implements CompletionHandler<Integer, Void> {
+            private final ByteBuf buf;
+            private final ContentReceiver receiver;
+
+            ReadHandler(ByteBuf buf, ContentReceiver receiver) {
+                this.buf = buf;
+                this.receiver = receiver;
+            }
+
+            @Override
+            public void completed(Integer read, Void attachment) {
+                if (closed.get()) {
+                    buf.release();
+                    return;
+                }
+                int n = read;
+                if (n <= 0) {
+                    buf.release();
+                    closeQuietly(channel);
+                    receiver.onError(new IOException("Message content file " + file + " shrank while being sent: it ended at byte "
+                            + position + " of " + length));
+                    return;
+                }
+                // A short read is fine: the next read continues where this one stopped.
+                buf.writerIndex(buf.writerIndex() + n);
+                position += n;
+                receiver.onChunk(buf);
+            }
+
+            @Override
+            public void failed(Throwable error, Void attachment) {
+                buf.release();
+                if (closed.get()) {
+                    return; // the failure is our own close()
+                }
+                closeQuietly(channel);
+                receiver.onError(readError(error));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- Publisher
+
+    private static final class PublisherContent extends MessageContent {
+        private final Flow.Publisher<? extends ByteBuf> publisher;
+
+        PublisherContent(Flow.Publisher<? extends ByteBuf> publisher) {
+            this.publisher = publisher;
+        }
+
+        @Override
+        public OptionalLong size() {
+            return OptionalLong.empty();
+        }
+
+        @Override
+        public ContentSource open() {
+            return new PublisherSource(publisher);
+        }
+
+        @Override
+        public String toString() {
+            return "MessageContent[publisher, " + describeSize(size()) + "]";
+        }
+    }
+
+    /**
+     * Bridges pull (next) to Reactive Streams push: each next() requests one element. Calls to request and
+     * cancel are serialised through a small drain loop (rule 2.7), which also stops request from recursing
+     * when the publisher answers synchronously (rule 3.3). Delivery state is guarded by a lock; callbacks to
+     * the receiver always run outside it.
+     */
+    private static final class PublisherSource implements ContentSource, Flow.Subscriber<ByteBuf> {
+        private static final Object COMPLETE = new Object();
+
+        private final Flow.Publisher<? extends ByteBuf> publisher;
+        private final Object lock = new Object();
+        private final AtomicBoolean subscribed = new AtomicBoolean();
+        private final AtomicInteger wip = new AtomicInteger();
+        private final AtomicLong requested = new AtomicLong();
+        private volatile Flow.Subscription subscription;
+        private volatile boolean cancelRequested;
+        private boolean cancelled; // only touched inside the drain loop
+
+        // Guarded by lock.
+        private ContentReceiver waiting;
+        private Object terminal; // COMPLETE or a Throwable, once the publisher has ended
+        private boolean closed;
+
+        PublisherSource(Flow.Publisher<? extends ByteBuf> publisher) {
+            this.publisher = publisher;
+        }
+
+        @Override
+        public void next(ByteBufAllocator alloc, ContentReceiver receiver) {
+            Object end;
+            boolean isClosed;
+            synchronized (lock) {
+                isClosed = closed;
+                end = terminal;
+                if (!isClosed && end == null) {
+                    waiting = receiver;
+                }
+            }
+            if (isClosed) {
+                rejectClosed(receiver);
+                return;
+            }
+            if (end != null) {
+                deliverTerminal(receiver, end);
+                return;
+            }
+            requested.incrementAndGet();
+            if (subscribed.compareAndSet(false, true)) {
+                try {
+                    publisher.subscribe(this);
+                } catch (RuntimeException e) {
+                    // Rule 1.9 forbids this, but a broken publisher must not leave the send hanging.
+                    onError(e);
+                    return;
+                }
+            }
+            drain();
+        }
+
+        @Override
+        public void close() {
+            boolean ended;
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                waiting = null;
+                ended = terminal != null;
+            }
+            if (!ended) {
+                // Rule 2.4: after onComplete/onError the subscription is already over; nothing to cancel.
+                cancelRequested = true;
+                drain();
+            }
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            Objects.requireNonNull(s, "subscription");
+            if (subscription != null) {
+                s.cancel(); // rule 2.5: one active subscription
+                return;
+            }
+            subscription = s;
+            drain();
+        }
+
+        @Override
+        public void onNext(ByteBuf chunk) {
+            if (chunk == null) {
+                fail(new NullPointerException("the content publisher emitted null"));
+                throw new NullPointerException("onNext(null)"); // rule 2.13
+            }
+            ContentReceiver receiver;
+            boolean drop;
+            synchronized (lock) {
+                receiver = waiting;
+                waiting = null;
+                drop = closed || terminal != null;
+            }
+            if (drop) {
+                chunk.release();
+                return;
+            }
+            if (receiver == null) {
+                chunk.release();
+                fail(new IllegalStateException("the content publisher emitted more buffers than requested"));
+                return;
+            }
+            receiver.onChunk(chunk);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            Objects.requireNonNull(error, "error");
+            terminate(error);
+        }
+
+        @Override
+        public void onComplete() {
+            terminate(COMPLETE);
+        }
+
+        /** Ends the stream on our side because the publisher broke the rules; it is cancelled. */
+        private void fail(Throwable error) {
+            cancelRequested = true;
+            drain();
+            terminate(error);
+        }
+
+        private void terminate(Object end) {
+            ContentReceiver receiver;
+            synchronized (lock) {
+                if (terminal != null || closed) {
+                    return;
+                }
+                terminal = end;
+                receiver = waiting;
+                waiting = null;
+            }
+            if (receiver != null) {
+                deliverTerminal(receiver, end);
+            }
+        }
+
+        private static void deliverTerminal(ContentReceiver receiver, Object end) {
+            if (end == COMPLETE) {
+                receiver.onEnd();
+            } else {
+                receiver.onError((Throwable) end);
+            }
+        }
+
+        /** Serialises request/cancel; whoever increments wip from 0 does the work others asked for. */
+        private void drain() {
+            if (wip.getAndIncrement() != 0) {
+                return;
+            }
+            do {
+                Flow.Subscription s = subscription;
+                if (s != null && !cancelled) {
+                    if (cancelRequested) {
+                        cancelled = true;
+                        requested.set(0);
+                        s.cancel();
+                    } else {
+                        long n = requested.getAndSet(0);
+                        if (n > 0) {
+                            s.request(n);
+                        }
+                    }
+                }
+            } while (wip.decrementAndGet() != 0);
+        }
+    }
+}
