@@ -141,8 +141,9 @@ public final class SmtpReply {
         return Objects.hash(code, lines);
     }
 
+    /** @return the code and lines, with control characters escaped: safe for logs and error messages */
     @Override
     public String toString() {
-        return lines.isEmpty() ? Integer.toString(code) : code + " " + String.join(" / ", lines);
+        return lines.isEmpty() ? Integer.toString(code) : code + " " + Ascii.escape(String.join(" / ", lines));
     }
 }
