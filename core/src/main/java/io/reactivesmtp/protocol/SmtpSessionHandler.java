@@ -462,6 +462,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         tx = null;
+        t.closeContent(); // a 421 can end the transaction while the content still streams
         if (state == State.TRANSACTION) {
             state = State.READY;
         }

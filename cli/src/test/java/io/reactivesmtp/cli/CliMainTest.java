@@ -1,0 +1,73 @@
+package io.reactivesmtp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The top-level command and the small helpers the subcommands share. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class CliMainTest {
+
+    @Test
+    void helpListsTheDemoSubcommand() {
+        DemoCommandTest.Run run = DemoCommandTest.run("--help");
+
+        assertThat(run.code()).isZero();
+        assertThat(run.out()).contains("reactive-smtp", "demo", "Exit status:", "3   some recipients accepted");
+    }
+
+    @Test
+    void demoHelpDescribesItsOptions() {
+        DemoCommandTest.Run run = DemoCommandTest.run("help", "demo");
+
+        assertThat(run.code()).isZero();
+        assertThat(run.out()).contains("--server=HOST:PORT", "--from=ADDR", "--to=ADDR", "--json");
+    }
+
+    @Test
+    void withoutSubcommandItIsAUsageError() {
+        DemoCommandTest.Run run = DemoCommandTest.run();
+
+        assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).contains("Missing required subcommand", "demo");
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        DemoCommandTest.Run run = DemoCommandTest.run("demo", "--frobnicate");
+
+        assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("--frobnicate");
+    }
+
+    @Test
+    void versionIsPrinted() {
+        DemoCommandTest.Run run = DemoCommandTest.run("--version");
+
+        assertThat(run.code()).isZero();
+        assertThat(run.out()).startsWith("reactive-smtp ");
+    }
+
+    @Test
+    void jsonQuoteEscapesEverythingOutsidePrintableAscii() {
+        assertThat(Json.quote("a\"b\\c\r\n\t\u0000\u007fé\u2028")).isEqualTo(
+                "\"a\\\"b\\\\c\\r\\n\\t\\u0000\\u007f\\u00e9\\u2028\"");
+        assertThat(Json.quote(null)).isEqualTo("null");
+        assertThat(MiniJson.parse(Json.quote("x\"\\\u0001ü"))).isEqualTo("x\"\\\u0001ü");
+    }
+
+    @Test
+    void serverAddressParsesHostPortAndBracketedIpv6() {
+        assertThat(ServerAddress.parse("127.0.0.1:2525")).isEqualTo(new ServerAddress("127.0.0.1", 2525));
+        assertThat(ServerAddress.parse("[::1]:25")).isEqualTo(new ServerAddress("::1", 25));
+        assertThat(ServerAddress.parse("[::1]:25").toString()).isEqualTo("[::1]:25");
+        assertThatThrownBy(() -> ServerAddress.parse("h:99999")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\"h:99999\"");
+        assertThatThrownBy(() -> ServerAddress.parse("h\r\n:25")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\"h\\r\\n:25\"");
+    }
+}
