@@ -40,6 +40,7 @@ public final class SendReport {
     private final SmtpReply dataReply;
     private final SocketAddress serverAddress;
     private final Capabilities capabilities;
+    private final TlsInfo tls;
     private final Instant startedAt;
     private final Duration duration;
 
@@ -50,6 +51,7 @@ public final class SendReport {
         this.dataReply = b.dataReply;
         this.serverAddress = b.serverAddress;
         this.capabilities = b.capabilities;
+        this.tls = b.tls;
         this.startedAt = Objects.requireNonNull(b.startedAt, "startedAt");
         this.duration = Objects.requireNonNull(b.duration, "duration");
         if (recipients.size() != envelope.recipients().size()) {
@@ -141,6 +143,11 @@ public final class SendReport {
         return Optional.ofNullable(capabilities);
     }
 
+    /** @return the TLS protocol and cipher the message went over, or empty when it went in plaintext */
+    public Optional<TlsInfo> tls() {
+        return Optional.ofNullable(tls);
+    }
+
     /** @return when the transaction started (MAIL FROM written) */
     public Instant startedAt() {
         return startedAt;
@@ -154,7 +161,8 @@ public final class SendReport {
     @Override
     public String toString() {
         return "SendReport{" + outcome() + ", " + recipients + (dataReply == null ? "" : ", data " + dataReply)
-                + (serverAddress == null ? "" : ", server " + serverAddress) + ", " + duration.toMillis() + " ms}";
+                + (serverAddress == null ? "" : ", server " + serverAddress)
+                + (tls == null ? ", plaintext" : ", " + tls.protocol()) + ", " + duration.toMillis() + " ms}";
     }
 
     /** Builds a {@link SendReport}; used by the protocol engine and by tests. */
@@ -165,6 +173,7 @@ public final class SendReport {
         private SmtpReply dataReply;
         private SocketAddress serverAddress;
         private Capabilities capabilities;
+        private TlsInfo tls;
         private Instant startedAt = Instant.now();
         private Duration duration = Duration.ZERO;
 
@@ -204,6 +213,12 @@ public final class SendReport {
         /** @param capabilities the session's capabilities, or null @return this */
         public Builder capabilities(Capabilities capabilities) {
             this.capabilities = capabilities;
+            return this;
+        }
+
+        /** @param tls the session's TLS, or null for plaintext @return this */
+        public Builder tls(TlsInfo tls) {
+            this.tls = tls;
             return this;
         }
 

@@ -67,7 +67,7 @@ public final class SmtpConnector implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        session[0] = SmtpSession.install(ch, options);
+                        session[0] = SmtpSession.install(ch, options, host, port);
                     }
                 });
         ChannelFuture connect = bootstrap.connect(host, port);

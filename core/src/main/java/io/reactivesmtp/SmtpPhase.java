@@ -8,6 +8,12 @@ public enum SmtpPhase {
     GREETING("greeting"),
     /** EHLO or HELO. */
     HELLO("EHLO/HELO"),
+    /** STARTTLS, waiting for its 220. */
+    STARTTLS("STARTTLS"),
+    /** The TLS handshake, after STARTTLS or at connect for implicit TLS. */
+    TLS_HANDSHAKE("TLS handshake"),
+    /** Each round of the AUTH exchange. */
+    AUTH("AUTH"),
     /** MAIL FROM. */
     MAIL("MAIL FROM"),
     /** RCPT TO. */

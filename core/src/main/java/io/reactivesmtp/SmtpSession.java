@@ -35,32 +35,40 @@ public final class SmtpSession {
     }
 
     /**
-     * Adds the SMTP codec and session handler at the end of a channel's pipeline. Call it before the
-     * connection is active, or on its event loop as soon as it becomes active, so no byte of the greeting is
-     * read before the handlers are there.
+     * Adds the SMTP handlers (and, for {@link TlsPolicy#IMPLICIT implicit TLS}, the TLS handler in front of
+     * them) at the end of a channel's pipeline. Call it before the connection is active, or on its event loop
+     * as soon as it becomes active, so no byte of the greeting is read before the handlers are there.
      *
      * @param channel a TCP channel to an SMTP server
      * @param options how the session behaves
+     * @param host the server's host name as the caller named it: TLS verifies the certificate against it
+     * @param port the server's port
      * @return the session; wait for {@link #ready()} before sending
      */
-    public static SmtpSession install(Channel channel, SmtpSessionOptions options) {
-        return install(channel, options, null);
+    public static SmtpSession install(Channel channel, SmtpSessionOptions options, String host, int port) {
+        return install(channel, options, host, port, null);
     }
 
     /**
-     * Like {@link #install(Channel, SmtpSessionOptions)}, but inserts the handlers in front of a named handler
-     * that must stay last (reactor-netty's reactive bridge, for instance), since the session handler consumes
-     * every reply itself.
+     * Like {@link #install(Channel, SmtpSessionOptions, String, int)}, but inserts the handlers in front of a
+     * named handler that must stay last (reactor-netty's reactive bridge, for instance), since the session
+     * handler consumes every reply itself.
      *
      * @param channel a TCP channel to an SMTP server
      * @param options how the session behaves
+     * @param host the server's host name as the caller named it
+     * @param port the server's port
      * @param beforeHandler the name of the handler to insert in front of, or null to add at the end
      * @return the session; wait for {@link #ready()} before sending
      */
-    public static SmtpSession install(Channel channel, SmtpSessionOptions options, String beforeHandler) {
-        SmtpSessionHandler handler = new SmtpSessionHandler(options);
+    public static SmtpSession install(Channel channel, SmtpSessionOptions options, String host, int port,
+                                      String beforeHandler) {
+        SmtpSessionHandler handler = new SmtpSessionHandler(options, host, port);
         SmtpClientCodec codec = new SmtpClientCodec(options.maxReplyLineLength(), options.maxReplyLines());
         ChannelPipeline pipeline = channel.pipeline();
+        if (options.tls().policy() == TlsPolicy.IMPLICIT) {
+            pipeline.addFirst(HandlerNames.TLS, options.tls().newHandler(channel.alloc(), host, port));
+        }
         if (beforeHandler == null || pipeline.get(beforeHandler) == null) {
             pipeline.addLast(HandlerNames.CODEC, codec);
             pipeline.addLast(HandlerNames.SESSION, handler);
@@ -103,6 +111,11 @@ public final class SmtpSession {
     /** @return the capabilities the server advertised, or null before {@link #ready()} completed */
     public Capabilities capabilities() {
         return handler.capabilities();
+    }
+
+    /** @return the TLS the session runs over, once established */
+    public java.util.Optional<TlsInfo> tls() {
+        return java.util.Optional.ofNullable(handler.tlsInfo());
     }
 
     /** @return true when idle, open and never failed: it can carry another message */

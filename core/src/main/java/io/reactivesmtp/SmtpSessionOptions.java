@@ -29,6 +29,9 @@ public final class SmtpSessionOptions {
         DEFAULT_TIMEOUTS.put(SmtpPhase.CONNECT, Duration.ofSeconds(30));
         DEFAULT_TIMEOUTS.put(SmtpPhase.GREETING, Duration.ofMinutes(5));
         DEFAULT_TIMEOUTS.put(SmtpPhase.HELLO, Duration.ofMinutes(5));
+        DEFAULT_TIMEOUTS.put(SmtpPhase.STARTTLS, Duration.ofMinutes(2));
+        DEFAULT_TIMEOUTS.put(SmtpPhase.TLS_HANDSHAKE, Duration.ofMinutes(1));
+        DEFAULT_TIMEOUTS.put(SmtpPhase.AUTH, Duration.ofMinutes(2));
         DEFAULT_TIMEOUTS.put(SmtpPhase.MAIL, Duration.ofMinutes(5));
         DEFAULT_TIMEOUTS.put(SmtpPhase.RCPT, Duration.ofMinutes(5));
         DEFAULT_TIMEOUTS.put(SmtpPhase.DATA_INITIATION, Duration.ofMinutes(2));
@@ -37,7 +40,10 @@ public final class SmtpSessionOptions {
         DEFAULT_TIMEOUTS.put(SmtpPhase.OTHER_COMMAND, Duration.ofMinutes(5));
     }
 
-    /** The default options: address-literal HELO name, RFC 5321 timeouts, pipelining when offered. */
+    /**
+     * The default options: TLS {@link TlsPolicy#REQUIRED REQUIRED} with certificates verified against the JDK's
+     * trust store, no AUTH, address-literal HELO name, RFC 5321 timeouts, pipelining when offered.
+     */
     public static final SmtpSessionOptions DEFAULT = builder().build();
 
     // A domain name or an address literal; nothing that could smuggle a second command.
@@ -50,8 +56,14 @@ public final class SmtpSessionOptions {
     private final boolean pipelining;
     private final int maxReplyLineLength;
     private final int maxReplyLines;
+    private final TlsOptions tls;
+    private final Credentials credentials;
+    private final boolean allowAuthWithoutTls;
 
     private SmtpSessionOptions(Builder b) {
+        this.tls = b.tls;
+        this.credentials = b.credentials;
+        this.allowAuthWithoutTls = b.allowAuthWithoutTls;
         this.heloName = b.heloName;
         this.timeouts = new EnumMap<>(b.timeouts);
         this.pipelining = b.pipelining;
@@ -72,7 +84,25 @@ public final class SmtpSessionOptions {
         b.pipelining = pipelining;
         b.maxReplyLineLength = maxReplyLineLength;
         b.maxReplyLines = maxReplyLines;
+        b.tls = tls;
+        b.credentials = credentials;
+        b.allowAuthWithoutTls = allowAuthWithoutTls;
         return b;
+    }
+
+    /** @return how the session uses TLS */
+    public TlsOptions tls() {
+        return tls;
+    }
+
+    /** @return the AUTH credentials, if the session authenticates */
+    public Optional<Credentials> credentials() {
+        return Optional.ofNullable(credentials);
+    }
+
+    /** @return whether AUTH may be sent over a connection without TLS (never, unless explicitly allowed) */
+    public boolean allowAuthWithoutTls() {
+        return allowAuthWithoutTls;
     }
 
     /**
@@ -113,8 +143,39 @@ public final class SmtpSessionOptions {
         private boolean pipelining = true;
         private int maxReplyLineLength = SmtpReplyDecoder.DEFAULT_MAX_LINE_LENGTH;
         private int maxReplyLines = SmtpReplyDecoder.DEFAULT_MAX_LINES;
+        private TlsOptions tls = TlsOptions.DEFAULT;
+        private Credentials credentials;
+        private boolean allowAuthWithoutTls;
 
         private Builder() {
+        }
+
+        /** @param tls the TLS policy, trust and provider @return this */
+        public Builder tls(TlsOptions tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /** @param policy the TLS policy, with the default trust (JDK trust store) @return this */
+        public Builder tls(TlsPolicy policy) {
+            this.tls = TlsOptions.DEFAULT.mutate().policy(policy).build();
+            return this;
+        }
+
+        /** @param credentials authenticate with these after EHLO (and TLS), or null for no AUTH @return this */
+        public Builder credentials(Credentials credentials) {
+            this.credentials = credentials;
+            return this;
+        }
+
+        /**
+         * @param allow true to let AUTH go over a connection without TLS, where anyone on the path can read the
+         *     credentials; false (the default) fails the session instead
+         * @return this
+         */
+        public Builder allowAuthWithoutTls(boolean allow) {
+            this.allowAuthWithoutTls = allow;
+            return this;
         }
 
         /**

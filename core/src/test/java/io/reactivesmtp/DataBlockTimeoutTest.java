@@ -39,7 +39,7 @@ class DataBlockTimeoutTest {
             CompletableFuture<Void> serverDone = CompletableFuture.runAsync(() -> stallAfter354(listener, testDone));
             AtomicLong produced = new AtomicLong();
             SmtpSession session = await(connector.connect("127.0.0.1", listener.getLocalPort(),
-                    SmtpSessionOptions.builder().heloName("client.test")
+                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE)
                             .timeout(SmtpPhase.DATA_BLOCK, Duration.ofMillis(300)).build()));
             Throwable error = catchThrowable(() -> await(session.send(Envelope.of("a@b.test", "x@c.test"),
                     MessageContent.of(endless(produced)))));

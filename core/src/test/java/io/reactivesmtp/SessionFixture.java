@@ -46,6 +46,6 @@ final class SessionFixture {
     }
 
     static SmtpSession connect(SmtpConnector connector, ScriptedSmtpServer server) throws Throwable {
-        return connect(connector, server, SmtpSessionOptions.builder().heloName("client.test").build());
+        return connect(connector, server, SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build());
     }
 }

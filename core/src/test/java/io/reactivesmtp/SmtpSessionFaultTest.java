@@ -222,7 +222,7 @@ class SmtpSessionFaultTest {
     }
 
     private static SmtpSessionOptions shortTimeouts(UnaryOperator<SmtpSessionOptions.Builder> tweak) {
-        return tweak.apply(SmtpSessionOptions.builder().heloName("client.test")).build();
+        return tweak.apply(SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE)).build();
     }
 
     @Test

@@ -98,7 +98,7 @@ class SmtpSessionTest {
                 .ignoreRest();
         try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
             SmtpSession session = connect(connector, server,
-                    SmtpSessionOptions.builder().heloName("client.test").pipelining(false).build());
+                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).pipelining(false).build());
             SendReport report = await(session.send(Envelope.of("a@b.test", "x@c.test"), MessageContent.of(BODY)));
             assertThat(report.outcome()).isEqualTo(Outcome.DELIVERED);
             server.awaitScriptDone(WAIT);
@@ -347,7 +347,7 @@ class SmtpSessionTest {
         Script script = Script.create().send("220 mx.test").expect("EHLO [127.0.0.1]").send("250 mx.test")
                 .expect("QUIT").send("221 bye").close();
         try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
-            SmtpSession session = connect(connector, server, SmtpSessionOptions.DEFAULT);
+            SmtpSession session = connect(connector, server, SmtpSessionOptions.builder().tls(TlsPolicy.NONE).build());
             await(session.close());
             server.awaitScriptDone(WAIT);
         }

@@ -41,7 +41,7 @@ class SubethaDeliveryIT {
     }
 
     private SmtpSession connect(SubethaSmtpServer server) throws Throwable {
-        return await(connector.connect("127.0.0.1", server.port(), SmtpSessionOptions.DEFAULT));
+        return await(connector.connect("127.0.0.1", server.port(), SmtpSessionOptions.builder().tls(TlsPolicy.NONE).build()));
     }
 
     @ParameterizedTest(name = "pipelining={0}")

@@ -4,6 +4,8 @@ import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpSessionOptions;
+import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.reactor.SmtpClient;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.io.PrintWriter;
@@ -122,8 +124,12 @@ public final class DemoCommand implements Callable<Integer> {
             }
             String messageId = "<" + UUID.randomUUID() + "@" + envelope.sender().orElseThrow().asciiDomain() + ">";
             String text = message(envelope, messageId);
-            SmtpClient client = SmtpClient.create(
-                    SmtpClientOptions.builder().relay(target.host(), target.port()).build());
+            // The embedded server has no TLS; a real one gets STARTTLS when it offers it, certificates verified.
+            TlsPolicy tls = embedded != null ? TlsPolicy.NONE : TlsPolicy.OPPORTUNISTIC;
+            SmtpClient client = SmtpClient.create(SmtpClientOptions.builder()
+                    .relay(target.host(), target.port())
+                    .session(SmtpSessionOptions.builder().tls(tls).build())
+                    .build());
 
             ReportPrinter.Result result;
             try {

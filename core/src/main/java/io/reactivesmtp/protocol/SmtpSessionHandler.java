@@ -10,9 +10,12 @@ import io.netty.handler.codec.smtp.DefaultSmtpRequest;
 import io.netty.handler.codec.smtp.SmtpCommand;
 import io.netty.handler.codec.smtp.SmtpRequest;
 import io.netty.handler.codec.smtp.SmtpResponse;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.reactivesmtp.Capabilities;
+import io.reactivesmtp.Credentials;
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.MessageContent;
@@ -28,6 +31,9 @@ import io.reactivesmtp.SmtpReply;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpTimeoutException;
+import io.reactivesmtp.SmtpTlsException;
+import io.reactivesmtp.TlsInfo;
+import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.SmtpUnknownOutcomeException;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -40,6 +46,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import javax.net.ssl.SSLException;
 
 /**
  * The state machine of one SMTP connection: greeting, EHLO (HELO fallback), then mail transactions one
@@ -54,7 +61,12 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private enum State { GREETING, HELLO, READY, TRANSACTION, QUITTING, CLOSED }
 
+    /** Netty's SmtpCommand has no constant for RFC 3207's verb. */
+    private static final SmtpCommand STARTTLS = SmtpCommand.valueOf("STARTTLS");
+
     private final SmtpSessionOptions options;
+    private final String peerHost;
+    private final int peerPort;
     private final CompletableFuture<Capabilities> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final ArrayDeque<PendingCommand> pending = new ArrayDeque<>();
@@ -67,12 +79,17 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private boolean needsReset;
     private Transaction tx;
     private SmtpException failure;
+    private TlsInfo tlsInfo;
 
     /**
-     * @param options timeouts, HELO name and pipelining preference of this session
+     * @param options timeouts, TLS, credentials, HELO name and pipelining preference of this session
+     * @param peerHost the server's host name as the caller named it: TLS verifies the certificate against it
+     * @param peerPort the server's port
      */
-    public SmtpSessionHandler(SmtpSessionOptions options) {
+    public SmtpSessionHandler(SmtpSessionOptions options, String peerHost, int peerPort) {
         this.options = options;
+        this.peerHost = peerHost;
+        this.peerPort = peerPort;
     }
 
     /** @return completes with the server's capabilities once greeting and EHLO/HELO succeeded */
@@ -97,6 +114,11 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     /** @return the capabilities, once {@link #ready()} has completed; null before */
     public Capabilities capabilities() {
         return capabilities;
+    }
+
+    /** @return what TLS the session runs over, once established; null without TLS */
+    public TlsInfo tlsInfo() {
+        return tlsInfo;
     }
 
     /**
@@ -186,7 +208,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-        if (c instanceof SmtpProtocolException) {
+        if (c instanceof SSLException || c instanceof NotSslRecordException) {
+            // The handshake listener reports handshake failures; this covers TLS failing later on.
+            failSession(report -> new SmtpTlsException("TLS with " + peer() + " failed: " + describe(c), c));
+        } else if (c instanceof SmtpProtocolException) {
             failSession(report -> new SmtpProtocolException(c.getMessage(), report));
         } else if (c instanceof IOException) {
             failSession(report -> new SmtpConnectionException("connection failed: " + c.getMessage(), c, report));
@@ -328,6 +353,11 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         // reactor-netty turn auto-read off and read on demand; here the demand is always there.
         ctx.channel().config().setAutoRead(true);
         ctx.read();
+        SslHandler implicitTls = ctx.pipeline().get(SslHandler.class);
+        if (implicitTls != null) {
+            // Implicit TLS: the greeting comes only after the handshake; the greeting timer covers both.
+            implicitTls.handshakeFuture().addListener(f -> onHandshake(implicitTls, f.cause()));
+        }
         pending.add(new PendingCommand("greeting", SmtpPhase.GREETING, this::onGreeting));
         armTimer(SmtpPhase.GREETING);
     }
@@ -344,8 +374,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private void onEhlo(SmtpReply reply) {
         if (reply.isPositive()) {
-            becomeReady(Capabilities.fromEhlo(reply));
-        } else if (reply.isPermanentFailure()) {
+            afterHello(Capabilities.fromEhlo(reply));
+        } else if (reply.isPermanentFailure() && tlsInfo == null) {
             // RFC 5321 section 3.2: a server that does not know EHLO may still speak HELO.
             write(new DefaultSmtpRequest(SmtpCommand.HELO, heloName()), new PendingCommand("HELO", SmtpPhase.HELLO, this::onHelo));
             ctx.flush();
@@ -357,23 +387,140 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void onHelo(SmtpReply reply) {
         if (reply.isPositive()) {
             String name = reply.lines().isEmpty() ? "" : reply.lines().get(0).trim().split(" ", 2)[0];
-            becomeReady(Capabilities.none(name));
+            afterHello(Capabilities.none(name));
         } else {
             rejectSession(SmtpPhase.HELLO, reply);
         }
     }
 
-    private void becomeReady(Capabilities caps) {
+    /** After EHLO/HELO: upgrade to TLS if the policy wants it, then authenticate if asked to, then ready. */
+    private void afterHello(Capabilities caps) {
         capabilities = caps;
+        TlsPolicy policy = options.tls().policy();
+        if (tlsInfo == null && (policy == TlsPolicy.REQUIRED || policy == TlsPolicy.OPPORTUNISTIC)) {
+            if (caps.startTls()) {
+                write(new DefaultSmtpRequest(STARTTLS),
+                        new PendingCommand("STARTTLS", SmtpPhase.STARTTLS, this::onStartTls));
+                ctx.flush();
+                return;
+            }
+            if (policy == TlsPolicy.REQUIRED) {
+                refuseSession(new SmtpTlsException("TLS is required but " + peer() + " does not offer STARTTLS"
+                        + (caps.isExtended() ? " (EHLO: " + caps.keywords().keySet() + ")" : " (it refused EHLO)")
+                        + "; nothing was sent", null));
+                return;
+            }
+        }
+        authenticateOrBecomeReady();
+    }
+
+    private void onStartTls(SmtpReply reply) {
+        if (reply.code() != 220) {
+            if (options.tls().policy() == TlsPolicy.REQUIRED) {
+                refuseSession(new SmtpTlsException("TLS is required but " + peer() + " refused STARTTLS: " + reply
+                        + "; nothing was sent", null));
+            } else {
+                authenticateOrBecomeReady(); // opportunistic: go on in plaintext
+            }
+            return;
+        }
+        // Anything already received behind the 220 was sent in plaintext, before TLS, and would be read as if
+        // it came over TLS: response injection (CVE-2021-22947). Fail instead of starting TLS.
+        SmtpClientCodec codec = ctx.pipeline().get(SmtpClientCodec.class);
+        int injected = codec == null ? 0 : codec.bufferedBytes();
+        if (injected > 0) {
+            failSession(report -> new SmtpProtocolException(injected + " byte(s) arrived behind the STARTTLS 220 "
+                    + "before TLS started (response injection); the session is closed", report));
+            return;
+        }
+        SslHandler ssl = options.tls().newHandler(ctx.alloc(), peerHost, peerPort);
+        ctx.pipeline().addFirst(HandlerNames.TLS, ssl);
+        armTimer(SmtpPhase.TLS_HANDSHAKE);
+        ssl.handshakeFuture().addListener(f -> onHandshake(ssl, f.cause()));
+    }
+
+    private void onHandshake(SslHandler ssl, Throwable cause) {
+        if (state == State.CLOSED || state == State.QUITTING) {
+            return;
+        }
+        if (cause != null) {
+            failSession(report -> new SmtpTlsException("TLS handshake with " + peer() + " failed: " + describe(cause), cause));
+            return;
+        }
+        tlsInfo = TlsInfo.of(ssl.engine().getSession(), options.tls().provider().name());
+        if (state == State.GREETING) {
+            return; // implicit TLS: now the greeting comes
+        }
+        // RFC 3207 section 4.2: forget everything learned before TLS and ask again.
+        cancelTimer();
+        capabilities = null;
+        write(new DefaultSmtpRequest(SmtpCommand.EHLO, heloName()), new PendingCommand("EHLO", SmtpPhase.HELLO, this::onEhlo));
+        ctx.flush();
+    }
+
+    private void authenticateOrBecomeReady() {
+        Credentials credentials = options.credentials().orElse(null);
+        if (credentials == null) {
+            becomeReady();
+            return;
+        }
+        if (tlsInfo == null && !options.allowAuthWithoutTls()) {
+            refuseSession(new SmtpPolicyException("credentials for " + credentials.username() + " are not sent to "
+                    + peer() + " without TLS (allowAuthWithoutTls is off)"));
+            return;
+        }
+        new Authenticator(credentials, capabilities.authMechanisms(), ctx.executor(), this::authCommand, this::authDone).start();
+    }
+
+    private void authCommand(SmtpRequest request, java.util.function.Consumer<SmtpReply> onReply) {
+        if (state == State.CLOSED || state == State.QUITTING) {
+            return;
+        }
+        write(request, new PendingCommand("AUTH", SmtpPhase.AUTH, onReply));
+        ctx.flush();
+    }
+
+    private void authDone(SmtpException error) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> authDone(error));
+            return;
+        }
+        if (state == State.CLOSED || state == State.QUITTING) {
+            return;
+        }
+        if (error == null) {
+            becomeReady();
+        } else {
+            refuseSession(error);
+        }
+    }
+
+    private void becomeReady() {
         state = State.READY;
-        ready.complete(caps);
+        ready.complete(capabilities);
+    }
+
+    /** Ends a session that could not be set up: the readiness fails with {@code error}, then QUIT. */
+    private void refuseSession(SmtpException error) {
+        failure = error;
+        ready.completeExceptionally(error);
+        quit();
+    }
+
+    private String peer() {
+        return peerHost + ":" + peerPort;
+    }
+
+    private static String describe(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == cause ? String.valueOf(cause.getMessage()) : cause.getMessage() + " (" + root.getMessage() + ")";
     }
 
     private void rejectSession(SmtpPhase phase, SmtpReply reply) {
-        SmtpSessionRejectedException rejected = new SmtpSessionRejectedException(phase, reply);
-        failure = rejected;
-        ready.completeExceptionally(rejected);
-        quit();
+        refuseSession(new SmtpSessionRejectedException(phase, reply));
     }
 
     private String heloName() {
@@ -692,6 +839,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                     .dataReply(dataReply)
                     .serverAddress(ctx.channel().remoteAddress())
                     .capabilities(capabilities)
+                    .tls(tlsInfo)
                     .startedAt(startedAt)
                     .duration(Duration.ofNanos(System.nanoTime() - startNanos));
             List<MailAddress> recipients = envelope.recipients();

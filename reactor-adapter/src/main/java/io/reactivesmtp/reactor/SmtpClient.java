@@ -49,7 +49,8 @@ public final class SmtpClient {
                 // At channel init, before the connection is active: the greeting cannot arrive before the
                 // session handler is there.
                 .doOnChannelInit((observer, channel, remote) ->
-                        SmtpSession.install(channel, options.session(), NettyPipeline.ReactiveBridge));
+                        SmtpSession.install(channel, options.session(), options.host(), options.port(),
+                                NettyPipeline.ReactiveBridge));
     }
 
     /**

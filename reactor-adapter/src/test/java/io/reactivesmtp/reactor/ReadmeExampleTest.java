@@ -6,6 +6,8 @@ import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpSessionOptions;
+import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.testing.SubethaSmtpServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +34,9 @@ class ReadmeExampleTest {
             // README-BEGIN
             SmtpClient client = SmtpClient.create(SmtpClientOptions.builder()
                     .relay("127.0.0.1", port)
+                    .session(SmtpSessionOptions.builder()
+                            .tls(TlsPolicy.NONE)   // a relay on this machine; the default is REQUIRED (STARTTLS, verified)
+                            .build())
                     .build());
 
             Envelope envelope = Envelope.of("sender@example.com", "alice@example.com", "nobody@example.net");

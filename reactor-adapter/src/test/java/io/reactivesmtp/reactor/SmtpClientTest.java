@@ -12,6 +12,7 @@ import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpUnknownOutcomeException;
+import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.testing.ScriptedSmtpServer;
 import io.reactivesmtp.testing.ScriptedSmtpServer.Script;
 import java.net.ServerSocket;
@@ -43,7 +44,7 @@ class SmtpClientTest {
     private static SmtpClient client(ScriptedSmtpServer server) {
         return SmtpClient.create(SmtpClientOptions.builder()
                 .relay("127.0.0.1", server.port())
-                .session(SmtpSessionOptions.builder().heloName("client.test").build())
+                .session(SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build())
                 .build());
     }
 
