@@ -200,6 +200,19 @@ class SmtpSessionTlsTest {
     }
 
     @Test
+    void aServerThatNeverAnswersTheHandshakeTimesOut() throws Throwable {
+        Script script = greetedWith("STARTTLS").expect("STARTTLS").send("220 ready").ignoreRest();
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
+            Throwable error = catchThrowable(() -> connect(server, SmtpSessionOptions.builder().heloName("client.test")
+                    .tls(trusting(TlsPolicy.REQUIRED, TlsProvider.AUTO))
+                    .timeout(SmtpPhase.TLS_HANDSHAKE, java.time.Duration.ofMillis(300)).build()));
+            assertThat(error).isInstanceOf(SmtpTimeoutException.class);
+            assertThat(((SmtpTimeoutException) error).phase()).isEqualTo(SmtpPhase.TLS_HANDSHAKE);
+            server.awaitConnectionClosed(WAIT);
+        }
+    }
+
+    @Test
     void implicitTlsFromTheFirstByte() throws Throwable {
         Script script = Script.create().startTls(TestPki.serverContext(TestPki.good()))
                 .send("220 mx.test ESMTP over TLS")
