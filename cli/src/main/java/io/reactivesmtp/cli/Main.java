@@ -7,12 +7,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code reactive-smtp} command-line program. Each subcommand is a class of its own listed in
- * {@code subcommands}; {@code send}, {@code bulk} and {@code probe} slot in next to {@link DemoCommand}.
+ * {@code subcommands}: {@link DemoCommand} and {@link SendCommand}; {@code bulk} and {@code probe} slot in next
+ * to them.
  *
  * <pre>{@code
  * bin/reactive-smtp demo                 # embedded server, 4 recipients, exit status 3 (partial)
  * bin/reactive-smtp demo --json
  * bin/reactive-smtp demo --server 127.0.0.1:2525 --to me@example.com
+ * SMTP_PASSWORD=... bin/reactive-smtp send --server smtp.example.com:587 --from me@example.com \
+ *     --to you@example.com --user me --password-env SMTP_PASSWORD --body message.eml
  * }</pre>
  *
  * <p>Exit status, shared by every subcommand: see {@link ExitCodes}.
@@ -23,6 +26,7 @@ import picocli.CommandLine.Spec;
         description = "A non-blocking SMTP client for the JVM, from the command line.",
         subcommands = {
             DemoCommand.class,
+            SendCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit status:%n",

@@ -3,13 +3,15 @@ package io.reactivesmtp.cli;
 import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpUnknownOutcomeException;
+import io.reactivesmtp.TlsInfo;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Prints what happened to one message, as text for people or as one JSON object for programs. Shared by the
- * subcommands that send ({@code demo}, later {@code send}).
+ * subcommands that send ({@code demo}, {@code send}).
  *
  * <p>The JSON object:
  * <pre>{@code
@@ -22,14 +24,21 @@ import java.util.Optional;
  *   "error": null
  * }
  * }</pre>
- * {@code outcome} is a {@link SendReport.Outcome} name, or {@code FAILED} when no verdict could be had; then
- * {@code error} is {@code {"type": "SmtpConnectionException", "message": "..."}} and {@code recipients}
- * holds what the server had said before the failure, if anything.
+ * {@code outcome} is a {@link SendReport.Outcome} name, {@code UNKNOWN} when the message went out but the
+ * verdict on it never came ({@link SmtpUnknownOutcomeException}), or {@code FAILED} when no verdict could be
+ * had; then {@code error} is {@code {"type": "SmtpConnectionException", "message": "..."}} and
+ * {@code recipients} holds what the server had said before the failure, if anything.
+ *
+ * <p>With {@link #printJson(PrintWriter, Result, boolean) printJson(out, result, true)} the object also has
+ * {@code "tls"}: {@code null} when the session ran in plaintext (or failed before TLS), else
+ * {@code {"protocol": "TLSv1.3", "cipherSuite": "...", "provider": "JDK", "peer": "CN=..."}}.
  */
 public final class ReportPrinter {
 
     /** The outcome printed when no verdict could be had. */
     public static final String FAILED = "FAILED";
+    /** The outcome printed when the message was sent but its verdict never came. */
+    public static final String UNKNOWN = SendReport.Outcome.UNKNOWN.name();
 
     private ReportPrinter() {
     }
@@ -59,10 +68,29 @@ public final class ReportPrinter {
         }
 
         /**
-         * @return the outcome name, or {@value ReportPrinter#FAILED}
+         * @return the outcome name; {@code UNKNOWN} for an {@link SmtpUnknownOutcomeException}, else
+         *     {@value ReportPrinter#FAILED} when there is no report
          */
         public String outcome() {
-            return report != null ? report.outcome().name() : FAILED;
+            if (report != null) {
+                return report.outcome().name();
+            }
+            return error instanceof SmtpUnknownOutcomeException ? UNKNOWN : FAILED;
+        }
+
+        /**
+         * What TLS protected the session: from the report, or from the exception's partial report.
+         *
+         * @return the TLS details, empty for a plaintext session or one that failed before TLS
+         */
+        public Optional<TlsInfo> tls() {
+            if (report != null) {
+                return report.tls();
+            }
+            if (error instanceof SmtpException e) {
+                return e.partialReport().flatMap(SendReport::tls);
+            }
+            return Optional.empty();
         }
 
         /**
@@ -88,7 +116,11 @@ public final class ReportPrinter {
                     recipients.size(), report.duration().toMillis());
         } else {
             Throwable e = result.error();
-            out.printf("outcome:  %s, no verdict from the server%n", FAILED);
+            if (UNKNOWN.equals(result.outcome())) {
+                out.printf("outcome:  %s, the message was sent but the server's verdict never came%n", UNKNOWN);
+            } else {
+                out.printf("outcome:  %s, no verdict from the server%n", FAILED);
+            }
             out.printf("error:    %s: %s%n", e.getClass().getSimpleName(), oneLine(e.getMessage()));
             if (e instanceof SmtpException se) {
                 out.printf("          retrying %s%n", se.isRetryable() ? "may help" : "will not help by itself");
@@ -114,6 +146,18 @@ public final class ReportPrinter {
      * @param result what happened
      */
     public static void printJson(PrintWriter out, Result result) {
+        printJson(out, result, false);
+    }
+
+    /**
+     * Prints one JSON object (see the class comment), followed by a line break.
+     *
+     * @param out where to print
+     * @param result what happened
+     * @param withTls whether to add the {@code "tls"} member (null or the protocol, cipher suite, provider and
+     *     peer of the session)
+     */
+    public static void printJson(PrintWriter out, Result result, boolean withTls) {
         StringBuilder b = new StringBuilder();
         b.append("{\n");
         b.append("  \"outcome\": ").append(Json.quote(result.outcome())).append(",\n");
@@ -132,6 +176,21 @@ public final class ReportPrinter {
                     .append('}');
         }
         b.append(recipients.isEmpty() ? "],\n" : "\n  ],\n");
+        if (withTls) {
+            b.append("  \"tls\": ");
+            Optional<TlsInfo> tls = result.tls();
+            if (tls.isEmpty()) {
+                b.append("null");
+            } else {
+                TlsInfo t = tls.get();
+                b.append("{\"protocol\": ").append(Json.quote(t.protocol()))
+                        .append(", \"cipherSuite\": ").append(Json.quote(t.cipherSuite()))
+                        .append(", \"provider\": ").append(Json.quote(t.provider()))
+                        .append(", \"peer\": ").append(Json.quote(t.peerPrincipal().orElse(null)))
+                        .append('}');
+            }
+            b.append(",\n");
+        }
         b.append("  \"error\": ");
         Throwable e = result.error();
         if (e == null) {
@@ -146,6 +205,37 @@ public final class ReportPrinter {
         }
         b.append("\n}");
         out.println(b);
+    }
+
+    /**
+     * Prints the TLS line of a text report: protocol, cipher suite, provider and server certificate subject,
+     * or that the session ran without TLS. Prints nothing when the session failed before a report existed.
+     *
+     * @param out where to print
+     * @param result what happened
+     */
+    public static void printTls(PrintWriter out, Result result) {
+        Optional<TlsInfo> tls = result.tls();
+        if (tls.isPresent()) {
+            TlsInfo t = tls.get();
+            out.printf("tls:      %s %s (%s)%s%n", t.protocol(), t.cipherSuite(), t.provider(),
+                    t.peerPrincipal().map(p -> ", server certificate " + oneLine(p)).orElse(""));
+        } else if (result.report() != null) {
+            out.println("tls:      none (plaintext)");
+        }
+    }
+
+    /**
+     * Prints one error line, {@code "reactive-smtp send: message"}, with control characters escaped so that
+     * it stays one line.
+     *
+     * @param err where to print (standard error)
+     * @param command the command's qualified name, such as {@code "reactive-smtp send"}
+     * @param message what went wrong
+     */
+    public static void printError(PrintWriter err, String command, String message) {
+        err.println(command + ": " + oneLine(message));
+        err.flush();
     }
 
     /** Control characters from a server or an exception shown escaped, so that every entry stays on its line. */
