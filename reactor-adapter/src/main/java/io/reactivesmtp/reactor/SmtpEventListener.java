@@ -1,0 +1,75 @@
+package io.reactivesmtp.reactor;
+
+import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpSession;
+import java.net.SocketAddress;
+import java.time.Duration;
+
+/**
+ * Hooks into every phase of the client's work, for metrics, tracing or logging without coupling to any of
+ * them. Every method has a no-op default: implement only what you need. Methods are called on event-loop
+ * threads and must not block. {@link #NONE} does nothing.
+ */
+public interface SmtpEventListener {
+
+    /** A listener that does nothing. */
+    SmtpEventListener NONE = new SmtpEventListener() {
+    };
+
+    /**
+     * A new connection is being opened.
+     *
+     * @param destination the destination's key, {@code host:port}
+     */
+    default void connectStart(String destination) {
+    }
+
+    /**
+     * A new session is ready to send (greeting, EHLO, TLS and AUTH done).
+     *
+     * @param destination the destination's key
+     * @param session the session; its {@code tls()} and {@code capabilities()} are known
+     * @param elapsed from connect start to ready
+     */
+    default void sessionReady(String destination, SmtpSession session, Duration elapsed) {
+    }
+
+    /**
+     * Opening a session failed.
+     *
+     * @param destination the destination's key
+     * @param error why
+     * @param elapsed from connect start to the failure
+     */
+    default void connectFailed(String destination, SmtpException error, Duration elapsed) {
+    }
+
+    /**
+     * A session was closed (QUIT after idling, too many messages, too old, or discarded after a failure).
+     *
+     * @param destination the destination's key
+     * @param remote the server's address, if known
+     * @param messages how many transactions it carried
+     */
+    default void sessionClosed(String destination, SocketAddress remote, long messages) {
+    }
+
+    /**
+     * A transaction ended with a verdict.
+     *
+     * @param destination the destination's key
+     * @param report the report
+     */
+    default void transactionEnd(String destination, SendReport report) {
+    }
+
+    /**
+     * A transaction failed without a verdict.
+     *
+     * @param destination the destination's key
+     * @param error why
+     */
+    default void transactionFailed(String destination, SmtpException error) {
+    }
+}
