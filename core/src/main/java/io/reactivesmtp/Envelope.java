@@ -33,10 +33,27 @@ public final class Envelope {
     /** Null for the null reverse path {@code <>}. */
     private final MailAddress sender;
     private final List<MailAddress> recipients;
+    private final Dsn dsn;
+    private final boolean requireTls;
 
-    private Envelope(MailAddress sender, List<MailAddress> recipients) {
+    private Envelope(MailAddress sender, List<MailAddress> recipients, Dsn dsn, boolean requireTls) {
         this.sender = sender;
         this.recipients = validRecipients(recipients);
+        this.dsn = dsn;
+        this.requireTls = requireTls;
+    }
+
+    /** @return the delivery status notification request (RFC 3461), if any */
+    public Optional<Dsn> dsn() {
+        return Optional.ofNullable(dsn);
+    }
+
+    /**
+     * @return whether the message demands TLS all the way (RFC 8689 REQUIRETLS): the send fails before MAIL
+     *     unless the session runs over TLS and the server offers REQUIRETLS
+     */
+    public boolean requireTls() {
+        return requireTls;
     }
 
     /**
@@ -114,7 +131,7 @@ public final class Envelope {
      */
     public Envelope withRecipients(List<MailAddress> newRecipients) {
         Objects.requireNonNull(newRecipients, "recipients");
-        return new Envelope(sender, newRecipients);
+        return new Envelope(sender, newRecipients, dsn, requireTls);
     }
 
     /**
@@ -130,13 +147,14 @@ public final class Envelope {
             return false;
         }
         Envelope other = (Envelope) o;
-        return Objects.equals(sender, other.sender) && recipients.equals(other.recipients);
+        return Objects.equals(sender, other.sender) && recipients.equals(other.recipients)
+                && Objects.equals(dsn, other.dsn) && requireTls == other.requireTls;
     }
 
     /** @return a hash consistent with {@link #equals(Object)} */
     @Override
     public int hashCode() {
-        return 31 * Objects.hashCode(sender) + recipients.hashCode();
+        return Objects.hash(sender, recipients, dsn, requireTls);
     }
 
     /**
@@ -144,7 +162,8 @@ public final class Envelope {
      */
     @Override
     public String toString() {
-        return "Envelope[from=" + reversePath() + ", to=" + recipients + "]";
+        return "Envelope[from=" + reversePath() + ", to=" + recipients + (dsn == null ? "" : ", " + dsn)
+                + (requireTls ? ", REQUIRETLS" : "") + "]";
     }
 
     private static List<MailAddress> validRecipients(List<MailAddress> recipients) {
@@ -175,6 +194,27 @@ public final class Envelope {
         private MailAddress sender;
         private boolean senderSet;
         private final List<MailAddress> recipients = new ArrayList<>();
+        private Dsn dsn;
+        private boolean requireTls;
+
+        /**
+         * @param dsn the delivery status notifications to request (sent only where DSN is offered), or null
+         * @return this builder
+         */
+        public Builder dsn(Dsn dsn) {
+            this.dsn = dsn;
+            return this;
+        }
+
+        /**
+         * @param required true to demand REQUIRETLS (RFC 8689): the send then fails before MAIL unless the session
+         *     runs over TLS and the server offers REQUIRETLS
+         * @return this builder
+         */
+        public Builder requireTls(boolean required) {
+            this.requireTls = required;
+            return this;
+        }
 
         private Builder() {
         }
@@ -271,7 +311,7 @@ public final class Envelope {
             if (!senderSet) {
                 throw new IllegalStateException("envelope has no sender: call from(..) or nullSender()");
             }
-            return new Envelope(sender, recipients);
+            return new Envelope(sender, recipients, dsn, requireTls);
         }
     }
 }

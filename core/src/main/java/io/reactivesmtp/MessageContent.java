@@ -133,6 +133,72 @@ public abstract class MessageContent {
     public abstract ContentSource open();
 
     /**
+     * Whether the content is 7-bit or 8-bit, for the {@code BODY} parameter (RFC 6152). Arrays, strings and
+     * buffers are scanned once; files and publishers are {@link BodyType#UNKNOWN} unless declared with
+     * {@link #withBodyType(BodyType)}.
+     *
+     * @return the body type
+     */
+    public BodyType bodyType() {
+        return BodyType.UNKNOWN;
+    }
+
+    /**
+     * Declares the body type of content whose bytes the client cannot see in advance (a file, a publisher),
+     * typically {@link BodyType#SEVEN_BIT} for content known to be ASCII (then no BODY parameter is sent and a
+     * server without 8BITMIME takes it).
+     *
+     * @param type what the caller knows of the bytes
+     * @return the same content with that body type
+     */
+    public MessageContent withBodyType(BodyType type) {
+        Objects.requireNonNull(type, "type");
+        MessageContent inner = this instanceof DeclaredContent ? ((DeclaredContent) this).inner : this;
+        return new DeclaredContent(inner, type);
+    }
+
+    /** Scans for a byte of 128 or more. */
+    static BodyType scan(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] < 0) {
+                return BodyType.EIGHT_BIT;
+            }
+        }
+        return BodyType.SEVEN_BIT;
+    }
+
+    /** Content with a body type declared by the caller. */
+    private static final class DeclaredContent extends MessageContent {
+        private final MessageContent inner;
+        private final BodyType type;
+
+        DeclaredContent(MessageContent inner, BodyType type) {
+            this.inner = inner;
+            this.type = type;
+        }
+
+        @Override
+        public OptionalLong size() {
+            return inner.size();
+        }
+
+        @Override
+        public ContentSource open() {
+            return inner.open();
+        }
+
+        @Override
+        public BodyType bodyType() {
+            return type;
+        }
+
+        @Override
+        public String toString() {
+            return inner.toString() + "[" + type + "]";
+        }
+    }
+
+    /**
      * Says what kind of content this is and its size, never the content itself (it may be confidential).
      *
      * @return a short description
@@ -168,6 +234,18 @@ public abstract class MessageContent {
         @Override
         public ContentSource open() {
             return new ArraySource(bytes);
+        }
+
+        private volatile BodyType bodyType;
+
+        @Override
+        public BodyType bodyType() {
+            BodyType t = bodyType;
+            if (t == null) {
+                t = scan(bytes, 0, bytes.length);
+                bodyType = t;
+            }
+            return t;
         }
 
         @Override
@@ -238,6 +316,13 @@ public abstract class MessageContent {
                         "The message content buffer was released before it was sent", e));
             }
             return new BufSource(buf, index, index + length);
+        }
+
+        @Override
+        public BodyType bodyType() {
+            // Scanned at each call: the caller owns the buffer, and a released one cannot be read.
+            int eight = buf.refCnt() > 0 ? buf.forEachByte(index, length, b -> b >= 0) : 0;
+            return buf.refCnt() == 0 ? BodyType.UNKNOWN : eight < 0 ? BodyType.SEVEN_BIT : BodyType.EIGHT_BIT;
         }
 
         @Override

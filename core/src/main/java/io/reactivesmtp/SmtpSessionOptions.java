@@ -59,8 +59,15 @@ public final class SmtpSessionOptions {
     private final TlsOptions tls;
     private final Credentials credentials;
     private final boolean allowAuthWithoutTls;
+    private final boolean chunking;
+    private final int bdatChunkSize;
+
+    /** The default largest BDAT chunk: 1 MiB. */
+    public static final int DEFAULT_BDAT_CHUNK_SIZE = 1024 * 1024;
 
     private SmtpSessionOptions(Builder b) {
+        this.chunking = b.chunking;
+        this.bdatChunkSize = b.bdatChunkSize;
         this.tls = b.tls;
         this.credentials = b.credentials;
         this.allowAuthWithoutTls = b.allowAuthWithoutTls;
@@ -87,7 +94,19 @@ public final class SmtpSessionOptions {
         b.tls = tls;
         b.credentials = credentials;
         b.allowAuthWithoutTls = allowAuthWithoutTls;
+        b.chunking = chunking;
+        b.bdatChunkSize = bdatChunkSize;
         return b;
+    }
+
+    /** @return whether BDAT (RFC 3030 CHUNKING) replaces DATA where the server offers it */
+    public boolean chunking() {
+        return chunking;
+    }
+
+    /** @return the largest BDAT chunk in bytes */
+    public int bdatChunkSize() {
+        return bdatChunkSize;
     }
 
     /** @return how the session uses TLS */
@@ -146,8 +165,29 @@ public final class SmtpSessionOptions {
         private TlsOptions tls = TlsOptions.DEFAULT;
         private Credentials credentials;
         private boolean allowAuthWithoutTls;
+        private boolean chunking = true;
+        private int bdatChunkSize = DEFAULT_BDAT_CHUNK_SIZE;
 
         private Builder() {
+        }
+
+        /**
+         * @param useWhenOffered true (the default) to send content with BDAT where the server offers CHUNKING: no
+         *     dot-stuffing, exact byte counts; false to always use DATA
+         * @return this
+         */
+        public Builder chunking(boolean useWhenOffered) {
+            this.chunking = useWhenOffered;
+            return this;
+        }
+
+        /** @param bytes the largest BDAT chunk, 1 KiB to 64 MiB @return this */
+        public Builder bdatChunkSize(int bytes) {
+            if (bytes < 1024 || bytes > 64 * 1024 * 1024) {
+                throw new IllegalArgumentException("bdatChunkSize must be 1 KiB to 64 MiB: " + bytes);
+            }
+            this.bdatChunkSize = bytes;
+            return this;
         }
 
         /** @param tls the TLS policy, trust and provider @return this */

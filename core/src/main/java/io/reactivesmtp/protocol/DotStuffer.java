@@ -41,10 +41,19 @@ public final class DotStuffer {
      */
     private boolean pendingCr;
     private boolean finished;
+    private final boolean stuffDots;
 
-    /** Creates an encoder for one message, positioned at the start of the content. */
+    /** Creates an encoder for one message sent with DATA, positioned at the start of the content. */
     public DotStuffer() {
-        // Nothing to set up: the fields' initial values are the start-of-content state.
+        this(true);
+    }
+
+    /**
+     * @param stuffDots true for DATA (dot-stuffing and terminator); false for BDAT (RFC 3030), where the content
+     *     is only CRLF-normalised: no dot is doubled and {@link #finish} adds no terminator
+     */
+    public DotStuffer(boolean stuffDots) {
+        this.stuffDots = stuffDots;
     }
 
     /**
@@ -120,6 +129,10 @@ public final class DotStuffer {
             throw new IllegalStateException("finish called twice");
         }
         finished = true;
+        if (!stuffDots) {
+            // BDAT: only complete the last line; the chunk sizes, not a terminator, end the content.
+            return atLineStart ? Unpooled.EMPTY_BUFFER : alloc.buffer(2).writeShort(CRLF_SHORT);
+        }
         // A pending CR already produced its CRLF, so atLineStart is true then as well.
         if (atLineStart) {
             ByteBuf tail = alloc.buffer(3);
@@ -183,7 +196,7 @@ public final class DotStuffer {
         int lineStart = start;
         boolean lineStartsLine = atLineStart;
         while (true) {
-            if (lineStartsLine && lineStart < end && chunk.getByte(lineStart) == DOT) {
+            if (stuffDots && lineStartsLine && lineStart < end && chunk.getByte(lineStart) == DOT) {
                 return lineStart;
             }
             int brk = lineStart < end ? chunk.forEachByte(lineStart, end - lineStart, ByteProcessor.FIND_CRLF) : -1;
@@ -224,7 +237,7 @@ public final class DotStuffer {
                 atLineStart = true;
                 i++;
             } else {
-                if (atLineStart && b == DOT) {
+                if (stuffDots && atLineStart && b == DOT) {
                     out.writeByte(DOT);
                 }
                 atLineStart = false;

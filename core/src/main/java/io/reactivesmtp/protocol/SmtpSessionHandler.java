@@ -42,6 +42,7 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,8 +62,13 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private enum State { GREETING, HELLO, READY, TRANSACTION, QUITTING, CLOSED }
 
-    /** Netty's SmtpCommand has no constant for RFC 3207's verb. */
+    /** Netty's SmtpCommand has no constants for RFC 3207's and RFC 3030's verbs. */
     private static final SmtpCommand STARTTLS = SmtpCommand.valueOf("STARTTLS");
+    private static final SmtpCommand BDAT = SmtpCommand.valueOf("BDAT");
+
+    private static boolean hasEightBit(ByteBuf buf) {
+        return buf.isReadable() && buf.forEachByte(b -> b >= 0) >= 0;
+    }
 
     private final SmtpSessionOptions options;
     private final String peerHost;
@@ -575,13 +581,14 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Envelope envelope = t.envelope;
-        if (envelope.requiresSmtpUtf8() && !capabilities.smtpUtf8()) {
-            t.result.completeExceptionally(new SmtpPolicyException("envelope " + envelope
-                    + " has a non-ASCII local part but the server does not offer SMTPUTF8 (RFC 6531); nothing was sent"));
+        try {
+            t.params = MailParameters.negotiate(envelope, t.content, capabilities, tlsInfo != null);
+        } catch (SmtpPolicyException e) {
+            t.result.completeExceptionally(e); // nothing was written: the session stays ready
             return;
         }
-        t.useSmtpUtf8 = envelope.requiresSmtpUtf8();
         t.pipelined = options.pipelining() && capabilities.pipelining();
+        t.bdat = options.chunking() && capabilities.chunking();
         tx = t;
         state = State.TRANSACTION;
         t.startedAt = Instant.now();
@@ -599,7 +606,11 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             for (int i = 0; i < envelope.recipients().size(); i++) {
                 t.sendRcpt(i);
             }
-            t.sendData();
+            if (!t.bdat) {
+                // DATA ends the group (RFC 2920); with BDAT the content waits for the RCPT replies, so that it
+                // is never transmitted when nobody can receive it.
+                t.sendData();
+            }
         }
         ctx.flush();
     }
@@ -626,7 +637,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         SmtpReply dataReply;
         int accepted;
         boolean pipelined;
-        boolean useSmtpUtf8;
+        boolean bdat;
+        MailParameters params;
+        int chunksInFlight;
+        boolean awaitingChunkReply;
         boolean streaming;
         boolean awaitingWritability;
         boolean terminatorSent;
@@ -642,9 +656,6 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             this.rcptReplies = new SmtpReply[envelope.recipients().size()];
         }
 
-        private String path(MailAddress address) {
-            return "<" + (useSmtpUtf8 ? address.toString() : address.toAsciiForm()) + ">";
-        }
 
         void onRset(SmtpReply reply) {
             if (!reply.isPositive()) {
@@ -656,16 +667,18 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
 
         void sendMail() {
-            String from = "FROM:" + envelope.sender().map(this::path).orElse("<>");
-            SmtpRequest mail = useSmtpUtf8
-                    ? new DefaultSmtpRequest(SmtpCommand.MAIL, from, "SMTPUTF8")
-                    : new DefaultSmtpRequest(SmtpCommand.MAIL, from);
-            write(mail, new PendingCommand("MAIL", SmtpPhase.MAIL, this::onMail));
+            List<CharSequence> args = new ArrayList<>();
+            args.add("FROM:" + envelope.sender().map(params::path).orElse("<>"));
+            args.addAll(params.mail);
+            write(new DefaultSmtpRequest(SmtpCommand.MAIL, args.toArray(new CharSequence[0])), new PendingCommand("MAIL", SmtpPhase.MAIL, this::onMail));
         }
 
         void sendRcpt(int i) {
             MailAddress to = envelope.recipients().get(i);
-            write(new DefaultSmtpRequest(SmtpCommand.RCPT, "TO:" + path(to)),
+            List<CharSequence> args = new ArrayList<>();
+            args.add("TO:" + params.path(to));
+            args.addAll(params.rcpt(to));
+            write(new DefaultSmtpRequest(SmtpCommand.RCPT, args.toArray(new CharSequence[0])),
                     new PendingCommand("RCPT", SmtpPhase.RCPT, reply -> onRcpt(i, reply)));
         }
 
@@ -691,15 +704,23 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             if (reply.isPositive()) {
                 accepted++;
             }
-            if (pipelined) {
-                return;
+            if (pipelined && !bdat) {
+                return; // the DATA reply decides
             }
-            if (i + 1 < rcptReplies.length) {
+            if (!pipelined && i + 1 < rcptReplies.length) {
                 sendRcpt(i + 1);
                 ctx.flush();
-            } else if (accepted > 0) {
-                sendData();
-                ctx.flush();
+            } else if (i + 1 < rcptReplies.length) {
+                return; // pipelined BDAT: wait for the last RCPT reply
+            } else if (accepted > 0 && mailReply != null && mailReply.isPositive()) {
+                if (bdat) {
+                    startContent();
+                } else {
+                    sendData();
+                    ctx.flush();
+                }
+            } else if (mailReply != null && !mailReply.isPositive()) {
+                finish(this, report(null)); // pipelined BDAT after a refused MAIL: no transaction to reset
             } else {
                 needsReset = true; // MAIL was accepted: the server holds an open transaction
                 finish(this, report(null));
@@ -735,7 +756,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
         void startContent() {
             streaming = true;
-            stuffer = new DotStuffer();
+            stuffer = new DotStuffer(!bdat);
             try {
                 source = content.open();
             } catch (RuntimeException e) {
@@ -748,6 +769,11 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         void pull() {
             awaitingWritability = false;
             if (tx != this || !streaming) {
+                return;
+            }
+            // BDAT pipelines at most two chunks (one without PIPELINING): a refused chunk wastes little.
+            if (bdat && chunksInFlight >= (pipelined ? 2 : 1)) {
+                awaitingChunkReply = true;
                 return;
             }
             source.next(ctx.alloc(), this);
@@ -764,6 +790,22 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             ByteBuf encoded = stuffer.encode(chunk, ctx.alloc());
+            if (params.watchEightBit && hasEightBit(encoded)) {
+                encoded.release();
+                streaming = false;
+                failSession(report -> new SmtpContentException("the message has 8-bit content but the server does not "
+                        + "offer 8BITMIME (RFC 6152); the send was abandoned before its end, so nothing was delivered; "
+                        + "declare the content's body type or encode it as 7-bit", null, report));
+                return;
+            }
+            if (!encoded.isReadable()) {
+                encoded.release();
+                ctx.executor().execute(this::pull);
+                return;
+            }
+            if (bdat) {
+                writeChunks(encoded);
+            }
             armTimer(SmtpPhase.DATA_BLOCK);
             ctx.writeAndFlush(encoded).addListener((ChannelFutureListener) f -> {
                 if (!f.isSuccess()) {
@@ -773,7 +815,11 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 if (tx != this || !streaming) {
                     return;
                 }
+                // The block is out: from now on the clock runs for the oldest unanswered command, if any.
                 cancelTimer();
+                if (!pending.isEmpty()) {
+                    armTimer(pending.peek().phase);
+                }
                 if (ctx.channel().isWritable()) {
                     // A task, not a call: a synchronous source would otherwise recurse once per chunk.
                     ctx.executor().execute(this::pull);
@@ -781,6 +827,44 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                     awaitingWritability = true;
                 }
             });
+        }
+
+        /**
+         * Writes the BDAT commands for {@code encoded} (the caller writes the bytes): one per slice of at most
+         * bdatChunkSize bytes, each queued for its reply. The bytes follow their command with no separator.
+         */
+        private void writeChunks(ByteBuf encoded) {
+            int max = options.bdatChunkSize();
+            int remaining = encoded.readableBytes();
+            while (remaining > max) {
+                // All but the last slice: command and bytes together; the last slice's bytes the caller writes.
+                chunksInFlight++;
+                write(new DefaultSmtpRequest(BDAT, Integer.toString(max)),
+                        new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
+                ctx.write(encoded.readRetainedSlice(max)).addListener(writeFailure);
+                remaining -= max;
+            }
+            chunksInFlight++;
+            write(new DefaultSmtpRequest(BDAT, Integer.toString(remaining)),
+                    new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
+        }
+
+        void onChunkReply(SmtpReply reply) {
+            chunksInFlight--;
+            if (tx != this) {
+                return; // an earlier chunk was refused: the transaction is over
+            }
+            if (!reply.isPositive()) {
+                // RFC 3030 section 4.2: a refused chunk ends the transfer; the transaction needs a reset.
+                dataReply = reply;
+                needsReset = true;
+                finish(this, report(null));
+                return;
+            }
+            if (awaitingChunkReply) {
+                awaitingChunkReply = false;
+                pull();
+            }
         }
 
         @Override
@@ -795,9 +879,22 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             streaming = false;
             closeContent();
             ByteBuf tail = stuffer.finish(ctx.alloc());
+            if (params.watchEightBit && hasEightBit(tail)) {
+                tail.release();
+                failSession(report -> new SmtpContentException("the message has 8-bit content but the server does "
+                        + "not offer 8BITMIME (RFC 6152); the send was abandoned", null, report));
+                return;
+            }
             terminatorSent = true;
             cancelTimer();
-            write(tail, new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
+            if (bdat) {
+                // BDAT n LAST (BDAT 0 LAST for an empty tail) ends the content; its reply is the verdict.
+                write(new DefaultSmtpRequest(BDAT, Integer.toString(tail.readableBytes()), "LAST"),
+                        new PendingCommand("BDAT LAST", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
+                ctx.write(tail).addListener(writeFailure);
+            } else {
+                write(tail, new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
+            }
             ctx.flush();
         }
 
@@ -824,6 +921,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
 
         void onDataEnd(SmtpReply reply) {
+            if (tx != this) {
+                return; // a refused BDAT chunk already ended the transaction
+            }
             dataReply = reply;
             finish(this, report(null));
         }
