@@ -14,6 +14,8 @@ import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.reactivesmtp.Capabilities;
 import io.reactivesmtp.Credentials;
 import io.reactivesmtp.Envelope;
@@ -65,6 +67,12 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     /** Netty's SmtpCommand has no constants for RFC 3207's and RFC 3030's verbs. */
     private static final SmtpCommand STARTTLS = SmtpCommand.valueOf("STARTTLS");
     private static final SmtpCommand BDAT = SmtpCommand.valueOf("BDAT");
+
+    /**
+     * The SMTP dialogue, one line per command and reply, at DEBUG (through whatever logging Netty binds to,
+     * SLF4J when present). AUTH arguments and continuation lines are redacted; content is never logged.
+     */
+    private static final InternalLogger TRANSCRIPT = InternalLoggerFactory.getInstance("io.reactivesmtp.transcript");
 
     private static boolean hasEightBit(ByteBuf buf) {
         return buf.isReadable() && buf.forEachByte(b -> b >= 0) >= 0;
@@ -244,6 +252,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     // ---------------------------------------------------------------- replies and timers
 
     private void onReply(SmtpReply reply) {
+        if (TRANSCRIPT.isDebugEnabled()) {
+            TRANSCRIPT.debug("{} S: {}", ctx.channel().id().asShortText(), reply);
+        }
         if (state == State.CLOSED) {
             return;
         }
@@ -267,6 +278,25 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (state != State.CLOSED && !pending.isEmpty() && timer == null) {
             armTimer(pending.peek().phase);
         }
+    }
+
+    /** The request as a log line; every secret-bearing part replaced by a marker. */
+    static String redacted(SmtpRequest request, PendingCommand command) {
+        if (command.phase == SmtpPhase.AUTH) {
+            if (SmtpCommand.AUTH.equals(request.command())) {
+                List<CharSequence> params = request.parameters();
+                return "AUTH " + (params.isEmpty() ? "" : params.get(0)) + (params.size() > 1 ? " <redacted>" : "");
+            }
+            return "<redacted>";
+        }
+        StringBuilder sb = new StringBuilder();
+        if (!SmtpCommand.EMPTY.equals(request.command())) {
+            sb.append(request.command().name());
+        }
+        for (CharSequence p : request.parameters()) {
+            sb.append(' ').append(p);
+        }
+        return sb.toString();
     }
 
     private void armTimer(SmtpPhase phase) {
@@ -334,6 +364,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void write(Object message, PendingCommand command) {
+        if (TRANSCRIPT.isDebugEnabled() && message instanceof SmtpRequest) {
+            TRANSCRIPT.debug("{} C: {}", ctx.channel().id().asShortText(), redacted((SmtpRequest) message, command));
+        }
         pending.add(command);
         if (pending.size() == 1) {
             armTimer(command.phase);

@@ -1,0 +1,35 @@
+package io.reactivesmtp.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.smtp.DefaultSmtpRequest;
+import io.netty.handler.codec.smtp.SmtpCommand;
+import io.reactivesmtp.SmtpPhase;
+import org.junit.jupiter.api.Test;
+
+/** The DEBUG transcript never shows AUTH secrets. */
+class TranscriptRedactionTest {
+
+    private static PendingCommand in(SmtpPhase phase) {
+        return new PendingCommand("x", phase, r -> { });
+    }
+
+    @Test
+    void authInitialResponsesAndContinuationsAreRedacted() {
+        String secret = "AGFsaWNlAHMzY3JldA==";
+        assertThat(SmtpSessionHandler.redacted(new DefaultSmtpRequest(SmtpCommand.AUTH, "PLAIN", secret), in(SmtpPhase.AUTH)))
+                .isEqualTo("AUTH PLAIN <redacted>").doesNotContain(secret);
+        assertThat(SmtpSessionHandler.redacted(new DefaultSmtpRequest(SmtpCommand.AUTH, "LOGIN"), in(SmtpPhase.AUTH)))
+                .isEqualTo("AUTH LOGIN");
+        assertThat(SmtpSessionHandler.redacted(new DefaultSmtpRequest(SmtpCommand.EMPTY, "YWxpY2U="), in(SmtpPhase.AUTH)))
+                .isEqualTo("<redacted>");
+    }
+
+    @Test
+    void otherCommandsAreShownAsSent() {
+        assertThat(SmtpSessionHandler.redacted(new DefaultSmtpRequest(SmtpCommand.MAIL, "FROM:<a@b.test>", "SIZE=12"),
+                in(SmtpPhase.MAIL))).isEqualTo("MAIL FROM:<a@b.test> SIZE=12");
+        assertThat(SmtpSessionHandler.redacted(new DefaultSmtpRequest(SmtpCommand.QUIT), in(SmtpPhase.OTHER_COMMAND)))
+                .isEqualTo("QUIT");
+    }
+}
