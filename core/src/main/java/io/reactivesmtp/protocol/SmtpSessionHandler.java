@@ -1,7 +1,6 @@
 package io.reactivesmtp.protocol;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -19,12 +18,9 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.reactivesmtp.Capabilities;
 import io.reactivesmtp.Credentials;
 import io.reactivesmtp.Envelope;
-import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.MessageContent;
-import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
-import io.reactivesmtp.SmtpContentException;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpPhase;
 import io.reactivesmtp.SmtpPolicyException;
@@ -44,7 +40,6 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -66,7 +61,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** Netty's SmtpCommand has no constants for RFC 3207's and RFC 3030's verbs. */
     private static final SmtpCommand STARTTLS = SmtpCommand.valueOf("STARTTLS");
-    private static final SmtpCommand BDAT = SmtpCommand.valueOf("BDAT");
+    static final SmtpCommand BDAT = SmtpCommand.valueOf("BDAT");
 
     /**
      * The SMTP dialogue, one line per command and reply, at DEBUG (through whatever logging Netty binds to,
@@ -74,26 +69,26 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      */
     private static final InternalLogger TRANSCRIPT = InternalLoggerFactory.getInstance("io.reactivesmtp.transcript");
 
-    private static boolean hasEightBit(ByteBuf buf) {
+    static boolean hasEightBit(ByteBuf buf) {
         return buf.isReadable() && buf.forEachByte(b -> b >= 0) >= 0;
     }
 
-    private final SmtpSessionOptions options;
+    final SmtpSessionOptions options;
     private final String peerHost;
     private final int peerPort;
     private final CompletableFuture<Capabilities> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private final ArrayDeque<PendingCommand> pending = new ArrayDeque<>();
+    final ArrayDeque<PendingCommand> pending = new ArrayDeque<>();
 
-    private ChannelHandlerContext ctx;
+    ChannelHandlerContext ctx;
     private State state = State.GREETING;
     private boolean started;
-    private Capabilities capabilities;
+    Capabilities capabilities;
     private ScheduledFuture<?> timer;
-    private boolean needsReset;
-    private Transaction tx;
+    boolean needsReset;
+    MailTransaction tx;
     private SmtpException failure;
-    private TlsInfo tlsInfo;
+    TlsInfo tlsInfo;
 
     /**
      * @param options timeouts, TLS, credentials, HELO name and pipelining preference of this session
@@ -144,7 +139,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      */
     public CompletableFuture<SendReport> send(Envelope envelope, MessageContent content) {
         CompletableFuture<SendReport> result = new CompletableFuture<>();
-        Transaction t = new Transaction(envelope, content, result);
+        MailTransaction t = new MailTransaction(this, envelope, content, result);
         if (ctx == null) {
             result.completeExceptionally(new IllegalStateException("the session handler is not in a pipeline"));
             return result;
@@ -299,13 +294,13 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         return sb.toString();
     }
 
-    private void armTimer(SmtpPhase phase) {
+    void armTimer(SmtpPhase phase) {
         cancelTimer();
         Duration timeout = options.timeout(phase);
         timer = ctx.executor().schedule(() -> onTimeout(phase, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    private void cancelTimer() {
+    void cancelTimer() {
         if (timer != null) {
             timer.cancel(false);
             timer = null;
@@ -324,7 +319,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     /** 421: the server is closing the session. A transaction in progress gets a transient verdict. */
     private void onServiceClosing(SmtpReply reply) {
         if (tx != null) {
-            Transaction t = tx;
+            MailTransaction t = tx;
             finish(t, t.report(reply));
         } else if (!ready.isDone()) {
             ready.completeExceptionally(new SmtpSessionRejectedException(
@@ -337,7 +332,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      * Ends the session for good: fails the transaction in progress (with its partial report), fails the
      * readiness if still pending, and closes the connection.
      */
-    private void failSession(Function<SendReport, SmtpException> error) {
+    void failSession(Function<SendReport, SmtpException> error) {
         if (state == State.CLOSED) {
             return;
         }
@@ -346,7 +341,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         pending.clear();
         SmtpException sessionError = error.apply(null);
         failure = sessionError;
-        Transaction t = tx;
+        MailTransaction t = tx;
         tx = null;
         if (t != null) {
             t.closeContent();
@@ -363,7 +358,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    private void write(Object message, PendingCommand command) {
+    void write(Object message, PendingCommand command) {
         if (TRANSCRIPT.isDebugEnabled() && message instanceof SmtpRequest) {
             TRANSCRIPT.debug("{} C: {}", ctx.channel().id().asShortText(), redacted((SmtpRequest) message, command));
         }
@@ -374,7 +369,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.write(message).addListener(writeFailure);
     }
 
-    private final ChannelFutureListener writeFailure = f -> {
+    final ChannelFutureListener writeFailure = f -> {
         if (!f.isSuccess()) {
             Throwable c = f.cause();
             failSession(report -> new SmtpConnectionException("write failed: " + c, c, report));
@@ -602,7 +597,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     // ---------------------------------------------------------------- mail transactions
 
-    private void start(Transaction t) {
+    private void start(MailTransaction t) {
         if (failure != null || state == State.CLOSED || state == State.QUITTING) {
             t.result.completeExceptionally(new SmtpConnectionException(
                     "the session is closed" + (failure == null ? "" : ": " + failure.getMessage()), failure, null));
@@ -648,7 +643,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.flush();
     }
 
-    private void finish(Transaction t, SendReport report) {
+    void finish(MailTransaction t, SendReport report) {
         if (tx != t) {
             return;
         }
@@ -658,340 +653,5 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             state = State.READY;
         }
         t.result.complete(report);
-    }
-
-    /** One message on its way: the replies collected so far and the content being streamed. */
-    private final class Transaction implements ContentReceiver {
-        final Envelope envelope;
-        final MessageContent content;
-        final CompletableFuture<SendReport> result;
-        final SmtpReply[] rcptReplies;
-        SmtpReply mailReply;
-        SmtpReply dataReply;
-        int accepted;
-        boolean pipelined;
-        boolean bdat;
-        MailParameters params;
-        int chunksInFlight;
-        boolean awaitingChunkReply;
-        boolean streaming;
-        boolean awaitingWritability;
-        boolean terminatorSent;
-        ContentSource source;
-        DotStuffer stuffer;
-        Instant startedAt = Instant.now();
-        long startNanos = System.nanoTime();
-
-        Transaction(Envelope envelope, MessageContent content, CompletableFuture<SendReport> result) {
-            this.envelope = envelope;
-            this.content = content;
-            this.result = result;
-            this.rcptReplies = new SmtpReply[envelope.recipients().size()];
-        }
-
-
-        void onRset(SmtpReply reply) {
-            if (!reply.isPositive()) {
-                failSession(report -> new SmtpProtocolException("the server refused RSET: " + reply, report));
-            } else if (!pipelined) {
-                sendMail();
-                ctx.flush();
-            }
-        }
-
-        void sendMail() {
-            List<CharSequence> args = new ArrayList<>();
-            args.add("FROM:" + envelope.sender().map(params::path).orElse("<>"));
-            args.addAll(params.mail);
-            write(new DefaultSmtpRequest(SmtpCommand.MAIL, args.toArray(new CharSequence[0])), new PendingCommand("MAIL", SmtpPhase.MAIL, this::onMail));
-        }
-
-        void sendRcpt(int i) {
-            MailAddress to = envelope.recipients().get(i);
-            List<CharSequence> args = new ArrayList<>();
-            args.add("TO:" + params.path(to));
-            args.addAll(params.rcpt(to));
-            write(new DefaultSmtpRequest(SmtpCommand.RCPT, args.toArray(new CharSequence[0])),
-                    new PendingCommand("RCPT", SmtpPhase.RCPT, reply -> onRcpt(i, reply)));
-        }
-
-        void sendData() {
-            write(new DefaultSmtpRequest(SmtpCommand.DATA), new PendingCommand("DATA", SmtpPhase.DATA_INITIATION, this::onData));
-        }
-
-        void onMail(SmtpReply reply) {
-            mailReply = reply;
-            if (pipelined) {
-                return; // the RCPT and DATA replies are on their way; the DATA reply ends the group
-            }
-            if (reply.isPositive()) {
-                sendRcpt(0);
-                ctx.flush();
-            } else {
-                finish(this, report(null));
-            }
-        }
-
-        void onRcpt(int i, SmtpReply reply) {
-            rcptReplies[i] = reply;
-            if (reply.isPositive()) {
-                accepted++;
-            }
-            if (pipelined && !bdat) {
-                return; // the DATA reply decides
-            }
-            if (!pipelined && i + 1 < rcptReplies.length) {
-                sendRcpt(i + 1);
-                ctx.flush();
-            } else if (i + 1 < rcptReplies.length) {
-                return; // pipelined BDAT: wait for the last RCPT reply
-            } else if (accepted > 0 && mailReply != null && mailReply.isPositive()) {
-                if (bdat) {
-                    startContent();
-                } else {
-                    sendData();
-                    ctx.flush();
-                }
-            } else if (mailReply != null && !mailReply.isPositive()) {
-                finish(this, report(null)); // pipelined BDAT after a refused MAIL: no transaction to reset
-            } else {
-                needsReset = true; // MAIL was accepted: the server holds an open transaction
-                finish(this, report(null));
-            }
-        }
-
-        void onData(SmtpReply reply) {
-            if (reply.code() == 354) {
-                if (accepted > 0 && mailReply != null && mailReply.isPositive()) {
-                    startContent();
-                } else {
-                    // Pipelined DATA got 354 although nobody can receive the message: end it empty,
-                    // never transmit the content (RFC 2920 section 3.1).
-                    write(Unpooled.wrappedBuffer(new byte[] {'.', '\r', '\n'}), new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, r -> {
-                        dataReply = r;
-                        finish(this, report(null));
-                    }));
-                    ctx.flush();
-                }
-                return;
-            }
-            if (mailReply != null && mailReply.isPositive()) {
-                needsReset = true;
-            }
-            if (accepted > 0) {
-                dataReply = reply;
-            }
-            finish(this, report(null));
-        }
-
-        // -------- content streaming: one chunk in flight; the next is pulled when the write completed
-        // and the channel is writable, so a slow server slows the source instead of filling memory.
-
-        void startContent() {
-            streaming = true;
-            stuffer = new DotStuffer(!bdat);
-            try {
-                source = content.open();
-            } catch (RuntimeException e) {
-                onError(e);
-                return;
-            }
-            pull();
-        }
-
-        void pull() {
-            awaitingWritability = false;
-            if (tx != this || !streaming) {
-                return;
-            }
-            // BDAT pipelines at most two chunks (one without PIPELINING): a refused chunk wastes little.
-            if (bdat && chunksInFlight >= (pipelined ? 2 : 1)) {
-                awaitingChunkReply = true;
-                return;
-            }
-            source.next(ctx.alloc(), this);
-        }
-
-        @Override
-        public void onChunk(ByteBuf chunk) {
-            if (!ctx.executor().inEventLoop()) {
-                ctx.executor().execute(() -> onChunk(chunk));
-                return;
-            }
-            if (tx != this || !streaming) {
-                chunk.release();
-                return;
-            }
-            ByteBuf encoded = stuffer.encode(chunk, ctx.alloc());
-            if (params.watchEightBit && hasEightBit(encoded)) {
-                encoded.release();
-                streaming = false;
-                failSession(report -> new SmtpContentException("the message has 8-bit content but the server does not "
-                        + "offer 8BITMIME (RFC 6152); the send was abandoned before its end, so nothing was delivered; "
-                        + "declare the content's body type or encode it as 7-bit", null, report));
-                return;
-            }
-            if (!encoded.isReadable()) {
-                encoded.release();
-                ctx.executor().execute(this::pull);
-                return;
-            }
-            if (bdat) {
-                writeChunks(encoded);
-            }
-            armTimer(SmtpPhase.DATA_BLOCK);
-            ctx.writeAndFlush(encoded).addListener((ChannelFutureListener) f -> {
-                if (!f.isSuccess()) {
-                    writeFailure.operationComplete(f);
-                    return;
-                }
-                if (tx != this || !streaming) {
-                    return;
-                }
-                // The block is out: from now on the clock runs for the oldest unanswered command, if any.
-                cancelTimer();
-                if (!pending.isEmpty()) {
-                    armTimer(pending.peek().phase);
-                }
-                if (ctx.channel().isWritable()) {
-                    // A task, not a call: a synchronous source would otherwise recurse once per chunk.
-                    ctx.executor().execute(this::pull);
-                } else {
-                    awaitingWritability = true;
-                }
-            });
-        }
-
-        /**
-         * Writes the BDAT commands for {@code encoded} (the caller writes the bytes): one per slice of at most
-         * bdatChunkSize bytes, each queued for its reply. The bytes follow their command with no separator.
-         */
-        private void writeChunks(ByteBuf encoded) {
-            int max = options.bdatChunkSize();
-            int remaining = encoded.readableBytes();
-            while (remaining > max) {
-                // All but the last slice: command and bytes together; the last slice's bytes the caller writes.
-                chunksInFlight++;
-                write(new DefaultSmtpRequest(BDAT, Integer.toString(max)),
-                        new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
-                ctx.write(encoded.readRetainedSlice(max)).addListener(writeFailure);
-                remaining -= max;
-            }
-            chunksInFlight++;
-            write(new DefaultSmtpRequest(BDAT, Integer.toString(remaining)),
-                    new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
-        }
-
-        void onChunkReply(SmtpReply reply) {
-            chunksInFlight--;
-            if (tx != this) {
-                return; // an earlier chunk was refused: the transaction is over
-            }
-            if (!reply.isPositive()) {
-                // RFC 3030 section 4.2: a refused chunk ends the transfer; the transaction needs a reset.
-                dataReply = reply;
-                needsReset = true;
-                finish(this, report(null));
-                return;
-            }
-            if (awaitingChunkReply) {
-                awaitingChunkReply = false;
-                pull();
-            }
-        }
-
-        @Override
-        public void onEnd() {
-            if (!ctx.executor().inEventLoop()) {
-                ctx.executor().execute(this::onEnd);
-                return;
-            }
-            if (tx != this || !streaming) {
-                return;
-            }
-            streaming = false;
-            closeContent();
-            ByteBuf tail = stuffer.finish(ctx.alloc());
-            if (params.watchEightBit && hasEightBit(tail)) {
-                tail.release();
-                failSession(report -> new SmtpContentException("the message has 8-bit content but the server does "
-                        + "not offer 8BITMIME (RFC 6152); the send was abandoned", null, report));
-                return;
-            }
-            terminatorSent = true;
-            cancelTimer();
-            if (bdat) {
-                // BDAT n LAST (BDAT 0 LAST for an empty tail) ends the content; its reply is the verdict.
-                write(new DefaultSmtpRequest(BDAT, Integer.toString(tail.readableBytes()), "LAST"),
-                        new PendingCommand("BDAT LAST", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
-                ctx.write(tail).addListener(writeFailure);
-            } else {
-                write(tail, new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
-            }
-            ctx.flush();
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            if (!ctx.executor().inEventLoop()) {
-                ctx.executor().execute(() -> onError(error));
-                return;
-            }
-            if (tx != this || !streaming) {
-                return;
-            }
-            streaming = false;
-            // Closing without the final dot makes the server discard the partial message.
-            failSession(report -> new SmtpContentException(
-                    "the message content failed while sending: " + error, error, report));
-        }
-
-        void closeContent() {
-            streaming = false;
-            if (source != null) {
-                source.close();
-            }
-        }
-
-        void onDataEnd(SmtpReply reply) {
-            if (tx != this) {
-                return; // a refused BDAT chunk already ended the transaction
-            }
-            dataReply = reply;
-            finish(this, report(null));
-        }
-
-        /**
-         * The report as far as the replies go. {@code fallback} is the verdict for recipients that have none
-         * yet (a 421); without it they are UNDETERMINED.
-         */
-        SendReport report(SmtpReply fallback) {
-            SendReport.Builder b = SendReport.builder()
-                    .envelope(envelope)
-                    .mailReply(mailReply)
-                    .dataReply(dataReply)
-                    .serverAddress(ctx.channel().remoteAddress())
-                    .capabilities(capabilities)
-                    .tls(tlsInfo)
-                    .startedAt(startedAt)
-                    .duration(Duration.ofNanos(System.nanoTime() - startNanos));
-            List<MailAddress> recipients = envelope.recipients();
-            for (int i = 0; i < recipients.size(); i++) {
-                MailAddress to = recipients.get(i);
-                SmtpReply rcpt = rcptReplies[i];
-                SmtpReply verdict;
-                if (mailReply != null && !mailReply.isPositive()) {
-                    verdict = mailReply;
-                } else if (rcpt != null && !rcpt.isPositive()) {
-                    verdict = rcpt;
-                } else if (rcpt != null && dataReply != null) {
-                    verdict = dataReply;
-                } else {
-                    verdict = fallback;
-                }
-                b.recipient(verdict == null ? RecipientResult.undetermined(to, rcpt) : RecipientResult.decided(to, verdict, rcpt));
-            }
-            return b.build();
-        }
     }
 }
