@@ -1,25 +1,26 @@
 package io.reactivesmtp.reactor;
 
-import io.netty.channel.ChannelOption;
-import io.netty.channel.ConnectTimeoutException;
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpException;
-import io.reactivesmtp.SmtpPhase;
-import io.reactivesmtp.SmtpSession;
-import io.reactivesmtp.SmtpTimeoutException;
+import io.reactivesmtp.reactor.internal.KeyedPermits;
+import io.reactivesmtp.reactor.internal.SafeListener;
+import io.reactivesmtp.reactor.internal.Sender;
+import io.reactivesmtp.reactor.internal.SessionPools;
+import java.time.Duration;
 import java.util.Objects;
+import org.reactivestreams.Publisher;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.Connection;
-import reactor.netty.NettyPipeline;
-import reactor.netty.tcp.TcpClient;
+import reactor.netty.resources.LoopResources;
 
 /**
- * The client people use: {@link #send(Envelope, MessageContent)} returns a cold {@code Mono<SendReport>}.
- * Nothing happens until subscription; every subscription opens a session and sends the message again, so
- * {@code retry} operators work.
+ * The client people use: {@link #send(Envelope, MessageContent)} returns a cold {@code Mono<SendReport>},
+ * {@link #sendAll(Publisher)} sends a stream of messages with backpressure. Sessions are pooled per destination
+ * and reused: after a completed transaction the next MAIL goes straight out on the same connection.
  *
  * <pre>{@code
  * SmtpClient client = SmtpClient.create(SmtpClientOptions.builder().relay("127.0.0.1", 2525).build());
@@ -27,35 +28,46 @@ import reactor.netty.tcp.TcpClient;
  *         Envelope.of("sender@example.com", "alice@example.com", "bob@example.com"),
  *         MessageContent.of("From: sender@example.com\r\nSubject: hello\r\n\r\nHi!\r\n"))
  *     .block(Duration.ofSeconds(30));
- * report.recipients().forEach(r -> System.out.println(r.address() + " " + r.status() + " " + r.code()));
+ *
+ * client.sendAll(Flux.fromIterable(orders).map(o -> OutgoingMessage.of(o.id(), o.envelope(), o.content())))
+ *     .doOnNext(result -> store(result.id(), result.outcome()))
+ *     .blockLast();
+ * client.dispose();   // QUIT on idle sessions, event loops shut down
  * }</pre>
  *
  * <p>The Mono emits a report whenever the server gave a verdict, including 4xx/5xx replies; it errors with an
- * {@link SmtpException} only when no verdict could be had.
+ * {@link SmtpException} only when no verdict could be had. A pooled session that the server closed while it
+ * idled never fails a send: it is replaced, and a send that raced such a close before the server answered
+ * anything is sent once more on a fresh session.
+ *
+ * <p>In {@link Routing#mx MX mode} recipients are grouped by domain and each domain gets its own transaction;
+ * the reports are merged into one (see {@link #send(Envelope, MessageContent)}).
  */
-public final class SmtpClient {
+public final class SmtpClient implements Disposable {
+
+    /** How long {@link #disposeLater()} lets client-created event loops finish their work. */
+    private static final Duration LOOP_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
 
     private final SmtpClientOptions options;
-    private final TcpClient tcp;
+    private final LoopResources loops;
+    private final boolean ownsLoops;
+    private final SessionPools pools;
+    private final Sender sender;
 
     private SmtpClient(SmtpClientOptions options) {
         this.options = options;
-        this.tcp = TcpClient.newConnection()
-                .host(options.host())
-                .port(options.port())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) Math.min(Integer.MAX_VALUE, options.session().timeout(SmtpPhase.CONNECT).toMillis()))
-                // At channel init, before the connection is active: the greeting cannot arrive before the
-                // session handler is there.
-                .doOnChannelInit((observer, channel, remote) ->
-                        SmtpSession.install(channel, options.session(), options.host(), options.port(),
-                                NettyPipeline.ReactiveBridge));
+        this.ownsLoops = options.loopResources().isEmpty();
+        // Daemon threads: a program that forgets dispose() still exits.
+        this.loops = options.loopResources()
+                .orElseGet(() -> LoopResources.create("reactive-smtp", options.eventLoopThreads(), true));
+        SafeListener listener = new SafeListener(options.eventListener());
+        this.pools = new SessionPools(options.pool(), options.session(), loops, listener);
+        this.sender = new Sender(options, pools, listener);
     }
 
     /**
      * @param options where to send and how
-     * @return a client
+     * @return a client; {@link #dispose()} it when done
      */
     public static SmtpClient create(SmtpClientOptions options) {
         return new SmtpClient(Objects.requireNonNull(options, "options"));
@@ -67,7 +79,14 @@ public final class SmtpClient {
     }
 
     /**
-     * Sends one message over a session of its own, then QUITs.
+     * Sends one message over a pooled session. Cold: nothing happens before subscription and every subscription
+     * sends again, so {@code retry} operators work. Cancelling discards the session that carried the message.
+     *
+     * <p>In MX mode each recipient domain is one transaction and the reports are merged into one, recipients in
+     * envelope order; server, capabilities, TLS, MAIL and data replies are those of the first domain (in envelope
+     * order), the duration the longest. If some domain got no verdict, the Mono errors with that domain's
+     * exception; where its type can carry one (connection, timeout, protocol, content, unknown outcome) its
+     * partial report is the merged report, with the other domains' verdicts.
      *
      * @param envelope the sender and recipients
      * @param content the RFC 5322 message
@@ -76,32 +95,85 @@ public final class SmtpClient {
     public Mono<SendReport> send(Envelope envelope, MessageContent content) {
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(content, "content");
-        return Mono.usingWhen(
-                connect(),
-                session -> Mono.fromFuture(session.send(envelope, content), false),
-                session -> Mono.fromFuture(session.close(), false),
-                (session, error) -> Mono.fromFuture(session.close(), false),
-                session -> Mono.fromFuture(session.close(), false));
+        return Mono.defer(() -> sender.send(envelope, content, null));
     }
 
-    private Mono<SmtpSession> connect() {
-        return tcp.connect()
-                .onErrorMap(e -> !(e instanceof SmtpException), this::connectFailure)
-                .flatMap(this::ready);
+    /**
+     * Like {@link #send(Envelope, MessageContent)}.
+     *
+     * @param message the message
+     * @return a cold Mono of the report
+     */
+    public Mono<SendReport> send(OutgoingMessage message) {
+        Objects.requireNonNull(message, "message");
+        return send(message.envelope(), message.content());
     }
 
-    private Mono<SmtpSession> ready(Connection connection) {
-        SmtpSession session = SmtpSession.of(connection.channel());
-        return Mono.fromFuture(session.ready(), false)
-                .thenReturn(session)
-                .doOnCancel(session::close);
+    /**
+     * Sends a stream of messages, demand-driven: at most {@link SmtpClientOptions#maxInFlight()} messages are
+     * requested from {@code messages} and in flight at once, and at most
+     * {@link SmtpClientOptions#maxInFlightPerDestination()} to one destination (the relays, or one recipient
+     * domain in MX mode); more are requested as results complete and are consumed. The input is never buffered
+     * whole.
+     *
+     * <p>One {@link MessageResult} per message, in completion order, carrying the message and its id. A message
+     * that fails gives a {@link MessageResult#failed failed} result and the stream goes on.
+     *
+     * @param messages the messages
+     * @return the results, in completion order
+     */
+    public Flux<MessageResult> sendAll(Publisher<OutgoingMessage> messages) {
+        Objects.requireNonNull(messages, "messages");
+        return Flux.defer(() -> {
+            // Waiters are bounded by maxInFlight: only in-flight messages wait for a destination's permit.
+            KeyedPermits perDestination = new KeyedPermits(options.maxInFlightPerDestination(), Integer.MAX_VALUE,
+                    key -> new IllegalStateException("unreachable"));
+            return Flux.from(messages).flatMap(m -> Mono.defer(() -> sender.send(m.envelope(), m.content(), perDestination))
+                    .map(report -> MessageResult.of(m, report))
+                    .onErrorResume(e -> Mono.just(MessageResult.failed(m, asSmtpException(e)))),
+                    options.maxInFlight(), 1);
+        });
     }
 
-    private SmtpException connectFailure(Throwable e) {
-        if (e instanceof ConnectTimeoutException) {
-            return new SmtpTimeoutException(SmtpPhase.CONNECT, options.session().timeout(SmtpPhase.CONNECT), null);
+    private static SmtpException asSmtpException(Throwable e) {
+        if (e instanceof SmtpException) {
+            return (SmtpException) e;
         }
-        return new SmtpConnectionException(
-                "cannot connect to " + options.host() + ":" + options.port() + ": " + e.getMessage(), e, null);
+        // Not a server's doing (a disposed client, a bug): nothing was sent for the message.
+        return new SmtpConnectionException("message not sent: " + e, e, null);
+    }
+
+    /** @return how many connections are open right now, over all destinations */
+    public int openConnections() {
+        return pools.openConnections();
+    }
+
+    /**
+     * Starts disposing without waiting: see {@link #disposeLater()}. Safe on any thread, event loops included.
+     */
+    @Override
+    public void dispose() {
+        disposeLater().subscribe(null, e -> { });
+    }
+
+    /**
+     * Closes every pool (QUIT on idle sessions; sessions in use are closed when their transaction ends), then
+     * shuts down the event loops the client created. Shared {@link SmtpClientOptions#loopResources() loop
+     * resources} are left running. Sends after this fail.
+     *
+     * @return completes when done
+     */
+    public Mono<Void> disposeLater() {
+        Mono<Void> closePools = pools.disposeLater();
+        if (!ownsLoops) {
+            return closePools;
+        }
+        return closePools.then(Mono.defer(() -> loops.disposeLater(Duration.ZERO, LOOP_SHUTDOWN_TIMEOUT)));
+    }
+
+    /** @return true once disposing started */
+    @Override
+    public boolean isDisposed() {
+        return pools.isDisposed();
     }
 }

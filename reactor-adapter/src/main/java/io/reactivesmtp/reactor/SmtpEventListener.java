@@ -3,6 +3,7 @@ package io.reactivesmtp.reactor;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpSession;
+import io.reactivesmtp.TlsInfo;
 import java.net.SocketAddress;
 import java.time.Duration;
 
@@ -33,6 +34,17 @@ public interface SmtpEventListener {
      * @param elapsed from connect start to ready
      */
     default void sessionReady(String destination, SmtpSession session, Duration elapsed) {
+    }
+
+    /**
+     * TLS was established on a new connection (after STARTTLS, or at connect for implicit TLS). Called before
+     * {@link #sessionReady}; not called for plaintext sessions.
+     *
+     * @param destination the destination's key
+     * @param tls the negotiated protocol and cipher
+     * @param elapsed how long the handshake took (for STARTTLS: from the STARTTLS command to the handshake's end)
+     */
+    default void tlsEstablished(String destination, TlsInfo tls, Duration elapsed) {
     }
 
     /**

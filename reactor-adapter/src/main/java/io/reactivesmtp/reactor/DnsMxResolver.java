@@ -1,0 +1,513 @@
+package io.reactivesmtp.reactor;
+
+import io.netty.channel.AddressedEnvelope;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.dns.DefaultDnsQuestion;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponse;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.NameResolver;
+import io.netty.resolver.dns.DefaultDnsCache;
+import io.netty.resolver.dns.DefaultDnsCnameCache;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolver;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsNameResolverTimeoutException;
+import io.netty.resolver.dns.DnsServerAddressStream;
+import io.netty.resolver.dns.DnsServerAddressStreamProvider;
+import io.netty.resolver.dns.DnsServerAddressStreamProviders;
+import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
+import io.netty.util.concurrent.Future;
+import io.reactivesmtp.SmtpConnectionException;
+import io.reactivesmtp.SmtpPolicyException;
+import io.reactivesmtp.reactor.internal.DnsMxAnswer;
+import io.reactivesmtp.reactor.internal.DnsMxCache;
+import io.reactivesmtp.reactor.internal.DnsNames;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import reactor.core.publisher.Mono;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * The {@link MxResolver} of MX routing: asks DNS through Netty's non-blocking {@link DnsNameResolver}, on one
+ * event loop, and never blocks.
+ *
+ * <pre>{@code
+ * EventLoop loop = ...; // e.g. LoopResources.create("smtp").onClient(true).next()
+ * try (DnsMxResolver mx = DnsMxResolver.builder(loop).build()) { // the system's resolv.conf
+ *     List<MxHost> hosts = mx.resolve("example.com").block(Duration.ofSeconds(10));
+ *     TcpClient tcp = TcpClient.create().resolver(mx.addressResolverGroup()); // same servers and cache
+ * }
+ * }</pre>
+ *
+ * <p>What {@link #resolve(String)} does (RFC 5321 section 5.1):
+ * <ul>
+ *   <li>MX records are sorted by preference, lowest first; hosts of equal preference are shuffled on every call
+ *       (with the builder's {@link Random}) so that load spreads over them. Names are lower case without the
+ *       trailing dot. MX records reached through a CNAME chain in the same answer count; others are ignored.</li>
+ *   <li>No MX records but the name exists: the implicit MX {@code [domain, preference 0]} if the domain has an
+ *       A or AAAA record, else an {@link SmtpPolicyException}.</li>
+ *   <li>A null MX (RFC 7505, exchange {@code "."}), an unknown domain (NXDOMAIN), MX records none of which
+ *       names a usable host: {@link SmtpPolicyException}, not retryable.</li>
+ *   <li>No answer (timeout, SERVFAIL, REFUSED, a malformed response) from every configured DNS server, tried in
+ *       order: {@link SmtpConnectionException}, retryable.</li>
+ * </ul>
+ *
+ * <p>Caching: MX answers (and null MX and implicit MX answers) are kept for the smallest TTL of the records
+ * used, at most {@link Builder#maxTtl(Duration)}, for at most {@link Builder#maxCachedDomains(int)} domains
+ * (least recently used go first). Concurrent lookups of the same domain share one query. Negative answers
+ * (NXDOMAIN, no records) and failures are not cached. Addresses (A/AAAA) go through Netty's TTL-respecting
+ * {@link DefaultDnsCache}, shared with {@link #addressResolverGroup()}.
+ *
+ * <p>The Monos complete on the resolver's event loop (or, for a cached answer, on the subscribing thread).
+ * Thread-safe. {@link #close()} releases the UDP socket and the resolvers of the address group.
+ */
+public final class DnsMxResolver implements MxResolver, AutoCloseable {
+
+    /** Netty's default query timeout; enough for a recursive resolver that must ask the authorities itself. */
+    public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(5);
+    /** Cap on how long any DNS answer is cached, whatever its TTL says (common resolver practice: a day). */
+    public static final Duration DEFAULT_MAX_TTL = Duration.ofDays(1);
+    /** How many domains' MX answers are cached by default. */
+    public static final int DEFAULT_MAX_CACHED_DOMAINS = 10_000;
+
+    /**
+     * Finds the channel classes of any event loop reactor-netty supports (NIO, epoll, kqueue, io_uring): the
+     * DNS socket must be of the loop's transport. Only its default methods are used: it owns no threads.
+     */
+    private static final LoopResources TRANSPORTS = useNative -> {
+        throw new UnsupportedOperationException("only used to find channel classes");
+    };
+
+    private final DnsNameResolver resolver;
+    private final DnsNameResolverBuilder template;
+    private final DnsServerAddressStreamProvider nameServers;
+    private final Random random;
+    private final DnsMxCache cache;
+    private final long maxTtlSeconds;
+    private final ConcurrentHashMap<String, Mono<DnsMxAnswer>> inFlight = new ConcurrentHashMap<>();
+    private final AtomicReference<AddressResolverGroup<InetSocketAddress>> group = new AtomicReference<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private DnsMxResolver(Builder b) {
+        this.nameServers = b.nameServers;
+        this.random = b.random;
+        this.maxTtlSeconds = b.maxTtl.getSeconds();
+        this.cache = new DnsMxCache(b.maxCachedDomains, System::nanoTime);
+        int maxTtl = (int) Math.min(Integer.MAX_VALUE, maxTtlSeconds);
+        // Without an event loop: the address group binds each copy to the loop of the connection it serves.
+        this.template = new DnsNameResolverBuilder()
+                .nameServerProvider(b.nameServers)
+                .queryTimeoutMillis(b.queryTimeout.toMillis())
+                .resolveCache(new DefaultDnsCache(0, maxTtl, 0))
+                .cnameCache(new DefaultDnsCnameCache(0, maxTtl))
+                // A mail domain is always fully qualified: "example" must never become "example.corp.local".
+                .searchDomains(Collections.emptyList())
+                .ndots(1);
+        this.resolver = configure(template.copy(), b.eventLoop, b.datagramChannelType, b.socketChannelType).build();
+    }
+
+    /**
+     * @param eventLoop the loop the resolver's UDP socket lives on; the DNS socket is of its transport (NIO,
+     *        epoll, kqueue, io_uring)
+     * @return a builder; by default it asks the system's DNS servers (resolv.conf)
+     */
+    public static Builder builder(EventLoop eventLoop) {
+        return new Builder(Objects.requireNonNull(eventLoop, "eventLoop"));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if the domain is empty, longer than 253 characters, has an empty or
+     *         over-long label, or has anything but printable ASCII (at once, not through the Mono)
+     */
+    @Override
+    public Mono<List<MxHost>> resolve(String asciiDomain) {
+        String domain = DnsNames.canonical(asciiDomain, "domain");
+        return Mono.defer(() -> {
+            if (closed.get()) {
+                return Mono.error(new IllegalStateException("DnsMxResolver is closed: cannot resolve " + domain));
+            }
+            DnsMxAnswer cached = cache.get(domain);
+            return (cached != null ? Mono.just(cached) : lookup(domain)).flatMap(answer -> route(domain, answer));
+        });
+    }
+
+    /**
+     * Resolves a host name (an MX host) to its addresses through the same DNS servers and address cache as
+     * {@link #addressResolverGroup()}. The hosts file is consulted first, as for any Netty resolver.
+     *
+     * @param host a host name in ASCII, or an IP address literal
+     * @return a cold Mono of its addresses; errors with a retryable {@link SmtpConnectionException} when it has
+     *         none or DNS did not answer (an MX host without address is skipped for the next one, not fatal)
+     * @throws IllegalArgumentException if the host name is invalid (at once)
+     */
+    public Mono<List<InetAddress>> resolveAddresses(String host) {
+        String name = DnsNames.canonical(host, "host");
+        return Mono.defer(() -> closed.get()
+                ? Mono.error(new IllegalStateException("DnsMxResolver is closed: cannot resolve " + name))
+                : Mono.<List<InetAddress>>create(sink -> {
+                    Future<List<InetAddress>> f = resolver.resolveAll(name);
+                    sink.onCancel(() -> f.cancel(false));
+                    f.addListener(done -> {
+                        if (done.isSuccess()) {
+                            sink.success(List.copyOf(f.getNow()));
+                        } else {
+                            sink.error(new SmtpConnectionException("DNS lookup of addresses for " + name
+                                    + " failed: " + describe(done.cause()), done.cause(), null));
+                        }
+                    });
+                }));
+    }
+
+    /**
+     * An address resolver group for connecting to MX hosts with the same DNS servers, timeout and address
+     * cache as this resolver: {@code TcpClient.create().resolver(mx.addressResolverGroup())}. Each event loop
+     * that uses it gets its own {@link DnsNameResolver} on a socket of that loop's transport. Created on first
+     * use, owned by this resolver: {@link #close()} closes it, callers must not.
+     *
+     * @return the group, the same instance on every call
+     * @throws IllegalStateException if this resolver is closed
+     */
+    public AddressResolverGroup<InetSocketAddress> addressResolverGroup() {
+        AddressResolverGroup<InetSocketAddress> g = group.get();
+        if (g == null) {
+            g = new LoopMatchingGroup(template);
+            if (!group.compareAndSet(null, g)) {
+                g.close();
+                g = group.get();
+            }
+        }
+        if (closed.get()) {
+            // close() may have run between the check and the set: it would have missed this group.
+            g.close();
+            throw new IllegalStateException("DnsMxResolver is closed");
+        }
+        return g;
+    }
+
+    /** Closes the resolver's socket and the address group's resolvers; lookups in flight fail. Idempotent. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            resolver.close();
+            AddressResolverGroup<InetSocketAddress> g = group.get();
+            if (g != null) {
+                g.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DnsMxResolver{" + nameServers + ", " + cache.size() + " domains cached}";
+    }
+
+    private Mono<List<MxHost>> route(String domain, DnsMxAnswer answer) {
+        switch (answer.kind()) {
+            case MX:
+                return Mono.just(shuffleWithinPreference(answer.hosts()));
+            case NULL_MX:
+                return Mono.error(new SmtpPolicyException(domain + " accepts no mail (null MX, RFC 7505)"));
+            case UNUSABLE_MX:
+                return Mono.error(new SmtpPolicyException(domain + " has MX records but none names a usable host"));
+            case NXDOMAIN:
+                return Mono.error(new SmtpPolicyException(domain + " does not exist (NXDOMAIN)"));
+            case NO_RECORDS:
+                return implicitMx(domain).flatMap(implicit -> route(domain, implicit));
+            default:
+                // SERVER_FAILURE never gets here: ask() turns it into an error.
+                return Mono.error(new IllegalStateException("unexpected DNS answer for " + domain + ": " + answer));
+        }
+    }
+
+    /**
+     * RFC 5321 5.1: no MX, so the domain itself is the exchanger if it has an address. Asked as A then AAAA
+     * with our own queries, not Netty's address resolution, because that reports SERVFAIL and "no such record"
+     * alike and a transient DNS failure must not become a permanent bounce.
+     */
+    private Mono<DnsMxAnswer> implicitMx(String domain) {
+        return ask(domain, DnsRecordType.A)
+                .flatMap(a -> a.kind() == DnsMxAnswer.Kind.NO_RECORDS ? ask(domain, DnsRecordType.AAAA) : Mono.just(a))
+                .flatMap(a -> {
+                    switch (a.kind()) {
+                        case ADDRESSES:
+                            DnsMxAnswer implicit = DnsMxAnswer.implicit(domain, a.ttlSeconds());
+                            cache.put(domain, implicit, Math.min(a.ttlSeconds(), maxTtlSeconds));
+                            return Mono.just(implicit);
+                        case NXDOMAIN:
+                            return Mono.just(a);
+                        default:
+                            return Mono.error(new SmtpPolicyException(domain + " accepts no mail: it has no MX and"
+                                    + " no A or AAAA record (RFC 5321 5.1)"));
+                    }
+                });
+    }
+
+    /** One MX query per domain at a time: a bulk send to one big domain must not fire a query per message. */
+    private Mono<DnsMxAnswer> lookup(String domain) {
+        AtomicReference<Mono<DnsMxAnswer>> self = new AtomicReference<>();
+        Mono<DnsMxAnswer> shared = inFlight.computeIfAbsent(domain, d -> {
+            Mono<DnsMxAnswer> m = ask(d, DnsRecordType.MX)
+                    .doOnNext(answer -> {
+                        if (answer.kind() == DnsMxAnswer.Kind.MX || answer.kind() == DnsMxAnswer.Kind.NULL_MX) {
+                            cache.put(d, answer, Math.min(answer.ttlSeconds(), maxTtlSeconds));
+                        }
+                    })
+                    .doFinally(signal -> inFlight.remove(d, self.get()))
+                    // Shared by the lookups that arrive meanwhile; a subscriber that cancels does not stop it.
+                    .cache();
+            self.set(m);
+            return m;
+        });
+        return shared;
+    }
+
+    /** Asks the configured servers in order until one answers; SERVFAIL, REFUSED and timeouts go to the next. */
+    private Mono<DnsMxAnswer> ask(String domain, DnsRecordType type) {
+        DnsServerAddressStream servers = nameServers.nameServerAddressStream(domain);
+        return ask(domain, type, servers, servers.size(), null);
+    }
+
+    private Mono<DnsMxAnswer> ask(String domain, DnsRecordType type, DnsServerAddressStream servers, int left,
+            Throwable last) {
+        if (closed.get()) {
+            return Mono.error(new IllegalStateException("DnsMxResolver is closed: cannot resolve " + domain));
+        }
+        if (left <= 0) {
+            String why = last == null ? "no DNS server configured" : describe(last);
+            return Mono.error(new SmtpConnectionException("DNS lookup of " + type.name() + " for " + domain
+                    + " failed: " + why, last, null));
+        }
+        InetSocketAddress server = servers.next();
+        return query(domain, type, server)
+                .onErrorResume(e -> ask(domain, type, servers, left - 1, e))
+                .flatMap(answer -> answer.kind() == DnsMxAnswer.Kind.SERVER_FAILURE
+                        ? ask(domain, type, servers, left - 1,
+                                new IOException("DNS server " + server + " answered " + answer.responseCode()))
+                        : Mono.just(answer));
+    }
+
+    private Mono<DnsMxAnswer> query(String domain, DnsRecordType type, InetSocketAddress server) {
+        return Mono.create(sink -> {
+            // Absolute name: no search domain may be appended.
+            Future<AddressedEnvelope<DnsResponse, InetSocketAddress>> f =
+                    resolver.query(server, new DefaultDnsQuestion(domain + ".", type));
+            sink.onCancel(() -> f.cancel(false));
+            f.addListener(done -> {
+                if (!done.isSuccess()) {
+                    sink.error(done.cause());
+                    return;
+                }
+                AddressedEnvelope<DnsResponse, InetSocketAddress> envelope = f.getNow();
+                // Parsed into plain Java values and released here: nothing reference-counted reaches a Reactor
+                // operator, which could drop it (cancel) without releasing.
+                DnsMxAnswer answer;
+                try {
+                    answer = DnsMxAnswer.parse(domain, type, envelope.content());
+                } catch (RuntimeException e) {
+                    sink.error(new IOException("malformed DNS response from " + server + " for " + type.name()
+                            + " " + domain + ": " + e.getMessage(), e));
+                    return;
+                } finally {
+                    envelope.release();
+                }
+                sink.success(answer);
+            });
+        });
+    }
+
+    private List<MxHost> shuffleWithinPreference(List<MxHost> sorted) {
+        List<MxHost> hosts = new ArrayList<>(sorted);
+        int start = 0;
+        while (start < hosts.size()) {
+            int end = start + 1;
+            while (end < hosts.size() && hosts.get(end).preference() == hosts.get(start).preference()) {
+                end++;
+            }
+            if (end - start > 1) {
+                Collections.shuffle(hosts.subList(start, end), random);
+            }
+            start = end;
+        }
+        return Collections.unmodifiableList(hosts);
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof DnsNameResolverTimeoutException) {
+            return "timed out (" + e.getMessage() + ")";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    private static DnsNameResolverBuilder configure(DnsNameResolverBuilder builder, EventLoop loop,
+            Class<? extends DatagramChannel> datagramType, Class<? extends SocketChannel> socketType) {
+        return builder.eventLoop(loop)
+                .datagramChannelType(datagramType != null ? datagramType
+                        : channelClass(DatagramChannel.class, loop, NioDatagramChannel.class))
+                // TCP for answers too long for UDP (TC bit), e.g. a domain with many MX records.
+                .socketChannelType(socketType != null ? socketType
+                        : channelClass(SocketChannel.class, loop, NioSocketChannel.class), false);
+    }
+
+    private static <C extends io.netty.channel.Channel> Class<? extends C> channelClass(Class<C> type,
+            EventLoop loop, Class<? extends C> fallback) {
+        try {
+            return TRANSPORTS.onChannelClass(type, loop);
+        } catch (RuntimeException unknownTransport) {
+            // A loop reactor-netty does not know (a custom one): NIO is what the JDK always has.
+            return fallback;
+        }
+    }
+
+    /** A {@link DnsAddressResolverGroup} whose resolvers use the transport of the loop they serve. */
+    private static final class LoopMatchingGroup extends DnsAddressResolverGroup {
+
+        private final DnsNameResolverBuilder template;
+
+        LoopMatchingGroup(DnsNameResolverBuilder template) {
+            super(template);
+            this.template = template;
+        }
+
+        @Override
+        protected NameResolver<InetAddress> newNameResolver(EventLoop eventLoop,
+                ChannelFactory<? extends DatagramChannel> channelFactory,
+                DnsServerAddressStreamProvider nameServerProvider) {
+            // The template shares its caches (set explicitly in the constructor) with every copy.
+            return configure(template.copy(), eventLoop, null, null).build();
+        }
+    }
+
+    /** Builds a {@link DnsMxResolver}, validating each input. */
+    public static final class Builder {
+        private final EventLoop eventLoop;
+        private DnsServerAddressStreamProvider nameServers;
+        private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
+        private Duration maxTtl = DEFAULT_MAX_TTL;
+        private int maxCachedDomains = DEFAULT_MAX_CACHED_DOMAINS;
+        private Random random = new Random();
+        private Class<? extends DatagramChannel> datagramChannelType;
+        private Class<? extends SocketChannel> socketChannelType;
+
+        private Builder(EventLoop eventLoop) {
+            this.eventLoop = eventLoop;
+        }
+
+        /**
+         * @param provider which DNS servers to ask for a name; default
+         *        {@link DnsServerAddressStreamProviders#platformDefault()} (resolv.conf, else public servers)
+         * @return this
+         */
+        public Builder nameServers(DnsServerAddressStreamProvider provider) {
+            this.nameServers = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
+        /**
+         * @param servers the DNS servers to ask, tried in this order; at least one
+         * @return this
+         */
+        public Builder nameServers(InetSocketAddress... servers) {
+            if (servers == null || servers.length == 0) {
+                throw new IllegalArgumentException("no DNS servers given: expected at least one");
+            }
+            for (InetSocketAddress s : servers) {
+                Objects.requireNonNull(s, "DNS server");
+            }
+            this.nameServers = new SequentialDnsServerAddressStreamProvider(servers);
+            return this;
+        }
+
+        /**
+         * @param timeout how long to wait for one server's answer before asking the next; default 5 s
+         * @return this
+         */
+        public Builder queryTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("invalid DNS query timeout " + timeout + ": expected > 0");
+            }
+            this.queryTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param maxTtl the longest any answer is cached, whatever its TTL; at least 1 s; default 1 day
+         * @return this
+         */
+        public Builder maxTtl(Duration maxTtl) {
+            if (maxTtl == null || maxTtl.getSeconds() < 1) {
+                throw new IllegalArgumentException("invalid DNS max TTL " + maxTtl + ": expected at least 1 s");
+            }
+            this.maxTtl = maxTtl;
+            return this;
+        }
+
+        /**
+         * @param maxCachedDomains how many domains' MX answers are cached; at least 1; default 10,000
+         * @return this
+         */
+        public Builder maxCachedDomains(int maxCachedDomains) {
+            if (maxCachedDomains < 1) {
+                throw new IllegalArgumentException("invalid MX cache size " + maxCachedDomains
+                        + ": expected at least 1");
+            }
+            this.maxCachedDomains = maxCachedDomains;
+            return this;
+        }
+
+        /**
+         * @param random shuffles MX hosts of equal preference; a seeded one makes tests repeatable; default a new
+         *        {@link Random}
+         * @return this
+         */
+        public Builder random(Random random) {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /**
+         * Overrides the channel classes of this resolver's own sockets, for an event loop reactor-netty cannot
+         * identify. The {@link DnsMxResolver#addressResolverGroup() address group} always matches each loop.
+         *
+         * @param datagramType the UDP channel class; default the one of the event loop's transport
+         * @param socketType the TCP channel class, for answers truncated over UDP; default likewise
+         * @return this
+         */
+        public Builder channelTypes(Class<? extends DatagramChannel> datagramType,
+                Class<? extends SocketChannel> socketType) {
+            this.datagramChannelType = Objects.requireNonNull(datagramType, "datagramType");
+            this.socketChannelType = Objects.requireNonNull(socketType, "socketType");
+            return this;
+        }
+
+        /**
+         * Without {@link #nameServers}, reads the system's resolver configuration (a file read): build at
+         * start-up, not on an event loop.
+         *
+         * @return the resolver, which owns a UDP socket until {@link DnsMxResolver#close()}
+         */
+        public DnsMxResolver build() {
+            if (nameServers == null) {
+                nameServers = DnsServerAddressStreamProviders.platformDefault();
+            }
+            return new DnsMxResolver(this);
+        }
+    }
+}

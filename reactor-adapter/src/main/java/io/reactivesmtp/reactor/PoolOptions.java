@@ -1,0 +1,205 @@
+package io.reactivesmtp.reactor;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How an {@link SmtpClient} pools its sessions: one pool of ready sessions per destination (host, port, TLS
+ * options, credentials identity, local address), all of them under one overall bound. Immutable; build with
+ * {@link #builder()}, change with {@link #mutate()}.
+ *
+ * <pre>{@code
+ * PoolOptions pool = PoolOptions.builder()
+ *     .maxConnectionsPerDestination(20)
+ *     .maxMessagesPerConnection(500)
+ *     .maxIdleTime(Duration.ofSeconds(10))
+ *     .build();
+ * }</pre>
+ */
+public final class PoolOptions {
+
+    /** Default bound of open connections to one destination. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_DESTINATION = 10;
+    /** Default bound of open connections over all destinations. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+    /** Default bound of sends waiting for a connection, per destination and for the overall bound. */
+    public static final int DEFAULT_MAX_PENDING_ACQUIRES = 10_000;
+    /** Default longest wait for a connection before a send fails. */
+    public static final Duration DEFAULT_PENDING_ACQUIRE_TIMEOUT = Duration.ofSeconds(60);
+    /** Default number of messages one connection carries before it is closed with QUIT. */
+    public static final int DEFAULT_MAX_MESSAGES_PER_CONNECTION = 100;
+    /** Default age after which a connection is closed (when next idle). */
+    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofMinutes(10);
+    /** Default idle time after which a connection is closed with QUIT in the background. */
+    public static final Duration DEFAULT_MAX_IDLE_TIME = Duration.ofSeconds(30);
+
+    /** The defaults. */
+    public static final PoolOptions DEFAULT = builder().build();
+
+    private final int maxConnectionsPerDestination;
+    private final int maxConnections;
+    private final int maxPendingAcquires;
+    private final Duration pendingAcquireTimeout;
+    private final int maxMessagesPerConnection;
+    private final Duration maxLifetime;
+    private final Duration maxIdleTime;
+
+    private PoolOptions(Builder b) {
+        this.maxConnectionsPerDestination = b.maxConnectionsPerDestination;
+        this.maxConnections = b.maxConnections;
+        this.maxPendingAcquires = b.maxPendingAcquires;
+        this.pendingAcquireTimeout = b.pendingAcquireTimeout;
+        this.maxMessagesPerConnection = b.maxMessagesPerConnection;
+        this.maxLifetime = b.maxLifetime;
+        this.maxIdleTime = b.maxIdleTime;
+    }
+
+    /** @return a builder with the defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder holding these options */
+    public Builder mutate() {
+        Builder b = new Builder();
+        b.maxConnectionsPerDestination = maxConnectionsPerDestination;
+        b.maxConnections = maxConnections;
+        b.maxPendingAcquires = maxPendingAcquires;
+        b.pendingAcquireTimeout = pendingAcquireTimeout;
+        b.maxMessagesPerConnection = maxMessagesPerConnection;
+        b.maxLifetime = maxLifetime;
+        b.maxIdleTime = maxIdleTime;
+        return b;
+    }
+
+    /** @return the bound of open connections to one destination */
+    public int maxConnectionsPerDestination() {
+        return maxConnectionsPerDestination;
+    }
+
+    /** @return the bound of open connections over all destinations */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** @return the bound of sends waiting for a connection (per destination, and for the overall bound) */
+    public int maxPendingAcquires() {
+        return maxPendingAcquires;
+    }
+
+    /** @return the longest wait for a connection */
+    public Duration pendingAcquireTimeout() {
+        return pendingAcquireTimeout;
+    }
+
+    /** @return how many messages one connection carries before it is closed */
+    public int maxMessagesPerConnection() {
+        return maxMessagesPerConnection;
+    }
+
+    /** @return the age after which a connection is closed */
+    public Duration maxLifetime() {
+        return maxLifetime;
+    }
+
+    /** @return the idle time after which a connection is closed */
+    public Duration maxIdleTime() {
+        return maxIdleTime;
+    }
+
+    @Override
+    public String toString() {
+        return "PoolOptions{perDestination=" + maxConnectionsPerDestination + ", max=" + maxConnections
+                + ", maxPendingAcquires=" + maxPendingAcquires + ", pendingAcquireTimeout=" + pendingAcquireTimeout
+                + ", maxMessagesPerConnection=" + maxMessagesPerConnection + ", maxLifetime=" + maxLifetime
+                + ", maxIdleTime=" + maxIdleTime + "}";
+    }
+
+    /** Builds {@link PoolOptions}; every value is checked at {@link #build()}. */
+    public static final class Builder {
+        private int maxConnectionsPerDestination = DEFAULT_MAX_CONNECTIONS_PER_DESTINATION;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxPendingAcquires = DEFAULT_MAX_PENDING_ACQUIRES;
+        private Duration pendingAcquireTimeout = DEFAULT_PENDING_ACQUIRE_TIMEOUT;
+        private int maxMessagesPerConnection = DEFAULT_MAX_MESSAGES_PER_CONNECTION;
+        private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
+        private Duration maxIdleTime = DEFAULT_MAX_IDLE_TIME;
+
+        private Builder() {
+        }
+
+        /** @param n open connections to one destination, at least 1 @return this */
+        public Builder maxConnectionsPerDestination(int n) {
+            this.maxConnectionsPerDestination = n;
+            return this;
+        }
+
+        /** @param n open connections over all destinations, at least 1 @return this */
+        public Builder maxConnections(int n) {
+            this.maxConnections = n;
+            return this;
+        }
+
+        /** @param n sends waiting for a connection, at least 1 @return this */
+        public Builder maxPendingAcquires(int n) {
+            this.maxPendingAcquires = n;
+            return this;
+        }
+
+        /** @param timeout the longest wait for a connection, positive @return this */
+        public Builder pendingAcquireTimeout(Duration timeout) {
+            this.pendingAcquireTimeout = timeout;
+            return this;
+        }
+
+        /** @param n messages per connection, at least 1 @return this */
+        public Builder maxMessagesPerConnection(int n) {
+            this.maxMessagesPerConnection = n;
+            return this;
+        }
+
+        /** @param lifetime the age after which a connection is closed, positive @return this */
+        public Builder maxLifetime(Duration lifetime) {
+            this.maxLifetime = lifetime;
+            return this;
+        }
+
+        /** @param idle the idle time after which a connection is closed, positive @return this */
+        public Builder maxIdleTime(Duration idle) {
+            this.maxIdleTime = idle;
+            return this;
+        }
+
+        /**
+         * @return the options
+         * @throws IllegalArgumentException naming the first value out of range
+         */
+        public PoolOptions build() {
+            atLeastOne("maxConnectionsPerDestination", maxConnectionsPerDestination);
+            atLeastOne("maxConnections", maxConnections);
+            atLeastOne("maxPendingAcquires", maxPendingAcquires);
+            atLeastOne("maxMessagesPerConnection", maxMessagesPerConnection);
+            positive("pendingAcquireTimeout", pendingAcquireTimeout);
+            positive("maxLifetime", maxLifetime);
+            positive("maxIdleTime", maxIdleTime);
+            if (maxConnectionsPerDestination > maxConnections) {
+                throw new IllegalArgumentException("maxConnectionsPerDestination " + maxConnectionsPerDestination
+                        + " exceeds maxConnections " + maxConnections);
+            }
+            return new PoolOptions(this);
+        }
+
+        private static void atLeastOne(String name, int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException(name + " must be at least 1: " + value);
+            }
+        }
+
+        private static void positive(String name, Duration value) {
+            Objects.requireNonNull(value, name);
+            if (value.isZero() || value.isNegative()) {
+                throw new IllegalArgumentException(name + " must be positive: " + value);
+            }
+        }
+    }
+}

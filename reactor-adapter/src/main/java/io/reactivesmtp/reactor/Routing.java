@@ -1,0 +1,105 @@
+package io.reactivesmtp.reactor;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where an {@link SmtpClient} sends: to one or more relays (submission servers), or straight to each
+ * recipient domain's mail exchangers (MX).
+ *
+ * <p>Relays and MX hosts are tried in order. The next one is tried when a connection cannot be made, TLS
+ * fails, or the server greets with a 4xx; a 5xx greeting or anything that happens once the session is ready
+ * does not fail over (the next server would most likely say the same, or the message may already be there).
+ *
+ * <pre>{@code
+ * Routing.relay("smtp.example.com", 587);
+ * Routing.relays(List.of(InetSocketAddress.createUnresolved("smtp1.example.com", 587),
+ *                        InetSocketAddress.createUnresolved("smtp2.example.com", 587)));
+ * Routing.mx(resolver);   // recipients grouped by domain, one transaction per domain
+ * }</pre>
+ */
+public final class Routing {
+
+    private final List<InetSocketAddress> relays;
+    private final MxResolver mxResolver;
+
+    private Routing(List<InetSocketAddress> relays, MxResolver mxResolver) {
+        this.relays = relays;
+        this.mxResolver = mxResolver;
+    }
+
+    /**
+     * @param host the relay's host name or address
+     * @param port its port, 1 to 65535
+     * @return routing through that relay
+     */
+    public static Routing relay(String host, int port) {
+        return new Routing(List.of(checked(host, port)), null);
+    }
+
+    /**
+     * @param relays the relays in the order to try them (host strings are used as given, never resolved here)
+     * @return routing through the first relay that accepts a session
+     */
+    public static Routing relays(List<InetSocketAddress> relays) {
+        Objects.requireNonNull(relays, "relays");
+        if (relays.isEmpty()) {
+            throw new IllegalArgumentException("at least one relay is required");
+        }
+        List<InetSocketAddress> copy = new ArrayList<>();
+        for (InetSocketAddress a : relays) {
+            Objects.requireNonNull(a, "relay");
+            copy.add(checked(a.getHostString(), a.getPort()));
+        }
+        return new Routing(Collections.unmodifiableList(copy), null);
+    }
+
+    /**
+     * @param resolver finds each recipient domain's mail exchangers
+     * @return direct delivery: recipients grouped by domain, one transaction per domain
+     */
+    public static Routing mx(MxResolver resolver) {
+        return new Routing(List.of(), Objects.requireNonNull(resolver, "resolver"));
+    }
+
+    private static InetSocketAddress checked(String host, int port) {
+        if (host == null || host.isBlank() || host.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+            throw new IllegalArgumentException("invalid relay host \"" + host + "\"");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("invalid relay port " + port + " for host " + host + ": expected 1-65535");
+        }
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    /** @return the relays in order (unresolved addresses), empty in MX mode */
+    public List<InetSocketAddress> relays() {
+        return relays;
+    }
+
+    /** @return the MX resolver in MX mode */
+    public Optional<MxResolver> mxResolver() {
+        return Optional.ofNullable(mxResolver);
+    }
+
+    /** @return true in MX mode */
+    public boolean isMx() {
+        return mxResolver != null;
+    }
+
+    @Override
+    public String toString() {
+        if (mxResolver != null) {
+            return "mx";
+        }
+        StringBuilder sb = new StringBuilder("relay ");
+        for (int i = 0; i < relays.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(relays.get(i).getHostString()).append(':').append(relays.get(i).getPort());
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,74 @@
+package io.reactivesmtp.reactor.internal;
+
+import io.reactivesmtp.Credentials;
+import io.reactivesmtp.SmtpSessionOptions;
+import io.reactivesmtp.TlsOptions;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+
+/**
+ * What makes two sessions interchangeable: server host and port, TLS options (policy, trust, expected name),
+ * the credentials' identity (user name and mechanism: never the secret) and the local address.
+ */
+public final class DestinationKey {
+
+    private final String host;
+    private final int port;
+    private final TlsOptions tls;
+    private final String identity;
+    private final InetSocketAddress localAddress;
+
+    /**
+     * @param host the server's host name as configured or resolved from MX
+     * @param port its port
+     * @param session the session options (TLS and credentials are taken from them)
+     * @param localAddress the local address, or null
+     */
+    public DestinationKey(String host, int port, SmtpSessionOptions session, InetSocketAddress localAddress) {
+        this.host = host;
+        this.port = port;
+        this.tls = session.tls();
+        this.identity = session.credentials().map(DestinationKey::identity).orElse("");
+        this.localAddress = localAddress;
+    }
+
+    private static String identity(Credentials c) {
+        return c.username() + "/" + c.mechanism().orElse(c.isOAuth2() ? "XOAUTH2" : "*");
+    }
+
+    /** @return the server's host */
+    public String host() {
+        return host;
+    }
+
+    /** @return the server's port */
+    public int port() {
+        return port;
+    }
+
+    /** @return the local address, or null */
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof DestinationKey)) {
+            return false;
+        }
+        DestinationKey k = (DestinationKey) o;
+        return port == k.port && host.equalsIgnoreCase(k.host) && tls.equals(k.tls) && identity.equals(k.identity)
+                && Objects.equals(localAddress, k.localAddress);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(host.toLowerCase(java.util.Locale.ROOT), port, tls, identity, localAddress);
+    }
+
+    /** @return {@code host:port}, the destination's name in events (no credentials) */
+    @Override
+    public String toString() {
+        return host + ":" + port;
+    }
+}

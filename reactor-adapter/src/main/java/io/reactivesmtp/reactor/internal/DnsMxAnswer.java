@@ -1,0 +1,216 @@
+package io.reactivesmtp.reactor.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.dns.DefaultDnsRecordDecoder;
+import io.netty.handler.codec.dns.DnsRawRecord;
+import io.netty.handler.codec.dns.DnsRecord;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponse;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.handler.codec.dns.DnsSection;
+import io.reactivesmtp.reactor.MxHost;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What one DNS response to an MX query says, copied out of the response so that the response (reference
+ * counted) can be released at once and nothing pooled escapes into Reactor. Immutable. Internal: not part of
+ * the API.
+ */
+public final class DnsMxAnswer {
+
+    /** How many CNAMEs are followed inside one answer; a loop or a longer chain is not followed further. */
+    private static final int MAX_CNAME_CHAIN = 8;
+
+    /** What the response means for mail routing. */
+    public enum Kind {
+        /** One or more usable MX records, or the implicit MX: {@link #hosts()}. */
+        MX,
+        /** Only a null MX (RFC 7505): the domain accepts no mail. */
+        NULL_MX,
+        /** MX records, but none with a host name a client could connect to: no implicit MX either. */
+        UNUSABLE_MX,
+        /** The name exists but has no records of the type asked (NODATA): for MX, implicit MX if it has an address. */
+        NO_RECORDS,
+        /** For an A or AAAA query: the name has addresses of that type. */
+        ADDRESSES,
+        /** The name does not exist. */
+        NXDOMAIN,
+        /** The server could not answer (SERVFAIL, REFUSED, ...): ask another server or try later. */
+        SERVER_FAILURE
+    }
+
+    private final Kind kind;
+    private final List<MxHost> hosts;
+    private final long ttlSeconds;
+    private final String responseCode;
+
+    private DnsMxAnswer(Kind kind, List<MxHost> hosts, long ttlSeconds, String responseCode) {
+        this.kind = kind;
+        this.hosts = hosts;
+        this.ttlSeconds = ttlSeconds;
+        this.responseCode = responseCode;
+    }
+
+    /**
+     * @param domain the canonical domain, which has an address but no MX
+     * @param ttlSeconds the smallest TTL of its address records
+     * @return the implicit MX of RFC 5321 section 5.1: the domain itself, preference 0
+     */
+    public static DnsMxAnswer implicit(String domain, long ttlSeconds) {
+        return new DnsMxAnswer(Kind.MX, List.of(MxHost.of(domain, 0)), ttlSeconds, "implicit MX");
+    }
+
+    /**
+     * Reads a response; does not release it.
+     *
+     * @param domain the canonical domain that was asked for
+     * @param type the type asked for: MX, A or AAAA
+     * @param response the server's response
+     * @return what it means
+     * @throws CorruptedFrameException if an MX record is malformed
+     */
+    public static DnsMxAnswer parse(String domain, DnsRecordType type, DnsResponse response) {
+        DnsResponseCode code = response.code();
+        if (code == DnsResponseCode.NXDOMAIN) {
+            return new DnsMxAnswer(Kind.NXDOMAIN, List.of(), 0, rcode(code));
+        }
+        if (code != DnsResponseCode.NOERROR) {
+            return new DnsMxAnswer(Kind.SERVER_FAILURE, List.of(), 0, rcode(code));
+        }
+        int count = response.count(DnsSection.ANSWER);
+        // A recursive server follows CNAMEs itself and returns the chain with the MX records of its end: accept
+        // MX records owned by the domain or by a name the chain leads to, nothing else (cache poisoning).
+        Map<String, String> cnames = new HashMap<>();
+        Map<String, Long> cnameTtls = new HashMap<>();
+        for (int i = 0; i < count; i++) {
+            DnsRecord r = response.recordAt(DnsSection.ANSWER, i);
+            if (r.type() == DnsRecordType.CNAME && r instanceof DnsRawRecord) {
+                String target = decodeName(((DnsRawRecord) r).content());
+                String owner = DnsNames.normalise(r.name());
+                cnames.put(owner, DnsNames.normalise(target));
+                cnameTtls.put(owner, r.timeToLive());
+            }
+        }
+        Set<String> owners = new HashSet<>();
+        long ttl = Long.MAX_VALUE;
+        String name = domain;
+        owners.add(name);
+        for (int i = 0; i < MAX_CNAME_CHAIN && cnames.containsKey(name); i++) {
+            ttl = Math.min(ttl, cnameTtls.get(name));
+            name = cnames.get(name);
+            if (!owners.add(name)) {
+                break;
+            }
+        }
+
+        if (type != DnsRecordType.MX) {
+            boolean found = false;
+            for (int i = 0; i < count; i++) {
+                DnsRecord r = response.recordAt(DnsSection.ANSWER, i);
+                if (r.type() == type && owners.contains(DnsNames.normalise(r.name()))) {
+                    found = true;
+                    ttl = Math.min(ttl, r.timeToLive());
+                }
+            }
+            return found ? new DnsMxAnswer(Kind.ADDRESSES, List.of(), ttl, rcode(code))
+                    : new DnsMxAnswer(Kind.NO_RECORDS, List.of(), 0, rcode(code));
+        }
+
+        Map<String, Integer> preferences = new LinkedHashMap<>();
+        boolean nullMx = false;
+        boolean sawMx = false;
+        for (int i = 0; i < count; i++) {
+            DnsRecord r = response.recordAt(DnsSection.ANSWER, i);
+            if (r.type() != DnsRecordType.MX || !(r instanceof DnsRawRecord)
+                    || !owners.contains(DnsNames.normalise(r.name()))) {
+                continue;
+            }
+            ByteBuf rdata = ((DnsRawRecord) r).content();
+            if (rdata.readableBytes() < 3) {
+                throw new CorruptedFrameException("MX record of " + domain + " too short: " + rdata.readableBytes()
+                        + " bytes");
+            }
+            int preference = rdata.getUnsignedShort(rdata.readerIndex());
+            String exchange = DnsNames.normalise(decodeName(rdata.duplicate().skipBytes(2)));
+            ttl = Math.min(ttl, r.timeToLive());
+            sawMx = true;
+            if (exchange.isEmpty()) {
+                // "." as exchange: the null MX of RFC 7505. Mixed with real MX records it is a misconfiguration;
+                // the real ones still route, and "." itself can never be connected to.
+                nullMx = true;
+                continue;
+            }
+            String host;
+            try {
+                host = DnsNames.canonical(exchange, "MX host");
+            } catch (IllegalArgumentException e) {
+                // A name no SMTP client could connect to (controls, non-ASCII, bad labels): skip it, the others
+                // may work. Checked here, not left to MxHost, because the name comes from the network.
+                continue;
+            }
+            // The same host twice (different preferences): the lowest wins, trying it again later is useless.
+            preferences.merge(host, preference, Math::min);
+        }
+        if (preferences.isEmpty()) {
+            if (nullMx) {
+                return new DnsMxAnswer(Kind.NULL_MX, List.of(), ttl, rcode(code));
+            }
+            if (sawMx) {
+                // RFC 5321 5.1: the implicit MX applies only when there are no MX records at all.
+                return new DnsMxAnswer(Kind.UNUSABLE_MX, List.of(), 0, rcode(code));
+            }
+            return new DnsMxAnswer(Kind.NO_RECORDS, List.of(), 0, rcode(code));
+        }
+        List<MxHost> hosts = new ArrayList<>(preferences.size());
+        preferences.forEach((host, preference) -> hosts.add(MxHost.of(host, preference)));
+        hosts.sort(Comparator.comparingInt(MxHost::preference));
+        return new DnsMxAnswer(Kind.MX, Collections.unmodifiableList(hosts), ttl, rcode(code));
+    }
+
+    /** "SERVFAIL (rcode 2)": the name operators know from dig, and the number. */
+    private static String rcode(DnsResponseCode code) {
+        String name = code.toString();
+        int paren = name.indexOf('(');
+        return (paren > 0 ? name.substring(0, paren) : name).toUpperCase(java.util.Locale.ROOT)
+                + " (rcode " + code.intValue() + ")";
+    }
+
+    private static String decodeName(ByteBuf in) {
+        // A duplicate: compression pointers move the reader index, the record's own index must stay put.
+        return DefaultDnsRecordDecoder.decodeName(in.duplicate());
+    }
+
+    /** @return what the response means */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** @return for {@link Kind#MX}, the exchangers sorted by preference (not shuffled); else empty */
+    public List<MxHost> hosts() {
+        return hosts;
+    }
+
+    /** @return the smallest TTL of the records used (CNAMEs included), in seconds; 0 when nothing to cache */
+    public long ttlSeconds() {
+        return ttlSeconds;
+    }
+
+    /** @return the DNS response code, e.g. {@code NOERROR (rcode 0)} or {@code SERVFAIL (rcode 2)} */
+    public String responseCode() {
+        return responseCode;
+    }
+
+    @Override
+    public String toString() {
+        return kind + " " + hosts + " ttl " + ttlSeconds + "s (" + responseCode + ")";
+    }
+}

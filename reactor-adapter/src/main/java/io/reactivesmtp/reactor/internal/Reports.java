@@ -1,0 +1,111 @@
+package io.reactivesmtp.reactor.internal;
+
+import io.reactivesmtp.Envelope;
+import io.reactivesmtp.MailAddress;
+import io.reactivesmtp.RecipientResult;
+import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpConnectionException;
+import io.reactivesmtp.SmtpContentException;
+import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpProtocolException;
+import io.reactivesmtp.SmtpTimeoutException;
+import io.reactivesmtp.SmtpUnknownOutcomeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import reactor.core.publisher.Mono;
+
+/**
+ * Merges the per-domain transactions of one message (MX mode) into one report.
+ *
+ * <p>Recipients keep the order of the original envelope. Server address, capabilities, TLS, MAIL and data
+ * replies come from the first domain (in envelope order) that has a report: one report cannot hold several
+ * servers. Start is the earliest, duration the longest. When a domain got no verdict, the merged report is
+ * partial (its recipients carry that domain's partial results, or are undetermined) and travels in the error.
+ */
+final class Reports {
+
+    private Reports() {
+    }
+
+    /** One domain's outcome: a report or an error. */
+    static final class Part {
+        final Envelope envelope;
+        final SendReport report;
+        final SmtpException error;
+
+        Part(Envelope envelope, SendReport report, SmtpException error) {
+            this.envelope = envelope;
+            this.report = report;
+            this.error = error;
+        }
+
+        SendReport anyReport() {
+            return report != null ? report : error.partialReport().orElse(null);
+        }
+    }
+
+    static Mono<SendReport> merge(Envelope envelope, List<Part> parts) {
+        Map<MailAddress, RecipientResult> results = new HashMap<>();
+        SendReport first = null;
+        Instant start = null;
+        Duration duration = Duration.ZERO;
+        SmtpException error = null;
+        for (Part p : parts) {
+            SendReport r = p.anyReport();
+            if (r != null) {
+                r.recipients().forEach(x -> results.put(x.address(), x));
+                first = first == null ? r : first;
+                start = start == null || r.startedAt().isBefore(start) ? r.startedAt() : start;
+                duration = r.duration().compareTo(duration) > 0 ? r.duration() : duration;
+            }
+            for (MailAddress a : p.envelope.recipients()) {
+                results.putIfAbsent(a, RecipientResult.undetermined(a, null));
+            }
+            if (p.error != null && (error == null
+                    || p.error instanceof SmtpUnknownOutcomeException && !(error instanceof SmtpUnknownOutcomeException))) {
+                // The first failure, unless a later one is an unknown outcome: that one forbids a blind retry.
+                error = p.error;
+            }
+        }
+        SendReport.Builder b = SendReport.builder().envelope(envelope).duration(duration);
+        if (start != null) {
+            b.startedAt(start);
+        }
+        if (first != null) {
+            b.serverAddress(first.serverAddress().orElse(null)).capabilities(first.capabilities().orElse(null))
+                    .tls(first.tls().orElse(null)).mailReply(first.mailReply().orElse(null))
+                    .dataReply(first.dataReply().orElse(null));
+        }
+        for (MailAddress a : envelope.recipients()) {
+            b.recipient(results.get(a));
+        }
+        SendReport merged = b.build();
+        return error == null ? Mono.just(merged) : Mono.error(withPartialReport(error, merged));
+    }
+
+    /**
+     * The same failure carrying the merged partial report, where core's constructors allow it; otherwise (policy,
+     * TLS, session refused, authentication: their constructors take no report) the original failure.
+     */
+    static SmtpException withPartialReport(SmtpException e, SendReport merged) {
+        SmtpException copy;
+        if (e.getClass() == SmtpUnknownOutcomeException.class) {
+            copy = new SmtpUnknownOutcomeException(e.getMessage(), e, merged);
+        } else if (e.getClass() == SmtpConnectionException.class) {
+            copy = new SmtpConnectionException(e.getMessage(), e, merged);
+        } else if (e.getClass() == SmtpContentException.class) {
+            copy = new SmtpContentException(e.getMessage(), e, merged);
+        } else if (e.getClass() == SmtpTimeoutException.class) {
+            SmtpTimeoutException t = (SmtpTimeoutException) e;
+            copy = new SmtpTimeoutException(t.phase(), t.timeout(), merged);
+        } else if (e.getClass() == SmtpProtocolException.class) {
+            copy = new SmtpProtocolException(e.getMessage(), merged);
+        } else {
+            return e;
+        }
+        return copy;
+    }
+}

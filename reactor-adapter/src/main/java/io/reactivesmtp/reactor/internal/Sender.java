@@ -1,0 +1,207 @@
+package io.reactivesmtp.reactor.internal;
+
+import io.reactivesmtp.Envelope;
+import io.reactivesmtp.MailAddress;
+import io.reactivesmtp.MessageContent;
+import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpConnectionException;
+import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpPolicyException;
+import io.reactivesmtp.SmtpSessionRejectedException;
+import io.reactivesmtp.SmtpTimeoutException;
+import io.reactivesmtp.SmtpTlsException;
+import io.reactivesmtp.reactor.MxHost;
+import io.reactivesmtp.reactor.SmtpClientOptions;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.pool.PooledRef;
+
+/**
+ * Sends one message along the client's routing: picks the candidate servers (relays, or each recipient domain's
+ * MX hosts), fails over between them, runs the transaction on a pooled session and merges per-domain reports.
+ */
+public final class Sender {
+
+    private static final String RELAY = "relay";
+
+    private final SmtpClientOptions options;
+    private final SessionPools pools;
+    private final SafeListener listener;
+    private final List<DestinationKey> relays = new ArrayList<>();
+
+    /**
+     * @param options the client's options
+     * @param pools the session pools
+     * @param listener the user's listener
+     */
+    public Sender(SmtpClientOptions options, SessionPools pools, SafeListener listener) {
+        this.options = options;
+        this.pools = pools;
+        this.listener = listener;
+        for (InetSocketAddress relay : options.routing().relays()) {
+            relays.add(key(relay.getHostString(), relay.getPort()));
+        }
+    }
+
+    private DestinationKey key(String host, int port) {
+        return new DestinationKey(host, port, options.session(), options.localAddress().orElse(null));
+    }
+
+    /**
+     * @param envelope the sender and recipients
+     * @param content the message
+     * @param inFlight per-destination in-flight permits (sendAll), or null for none
+     * @return the report; in MX mode the merged report of every domain's transaction
+     */
+    public Mono<SendReport> send(Envelope envelope, MessageContent content, KeyedPermits inFlight) {
+        if (!options.routing().isMx()) {
+            return limited(inFlight, RELAY, sendVia(relays, envelope, content));
+        }
+        Map<String, List<MailAddress>> byDomain = new LinkedHashMap<>();
+        for (MailAddress r : envelope.recipients()) {
+            byDomain.computeIfAbsent(r.asciiDomain().toLowerCase(Locale.ROOT), d -> new ArrayList<>()).add(r);
+        }
+        if (byDomain.size() == 1) {
+            String domain = byDomain.keySet().iterator().next();
+            return limited(inFlight, domain, sendToDomain(domain, envelope, content));
+        }
+        return Flux.fromIterable(byDomain.entrySet())
+                .flatMapSequential(e -> {
+                    Envelope part = envelope.withRecipients(e.getValue());
+                    return limited(inFlight, e.getKey(), sendToDomain(e.getKey(), part, content))
+                            .map(r -> new Reports.Part(part, r, null))
+                            .onErrorResume(SmtpException.class, x -> Mono.just(new Reports.Part(part, null, x)));
+                })
+                .collectList()
+                .flatMap(parts -> Reports.merge(envelope, parts));
+    }
+
+    private static Mono<SendReport> limited(KeyedPermits inFlight, String destination, Mono<SendReport> send) {
+        if (inFlight == null) {
+            return send;
+        }
+        // The permit goes back however the send ends: value, error or cancel.
+        return inFlight.acquire(destination).flatMap(p -> send.doFinally(signal -> p.release()));
+    }
+
+    private Mono<SendReport> sendToDomain(String domain, Envelope part, MessageContent content) {
+        return options.routing().mxResolver().orElseThrow().resolve(domain)
+                .switchIfEmpty(Mono.error(() -> new SmtpPolicyException("no mail exchanger for " + domain)))
+                .flatMap(hosts -> {
+                    if (hosts.isEmpty()) {
+                        return Mono.error(new SmtpPolicyException("no mail exchanger for " + domain));
+                    }
+                    List<DestinationKey> candidates = new ArrayList<>();
+                    for (MxHost h : hosts) {
+                        candidates.add(key(h.host(), options.mxPort()));
+                    }
+                    return sendVia(candidates, part, content);
+                });
+    }
+
+    /** Fails over between candidates; retries once on a fresh session if a reused one turned out to be dead. */
+    private Mono<SendReport> sendVia(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
+        return attempt(candidates, envelope, content, true);
+    }
+
+    private Mono<SendReport> attempt(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
+                                     boolean mayRetryStale) {
+        return acquireAny(candidates, 0).flatMap(ref -> {
+            boolean reused = ref.poolable().messages() > 0;
+            return transact(ref, envelope, content).onErrorResume(
+                    e -> mayRetryStale && reused && diedBeforeAnyReply(e),
+                    e -> attempt(candidates, envelope, content, false));
+        });
+    }
+
+    /**
+     * A reused session whose connection broke before the server said anything in this transaction: the server
+     * closed it while it idled and the close raced our MAIL. Nothing was accepted, so sending again is safe.
+     */
+    private static boolean diedBeforeAnyReply(Throwable e) {
+        return e instanceof SmtpConnectionException
+                && ((SmtpException) e).partialReport().map(r -> r.mailReply().isEmpty()).orElse(true);
+    }
+
+    private Mono<PooledRef<PooledSession>> acquireAny(List<DestinationKey> candidates, int i) {
+        return pools.acquire(candidates.get(i)).onErrorResume(
+                e -> i + 1 < candidates.size() && failsOver(e),
+                e -> acquireAny(candidates, i + 1));
+    }
+
+    /** Connect failure, TLS failure, or a 4xx greeting: the next server may do better. Not a 5xx greeting. */
+    private static boolean failsOver(Throwable e) {
+        if (e instanceof SmtpSessionRejectedException) {
+            return ((SmtpSessionRejectedException) e).isRetryable();
+        }
+        return e instanceof SmtpConnectionException || e instanceof SmtpTimeoutException || e instanceof SmtpTlsException;
+    }
+
+    private Mono<SendReport> transact(PooledRef<PooledSession> ref, Envelope envelope, MessageContent content) {
+        PooledSession pooled = ref.poolable();
+        String destination = pooled.key().toString();
+        Executor loop = pooled.session().channel().eventLoop();
+        AtomicBoolean settled = new AtomicBoolean();
+        return Mono.defer(() -> {
+            pooled.startTransaction();
+            return Mono.fromFuture(pooled.session().send(envelope, content), true);
+        })
+                .flatMap(report -> {
+                    listener.fire(l -> l.transactionEnd(destination, report));
+                    return settle(ref, settled, pooled.session().isReusable()).then(later(loop, report, null));
+                })
+                .onErrorResume(e -> {
+                    if (e instanceof SmtpException) {
+                        listener.fire(l -> l.transactionFailed(destination, (SmtpException) e));
+                    }
+                    // Any failure may have left the session in an unknown state: never pool it again.
+                    return settle(ref, settled, false).then(later(loop, null, e));
+                })
+                // Cancelled mid-transaction (before or after DATA): the session's state is unknown, discard it.
+                .doOnCancel(() -> {
+                    if (settled.compareAndSet(false, true)) {
+                        pooled.session().close();
+                        ref.invalidate().onErrorResume(x -> Mono.empty()).subscribe();
+                    }
+                });
+    }
+
+    /**
+     * The outcome, delivered in an event-loop task of its own. Releasing the session may hand it straight to a
+     * waiting send inside the pool's drain loop and inside the session handler's reply processing; whatever the
+     * caller does next (often: acquire again) must not run nested in those.
+     */
+    private static Mono<SendReport> later(Executor loop, SendReport report, Throwable error) {
+        CompletableFuture<SendReport> f = new CompletableFuture<>();
+        Runnable complete = () -> {
+            if (error != null) {
+                f.completeExceptionally(error);
+            } else {
+                f.complete(report);
+            }
+        };
+        try {
+            loop.execute(complete);
+        } catch (RejectedExecutionException shutDown) {
+            complete.run();
+        }
+        return Mono.fromFuture(f, true);
+    }
+
+    private static Mono<Void> settle(PooledRef<PooledSession> ref, AtomicBoolean settled, boolean reusable) {
+        if (!settled.compareAndSet(false, true)) {
+            return Mono.empty();
+        }
+        return (reusable ? ref.release() : ref.invalidate()).onErrorResume(e -> Mono.empty());
+    }
+}

@@ -1,0 +1,274 @@
+package io.reactivesmtp.reactor.internal;
+
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.reactivesmtp.SmtpConnectionException;
+import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpPhase;
+import io.reactivesmtp.SmtpSession;
+import io.reactivesmtp.SmtpSessionOptions;
+import io.reactivesmtp.SmtpTimeoutException;
+import io.reactivesmtp.reactor.PoolOptions;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.Connection;
+import reactor.netty.NettyPipeline;
+import reactor.netty.resources.LoopResources;
+import reactor.netty.tcp.TcpClient;
+import reactor.pool.InstrumentedPool;
+import reactor.pool.PoolAcquirePendingLimitException;
+import reactor.pool.PoolAcquireTimeoutException;
+import reactor.pool.PoolBuilder;
+import reactor.pool.PoolShutdownException;
+import reactor.pool.PooledRef;
+import reactor.pool.PooledRefMetadata;
+
+/**
+ * One reactor-pool {@link InstrumentedPool} of ready sessions per {@link DestinationKey}, all under one overall
+ * connection bound.
+ *
+ * <p>The overall bound is a {@link KeyedPermits} permit that every allocation must obtain before it connects and
+ * that goes back when the connection closes. While someone waits for such a permit, sessions idle for more than
+ * {@link #STEAL_IDLE} are evicted by the background eviction of their pool, so idle connections to one destination
+ * cannot starve another destination until their maxIdleTime.
+ */
+public final class SessionPools {
+
+    /** How long QUIT may take when a session is closed before the connection is simply closed. */
+    static final Duration QUIT_GRACE = Duration.ofSeconds(5);
+    /** An idle session older than this is given up when the overall bound is exhausted and someone waits. */
+    static final Duration STEAL_IDLE = Duration.ofMillis(500);
+    private static final Object GLOBAL = "all destinations";
+
+    private final PoolOptions poolOptions;
+    private final SmtpSessionOptions sessionOptions;
+    private final LoopResources loops;
+    private final SafeListener listener;
+    private final KeyedPermits connections;
+    private final Map<DestinationKey, InstrumentedPool<PooledSession>> pools = new ConcurrentHashMap<>();
+    private final Set<PooledSession> open = ConcurrentHashMap.newKeySet();
+    private final Disposable sweeper;
+    private volatile boolean disposed;
+
+    /**
+     * @param poolOptions the bounds
+     * @param sessionOptions how each session behaves
+     * @param loops the event loops connections run on
+     * @param listener the user's listener
+     */
+    public SessionPools(PoolOptions poolOptions, SmtpSessionOptions sessionOptions, LoopResources loops,
+                        SafeListener listener) {
+        this.poolOptions = poolOptions;
+        this.sessionOptions = sessionOptions;
+        this.loops = loops;
+        this.listener = listener;
+        this.connections = new KeyedPermits(poolOptions.maxConnections(), poolOptions.maxPendingAcquires(),
+                key -> new SmtpConnectionException("too many sends wait for a connection: "
+                        + poolOptions.maxPendingAcquires() + " (maxPendingAcquires) already wait for one of "
+                        + poolOptions.maxConnections() + " connections (maxConnections)", null, null));
+        // Pools of destinations no longer used are dropped, so MX delivery to many domains does not grow forever.
+        long sweepMillis = Math.max(1000, poolOptions.maxIdleTime().toMillis());
+        this.sweeper = Schedulers.parallel().schedulePeriodically(this::sweep, sweepMillis, sweepMillis,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Takes an idle session that is still usable, or opens a new one. A pooled session that the server closed
+     * while it idled is evicted and another is taken, without failing the caller.
+     *
+     * @param key the destination
+     * @return a ready session; release or invalidate it exactly once
+     */
+    public Mono<PooledRef<PooledSession>> acquire(DestinationKey key) {
+        return acquire(key, poolOptions.maxConnectionsPerDestination() + 1);
+    }
+
+    private Mono<PooledRef<PooledSession>> acquire(DestinationKey key, int attempts) {
+        return Mono.defer(() -> {
+            if (disposed) {
+                return Mono.error(new IllegalStateException("the SMTP client is disposed"));
+            }
+            return pool(key).acquire(poolOptions.pendingAcquireTimeout());
+        }).onErrorResume(PoolShutdownException.class, e -> disposed || attempts <= 0 ? Mono.error(e)
+                // The sweeper dropped this pool between lookup and acquire: take the new one.
+                : acquire(key, attempts - 1))
+        .onErrorMap(e -> !(e instanceof SmtpException), e -> acquireFailure(key, e))
+        .flatMap(ref -> {
+            if (ref.poolable().session().isReusable()) {
+                return Mono.just(ref);
+            }
+            Mono<Void> evict = ref.invalidate().onErrorResume(e -> Mono.empty());
+            return attempts > 0 ? evict.then(acquire(key, attempts - 1))
+                    : evict.then(Mono.error(new SmtpConnectionException("no usable connection to " + key, null, null)));
+        });
+    }
+
+    private RuntimeException acquireFailure(DestinationKey key, Throwable e) {
+        if (e instanceof PoolAcquireTimeoutException) {
+            return new SmtpConnectionException("no connection to " + key + " became free within "
+                    + poolOptions.pendingAcquireTimeout() + " (pendingAcquireTimeout)", e, null);
+        }
+        if (e instanceof PoolAcquirePendingLimitException) {
+            return new SmtpConnectionException("too many sends wait for a connection to " + key
+                    + ": " + poolOptions.maxPendingAcquires() + " (maxPendingAcquires)", e, null);
+        }
+        if (e instanceof IllegalStateException || e instanceof PoolShutdownException) {
+            return new IllegalStateException("the SMTP client is disposed", e);
+        }
+        return new SmtpConnectionException("cannot get a connection to " + key + ": " + e, e, null);
+    }
+
+    private InstrumentedPool<PooledSession> pool(DestinationKey key) {
+        return pools.computeIfAbsent(key, this::newPool);
+    }
+
+    private InstrumentedPool<PooledSession> newPool(DestinationKey key) {
+        long maxMessages = poolOptions.maxMessagesPerConnection();
+        long maxLifeMillis = poolOptions.maxLifetime().toMillis();
+        long maxIdleMillis = poolOptions.maxIdleTime().toMillis();
+        long interval = Math.max(10, Math.min(1000, maxIdleMillis / 2));
+        return PoolBuilder.from(open(key, tcpClient(key)))
+                .sizeBetween(0, poolOptions.maxConnectionsPerDestination())
+                .maxPendingAcquire(poolOptions.maxPendingAcquires())
+                .evictionPredicate((PooledSession s, PooledRefMetadata m) -> !s.session().isReusable()
+                        || s.messages() >= maxMessages
+                        || m.lifeTime() >= maxLifeMillis
+                        || m.idleTime() >= maxIdleMillis
+                        || connections.hasWaiters() && m.idleTime() >= STEAL_IDLE.toMillis())
+                .evictInBackground(Duration.ofMillis(interval))
+                .destroyHandler(this::quit)
+                // Most recently used first: traffic concentrates on few connections, the others idle out.
+                .idleResourceReuseMruOrder()
+                .buildPool();
+    }
+
+    private TcpClient tcpClient(DestinationKey key) {
+        TcpClient tcp = TcpClient.newConnection()
+                .runOn(loops)
+                .host(key.host())
+                .port(key.port())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(Integer.MAX_VALUE, sessionOptions.timeout(SmtpPhase.CONNECT).toMillis()))
+                // At channel init, before the connection is active: the greeting cannot arrive before the
+                // session handler is there.
+                .doOnChannelInit((observer, channel, remote) -> SmtpSession.install(channel, sessionOptions,
+                        key.host(), key.port(), NettyPipeline.ReactiveBridge));
+        InetSocketAddress local = key.localAddress();
+        return local == null ? tcp : tcp.bindAddress(() -> local);
+    }
+
+    /** The pool's allocator: an overall permit, then a connection, then a ready session. */
+    private Mono<PooledSession> open(DestinationKey key, TcpClient tcp) {
+        String destination = key.toString();
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            listener.fire(l -> l.connectStart(destination));
+            return connections.acquire(GLOBAL).flatMap(permit -> tcp.connect()
+                    .onErrorMap(e -> !(e instanceof SmtpException), e -> connectFailure(key, e))
+                    .flatMap(connection -> ready(key, connection, permit))
+                    .doOnError(e -> permit.release())
+                    .doOnCancel(permit::release))
+                    .doOnSuccess(s -> listener.fire(l -> l.sessionReady(destination, s.session(), since(start))))
+                    .doOnError(e -> {
+                        if (e instanceof SmtpException) {
+                            listener.fire(l -> l.connectFailed(destination, (SmtpException) e, since(start)));
+                        }
+                    });
+        });
+    }
+
+    private Mono<PooledSession> ready(DestinationKey key, Connection connection, KeyedPermits.Permit permit) {
+        SmtpSession session = SmtpSession.of(connection.channel());
+        PooledSession pooled = new PooledSession(key, session);
+        open.add(pooled);
+        session.closeFuture().whenComplete((v, e) -> {
+            // The permit stands for an open connection: it goes back when the connection is gone.
+            permit.release();
+            open.remove(pooled);
+            listener.fire(l -> l.sessionClosed(key.toString(), pooled.remote(), pooled.messages()));
+        });
+        return Mono.fromFuture(session.ready(), true)
+                .doOnSuccess(c -> pooled.remote(session.remoteAddress()))
+                .thenReturn(pooled)
+                .doOnError(e -> session.close())
+                .doOnCancel(session::close);
+    }
+
+    private SmtpException connectFailure(DestinationKey key, Throwable e) {
+        if (e instanceof ConnectTimeoutException) {
+            return new SmtpTimeoutException(SmtpPhase.CONNECT, sessionOptions.timeout(SmtpPhase.CONNECT), null);
+        }
+        return new SmtpConnectionException("cannot connect to " + key + ": " + e.getMessage(), e, null);
+    }
+
+    /** The pool's destroy handler: QUIT when idle (the session closes at once otherwise), bounded. */
+    private Mono<Void> quit(PooledSession s) {
+        return Mono.fromFuture(s.session().close(), true)
+                .timeout(QUIT_GRACE)
+                .onErrorResume(e -> {
+                    s.session().channel().close();
+                    return Mono.empty();
+                });
+    }
+
+    private void sweep() {
+        Duration idle = poolOptions.maxIdleTime();
+        for (Map.Entry<DestinationKey, InstrumentedPool<PooledSession>> e : pools.entrySet()) {
+            InstrumentedPool.PoolMetrics m = e.getValue().metrics();
+            if (m.allocatedSize() == 0 && m.pendingAcquireSize() == 0 && m.isInactiveForMoreThan(idle)
+                    && pools.remove(e.getKey(), e.getValue())) {
+                e.getValue().disposeLater().onErrorResume(x -> Mono.empty()).subscribe();
+            }
+        }
+    }
+
+    /** @return how many connections are open (ready or not) over all destinations */
+    public int openConnections() {
+        return open.size();
+    }
+
+    /**
+     * Disposes every pool (QUIT on idle sessions; a session in use is closed when its transaction ends) and
+     * waits, bounded, until the connections are closed.
+     *
+     * @return completes when done
+     */
+    public Mono<Void> disposeLater() {
+        return Mono.defer(() -> {
+            disposed = true;
+            sweeper.dispose();
+            List<InstrumentedPool<PooledSession>> all = new ArrayList<>(pools.values());
+            pools.clear();
+            Mono<Void> closed = Mono.defer(() -> {
+                List<Mono<Void>> waits = new ArrayList<>();
+                for (PooledSession s : open) {
+                    waits.add(Mono.fromFuture(s.session().closeFuture(), true).onErrorResume(e -> Mono.empty()));
+                }
+                return Mono.when(waits);
+            }).timeout(QUIT_GRACE.plusSeconds(1), Mono.fromRunnable(() -> open.forEach(s -> s.session().channel().close())));
+            return Flux.fromIterable(all)
+                    .flatMap(p -> p.disposeLater().onErrorResume(e -> Mono.empty()))
+                    .then(closed);
+        });
+    }
+
+    /** @return true once {@link #disposeLater()} was called */
+    public boolean isDisposed() {
+        return disposed;
+    }
+
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+}
