@@ -32,6 +32,12 @@ public class SmtpAuthenticationException extends SmtpException {
         this.reply = reply;
     }
 
+    private SmtpAuthenticationException(SmtpAuthenticationException original, SendReport partialReport) {
+        super(original.getMessage(), original.getCause(), partialReport);
+        this.mechanism = original.mechanism;
+        this.reply = original.reply;
+    }
+
     /**
      * The client cancelled the exchange (it sent {@code *}) or could not run it.
      *
@@ -57,6 +63,11 @@ public class SmtpAuthenticationException extends SmtpException {
     }
 
     /** @return true only for a 4xx reply; false for 5xx and for client-side aborts */
+    @Override
+    public SmtpAuthenticationException withPartialReport(SendReport partialReport) {
+        return sameTrace(new SmtpAuthenticationException(this, partialReport));
+    }
+
     @Override
     public boolean isRetryable() {
         return reply != null && reply.isTransientFailure();

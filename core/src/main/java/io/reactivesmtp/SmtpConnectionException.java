@@ -18,6 +18,11 @@ public class SmtpConnectionException extends SmtpException {
     }
 
     @Override
+    public SmtpConnectionException withPartialReport(SendReport partialReport) {
+        return sameTrace(new SmtpConnectionException(getMessage(), getCause(), partialReport));
+    }
+
+    @Override
     public boolean isRetryable() {
         return true;
     }

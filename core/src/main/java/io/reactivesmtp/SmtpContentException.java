@@ -19,6 +19,11 @@ public class SmtpContentException extends SmtpException {
     }
 
     @Override
+    public SmtpContentException withPartialReport(SendReport partialReport) {
+        return sameTrace(new SmtpContentException(getMessage(), getCause(), partialReport));
+    }
+
+    @Override
     public boolean isRetryable() {
         return false;
     }

@@ -29,6 +29,21 @@ public abstract class SmtpException extends RuntimeException {
     public abstract boolean isRetryable();
 
     /**
+     * The same failure, carrying a (merged) partial report: for callers that combine several transactions,
+     * such as MX delivery to several domains or retries, and must not lose the verdicts they already have.
+     *
+     * @param partialReport the replies collected before the failure
+     * @return a copy of this exception, of the same type, with that report (and this one's stack trace)
+     */
+    public abstract SmtpException withPartialReport(SendReport partialReport);
+
+    /** Keeps where the original failure was raised. */
+    protected final <T extends SmtpException> T sameTrace(T copy) {
+        copy.setStackTrace(getStackTrace());
+        return copy;
+    }
+
+    /**
      * What the server had said in the failed transaction before it failed, recipient by recipient, when a
      * transaction had started. No recipient in it is ever marked delivered.
      *

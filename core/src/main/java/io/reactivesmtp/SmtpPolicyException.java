@@ -17,6 +17,19 @@ public class SmtpPolicyException extends SmtpException {
         super(message, null, null);
     }
 
+    /**
+     * @param message what the policy forbids
+     * @param partialReport the verdicts of other parts of the same message (e.g. other domains), or null
+     */
+    public SmtpPolicyException(String message, SendReport partialReport) {
+        super(message, null, partialReport);
+    }
+
+    @Override
+    public SmtpPolicyException withPartialReport(SendReport partialReport) {
+        return sameTrace(new SmtpPolicyException(getMessage(), partialReport));
+    }
+
     @Override
     public boolean isRetryable() {
         return false;

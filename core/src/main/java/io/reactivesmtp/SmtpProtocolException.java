@@ -26,6 +26,11 @@ public class SmtpProtocolException extends SmtpException {
     }
 
     @Override
+    public SmtpProtocolException withPartialReport(SendReport partialReport) {
+        return sameTrace(new SmtpProtocolException(getMessage(), partialReport));
+    }
+
+    @Override
     public boolean isRetryable() {
         return true;
     }

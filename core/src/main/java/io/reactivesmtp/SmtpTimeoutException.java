@@ -36,6 +36,11 @@ public class SmtpTimeoutException extends SmtpException {
     }
 
     @Override
+    public SmtpTimeoutException withPartialReport(SendReport partialReport) {
+        return sameTrace(new SmtpTimeoutException(phase, timeout, partialReport));
+    }
+
+    @Override
     public boolean isRetryable() {
         return true;
     }

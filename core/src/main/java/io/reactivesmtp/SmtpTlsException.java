@@ -24,6 +24,20 @@ public class SmtpTlsException extends SmtpException {
         super(message, cause, null);
     }
 
+    /**
+     * @param message what failed
+     * @param cause the TLS engine's error, or null
+     * @param partialReport the verdicts of other parts of the same message, or null
+     */
+    public SmtpTlsException(String message, Throwable cause, SendReport partialReport) {
+        super(message, cause, partialReport);
+    }
+
+    @Override
+    public SmtpTlsException withPartialReport(SendReport partialReport) {
+        return sameTrace(new SmtpTlsException(getMessage(), getCause(), partialReport));
+    }
+
     @Override
     public boolean isRetryable() {
         return false;

@@ -20,6 +20,11 @@ public class SmtpUnknownOutcomeException extends SmtpException {
     }
 
     @Override
+    public SmtpUnknownOutcomeException withPartialReport(SendReport partialReport) {
+        return sameTrace(new SmtpUnknownOutcomeException(getMessage(), getCause(), partialReport));
+    }
+
+    @Override
     public boolean isRetryable() {
         return false;
     }

@@ -137,6 +137,9 @@ public final class DemoCommand implements Callable<Integer> {
                 result = new ReportPrinter.Result(target.toString(), report, null);
             } catch (RuntimeException e) {
                 result = new ReportPrinter.Result(target.toString(), null, Exceptions.unwrap(e));
+            } finally {
+                // QUIT on the pooled session and stop the client's event loop before the program ends.
+                client.disposeLater().block(Duration.ofSeconds(10));
             }
 
             if (json) {

@@ -347,6 +347,9 @@ public final class SendCommand implements Callable<Integer> {
                 error = new TimeoutException("no report from " + serverName + " within " + bound.toSeconds() + " s");
             }
             result = new ReportPrinter.Result(serverName, null, error);
+        } finally {
+            // QUIT on the pooled session and stop the client's event loop before the program ends.
+            client.disposeLater().block(Duration.ofSeconds(10));
         }
 
         if (json) {
