@@ -5,7 +5,7 @@
 #
 # DIR/main.cf, DIR/master.cf   the instance's configuration (postfix -c DIR ...)
 # DIR/ports.env                 PLAIN_PORT, STARTTLS_PORT, SUBMISSION_PORT, IMPLICIT_PORT, NOPIPE_PORT,
-#                               SASL_USER, SASL_PASSWORD, SASL_REALM, CA_FILE, MAILDIR, MAILLOG (shell syntax)
+#                               SMALL_SIZE_PORT, SIZE_LIMIT, SMALL_SIZE_LIMIT, SASL_USER, SASL_PASSWORD, SASL_REALM, CA_FILE, MAILDIR, MAILLOG (shell syntax)
 # DIR/tls/ca.pem                the CA that signed the server certificate (CN/SAN localhost, IP 127.0.0.1)
 # DIR/mail/catchall/            the Maildir every accepted recipient is delivered to
 # DIR/log/maillog               Postfix's log
@@ -17,6 +17,8 @@
 #   IMPLICIT_PORT    2465  TLS from the first byte (smtpd_tls_wrappermode), AUTH, relaying only when authenticated
 #   NOPIPE_PORT      2527  no TLS, PIPELINING not advertised (Postfix still answers pipelined commands:
 #                          whether the client pipelines anyway is for the test to observe)
+#   SMALL_SIZE_PORT  2528  no TLS, SIZE 10240 (smtpd's message_size_limit): for the SIZE refusal test
+# Every other port advertises SIZE 52428800 (message_size_limit; a 10 MB message fits).
 # Every port is strict: a bare LF in DATA and improper pipelining end the session (smtpd_forbid_*).
 # Recipients: reject@example.com -> 550 5.1.1, tempfail@example.com -> 450 4.2.1, any other -> the Maildir.
 #
@@ -41,16 +43,19 @@ STARTTLS_PORT=${STARTTLS_PORT:-2526}
 SUBMISSION_PORT=${SUBMISSION_PORT:-2587}
 IMPLICIT_PORT=${IMPLICIT_PORT:-2465}
 NOPIPE_PORT=${NOPIPE_PORT:-2527}
+SMALL_SIZE_PORT=${SMALL_SIZE_PORT:-2528}
+SIZE_LIMIT=52428800
+SMALL_SIZE_LIMIT=10240
 SASL_USER=alice
 SASL_PASSWORD=secret-pw
 SASL_REALM=interop.test
 MYHOSTNAME=postfix.interop.test
 WAIT_SECONDS=${WAIT_SECONDS:-30}
-for p in "$PLAIN_PORT" "$STARTTLS_PORT" "$SUBMISSION_PORT" "$IMPLICIT_PORT" "$NOPIPE_PORT"; do
+for p in "$PLAIN_PORT" "$STARTTLS_PORT" "$SUBMISSION_PORT" "$IMPLICIT_PORT" "$NOPIPE_PORT" "$SMALL_SIZE_PORT"; do
     [[ $p =~ ^[0-9]+$ ]] && ((p >= 1024 && p <= 65535)) || { echo "start.sh: invalid port $p (1024-65535)" >&2; exit 2; }
 done
-[[ $(printf "%s\n" "$PLAIN_PORT" "$STARTTLS_PORT" "$SUBMISSION_PORT" "$IMPLICIT_PORT" "$NOPIPE_PORT" | sort -u | wc -l) -eq 5 ]] \
-    || { echo "start.sh: the five ports must differ" >&2; exit 2; }
+[[ $(printf "%s\n" "$PLAIN_PORT" "$STARTTLS_PORT" "$SUBMISSION_PORT" "$IMPLICIT_PORT" "$NOPIPE_PORT" "$SMALL_SIZE_PORT" \
+    | sort -u | wc -l) -eq 6 ]] || { echo "start.sh: the six ports must differ" >&2; exit 2; }
 
 # Postfix's own lookups run as the postfix user: every directory above DIR must be traversable.
 chmod 755 "$DIR"
@@ -140,6 +145,11 @@ virtual_gid_maps = static:65534
 virtual_minimum_uid = 100
 
 smtputf8_enable = yes
+# SIZE 52428800: a 10 MB message fits (the default, 10240000, is below 10 MiB). The mailbox limits must not be
+# smaller (Postfix refuses to deliver otherwise); the SMALL_SIZE_PORT listener overrides it for smtpd only.
+message_size_limit = $SIZE_LIMIT
+virtual_mailbox_limit = 0
+mailbox_size_limit = 0
 # Strict server: a bare LF in DATA (SMTP smuggling) and improper pipelining end the session, loopback included.
 smtpd_forbid_bare_newline = reject
 smtpd_forbid_bare_newline_exclusions =
@@ -189,6 +199,9 @@ cat > "$DIR/master.cf" <<CONF
 127.0.0.1:$NOPIPE_PORT inet n - n - - smtpd
   -o syslog_name=postfix-interop/nopipe
   -o smtpd_discard_ehlo_keywords=pipelining
+127.0.0.1:$SMALL_SIZE_PORT inet n - n - - smtpd
+  -o syslog_name=postfix-interop/smallsize
+  -o message_size_limit=$SMALL_SIZE_LIMIT
 pickup    unix  n - n 60 1 pickup
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
@@ -225,6 +238,9 @@ STARTTLS_PORT=$STARTTLS_PORT
 SUBMISSION_PORT=$SUBMISSION_PORT
 IMPLICIT_PORT=$IMPLICIT_PORT
 NOPIPE_PORT=$NOPIPE_PORT
+SMALL_SIZE_PORT=$SMALL_SIZE_PORT
+SIZE_LIMIT=$SIZE_LIMIT
+SMALL_SIZE_LIMIT=$SMALL_SIZE_LIMIT
 SASL_USER=$SASL_USER
 SASL_PASSWORD=$SASL_PASSWORD
 SASL_REALM=$SASL_REALM
@@ -279,7 +295,7 @@ if running; then
     echo "start.sh: the instance in $DIR already runs: reloading its configuration"
     postfix -c "$DIR" reload >/dev/null 2>&1 || { diagnose; exit 1; }
 else
-    for p in "$PLAIN_PORT" "$STARTTLS_PORT" "$SUBMISSION_PORT" "$IMPLICIT_PORT" "$NOPIPE_PORT"; do
+    for p in "$PLAIN_PORT" "$STARTTLS_PORT" "$SUBMISSION_PORT" "$IMPLICIT_PORT" "$NOPIPE_PORT" "$SMALL_SIZE_PORT"; do
         if port_in_use "$p"; then
             echo "start.sh: 127.0.0.1:$p is already in use by another program; stop it or choose other ports" >&2
             exit 1
@@ -294,7 +310,7 @@ else
 fi
 
 deadline=$((SECONDS + WAIT_SECONDS))
-for p in "$PLAIN_PORT" "$STARTTLS_PORT" "$SUBMISSION_PORT" "$NOPIPE_PORT" "tls:$IMPLICIT_PORT"; do
+for p in "$PLAIN_PORT" "$STARTTLS_PORT" "$SUBMISSION_PORT" "$NOPIPE_PORT" "$SMALL_SIZE_PORT" "tls:$IMPLICIT_PORT"; do
     until { [[ $p == tls:* ]] && tls_banner "${p#tls:}"; } || { [[ $p != tls:* ]] && banner "$p"; }; do
         if ((SECONDS >= deadline)); then
             echo "start.sh: no 220 banner on 127.0.0.1:${p#tls:} within ${WAIT_SECONDS}s" >&2
@@ -305,4 +321,4 @@ for p in "$PLAIN_PORT" "$STARTTLS_PORT" "$SUBMISSION_PORT" "$NOPIPE_PORT" "tls:$
     done
 done
 echo "start.sh: Postfix $(postconf -c "$DIR" -h mail_version) runs in $DIR:" \
-    "plain $PLAIN_PORT, starttls $STARTTLS_PORT, submission $SUBMISSION_PORT, implicit TLS $IMPLICIT_PORT, no-pipelining $NOPIPE_PORT"
+    "plain $PLAIN_PORT, starttls $STARTTLS_PORT, submission $SUBMISSION_PORT, implicit TLS $IMPLICIT_PORT, no-pipelining $NOPIPE_PORT, SIZE $SMALL_SIZE_LIMIT $SMALL_SIZE_PORT"

@@ -1,7 +1,9 @@
 package io.reactivesmtp.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.smtp.DefaultSmtpRequest;
 import io.netty.handler.codec.smtp.SmtpCommand;
@@ -43,6 +45,8 @@ private final SmtpSessionHandler s;
     boolean awaitingWritability;
     boolean terminatorSent;
     ContentSource source;
+    /** BDAT: encoded content not yet sent, at most one chunk's worth (a composite of the encoded pieces). */
+    ByteBuf held;
     DotStuffer stuffer;
     Instant startedAt = Instant.now();
     long startNanos = System.nanoTime();
@@ -202,11 +206,19 @@ private final SmtpSessionHandler s;
             s.ctx.executor().execute(this::pull);
             return;
         }
+        ChannelFuture written;
         if (bdat) {
-            writeChunks(encoded);
+            written = cutChunks(encoded);
+            if (written == null) {
+                s.ctx.executor().execute(this::pull); // still gathering the next chunk
+                return;
+            }
+            s.ctx.flush();
+        } else {
+            written = s.ctx.writeAndFlush(encoded);
         }
         s.armTimer(SmtpPhase.DATA_BLOCK);
-        s.ctx.writeAndFlush(encoded).addListener((ChannelFutureListener) f -> {
+        written.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 s.writeFailure.operationComplete(f);
                 return;
@@ -229,23 +241,43 @@ private final SmtpSessionHandler s;
     }
 
     /**
-     * Writes the BDAT commands for {@code encoded} (the caller writes the bytes): one per slice of at most
-     * bdatChunkSize bytes, each queued for its reply. The bytes follow their command with no separator.
+     * BDAT: gathers encoded pieces into chunks of at most bdatChunkSize bytes without copying them (a chunk is
+     * a composite of whole pieces; only a piece larger than a chunk is sliced). What is still gathered when
+     * the content ends goes out as BDAT n LAST, so a message that fits in one chunk costs one command.
+     *
+     * @return the write of the last full chunk (each written right behind its BDAT command), or null if none is
+     *     full yet
      */
-    private void writeChunks(ByteBuf encoded) {
+    private ChannelFuture cutChunks(ByteBuf piece) {
         int max = s.options.bdatChunkSize();
-        int remaining = encoded.readableBytes();
-        while (remaining > max) {
-            // All but the last slice: command and bytes together; the last slice's bytes the caller writes.
+        ChannelFuture last = null;
+        while (piece != null && piece.isReadable()) {
+            int gathered = held == null ? 0 : held.readableBytes();
+            if (piece.readableBytes() <= max - gathered) {
+                if (held == null) {
+                    held = s.ctx.alloc().compositeBuffer(64);
+                }
+                ((CompositeByteBuf) held).addComponent(true, piece);
+                piece = null;
+                break;
+            }
+            ByteBuf chunk;
+            if (gathered > 0) {
+                chunk = held;
+                held = null;
+            } else {
+                chunk = piece.readRetainedSlice(max);
+            }
             chunksInFlight++;
-            s.write(new DefaultSmtpRequest(SmtpSessionHandler.BDAT, Integer.toString(max)),
+            s.write(new DefaultSmtpRequest(SmtpSessionHandler.BDAT, Integer.toString(chunk.readableBytes())),
                     new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
-            s.ctx.write(encoded.readRetainedSlice(max)).addListener(s.writeFailure);
-            remaining -= max;
+            last = s.ctx.write(chunk);
+            last.addListener(s.writeFailure);
         }
-        chunksInFlight++;
-        s.write(new DefaultSmtpRequest(SmtpSessionHandler.BDAT, Integer.toString(remaining)),
-                new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
+        if (piece != null) {
+            piece.release();
+        }
+        return last;
     }
 
     void onChunkReply(SmtpReply reply) {
@@ -276,8 +308,13 @@ private final SmtpSessionHandler s;
             return;
         }
         streaming = false;
+        ByteBuf last = held;
+        held = null;
         closeContent();
         ByteBuf tail = stuffer.finish(s.ctx.alloc());
+        if (last != null) {
+            tail = s.ctx.alloc().compositeBuffer(2).addComponents(true, last, tail);
+        }
         if (params.watchEightBit && SmtpSessionHandler.hasEightBit(tail)) {
             tail.release();
             s.failSession(report -> new SmtpContentException("the message has 8-bit content but the server does "
@@ -287,7 +324,14 @@ private final SmtpSessionHandler s;
         terminatorSent = true;
         s.cancelTimer();
         if (bdat) {
-            // BDAT n LAST (BDAT 0 LAST for an empty tail) ends the content; its reply is the verdict.
+            // BDAT n LAST (BDAT 0 LAST for an empty content) ends the content; its reply is the verdict.
+            int max = s.options.bdatChunkSize();
+            while (tail.readableBytes() > max) { // only when the tail pushed the last chunk over the limit
+                chunksInFlight++;
+                s.write(new DefaultSmtpRequest(SmtpSessionHandler.BDAT, Integer.toString(max)),
+                        new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
+                s.ctx.write(tail.readRetainedSlice(max)).addListener(s.writeFailure);
+            }
             s.write(new DefaultSmtpRequest(SmtpSessionHandler.BDAT, Integer.toString(tail.readableBytes()), "LAST"),
                     new PendingCommand("BDAT LAST", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
             s.ctx.write(tail).addListener(s.writeFailure);
@@ -316,6 +360,10 @@ private final SmtpSessionHandler s;
         streaming = false;
         if (source != null) {
             source.close();
+        }
+        if (held != null) {
+            held.release();
+            held = null;
         }
     }
 

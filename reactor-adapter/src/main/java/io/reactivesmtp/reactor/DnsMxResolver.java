@@ -270,7 +270,9 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
                             cache.put(d, answer, Math.min(answer.ttlSeconds(), maxTtlSeconds));
                         }
                     })
-                    .doFinally(signal -> inFlight.remove(d, self.get()))
+                    // Removed before the answer reaches anyone: a lookup that follows a failure must ask again,
+                    // not join the failed one.
+                    .doOnTerminate(() -> inFlight.remove(d, self.get()))
                     // Shared by the lookups that arrive meanwhile; a subscriber that cancels does not stop it.
                     .cache();
             self.set(m);

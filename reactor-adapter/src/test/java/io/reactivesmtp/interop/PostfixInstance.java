@@ -48,7 +48,7 @@ import org.junit.jupiter.api.Assumptions;
  * 550 5.1.1, tempfail@example.com 450 4.2.1, every other recipient lands in {@link #maildir()}; a bare LF in the
  * data is rejected (550 5.5.2) and commands sent before the greeting end the session (554 5.5.0).
  */
-public final class PostfixInstance {
+public final class PostfixInstance implements MtaInstance {
 
     /** The system property naming the instance's directory. */
     public static final String DIR_PROPERTY = "interop.postfix.dir";
@@ -152,6 +152,45 @@ public final class PostfixInstance {
     /** @return no TLS, PIPELINING not advertised (NOPIPE_PORT, 2527) */
     public int noPipeliningPort() {
         return port("NOPIPE_PORT");
+    }
+
+    /** @return no TLS, SIZE {@link #smallSizeLimit()} advertised (SMALL_SIZE_PORT, 2528) */
+    @Override
+    public int smallSizePort() {
+        return port("SMALL_SIZE_PORT");
+    }
+
+    /** @return the SIZE the other ports advertise (message_size_limit: 52428800, a 10 MB message fits) */
+    @Override
+    public long sizeLimit() {
+        return Long.parseLong(value("SIZE_LIMIT"));
+    }
+
+    /** @return the SIZE {@link #smallSizePort()} advertises (10240) */
+    @Override
+    public long smallSizeLimit() {
+        return Long.parseLong(value("SMALL_SIZE_LIMIT"));
+    }
+
+    @Override
+    public String name() {
+        return "Postfix";
+    }
+
+    @Override
+    public Path logFile() {
+        return maillog();
+    }
+
+    /** @return what Postfix's virtual(8) prepends to every delivered copy, in order */
+    @Override
+    public List<String> prependedHeaders() {
+        return List.of("Return-Path", "X-Original-To", "Delivered-To", "Received");
+    }
+
+    @Override
+    public String recipientHeader() {
+        return "Delivered-To";
     }
 
     /** @return the SASL user, {@code alice}; {@code alice@}{@link #saslRealm()} works too */

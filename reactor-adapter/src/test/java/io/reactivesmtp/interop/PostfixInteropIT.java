@@ -44,7 +44,9 @@ class PostfixInteropIT {
     private static SmtpClient client(int port) {
         return SmtpClient.create(SmtpClientOptions.builder()
                 .relay(postfix.host(), port)
-                .session(postfix.plainSession().build())
+                // DATA here: these tests read DATA and its dot-stuffing on the wire. BDAT against Postfix and Exim
+                // is covered by the *ExtensionsInteropIT.
+                .session(postfix.plainSession().chunking(false).build())
                 .build());
     }
 

@@ -2,6 +2,7 @@ package io.reactivesmtp.reactor;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
@@ -17,8 +18,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
@@ -27,14 +30,22 @@ import java.util.function.BooleanSupplier;
  * connection, any number of connections. It counts connections, transactions, QUITs and the peak of concurrent
  * transactions, and can greet with another code, hold the reply to the final dot, answer 421 to a recipient,
  * drop a reused connection at MAIL, or close idle connections.
+ *
+ * <p>For load tests, many servers can share one event loop group ({@link Builder#group}), count into one
+ * {@link Gauge} ({@link Builder#gauge}) and hold every final-dot reply until a signal ({@link Builder#holdFinalReply}),
+ * so that all sessions are provably open at once.
  */
 final class LoopbackSmtpServer implements AutoCloseable {
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group;
+    private final boolean ownsGroup;
     private final Channel server;
     private final String greeting;
     private final Duration dataDelay;
     private final boolean dropSecondMailOnFirstConnection;
+    private final CompletionStage<?> holdFinalReply;
+    private final Duration maxHold;
+    private final Gauge gauge;
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger messages = new AtomicInteger();
     final AtomicInteger quits = new AtomicInteger();
@@ -42,11 +53,16 @@ final class LoopbackSmtpServer implements AutoCloseable {
     final AtomicInteger peakActive = new AtomicInteger();
     private final Set<Handler> open = ConcurrentHashMap.newKeySet();
 
-    private LoopbackSmtpServer(String host, int port, String greeting, Duration dataDelay, boolean dropSecondMail) {
-        this.greeting = greeting;
-        this.dataDelay = dataDelay;
-        this.dropSecondMailOnFirstConnection = dropSecondMail;
-        this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+    private LoopbackSmtpServer(Builder b) {
+        this.greeting = b.greeting;
+        this.dataDelay = b.dataDelay;
+        this.dropSecondMailOnFirstConnection = b.dropSecondMail;
+        this.holdFinalReply = b.holdFinalReply;
+        this.maxHold = b.maxHold;
+        this.gauge = b.gauge;
+        this.ownsGroup = b.group == null;
+        this.group = ownsGroup ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : b.group;
+        ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -55,7 +71,15 @@ final class LoopbackSmtpServer implements AutoCloseable {
                                 new Handler(connections.incrementAndGet()));
                     }
                 })
-                .bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
+                .bind(new InetSocketAddress(b.host, b.port)).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            if (ownsGroup) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
+            throw new IllegalStateException("cannot bind " + b.host + ":" + b.port + ": " + bound.cause(),
+                    bound.cause());
+        }
+        this.server = bound.channel();
     }
 
     static LoopbackSmtpServer start() {
@@ -98,7 +122,33 @@ final class LoopbackSmtpServer implements AutoCloseable {
     public void close() {
         server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         open.forEach(h -> h.ctx.close());
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Counters shared by many servers: open connections and held final-dot replies, now and at the peak. */
+    static final class Gauge {
+        final AtomicInteger open = new AtomicInteger();
+        final AtomicInteger peakOpen = new AtomicInteger();
+        final AtomicInteger held = new AtomicInteger();
+        final AtomicInteger peakHeld = new AtomicInteger();
+
+        void opened() {
+            peakOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+        }
+
+        void closed() {
+            open.decrementAndGet();
+        }
+
+        void holding() {
+            peakHeld.accumulateAndGet(held.incrementAndGet(), Math::max);
+        }
+
+        void released() {
+            held.decrementAndGet();
+        }
     }
 
     static final class Builder {
@@ -107,6 +157,10 @@ final class LoopbackSmtpServer implements AutoCloseable {
         private String greeting = "220 loopback.test ESMTP";
         private Duration dataDelay = Duration.ZERO;
         private boolean dropSecondMail;
+        private EventLoopGroup group;
+        private CompletionStage<?> holdFinalReply;
+        private Duration maxHold;
+        private Gauge gauge;
 
         Builder bind(String host, int port) {
             this.host = host;
@@ -129,8 +183,30 @@ final class LoopbackSmtpServer implements AutoCloseable {
             return this;
         }
 
+        /** Runs on this group (shared by many servers) instead of a thread of its own; close() leaves it running. */
+        Builder group(EventLoopGroup group) {
+            this.group = group;
+            return this;
+        }
+
+        /**
+         * Holds the reply to every final dot until {@code release} completes, or {@code max} passed (then the reply
+         * goes out anyway, so a test that never releases cannot hang its client). Applies after any dataDelay.
+         */
+        Builder holdFinalReply(CompletionStage<?> release, Duration max) {
+            this.holdFinalReply = release;
+            this.maxHold = max;
+            return this;
+        }
+
+        /** Also counts open connections and held replies into this gauge, which many servers may share. */
+        Builder gauge(Gauge gauge) {
+            this.gauge = gauge;
+            return this;
+        }
+
         LoopbackSmtpServer start() {
-            return new LoopbackSmtpServer(host, port, greeting, dataDelay, dropSecondMail);
+            return new LoopbackSmtpServer(this);
         }
     }
 
@@ -149,6 +225,9 @@ final class LoopbackSmtpServer implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) {
             this.ctx = ctx;
             open.add(this);
+            if (gauge != null) {
+                gauge.opened();
+            }
             ctx.writeAndFlush(greeting + "\r\n");
             if (!greeting.startsWith("220")) {
                 ctx.close();
@@ -158,6 +237,9 @@ final class LoopbackSmtpServer implements AutoCloseable {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             open.remove(this);
+            if (gauge != null) {
+                gauge.closed();
+            }
             if (inTransaction) {
                 active.decrementAndGet();
             }
@@ -175,10 +257,11 @@ final class LoopbackSmtpServer implements AutoCloseable {
                         inTransaction = false;
                         ctx.writeAndFlush("250 2.0.0 queued\r\n");
                     };
+                    Runnable reply = holdFinalReply == null ? finish : () -> hold(ctx, finish);
                     if (dataDelay.isZero()) {
-                        finish.run();
+                        reply.run();
                     } else {
-                        ctx.executor().schedule(finish, dataDelay.toMillis(), TimeUnit.MILLISECONDS);
+                        ctx.executor().schedule(reply, dataDelay.toMillis(), TimeUnit.MILLISECONDS);
                     }
                 }
                 return;
@@ -215,6 +298,24 @@ final class LoopbackSmtpServer implements AutoCloseable {
             } else {
                 ctx.writeAndFlush("500 5.5.1 unknown\r\n");
             }
+        }
+
+        /** Runs finish on the channel's loop once the hold is released (or timed out), exactly once. */
+        private void hold(ChannelHandlerContext ctx, Runnable finish) {
+            AtomicBoolean done = new AtomicBoolean();
+            if (gauge != null) {
+                gauge.holding();
+            }
+            Runnable once = () -> {
+                if (done.compareAndSet(false, true)) {
+                    if (gauge != null) {
+                        gauge.released();
+                    }
+                    finish.run();
+                }
+            };
+            ctx.executor().schedule(once, maxHold.toMillis(), TimeUnit.MILLISECONDS);
+            holdFinalReply.whenComplete((v, e) -> ctx.executor().execute(once));
         }
 
         @Override
