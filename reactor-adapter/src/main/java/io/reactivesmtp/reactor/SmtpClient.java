@@ -5,12 +5,15 @@ import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.reactor.internal.Admission;
 import io.reactivesmtp.reactor.internal.KeyedPermits;
 import io.reactivesmtp.reactor.internal.SafeListener;
 import io.reactivesmtp.reactor.internal.Sender;
 import io.reactivesmtp.reactor.internal.SessionPools;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -42,8 +45,18 @@ import reactor.netty.resources.LoopResources;
  *
  * <p>In {@link Routing#mx MX mode} recipients are grouped by domain and each domain gets its own transaction;
  * the reports are merged into one (see {@link #send(Envelope, MessageContent)}).
+ *
+ * <p>With a {@link SmtpClientOptions#retry() retry policy}, both {@code send} and {@code sendAll} retry transient
+ * failures as {@link SmtpRetry} does: only recipients whose result was transient are sent again, and the report
+ * merges the attempts. With a {@link SmtpClientOptions#rateLimit() rate limit}, every transaction first takes a
+ * token from its destination server's bucket (see {@link RateLimit}); the wait never blocks a thread.
  */
 public final class SmtpClient implements Disposable {
+
+    /** The id of the message {@link #send(Envelope, MessageContent)} sends (ids only matter to sendAll). */
+    private static final String SINGLE_MESSAGE = "send";
+    /** The one key of sendAll's overall in-flight permits. */
+    private static final Object ALL = "all messages";
 
     /** How long {@link #disposeLater()} lets client-created event loops finish their work. */
     private static final Duration LOOP_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
@@ -82,6 +95,10 @@ public final class SmtpClient implements Disposable {
      * Sends one message over a pooled session. Cold: nothing happens before subscription and every subscription
      * sends again, so {@code retry} operators work. Cancelling discards the session that carried the message.
      *
+     * <p>With a {@link SmtpClientOptions#retry() retry policy} other than {@link RetryPolicy#NONE}, the recipients
+     * that failed transiently are sent again after the policy's backoff, as {@link SmtpRetry} describes, and the
+     * report merges the attempts; the Mono completes after the last attempt.
+     *
      * <p>In MX mode each recipient domain is one transaction and the reports are merged into one, recipients in
      * envelope order; server, capabilities, TLS, MAIL and data replies are those of the first domain (in envelope
      * order), the duration the longest. If some domain got no verdict, the Mono errors with that domain's
@@ -95,7 +112,7 @@ public final class SmtpClient implements Disposable {
     public Mono<SendReport> send(Envelope envelope, MessageContent content) {
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(content, "content");
-        return Mono.defer(() -> sender.send(envelope, content, null));
+        return send(OutgoingMessage.of(SINGLE_MESSAGE, envelope, content));
     }
 
     /**
@@ -106,7 +123,9 @@ public final class SmtpClient implements Disposable {
      */
     public Mono<SendReport> send(OutgoingMessage message) {
         Objects.requireNonNull(message, "message");
-        return send(message.envelope(), message.content());
+        Function<OutgoingMessage, Mono<SendReport>> once = m -> Mono.defer(() -> sender.send(m.envelope(), m.content(), null));
+        RetryPolicy retry = options.retry();
+        return retry.maxAttempts() == 1 ? once.apply(message) : SmtpRetry.send(message, once, retry);
     }
 
     /**
@@ -119,19 +138,54 @@ public final class SmtpClient implements Disposable {
      * <p>One {@link MessageResult} per message, in completion order, carrying the message and its id. A message
      * that fails gives a {@link MessageResult#failed failed} result and the stream goes on.
      *
+     * <h4>Retries</h4>
+     * With a {@link SmtpClientOptions#retry() retry policy}, each message is retried as {@link SmtpRetry}
+     * describes and its result merges its attempts. The bounds apply per <em>attempt</em>: an attempt holds one of
+     * the {@code maxInFlight} slots and one of its destination's {@code maxInFlightPerDestination} permits while it
+     * runs, and gives both back when it ends. A message waiting for its backoff holds neither, so waits of
+     * minutes never starve other messages or destinations: the freed slot lets the next message be requested. An
+     * attempt back from its backoff queues for a slot and a permit like any other. Messages waiting for a retry
+     * are held in memory, at most {@link SmtpClientOptions#maxAwaitingRetry()} beyond {@code maxInFlight}; when
+     * that many wait, no new message is requested until one ends.
+     *
+     * <h4>Rate limit</h4>
+     * With a {@link SmtpClientOptions#rateLimit() rate limit}, an attempt waits for its destination server's token
+     * after it got its slot and permit and before it takes a pooled session. So a slow destination holds at most
+     * its {@code maxInFlightPerDestination} permits while it waits, and messages to other destinations go on.
+     *
      * @param messages the messages
      * @return the results, in completion order
      */
     public Flux<MessageResult> sendAll(Publisher<OutgoingMessage> messages) {
         Objects.requireNonNull(messages, "messages");
         return Flux.defer(() -> {
-            // Waiters are bounded by maxInFlight: only in-flight messages wait for a destination's permit.
+            RetryPolicy retry = options.retry();
+            int maxInFlight = options.maxInFlight();
+            // Waiters are bounded by the messages held (below): only they wait for a permit.
             KeyedPermits perDestination = new KeyedPermits(options.maxInFlightPerDestination(), Integer.MAX_VALUE,
                     key -> new IllegalStateException("unreachable"));
-            return Flux.from(messages).flatMap(m -> Mono.defer(() -> sender.send(m.envelope(), m.content(), perDestination))
-                    .map(report -> MessageResult.of(m, report))
-                    .onErrorResume(e -> Mono.just(MessageResult.failed(m, asSmtpException(e)))),
-                    options.maxInFlight(), 1);
+            // The hard bound of attempts running at once. The admission gate alone could let attempts back from
+            // their backoff exceed it for a while.
+            KeyedPermits attempts = new KeyedPermits(maxInFlight, Integer.MAX_VALUE,
+                    key -> new IllegalStateException("unreachable"));
+            Admission admission = new Admission(maxInFlight);
+            // Messages held at once: in flight, plus those waiting for a retry when retries are possible.
+            int held = retry.maxAttempts() == 1 ? maxInFlight
+                    : (int) Math.min(Integer.MAX_VALUE, (long) maxInFlight + options.maxAwaitingRetry());
+            return admission.gate(messages).flatMap(m -> {
+                // The first attempt runs under the slot the message was requested with; later ones take one again.
+                AtomicBoolean first = new AtomicBoolean(true);
+                Function<OutgoingMessage, Mono<SendReport>> attempt = part -> Mono.defer(() -> {
+                    if (!first.compareAndSet(true, false)) {
+                        admission.take();
+                    }
+                    return attempts.acquire(ALL).flatMap(p -> sender.send(part.envelope(), part.content(), perDestination)
+                            .doFinally(signal -> p.release()));
+                }).doFinally(signal -> admission.release());
+                Mono<SendReport> send = retry.maxAttempts() == 1 ? attempt.apply(m) : SmtpRetry.send(m, attempt, retry);
+                return send.map(report -> MessageResult.of(m, report))
+                        .onErrorResume(e -> Mono.just(MessageResult.failed(m, asSmtpException(e))));
+            }, held, 1);
         });
     }
 

@@ -29,6 +29,8 @@ public final class SmtpClientOptions {
     public static final int DEFAULT_EVENT_LOOP_THREADS = 1;
     /** The default bound of messages {@link SmtpClient#sendAll} has in flight at once. */
     public static final int DEFAULT_MAX_IN_FLIGHT = 100;
+    /** The default bound of messages {@link SmtpClient#sendAll} holds while they wait for a retry. */
+    public static final int DEFAULT_MAX_AWAITING_RETRY = 1000;
 
     private final Routing routing;
     private final SmtpSessionOptions session;
@@ -40,6 +42,9 @@ public final class SmtpClientOptions {
     private final int maxInFlight;
     private final int maxInFlightPerDestination;
     private final SmtpEventListener eventListener;
+    private final RetryPolicy retry;
+    private final RateLimit rateLimit;
+    private final int maxAwaitingRetry;
 
     private SmtpClientOptions(Builder b) {
         this.routing = b.routing;
@@ -53,6 +58,9 @@ public final class SmtpClientOptions {
         this.maxInFlightPerDestination = b.maxInFlightPerDestination > 0
                 ? b.maxInFlightPerDestination : b.pool.maxConnectionsPerDestination();
         this.eventListener = b.eventListener;
+        this.retry = b.retry;
+        this.rateLimit = b.rateLimit;
+        this.maxAwaitingRetry = b.maxAwaitingRetry;
     }
 
     /** @return a builder; {@link Builder#relay(String, int)} or {@link Builder#routing(Routing)} is required */
@@ -73,6 +81,9 @@ public final class SmtpClientOptions {
         b.maxInFlight = maxInFlight;
         b.maxInFlightPerDestination = maxInFlightPerDestination;
         b.eventListener = eventListener;
+        b.retry = retry;
+        b.rateLimit = rateLimit;
+        b.maxAwaitingRetry = maxAwaitingRetry;
         return b;
     }
 
@@ -136,10 +147,32 @@ public final class SmtpClientOptions {
         return eventListener;
     }
 
+    /**
+     * @return how {@link SmtpClient#send} and {@link SmtpClient#sendAll} retry transient failures
+     *     ({@link RetryPolicy#NONE} by default)
+     */
+    public RetryPolicy retry() {
+        return retry;
+    }
+
+    /** @return the per-destination rate limit, if any (none by default) */
+    public Optional<RateLimit> rateLimit() {
+        return Optional.ofNullable(rateLimit);
+    }
+
+    /**
+     * @return the bound of messages {@link SmtpClient#sendAll} holds, beyond {@link #maxInFlight()}, while they
+     *     wait for their next attempt
+     */
+    public int maxAwaitingRetry() {
+        return maxAwaitingRetry;
+    }
+
     @Override
     public String toString() {
         return "SmtpClientOptions{" + routing + ", " + pool + ", maxInFlight=" + maxInFlight
-                + ", maxInFlightPerDestination=" + maxInFlightPerDestination + "}";
+                + ", maxInFlightPerDestination=" + maxInFlightPerDestination + ", retry=" + retry
+                + (rateLimit != null ? ", " + rateLimit : "") + "}";
     }
 
     /** Builds {@link SmtpClientOptions}, validating each input. */
@@ -155,6 +188,9 @@ public final class SmtpClientOptions {
         /** 0: follow the pool's maxConnectionsPerDestination. */
         private int maxInFlightPerDestination;
         private SmtpEventListener eventListener = SmtpEventListener.NONE;
+        private RetryPolicy retry = RetryPolicy.NONE;
+        private RateLimit rateLimit;
+        private int maxAwaitingRetry = DEFAULT_MAX_AWAITING_RETRY;
 
         private Builder() {
         }
@@ -244,6 +280,42 @@ public final class SmtpClientOptions {
         }
 
         /**
+         * Retries transient failures in {@link SmtpClient#send} and {@link SmtpClient#sendAll} as
+         * {@link SmtpRetry} does: only the recipients whose result was transient are sent again, recipients
+         * already accepted never; an unknown outcome only when the policy allows.
+         *
+         * @param retry the policy (default {@link RetryPolicy#NONE}: one attempt)
+         * @return this
+         */
+        public Builder retry(RetryPolicy retry) {
+            this.retry = Objects.requireNonNull(retry, "retry");
+            return this;
+        }
+
+        /**
+         * Limits the transactions per second to each destination server, backing off when a server answers 421
+         * or 4.7.x; see {@link RateLimit}.
+         *
+         * @param rateLimit the limit, or null for none (the default)
+         * @return this
+         */
+        public Builder rateLimit(RateLimit rateLimit) {
+            this.rateLimit = rateLimit;
+            return this;
+        }
+
+        /**
+         * @param n messages {@link SmtpClient#sendAll} may hold, on top of {@link #maxInFlight(int)}, while they
+         *     wait for a retry's backoff, at least 0 (default 1000); when that many wait, no new message is
+         *     requested until one ends
+         * @return this
+         */
+        public Builder maxAwaitingRetry(int n) {
+            this.maxAwaitingRetry = n;
+            return this;
+        }
+
+        /**
          * @return the options
          * @throws IllegalStateException if no routing was set
          * @throws IllegalArgumentException naming the first value out of range
@@ -260,6 +332,9 @@ public final class SmtpClientOptions {
             }
             if (maxInFlight < 1) {
                 throw new IllegalArgumentException("maxInFlight must be at least 1: " + maxInFlight);
+            }
+            if (maxAwaitingRetry < 0) {
+                throw new IllegalArgumentException("maxAwaitingRetry must not be negative: " + maxAwaitingRetry);
             }
             return new SmtpClientOptions(this);
         }

@@ -38,6 +38,8 @@ public final class Sender {
     private final SessionPools pools;
     private final SafeListener listener;
     private final List<DestinationKey> relays = new ArrayList<>();
+    /** Null without a rate limit. */
+    private final RateLimiter limiter;
 
     /**
      * @param options the client's options
@@ -48,6 +50,7 @@ public final class Sender {
         this.options = options;
         this.pools = pools;
         this.listener = listener;
+        this.limiter = options.rateLimit().map(RateLimiter::new).orElse(null);
         for (InetSocketAddress relay : options.routing().relays()) {
             relays.add(key(relay.getHostString(), relay.getPort()));
         }
@@ -116,9 +119,10 @@ public final class Sender {
 
     private Mono<SendReport> attempt(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
                                      boolean mayRetryStale) {
-        return acquireAny(candidates, 0).flatMap(ref -> {
+        return acquireAny(candidates, 0).flatMap(acquired -> {
+            PooledRef<PooledSession> ref = acquired.ref;
             boolean reused = ref.poolable().messages() > 0;
-            return transact(ref, envelope, content).onErrorResume(
+            return transact(ref, acquired.ticket, envelope, content).onErrorResume(
                     e -> mayRetryStale && reused && diedBeforeAnyReply(e),
                     e -> attempt(candidates, envelope, content, false));
         });
@@ -133,10 +137,45 @@ public final class Sender {
                 && ((SmtpException) e).partialReport().map(r -> r.mailReply().isEmpty()).orElse(true);
     }
 
-    private Mono<PooledRef<PooledSession>> acquireAny(List<DestinationKey> candidates, int i) {
-        return pools.acquire(candidates.get(i)).onErrorResume(
+    /**
+     * Takes the candidate's rate-limit token (if limited), then a session of its pool; fails over to the next
+     * candidate where {@link #failsOver} says so. The token comes first so that a transaction waiting for its
+     * turn does not hold a connection idle meanwhile.
+     */
+    private Mono<Acquired> acquireAny(List<DestinationKey> candidates, int i) {
+        DestinationKey key = candidates.get(i);
+        Mono<Acquired> acquire = limiter == null
+                ? pools.acquire(key).map(ref -> new Acquired(ref, null))
+                : limiter.acquire(key).flatMap(ticket -> pools.acquire(key)
+                        .map(ref -> new Acquired(ref, ticket))
+                        .doOnError(e -> throttleIfAsked(ticket, e)));
+        return acquire.onErrorResume(
                 e -> i + 1 < candidates.size() && failsOver(e),
                 e -> acquireAny(candidates, i + 1));
+    }
+
+    /** A 421 or 4.7.x from the server (greeting, or any reply of a transaction): slow down to it. */
+    private void throttleIfAsked(RateLimiter.Ticket ticket, Throwable error) {
+        if (ticket != null && RateLimiter.isThrottle(error)) {
+            limiter.throttled(ticket);
+        }
+    }
+
+    private void throttleIfAsked(RateLimiter.Ticket ticket, SendReport report) {
+        if (ticket != null && RateLimiter.isThrottle(report)) {
+            limiter.throttled(ticket);
+        }
+    }
+
+    /** A session and the rate-limit ticket its transaction runs under (null without a limit). */
+    private static final class Acquired {
+        final PooledRef<PooledSession> ref;
+        final RateLimiter.Ticket ticket;
+
+        Acquired(PooledRef<PooledSession> ref, RateLimiter.Ticket ticket) {
+            this.ref = ref;
+            this.ticket = ticket;
+        }
     }
 
     /** Connect failure, TLS failure, or a 4xx greeting: the next server may do better. Not a 5xx greeting. */
@@ -147,7 +186,8 @@ public final class Sender {
         return e instanceof SmtpConnectionException || e instanceof SmtpTimeoutException || e instanceof SmtpTlsException;
     }
 
-    private Mono<SendReport> transact(PooledRef<PooledSession> ref, Envelope envelope, MessageContent content) {
+    private Mono<SendReport> transact(PooledRef<PooledSession> ref, RateLimiter.Ticket ticket, Envelope envelope,
+                                      MessageContent content) {
         PooledSession pooled = ref.poolable();
         String destination = pooled.key().toString();
         Executor loop = pooled.session().channel().eventLoop();
@@ -158,12 +198,14 @@ public final class Sender {
         })
                 .flatMap(report -> {
                     listener.fire(l -> l.transactionEnd(destination, report));
+                    throttleIfAsked(ticket, report);
                     return settle(ref, settled, pooled.session().isReusable()).then(later(loop, report, null));
                 })
                 .onErrorResume(e -> {
                     if (e instanceof SmtpException) {
                         listener.fire(l -> l.transactionFailed(destination, (SmtpException) e));
                     }
+                    throttleIfAsked(ticket, e);
                     // Any failure may have left the session in an unknown state: never pool it again.
                     return settle(ref, settled, false).then(later(loop, null, e));
                 })
