@@ -4,11 +4,7 @@ import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SendReport;
-import io.reactivesmtp.SmtpConnectionException;
-import io.reactivesmtp.SmtpContentException;
 import io.reactivesmtp.SmtpException;
-import io.reactivesmtp.SmtpProtocolException;
-import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.SmtpUnknownOutcomeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,26 +82,8 @@ final class Reports {
         return error == null ? Mono.just(merged) : Mono.error(withPartialReport(error, merged));
     }
 
-    /**
-     * The same failure carrying the merged partial report, where core's constructors allow it; otherwise (policy,
-     * TLS, session refused, authentication: their constructors take no report) the original failure.
-     */
+    /** The same failure carrying the merged partial report (every SmtpException type can carry one). */
     static SmtpException withPartialReport(SmtpException e, SendReport merged) {
-        SmtpException copy;
-        if (e.getClass() == SmtpUnknownOutcomeException.class) {
-            copy = new SmtpUnknownOutcomeException(e.getMessage(), e, merged);
-        } else if (e.getClass() == SmtpConnectionException.class) {
-            copy = new SmtpConnectionException(e.getMessage(), e, merged);
-        } else if (e.getClass() == SmtpContentException.class) {
-            copy = new SmtpContentException(e.getMessage(), e, merged);
-        } else if (e.getClass() == SmtpTimeoutException.class) {
-            SmtpTimeoutException t = (SmtpTimeoutException) e;
-            copy = new SmtpTimeoutException(t.phase(), t.timeout(), merged);
-        } else if (e.getClass() == SmtpProtocolException.class) {
-            copy = new SmtpProtocolException(e.getMessage(), merged);
-        } else {
-            return e;
-        }
-        return copy;
+        return e.withPartialReport(merged);
     }
 }
