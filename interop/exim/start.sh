@@ -23,6 +23,8 @@
 # On failure the configuration check (exim -bV), the panic log and the main log are printed; EXIM_DEBUG=1 starts the
 # daemon with -d (debug output to DIR/log/debug.log, the daemon then stays in the foreground, in the background).
 set -euo pipefail
+# shellcheck source=../lib/test-ca.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/test-ca.sh"
 
 usage() { echo "usage: $0 DIR" >&2; exit 2; }
 [[ $# -eq 1 && -n $1 ]] || usage
@@ -67,27 +69,7 @@ PIDFILE=$DIR/exim.pid
 CONF=$DIR/exim.conf
 
 # ---------------------------------------------------------------- TLS: a CA and a server certificate
-if [[ ! -s $DIR/tls/ca.pem || ! -s $DIR/tls/server.pem || ! -s $DIR/tls/server.key ]]; then
-    echo "start.sh: generating a test CA and a server certificate for localhost / 127.0.0.1"
-    (
-        cd "$DIR/tls"
-        umask 077
-        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
-            -keyout ca.key -out ca.pem -subj "/CN=Reactive SMTP interop test CA (Exim)" \
-            -addext "basicConstraints=critical,CA:TRUE" \
-            -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-        openssl req -newkey rsa:2048 -nodes -sha256 \
-            -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null
-        printf '%s\n' \
-            "basicConstraints=critical,CA:FALSE" \
-            "keyUsage=critical,digitalSignature,keyEncipherment" \
-            "extendedKeyUsage=serverAuth" \
-            "subjectAltName=DNS:localhost,IP:127.0.0.1" > server.ext
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-            -days 825 -sha256 -extfile server.ext -out server.pem 2>/dev/null
-        rm -f server.csr server.ext ca.srl
-    )
-fi
+make_test_certificates "$DIR/tls" "Reactive SMTP interop test CA (Exim)"
 chown root:root "$DIR/tls"/*
 chmod 644 "$DIR/tls/ca.pem" "$DIR/tls/server.pem"
 # TLS is set up in the connection's process, after the drop to Debian-exim.

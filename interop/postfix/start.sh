@@ -25,6 +25,8 @@
 # Idempotent: when the instance already runs, the configuration is rewritten and reloaded. The CA, the
 # server certificate and the sasldb are generated once and kept. Stop with interop/postfix/stop.sh DIR.
 set -euo pipefail
+# shellcheck source=../lib/test-ca.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/test-ca.sh"
 
 usage() { echo "usage: $0 DIR" >&2; exit 2; }
 [[ $# -eq 1 && -n $1 ]] || usage
@@ -67,27 +69,7 @@ chmod 755 "$DIR/queue" "$DIR/log" "$DIR/sasl" "$DIR/mail"
 running() { postfix -c "$DIR" status >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- TLS: a CA and a server certificate
-if [[ ! -s $DIR/tls/ca.pem || ! -s $DIR/tls/server.pem || ! -s $DIR/tls/server.key ]]; then
-    echo "start.sh: generating a test CA and a server certificate for localhost / 127.0.0.1"
-    (
-        cd "$DIR/tls"
-        umask 077
-        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 \
-            -keyout ca.key -out ca.pem -subj "/CN=Reactive SMTP interop test CA" \
-            -addext "basicConstraints=critical,CA:TRUE" \
-            -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-        openssl req -newkey rsa:2048 -nodes -sha256 \
-            -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null
-        printf '%s\n' \
-            "basicConstraints=critical,CA:FALSE" \
-            "keyUsage=critical,digitalSignature,keyEncipherment" \
-            "extendedKeyUsage=serverAuth" \
-            "subjectAltName=DNS:localhost,IP:127.0.0.1" > server.ext
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
-            -days 825 -sha256 -extfile server.ext -out server.pem 2>/dev/null
-        rm -f server.csr server.ext ca.srl
-    )
-fi
+make_test_certificates "$DIR/tls" "Reactive SMTP interop test CA"
 chown root:root "$DIR/tls"/*
 chmod 644 "$DIR/tls/ca.pem" "$DIR/tls/server.pem"
 chown root:postfix "$DIR/tls/server.key"

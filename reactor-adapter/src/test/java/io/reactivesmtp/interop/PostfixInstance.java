@@ -8,16 +8,13 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -213,11 +210,6 @@ public final class PostfixInstance implements MtaInstance {
         return Path.of(value("CA_FILE"));
     }
 
-    /** @return the name the server certificate is issued to: {@code localhost} (IP SAN 127.0.0.1 too) */
-    public String serverName() {
-        return env.getOrDefault("SERVER_NAME", "localhost");
-    }
-
     /** @return the CA certificate */
     public X509Certificate caCertificate() {
         try (InputStream in = Files.newInputStream(caFile())) {
@@ -239,14 +231,6 @@ public final class PostfixInstance implements MtaInstance {
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot build a trust manager for " + caFile(), e);
         }
-    }
-
-    /**
-     * @param policy how to use TLS
-     * @return TLS options with that policy that trust the instance's CA
-     */
-    public TlsOptions tls(TlsPolicy policy) {
-        return TlsOptions.builder().policy(policy).trustPem(caFile()).build();
     }
 
     /** @return session options for the plaintext ports: TLS explicitly off (the library's default is REQUIRED) */
@@ -295,54 +279,6 @@ public final class PostfixInstance implements MtaInstance {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("Postfix did not finish queue file " + queueId + " within " + timeout
                         + "; log tail:\n" + logTail(40));
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    /**
-     * @param token a string unique to one test message (say, in its Subject)
-     * @return the delivered Maildir files (new/ and cur/) that contain it, sorted by name
-     */
-    public List<Path> deliveredContaining(String token) throws IOException {
-        byte[] needle = token.getBytes(StandardCharsets.UTF_8);
-        List<Path> found = new ArrayList<>();
-        for (String sub : List.of("new", "cur")) {
-            Path d = maildir().resolve(sub);
-            if (!Files.isDirectory(d)) {
-                continue;
-            }
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(d)) {
-                for (Path f : files) {
-                    try {
-                        if (indexOf(Files.readAllBytes(f), needle) >= 0) {
-                            found.add(f);
-                        }
-                    } catch (NoSuchFileException raced) {
-                        // Moved from new/ to cur/ by someone else: it is seen in the other directory.
-                    }
-                }
-            }
-        }
-        found.sort(null);
-        return found;
-    }
-
-    /**
-     * Polls the Maildir until {@code count} copies containing {@code token} arrived.
-     *
-     * @return those copies
-     */
-    public List<Path> awaitDelivered(String token, int count, Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            List<Path> found = deliveredContaining(token);
-            if (found.size() >= count) {
-                return found;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(found.size() + " of " + count + " copies with " + token
-                        + " in " + maildir() + " after " + timeout + "; log tail:\n" + logTail(40));
             }
             Thread.sleep(100);
         }
