@@ -378,7 +378,8 @@ class SmtpSessionFaultTest {
             assertThat(((SmtpException) error).isRetryable()).isFalse();
             server.awaitConnectionClosed(WAIT);
             assertThat(server.dataCount()).isZero();
-            assertThat(server.transcript()).contains("first part").doesNotContain("C: .\n");
+            // The part read before the failure may or may not have gone out; the final dot never does.
+            assertThat(server.transcript()).doesNotContain("C: .\n");
         }
     }
 }

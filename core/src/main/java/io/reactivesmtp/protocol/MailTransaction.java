@@ -45,7 +45,10 @@ private final SmtpSessionHandler s;
     boolean awaitingWritability;
     boolean terminatorSent;
     ContentSource source;
-    /** BDAT: encoded content not yet sent, at most one chunk's worth (a composite of the encoded pieces). */
+    /**
+     * Encoded content not yet sent: DATA holds the latest chunk (it goes out with the terminator if it is the
+     * last); BDAT gathers at most one chunk's worth (a composite of the encoded pieces).
+     */
     ByteBuf held;
     DotStuffer stuffer;
     Instant startedAt = Instant.now();
@@ -215,7 +218,15 @@ private final SmtpSessionHandler s;
             }
             s.ctx.flush();
         } else {
-            written = s.ctx.writeAndFlush(encoded);
+            // One chunk is held back: the last one then leaves with the terminator in a single write, so a
+            // message that fits in one chunk costs one write instead of two.
+            ByteBuf previous = held;
+            held = encoded;
+            if (previous == null) {
+                s.ctx.executor().execute(this::pull);
+                return;
+            }
+            written = s.ctx.writeAndFlush(previous);
         }
         s.armTimer(SmtpPhase.DATA_BLOCK);
         written.addListener((ChannelFutureListener) f -> {
