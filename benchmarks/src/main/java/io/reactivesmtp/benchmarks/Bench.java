@@ -1,0 +1,141 @@
+package io.reactivesmtp.benchmarks;
+
+import io.reactivesmtp.Envelope;
+import io.reactivesmtp.MessageContent;
+import io.reactivesmtp.SmtpSessionOptions;
+import io.reactivesmtp.TlsPolicy;
+import io.reactivesmtp.reactor.MessageResult;
+import io.reactivesmtp.reactor.OutgoingMessage;
+import io.reactivesmtp.reactor.PoolOptions;
+import io.reactivesmtp.reactor.SmtpClient;
+import io.reactivesmtp.reactor.SmtpClientOptions;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import reactor.core.publisher.Flux;
+
+/**
+ * End-to-end throughput harness:
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.reactivesmtp.benchmarks.Bench [--threads N] [--timeout-seconds S] HOST PORT C N L R
+ * </pre>
+ * C connections (pool of C per destination, maxInFlight C) reused for every message; an uncounted warm-up of
+ * min(N/10, 2000) messages on the same connections, then N measured messages with a body of L bytes and R
+ * distinct recipients (rcpt01@example.com ...), TLS off. Prints one line and exits 0 when every message was
+ * accepted by every recipient; otherwise exits 1 with the reason on stderr (2 on a usage error).
+ */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) {
+        int threads = SmtpClientOptions.DEFAULT_EVENT_LOOP_THREADS;
+        long timeoutSeconds = 600;
+        int a = 0;
+        try {
+            while (a < args.length && args[a].startsWith("--")) {
+                switch (args[a]) {
+                    case "--threads":
+                        threads = Integer.parseInt(args[a + 1]);
+                        a += 2;
+                        break;
+                    case "--timeout-seconds":
+                        timeoutSeconds = Long.parseLong(args[a + 1]);
+                        a += 2;
+                        break;
+                    default:
+                        throw new IllegalArgumentException("unknown option " + args[a]);
+                }
+            }
+            if (args.length - a != 6) {
+                throw new IllegalArgumentException("expected HOST PORT C N L R");
+            }
+        } catch (RuntimeException e) {
+            System.err.println("usage: Bench [--threads N] [--timeout-seconds S] HOST PORT C N L R (" + e.getMessage() + ")");
+            System.exit(2);
+            return;
+        }
+        String host = args[a];
+        int port = Integer.parseInt(args[a + 1]);
+        int c = Integer.parseInt(args[a + 2]);
+        int n = Integer.parseInt(args[a + 3]);
+        int l = Integer.parseInt(args[a + 4]);
+        int r = Integer.parseInt(args[a + 5]);
+        try {
+            System.out.println(run(host, port, c, n, l, r, threads, Duration.ofSeconds(timeoutSeconds)));
+            System.exit(0);
+        } catch (Throwable e) {
+            System.err.println("bench failed: " + e);
+            System.exit(1);
+        }
+    }
+
+    static String run(String host, int port, int c, int n, int l, int r, int threads, Duration timeout) {
+        String[] to = new String[r];
+        for (int i = 0; i < r; i++) {
+            to[i] = String.format(Locale.ROOT, "rcpt%02d@example.com", i + 1);
+        }
+        String from = "sender@example.com";
+        Envelope envelope = Envelope.of(from, to);
+        Messages.Template template = new Messages.Template(from, to, l, System.currentTimeMillis());
+
+        SmtpClient client = SmtpClient.create(SmtpClientOptions.builder()
+                .relay(host, port)
+                .session(SmtpSessionOptions.builder().tls(TlsPolicy.NONE).build())
+                .pool(PoolOptions.builder()
+                        .maxConnectionsPerDestination(c)
+                        .maxMessagesPerConnection(Integer.MAX_VALUE)
+                        .maxLifetime(Duration.ofDays(1))
+                        .maxIdleTime(Duration.ofHours(1))
+                        .build())
+                .maxInFlight(c)
+                .maxInFlightPerDestination(c)
+                .eventLoopThreads(threads)
+                .build());
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        try {
+            int warmup = Math.min(n / 10, 2000);
+            if (warmup > 0) {
+                send(client, envelope, template, 0, warmup, timeout);
+            }
+            long cpu0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            send(client, envelope, template, warmup, n, timeout);
+            long t1 = System.nanoTime();
+            long cpu1 = os.getProcessCpuTime();
+            double seconds = (t1 - t0) / 1e9;
+            return String.format(Locale.ROOT, "peer=reactive-smtp C=%d N=%d L=%d R=%d seconds=%.3f msgs_per_s=%.1f cpu_s=%.3f",
+                    c, n, l, r, seconds, n / seconds, (cpu1 - cpu0) / 1e9);
+        } finally {
+            client.disposeLater().block(Duration.ofSeconds(10));
+        }
+    }
+
+    /** Sends messages [first, first + count) and fails unless every recipient of every one was accepted. */
+    private static void send(SmtpClient client, Envelope envelope, Messages.Template template, int first, int count,
+                             Duration timeout) {
+        AtomicLong delivered = new AtomicLong();
+        AtomicLong other = new AtomicLong();
+        AtomicReference<MessageResult> firstFailure = new AtomicReference<>();
+        client.sendAll(Flux.range(first, count)
+                        .map(i -> OutgoingMessage.of(i, envelope, MessageContent.of(template.message(i)))))
+                .doOnNext(result -> {
+                    if (result.outcome() == MessageResult.Outcome.DELIVERED) {
+                        delivered.incrementAndGet();
+                    } else {
+                        other.incrementAndGet();
+                        firstFailure.compareAndSet(null, result);
+                    }
+                })
+                .blockLast(timeout);
+        if (delivered.get() != count) {
+            MessageResult f = firstFailure.get();
+            throw new IllegalStateException(delivered.get() + " of " + count + " messages accepted, " + other.get()
+                    + " not" + (f == null ? "" : "; first: " + f + f.error().map(e -> " (" + e.getMessage() + ")").orElse("")));
+        }
+    }
+}
