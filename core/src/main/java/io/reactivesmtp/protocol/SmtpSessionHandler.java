@@ -550,7 +550,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        return root == cause ? String.valueOf(cause.getMessage()) : cause.getMessage() + " (" + root.getMessage() + ")";
+        String top = String.valueOf(cause.getMessage());
+        String detail = root.getMessage();
+        // OpenSSL says only "General OpenSslEngine problem" on top; the reason is further down the chain.
+        return root == cause || detail == null || top.contains(detail) ? top : top + " (" + detail + ")";
     }
 
     private void rejectSession(SmtpPhase phase, SmtpReply reply) {
