@@ -46,4 +46,47 @@ public final class Json {
         }
         return b.append('"').toString();
     }
+
+    /**
+     * Reads a JSON string literal back, the inverse of {@link #quote(String)}.
+     *
+     * @param literal the literal in double quotes
+     * @return the string
+     * @throws IllegalArgumentException if it is not a well-formed string literal
+     */
+    public static String unquote(String literal) {
+        if (literal == null || literal.length() < 2 || literal.charAt(0) != '"'
+                || literal.charAt(literal.length() - 1) != '"') {
+            throw new IllegalArgumentException("not a JSON string: " + literal);
+        }
+        StringBuilder b = new StringBuilder(literal.length());
+        for (int i = 1; i < literal.length() - 1; i++) {
+            char c = literal.charAt(i);
+            if (c != '\\') {
+                b.append(c);
+                continue;
+            }
+            if (++i >= literal.length() - 1) {
+                throw new IllegalArgumentException("dangling escape in " + literal);
+            }
+            char e = literal.charAt(i);
+            switch (e) {
+                case '"', '\\', '/' -> b.append(e);
+                case 'n' -> b.append('\n');
+                case 'r' -> b.append('\r');
+                case 't' -> b.append('\t');
+                case 'b' -> b.append('\b');
+                case 'f' -> b.append('\f');
+                case 'u' -> {
+                    if (i + 4 >= literal.length()) {
+                        throw new IllegalArgumentException("short \\u escape in " + literal);
+                    }
+                    b.append((char) Integer.parseInt(literal.substring(i + 1, i + 5), 16));
+                    i += 4;
+                }
+                default -> throw new IllegalArgumentException("unknown escape \\" + e + " in " + literal);
+            }
+        }
+        return b.toString();
+    }
 }

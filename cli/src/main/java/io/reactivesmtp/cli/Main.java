@@ -7,8 +7,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code reactive-smtp} command-line program. Each subcommand is a class of its own listed in
- * {@code subcommands}: {@link DemoCommand} and {@link SendCommand}; {@code bulk} and {@code probe} slot in next
- * to them.
+ * {@code subcommands}: {@link BulkCommand}, {@link SendCommand}, {@link ProbeCommand} and {@link DemoCommand}.
  *
  * <pre>{@code
  * bin/reactive-smtp demo                 # embedded server, 4 recipients, exit status 3 (partial)
@@ -27,6 +26,8 @@ import picocli.CommandLine.Spec;
         subcommands = {
             DemoCommand.class,
             SendCommand.class,
+            BulkCommand.class,
+            ProbeCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit status:%n",

@@ -1,13 +1,11 @@
 package io.reactivesmtp.cli;
 
-import io.reactivesmtp.Credentials;
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpPhase;
 import io.reactivesmtp.SmtpSessionOptions;
-import io.reactivesmtp.TlsOptions;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.reactor.SmtpClient;
 import io.reactivesmtp.reactor.SmtpClientOptions;
@@ -25,10 +23,10 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import reactor.core.Exceptions;
@@ -72,9 +70,6 @@ import reactor.core.Exceptions;
         })
 public final class SendCommand implements Callable<Integer> {
 
-    /** An environment variable name as shells write them; anything else is probably not a name. */
-    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-
     /** Beyond the sum of the per-phase timeouts, how long to wait for the report at most. */
     private static final Duration MARGIN = Duration.ofSeconds(10);
 
@@ -95,22 +90,8 @@ public final class SendCommand implements Callable<Integer> {
             description = "A recipient (RCPT TO); repeat for several.")
     private List<String> to = new ArrayList<>();
 
-    @Option(names = "--tls", paramLabel = "none|opportunistic|required|implicit", defaultValue = "required",
-            converter = TlsPolicyConverter.class,
-            description = "none: plaintext; opportunistic: STARTTLS when offered; required: STARTTLS or fail "
-                    + "before MAIL; implicit: TLS from the first byte (port 465). Default: required.")
-    private TlsPolicy tls;
-
-    @Option(names = "--trust-pem", paramLabel = "FILE",
-            description = "PEM CA certificates to verify the server against, instead of the JDK trust store.")
-    private Path trustPem;
-
-    @Option(names = "--user", paramLabel = "USER", description = "Authenticate (AUTH) as USER; needs --password-env.")
-    private String user;
-
-    @Option(names = "--password-env", paramLabel = "VARNAME",
-            description = "The name of the environment variable holding the password; needs --user.")
-    private String passwordEnv;
+    @Mixin
+    private SecurityOptions security = new SecurityOptions();
 
     @Option(names = "--helo", paramLabel = "NAME",
             description = "The name to send in EHLO/HELO. Default: the local address, e.g. [127.0.0.1].")
@@ -235,21 +216,7 @@ public final class SendCommand implements Callable<Integer> {
             // Its message names the input and says what is expected.
             session.heloName(helo);
         }
-        session.credentials(credentials());
-
-        TlsOptions.Builder tlsOptions = TlsOptions.builder().policy(tls);
-        if (trustPem != null) {
-            if (!Files.isRegularFile(trustPem) || !Files.isReadable(trustPem)) {
-                throw new IllegalArgumentException("--trust-pem: " + ReportPrinter.oneLine(trustPem.toString())
-                        + " is not a readable file");
-            }
-            tlsOptions.trustPem(trustPem);
-        }
-        try {
-            session.tls(tlsOptions.build());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException((trustPem != null ? "--trust-pem: " : "--tls: ") + e.getMessage(), e);
-        }
+        security.applyTo(session, env);
 
         MessageContent content = null;
         if (body != null) {
@@ -266,42 +233,6 @@ public final class SendCommand implements Callable<Integer> {
                 .session(session.build())
                 .build();
         return new Request(target, envelope, options, content);
-    }
-
-    /** The credentials of --user and --password-env, or null; the password itself is never shown. */
-    private Credentials credentials() {
-        if (user == null && passwordEnv == null) {
-            return null;
-        }
-        if (user == null) {
-            throw new IllegalArgumentException("--password-env needs --user: give both or neither");
-        }
-        if (passwordEnv == null) {
-            throw new IllegalArgumentException("--user needs --password-env VARNAME, the environment variable "
-                    + "holding the password");
-        }
-        if (!ENV_NAME.matcher(passwordEnv).matches()) {
-            // Maybe the password itself was typed here: never echo it.
-            throw new IllegalArgumentException("--password-env expects the name of an environment variable "
-                    + "(letters, digits and _), not the password itself");
-        }
-        if (tls == TlsPolicy.NONE) {
-            throw new IllegalArgumentException("--user with --tls none would send the password in plaintext: "
-                    + "use --tls required, opportunistic or implicit");
-        }
-        String password = env.apply(passwordEnv);
-        if (password == null || password.isEmpty()) {
-            throw new IllegalArgumentException("--password-env: environment variable " + passwordEnv
-                    + " is not set or is empty");
-        }
-        try {
-            return Credentials.password(user, password);
-        } catch (IllegalArgumentException e) {
-            // Credentials' messages show the user name escaped and never the password.
-            String option = e.getMessage() != null && e.getMessage().contains("password")
-                    ? "--password-env " + passwordEnv : "--user";
-            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
-        }
     }
 
     private static MailAddress checked(String option, String address) {

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * A strict little JSON parser for the tests, so that {@code --json} output is checked as JSON and not only as
- * text: objects become {@code Map}, arrays {@code List}, numbers {@code Long}, and so on. Rejects trailing
- * garbage, unescaped control characters and unknown escapes.
+ * text: objects become {@code Map}, arrays {@code List}, integers {@code Long}, numbers with a fraction
+ * {@code Double}, and so on. Rejects trailing garbage, unescaped control characters and unknown escapes.
  */
 final class MiniJson {
 
@@ -137,7 +137,8 @@ final class MiniJson {
         }
     }
 
-    private Long number() {
+    /** An integer as a {@code Long}; one with a fraction ({@code 12.5}) as a {@code Double}. */
+    private Number number() {
         int start = i;
         if (peek() == '-') {
             i++;
@@ -147,6 +148,16 @@ final class MiniJson {
         }
         if (start == i) {
             throw error("unexpected character");
+        }
+        if (i < s.length() && s.charAt(i) == '.') {
+            int point = ++i;
+            while (i < s.length() && Character.isDigit(s.charAt(i))) {
+                i++;
+            }
+            if (point == i) {
+                throw error("a fraction needs digits");
+            }
+            return Double.parseDouble(s.substring(start, i));
         }
         return Long.parseLong(s.substring(start, i));
     }

@@ -1,0 +1,690 @@
+package io.reactivesmtp.cli;
+
+import io.reactivesmtp.Envelope;
+import io.reactivesmtp.MailAddress;
+import io.reactivesmtp.MessageContent;
+import io.reactivesmtp.RecipientResult;
+import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpSession;
+import io.reactivesmtp.SmtpSessionOptions;
+import io.reactivesmtp.TlsPolicy;
+import io.reactivesmtp.reactor.DnsMxResolver;
+import io.reactivesmtp.reactor.MessageResult;
+import io.reactivesmtp.reactor.OutgoingMessage;
+import io.reactivesmtp.reactor.PoolOptions;
+import io.reactivesmtp.reactor.RateLimit;
+import io.reactivesmtp.reactor.RetryPolicy;
+import io.reactivesmtp.reactor.Routing;
+import io.reactivesmtp.reactor.SmtpClient;
+import io.reactivesmtp.reactor.SmtpClientOptions;
+import io.reactivesmtp.reactor.SmtpEventListener;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * {@code reactive-smtp bulk}: sends one message ({@code --body FILE}) to every address of a recipients file,
+ * {@code --per-message N} recipients per transaction, through {@link SmtpClient#sendAll}: the file is read
+ * lazily as the client asks for more messages (backpressure), so its size does not matter.
+ *
+ * <pre>{@code
+ * reactive-smtp bulk --from ADDR --recipients FILE --body FILE
+ *      [--server HOST:PORT ... | --mx]  [--tls ...] [--trust-pem FILE] [--user U --password-env VAR]
+ *      [--per-message N] [--concurrency C] [--per-destination D] [--rate MSGS_PER_S]
+ *      [--max-per-connection M] [--retries K] [--report FILE.jsonl] [--retry-from FILE.jsonl] [--json]
+ * }</pre>
+ *
+ * <p>Without {@code --server} or {@code --mx} it starts {@link EmbeddedSmtpServer#startDemo()} on 127.0.0.1
+ * (no TLS) and says so. Progress: a live line on a terminal, a plain line every 5 s otherwise, nothing with
+ * {@code --json} (one JSON summary object at the end). Ctrl-C (or {@link #interrupt()}) stops taking new
+ * messages, waits at most {@link #DRAIN_TIMEOUT} for those in flight and prints the summary.
+ *
+ * <p>Exit status: 0 every recipient accepted (and no bad line, no interruption), 3 some accepted, 4 none
+ * accepted or no verdict, 2 usage error.
+ */
+@Command(name = "bulk",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Send one message (--body FILE) to every address of a recipients file (one per line, # comments), "
+                    + "streamed with backpressure, with live progress, a JSONL report and a summary.",
+            "Without --server or --mx an embedded SMTP server on 127.0.0.1 receives the mail (it refuses "
+                    + "nobody@example.net with 550 and busy@example.net with 451). Ctrl-C stops taking new "
+                    + "messages, lets those in flight finish (at most 30 s) and prints the summary."
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:every recipient accepted (no bad line, not interrupted)",
+            ExitCodes.USAGE_TEXT,
+            "3:some recipients accepted",
+            "4:no recipient accepted, or no verdict (connection, timeout, ...)"
+        })
+public final class BulkCommand implements Callable<Integer> {
+
+    /** How long Ctrl-C waits for the messages in flight. */
+    static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--from", paramLabel = "ADDR", required = true, description = "The sender (MAIL FROM).")
+    private String from;
+
+    @Option(names = "--recipients", paramLabel = "FILE", required = true,
+            description = "One address per line; blank lines and lines starting with # are ignored, bad lines "
+                    + "reported (with their number) and skipped.")
+    private Path recipientsFile;
+
+    @Option(names = "--body", paramLabel = "FILE", required = true,
+            description = "The message (RFC 5322, headers and body), sent as is in every transaction.")
+    private Path body;
+
+    @Option(names = "--server", paramLabel = "HOST:PORT",
+            description = "The relay; repeat for a failover list (tried in order). Default: an embedded server.")
+    private List<String> servers = new ArrayList<>();
+
+    @Option(names = "--mx", description = "Deliver straight to each recipient domain's MX hosts (port 25).")
+    private boolean mx;
+
+    @Mixin
+    private SecurityOptions security = new SecurityOptions();
+
+    @Option(names = "--per-message", paramLabel = "N", defaultValue = "1",
+            description = "Recipients per transaction. Default: ${DEFAULT-VALUE}.")
+    private int perMessage;
+
+    @Option(names = "--concurrency", paramLabel = "C", defaultValue = "10",
+            description = "Messages in flight at most, overall. Default: ${DEFAULT-VALUE}.")
+    private int concurrency;
+
+    @Option(names = "--per-destination", paramLabel = "D",
+            description = "Messages in flight (and connections) at most per destination (the relays, or one "
+                    + "recipient domain with --mx). Default: the concurrency.")
+    private Integer perDestination;
+
+    @Option(names = "--rate", paramLabel = "MSGS_PER_S",
+            description = "At most this many messages per second per destination server (token bucket, slowed "
+                    + "down on 421 or 4.7.x).")
+    private Double rate;
+
+    @Option(names = "--max-per-connection", paramLabel = "M",
+            description = "Transactions per connection before it is closed and a new one opened. Default: "
+                    + PoolOptions.DEFAULT_MAX_MESSAGES_PER_CONNECTION + ".")
+    private Integer maxPerConnection;
+
+    @Option(names = "--retries", paramLabel = "K", defaultValue = "0",
+            description = "Retry transient failures K times, only to the recipients that failed, with exponential "
+                    + "backoff (first 30 s). Default: ${DEFAULT-VALUE}.")
+    private int retries;
+
+    @Option(names = "--report", paramLabel = "FILE.jsonl",
+            description = "Write one JSON line per message (recipients and their results), flushed as it goes.")
+    private Path report;
+
+    @Option(names = "--retry-from", paramLabel = "FILE.jsonl",
+            description = "A previous --report: send only to recipients whose last result there was transient, "
+                    + "undetermined or missing (never again to an accepted or permanently refused one).")
+    private Path retryFrom;
+
+    @Option(names = "--json", description = "No progress; print one JSON summary object at the end.")
+    private boolean json;
+
+    // Test hooks.
+    private Function<String, String> env = System::getenv;
+    private Boolean terminal;
+    private Duration progressInterval;
+    private Duration drainTimeout = DRAIN_TIMEOUT;
+    private Duration retryFirstBackoff = RetryPolicy.DEFAULT_FIRST_BACKOFF;
+    private boolean installShutdownHook = true;
+
+    // Stopping.
+    private final Sinks.Empty<Void> stop = Sinks.empty();
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private volatile long stopRequestedAt;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    /** Creates the command; picocli fills in its options. */
+    public BulkCommand() {
+    }
+
+    /**
+     * What Ctrl-C does (and the test hook that simulates it): stop taking new messages from the recipients
+     * file; the messages in flight finish (at most {@link #DRAIN_TIMEOUT}) and the summary is printed. Safe to
+     * call from any thread, more than once.
+     */
+    public void interrupt() {
+        if (stopRequested.compareAndSet(false, true)) {
+            stopRequestedAt = System.nanoTime();
+            stop.tryEmitEmpty();
+        }
+    }
+
+    /** Replaces the environment lookup (for tests). */
+    void env(Function<String, String> lookup) {
+        this.env = Objects.requireNonNull(lookup, "lookup");
+    }
+
+    /** Whether standard output is a terminal; null to ask System.console() (for tests). */
+    void terminal(Boolean isTerminal) {
+        this.terminal = isTerminal;
+    }
+
+    /** How often progress is printed; null for 1 s on a terminal, 5 s otherwise (for tests). */
+    void progressInterval(Duration interval) {
+        this.progressInterval = interval;
+    }
+
+    /** How long an interruption waits for the messages in flight (for tests). */
+    void drainTimeout(Duration timeout) {
+        this.drainTimeout = Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** The first retry backoff of --retries (for tests). */
+    void retryFirstBackoff(Duration backoff) {
+        this.retryFirstBackoff = Objects.requireNonNull(backoff, "backoff");
+    }
+
+    /** Whether to install the Ctrl-C shutdown hook (for tests). */
+    void installShutdownHook(boolean install) {
+        this.installShutdownHook = install;
+    }
+
+    /**
+     * Waits until the run has started sending (options checked, server up), for tests.
+     *
+     * @param timeout the longest wait
+     * @return whether it started
+     * @throws InterruptedException if interrupted
+     */
+    boolean awaitStarted(Duration timeout) throws InterruptedException {
+        return started.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Everything the user typed, checked. */
+    private record Plan(MailAddress sender, MessageContent content, List<ServerAddress> relays,
+            SmtpSessionOptions session, Set<String> skip) {
+    }
+
+    /**
+     * Checks the options, sends and prints the summary.
+     *
+     * @return the exit status
+     */
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            Plan plan;
+            try {
+                plan = validate(err);
+            } catch (IllegalArgumentException e) {
+                ReportPrinter.printError(err, spec.qualifiedName(), e.getMessage());
+                return ExitCodes.USAGE;
+            }
+            return run(plan, out, err);
+        } finally {
+            started.countDown();
+            finished.countDown();
+        }
+    }
+
+    private Plan validate(PrintWriter err) {
+        MailAddress sender;
+        try {
+            sender = MailAddress.of(from);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--from: " + e.getMessage(), e);
+        }
+        if (!Files.isRegularFile(recipientsFile) || !Files.isReadable(recipientsFile)) {
+            throw new IllegalArgumentException("--recipients: " + ReportPrinter.oneLine(recipientsFile.toString())
+                    + " is not a readable file");
+        }
+        MessageContent content;
+        try {
+            content = MessageContent.of(body);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--body: " + ReportPrinter.oneLine(body.toString())
+                    + " is not a readable file", e);
+        }
+        if (mx && !servers.isEmpty()) {
+            throw new IllegalArgumentException("--mx and --server exclude each other: give one or the other");
+        }
+        List<ServerAddress> relays = new ArrayList<>();
+        for (String s : servers) {
+            try {
+                relays.add(ServerAddress.parse(s));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--server: " + e.getMessage(), e);
+            }
+        }
+        positive("--per-message", perMessage);
+        positive("--concurrency", concurrency);
+        if (perDestination != null) {
+            positive("--per-destination", perDestination);
+        }
+        if (maxPerConnection != null) {
+            positive("--max-per-connection", maxPerConnection);
+        }
+        if (rate != null && !(rate > 0 && rate <= 1_000_000)) {
+            throw new IllegalArgumentException("--rate must be a number of messages per second above 0, not " + rate);
+        }
+        if (retries < 0 || retries > 100) {
+            throw new IllegalArgumentException("--retries must be 0 to 100, not " + retries);
+        }
+
+        SmtpSessionOptions.Builder session = SmtpSessionOptions.builder();
+        boolean embedded = relays.isEmpty() && !mx;
+        if (embedded) {
+            boolean tlsGiven = spec.commandLine().getParseResult().hasMatchedOption("--tls");
+            if (security.trustOrCredentialsGiven() || tlsGiven && security.tls() != TlsPolicy.NONE) {
+                throw new IllegalArgumentException("--tls, --trust-pem, --user and --password-env need --server or "
+                        + "--mx: the embedded server speaks plaintext only");
+            }
+            session.tls(TlsPolicy.NONE);
+        } else {
+            security.applyTo(session, env);
+        }
+
+        Set<String> skip = Set.of();
+        if (retryFrom != null) {
+            if (!Files.isRegularFile(retryFrom) || !Files.isReadable(retryFrom)) {
+                throw new IllegalArgumentException("--retry-from: " + ReportPrinter.oneLine(retryFrom.toString())
+                        + " is not a readable file");
+            }
+            try {
+                skip = BulkReport.skipSet(retryFrom, err, spec.qualifiedName());
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("--retry-from: cannot read " + retryFrom + ": " + e.getMessage(), e);
+            }
+        }
+        return new Plan(sender, content, relays, session.build(), skip);
+    }
+
+    private static void positive(String option, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(option + " must be at least 1, not " + value);
+        }
+    }
+
+    private int run(Plan plan, PrintWriter out, PrintWriter err) {
+        String command = spec.qualifiedName();
+        BulkStats stats = new BulkStats();
+        boolean isTerminal = terminal != null ? terminal : System.console() != null;
+        Duration interval = progressInterval != null ? progressInterval
+                : Duration.ofSeconds(isTerminal ? 1 : 5);
+        OptionalLong totalLines = RecipientFile.countLinesIfSmall(recipientsFile);
+
+        EmbeddedSmtpServer embedded = null;
+        LoopResources loops = null;
+        DnsMxResolver resolver = null;
+        BulkReport reportFile = null;
+        SmtpClient client = null;
+        Thread hook = null;
+        try {
+            if (report != null) {
+                boolean append = retryFrom != null && Files.exists(report) && Files.isSameFile(report, retryFrom);
+                try {
+                    reportFile = BulkReport.open(report, append);
+                } catch (IOException e) {
+                    ReportPrinter.printError(err, command, "--report: cannot write " + report + ": " + e.getMessage());
+                    return ExitCodes.USAGE;
+                }
+            }
+
+            SmtpClientOptions.Builder options = SmtpClientOptions.builder().session(plan.session());
+            String serverText;
+            if (mx) {
+                loops = LoopResources.create("reactive-smtp-bulk", 1, true);
+                resolver = DnsMxResolver.builder(loops.onClient(true).next()).build();
+                options.loopResources(loops).routing(Routing.mx(resolver));
+                serverText = "MX of each recipient domain (port 25), TLS " + tlsName(plan);
+            } else if (plan.relays().isEmpty()) {
+                embedded = EmbeddedSmtpServer.startDemo();
+                options.relay(embedded.host(), embedded.port());
+                serverText = embedded + " (no --server or --mx given: started in-process, TLS none)";
+            } else {
+                List<InetSocketAddress> relays = new ArrayList<>();
+                for (ServerAddress a : plan.relays()) {
+                    relays.add(InetSocketAddress.createUnresolved(a.host(), a.port()));
+                }
+                options.routing(Routing.relays(relays));
+                serverText = String.join(", ", plan.relays().stream().map(ServerAddress::toString).toList())
+                        + (relays.size() > 1 ? " (in this order, failover)" : "") + ", TLS " + tlsName(plan);
+            }
+            int perDest = perDestination != null ? perDestination : concurrency;
+            PoolOptions.Builder pool = PoolOptions.builder().maxConnectionsPerDestination(perDest);
+            if (maxPerConnection != null) {
+                pool.maxMessagesPerConnection(maxPerConnection);
+            }
+            options.pool(pool.build()).maxInFlight(concurrency).maxInFlightPerDestination(perDest)
+                    .eventListener(new SmtpEventListener() {
+                        @Override
+                        public void sessionReady(String destination, SmtpSession session, Duration elapsed) {
+                            stats.connections.incrementAndGet();
+                        }
+                    });
+            if (rate != null) {
+                options.rateLimit(RateLimit.perSecond(rate));
+            }
+            if (retries > 0) {
+                options.retry(RetryPolicy.builder().maxAttempts(retries + 1).firstBackoff(retryFirstBackoff).build());
+            }
+            client = SmtpClient.create(options.build());
+
+            if (!json) {
+                out.println(command + ": " + recipientsFile + " -> " + serverText);
+                out.println("  " + (totalLines.isPresent() ? totalLines.getAsLong() + " lines, " : "")
+                        + perMessage + " recipient(s) per message, up to " + concurrency + " in flight"
+                        + (rate != null ? ", at most " + rate + " messages/s per server" : "")
+                        + (plan.skip().isEmpty() ? "" : ", skipping " + plan.skip().size()
+                                + " recipients already accepted or refused in " + retryFrom));
+                out.flush();
+            }
+
+            if (installShutdownHook) {
+                hook = new Thread(() -> {
+                    interrupt();
+                    try {
+                        finished.await(drainTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "reactive-smtp-bulk-ctrl-c");
+                Runtime.getRuntime().addShutdownHook(hook);
+            }
+
+            Flux<OutgoingMessage> messages = RecipientFile.recipients(recipientsFile,
+                            (line, text, reason) -> {
+                                stats.badLines.incrementAndGet();
+                                ReportPrinter.printError(err, command, recipientsFile + ":" + line
+                                        + ": skipped, not an address: " + ReportPrinter.oneLine(reason));
+                            }, plan.skip(), stats.skipped, stats.linesRead)
+                    .buffer(perMessage)
+                    .map(batch -> message(batch, plan))
+                    // Requests reach the file on a worker thread, never on an event loop.
+                    .subscribeOn(Schedulers.boundedElastic())
+                    .takeUntilOther(stop.asMono())
+                    .doOnNext(m -> stats.submitted.incrementAndGet());
+
+            BulkReport writer = reportFile;
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            CountDownLatch done = new CountDownLatch(1);
+            long start = System.nanoTime();
+            Disposable subscription = client.sendAll(messages)
+                    .publishOn(Schedulers.boundedElastic())
+                    .subscribe(result -> record(result, stats, writer),
+                            e -> {
+                                failure.set(e);
+                                done.countDown();
+                            },
+                            done::countDown);
+            started.countDown();
+
+            boolean abandoned = false;
+            boolean announced = false;
+            int lastLength = 0;
+            long nextProgress = start + interval.toNanos();
+            while (!done.await(50, TimeUnit.MILLISECONDS)) {
+                long now = System.nanoTime();
+                if (!json && now >= nextProgress) {
+                    String line = stats.progress(now - start, totalLines.orElse(-1));
+                    if (isTerminal) {
+                        out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
+                        lastLength = line.length();
+                    } else {
+                        out.println(command + ": " + line);
+                    }
+                    out.flush();
+                    nextProgress = now + interval.toNanos();
+                }
+                if (stopRequested.get()) {
+                    if (!announced) {
+                        announced = true;
+                        if (lastLength > 0) {
+                            out.println();
+                            lastLength = 0;
+                        }
+                        out.flush();
+                        ReportPrinter.printError(err, command, "interrupted: taking no new messages, waiting up to "
+                                + drainTimeout.toSeconds() + " s for the " + (stats.submitted.get()
+                                - stats.completed.get()) + " in flight");
+                    }
+                    if (now - stopRequestedAt > drainTimeout.toNanos()) {
+                        subscription.dispose();
+                        abandoned = true;
+                        break;
+                    }
+                }
+            }
+            long elapsed = System.nanoTime() - start;
+            if (lastLength > 0) {
+                out.print("\r" + " ".repeat(lastLength) + "\r");
+            }
+            Throwable error = failure.get();
+            if (error != null) {
+                ReportPrinter.printError(err, command, error instanceof UncheckedIOException u
+                        ? u.getMessage() : String.valueOf(error));
+            }
+            int code = exitCode(stats, error != null || abandoned);
+            if (json) {
+                printJson(out, stats, elapsed, serverText, embedded != null, code, error);
+            } else {
+                printSummary(out, stats, elapsed, serverText, code, abandoned);
+            }
+            out.flush();
+            return code;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ReportPrinter.printError(err, command, "interrupted");
+            return ExitCodes.FAILED;
+        } catch (IOException e) {
+            ReportPrinter.printError(err, command, e.getMessage());
+            return ExitCodes.FAILED;
+        } finally {
+            if (client != null) {
+                // QUIT on the pooled sessions before the program ends.
+                try {
+                    client.disposeLater().block(Duration.ofSeconds(10));
+                } catch (RuntimeException e) {
+                    // Closing only: the summary is out.
+                }
+            }
+            if (resolver != null) {
+                resolver.close();
+            }
+            if (loops != null) {
+                loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+            if (reportFile != null) {
+                try {
+                    reportFile.close();
+                } catch (IOException e) {
+                    ReportPrinter.printError(err, command, "--report: " + e.getMessage());
+                }
+            }
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // Shutting down (Ctrl-C): the hook waits for `finished`.
+                }
+            }
+        }
+    }
+
+    private String tlsName(Plan plan) {
+        return plan.session().tls().policy().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The message for a batch of recipients; its id is the batch, whose first line is the message id. */
+    private static OutgoingMessage message(List<RecipientFile.Recipient> batch, Plan plan) {
+        List<MailAddress> to = new ArrayList<>(batch.size());
+        for (RecipientFile.Recipient r : batch) {
+            to.add(r.address());
+        }
+        Envelope envelope = Envelope.builder().from(plan.sender()).to(to).build();
+        return OutgoingMessage.of(batch, envelope, plan.content());
+    }
+
+    /** Counts a result and writes its report line. */
+    private static void record(MessageResult result, BulkStats stats, BulkReport writer) {
+        @SuppressWarnings("unchecked")
+        List<RecipientFile.Recipient> batch = (List<RecipientFile.Recipient>) result.id();
+        Map<String, Long> lines = new HashMap<>();
+        for (RecipientFile.Recipient r : batch) {
+            lines.putIfAbsent(r.address().toString(), r.line());
+        }
+        SmtpException error = result.error().orElse(null);
+        List<RecipientResult> results = result.report().map(SendReport::recipients)
+                .or(() -> result.error().flatMap(SmtpException::partialReport).map(SendReport::recipients))
+                .orElse(List.of());
+        List<BulkReport.Entry> entries = new ArrayList<>(batch.size());
+        for (RecipientResult r : results) {
+            String address = r.address().toString();
+            Long line = lines.remove(address);
+            BulkReport.Entry entry = BulkReport.Entry.of(r, line == null ? 0 : line);
+            if (error != null && r.status() == RecipientResult.Status.UNDETERMINED && entry.code() == 0) {
+                entry = new BulkReport.Entry(address, entry.line(), entry.status(), 0, null,
+                        ReportPrinter.oneLine(error.getMessage()));
+            }
+            entries.add(entry);
+        }
+        // Recipients the error's report (if any) did not cover: no verdict.
+        for (RecipientFile.Recipient r : batch) {
+            if (lines.remove(r.address().toString()) != null) {
+                entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
+                        RecipientResult.Status.UNDETERMINED.name(), 0, null,
+                        error == null ? "no result" : ReportPrinter.oneLine(error.getMessage())));
+            }
+        }
+        for (BulkReport.Entry e : entries) {
+            stats.recipient(RecipientResult.Status.valueOf(e.status()), e.code());
+        }
+        stats.message(result.outcome());
+        if (writer != null) {
+            try {
+                writer.write(batch.get(0).line(), result.outcome().name(), entries, error);
+            } catch (IOException e) {
+                throw new UncheckedIOException("--report: cannot write: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private int exitCode(BulkStats stats, boolean broken) {
+        long accepted = stats.rcptAccepted.sum();
+        long all = stats.recipients();
+        if (all == 0) {
+            // Nothing to send: fine when a --retry-from left nobody, a failure otherwise.
+            return stats.skipped.get() > 0 && stats.badLines.get() == 0 && !broken ? ExitCodes.OK : ExitCodes.FAILED;
+        }
+        if (accepted == all && stats.badLines.get() == 0 && !stopRequested.get() && !broken) {
+            return ExitCodes.OK;
+        }
+        return accepted > 0 ? ExitCodes.PARTIAL : ExitCodes.FAILED;
+    }
+
+    private void printSummary(PrintWriter out, BulkStats stats, long elapsed, String serverText, int code,
+            boolean abandoned) {
+        long msgs = stats.completed.get();
+        long rcpts = stats.recipients();
+        out.println();
+        out.println(spec.qualifiedName() + ": " + (stopRequested.get() ? "interrupted" : "done") + " in "
+                + BulkStats.duration(elapsed));
+        out.println("server:       " + serverText);
+        out.println("recipients:   " + stats.linesRead.get() + " lines read, " + stats.badLines.get() + " bad line(s) "
+                + "skipped" + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")"
+                : ""));
+        out.printf(Locale.ROOT, "messages:     %d sent: %d delivered, %d partial, %d rejected, %d failed, "
+                        + "%d unknown%s%n", msgs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(),
+                stats.failed.sum(), stats.unknown.sum(),
+                abandoned ? ", " + stats.abandoned() + " abandoned in flight (no result, not in the report)" : "");
+        out.printf(Locale.ROOT, "recipients:   %d: %d accepted, %d rejected (5xx), %d transient (4xx), "
+                        + "%d unknown (no verdict)%n", rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(),
+                stats.rcptTransient.sum(), stats.rcptUnknown.sum());
+        out.println("reply codes:  " + stats.replyCodesText());
+        out.printf(Locale.ROOT, "throughput:   %.1f messages/s, %.1f recipients/s%n",
+                BulkStats.perSecond(msgs, elapsed), BulkStats.perSecond(rcpts, elapsed));
+        out.println("connections:  " + stats.connections.get());
+        if (report != null) {
+            out.println("report:       " + report);
+        }
+        out.println("exit status " + code + switch (code) {
+            case ExitCodes.OK -> ": every recipient accepted";
+            case ExitCodes.PARTIAL -> ": some recipients accepted"
+                    + (stats.rcptTransient.sum() + stats.rcptUnknown.sum() > 0 || stopRequested.get()
+                    ? (report != null ? "; rerun with --retry-from " + report + " for the rest"
+                    : "; use --report FILE, then --retry-from FILE, to retry the rest") : "");
+            default -> ": no recipient accepted";
+        });
+    }
+
+    private void printJson(PrintWriter out, BulkStats stats, long elapsed, String serverText, boolean embedded,
+            int code, Throwable error) {
+        long msgs = stats.completed.get();
+        long rcpts = stats.recipients();
+        StringBuilder b = new StringBuilder("{\n");
+        b.append("  \"server\": ").append(Json.quote(serverText)).append(",\n");
+        b.append("  \"embeddedServer\": ").append(embedded).append(",\n");
+        b.append("  \"interrupted\": ").append(stopRequested.get()).append(",\n");
+        b.append("  \"elapsedMillis\": ").append(elapsed / 1_000_000).append(",\n");
+        b.append("  \"messages\": {\"sent\": ").append(msgs)
+                .append(", \"delivered\": ").append(stats.delivered.sum())
+                .append(", \"partial\": ").append(stats.partial.sum())
+                .append(", \"rejected\": ").append(stats.rejected.sum())
+                .append(", \"failed\": ").append(stats.failed.sum())
+                .append(", \"unknown\": ").append(stats.unknown.sum())
+                .append(", \"abandoned\": ").append(stats.abandoned()).append("},\n");
+        b.append("  \"recipients\": {\"total\": ").append(rcpts)
+                .append(", \"accepted\": ").append(stats.rcptAccepted.sum())
+                .append(", \"rejected\": ").append(stats.rcptRefused.sum())
+                .append(", \"transient\": ").append(stats.rcptTransient.sum())
+                .append(", \"unknown\": ").append(stats.rcptUnknown.sum()).append("},\n");
+        b.append("  \"linesRead\": ").append(stats.linesRead.get()).append(",\n");
+        b.append("  \"badLines\": ").append(stats.badLines.get()).append(",\n");
+        b.append("  \"skipped\": ").append(stats.skipped.get()).append(",\n");
+        b.append("  \"replyCodes\": ").append(stats.replyCodesJson()).append(",\n");
+        b.append(String.format(Locale.ROOT, "  \"messagesPerSecond\": %.1f,%n", BulkStats.perSecond(msgs, elapsed)));
+        b.append(String.format(Locale.ROOT, "  \"recipientsPerSecond\": %.1f,%n", BulkStats.perSecond(rcpts, elapsed)));
+        b.append("  \"connections\": ").append(stats.connections.get()).append(",\n");
+        b.append("  \"report\": ").append(Json.quote(report == null ? null : report.toString())).append(",\n");
+        b.append("  \"error\": ").append(Json.quote(error == null ? null : String.valueOf(error.getMessage())))
+                .append(",\n");
+        b.append("  \"exitStatus\": ").append(code).append("\n}");
+        out.println(b);
+    }
+}
