@@ -1,5 +1,6 @@
 package io.reactivesmtp.cli;
 
+import io.netty.util.NetUtil;
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.MessageContent;
@@ -22,6 +23,7 @@ import io.reactivesmtp.reactor.SmtpEventListener;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +50,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.resources.LoopResources;
@@ -71,6 +74,16 @@ import reactor.netty.resources.LoopResources;
  *
  * <p>Exit status: 0 every recipient accepted (and no bad line, no interruption), 3 some accepted, 4 none
  * accepted or no verdict, 2 usage error.
+ *
+ * <p>Test hooks, hidden from {@code --help} (they only make sense against servers a test starts on loopback):
+ * <ul>
+ *   <li>{@code --dns-server HOST:PORT} (with {@code --mx}): the DNS server asked instead of the system's
+ *       resolv.conf ({@link DnsMxResolver.Builder#nameServers(InetSocketAddress...)}); HOST must be an IP address.
+ *       The client resolves the MX hosts' names through the same resolver, so their addresses come from that
+ *       server too.</li>
+ *   <li>{@code --mx-port PORT} (with {@code --mx}): the port of the MX hosts instead of 25
+ *       ({@link SmtpClientOptions.Builder#mxPort(int)}).</li>
+ * </ul>
  */
 @Command(name = "bulk",
         mixinStandardHelpOptions = true,
@@ -115,6 +128,15 @@ public final class BulkCommand implements Callable<Integer> {
 
     @Option(names = "--mx", description = "Deliver straight to each recipient domain's MX hosts (port 25).")
     private boolean mx;
+
+    // Test hooks (see the class comment): hidden from --help.
+    @Option(names = "--dns-server", paramLabel = "HOST:PORT", hidden = true,
+            description = "With --mx: the DNS server to ask instead of the system's (test hook).")
+    private String dnsServer;
+
+    @Option(names = "--mx-port", paramLabel = "PORT", hidden = true,
+            description = "With --mx: the port of the MX hosts instead of 25 (test hook).")
+    private String mxPort;
 
     @Mixin
     private SecurityOptions security = new SecurityOptions();
@@ -233,7 +255,7 @@ public final class BulkCommand implements Callable<Integer> {
 
     /** Everything the user typed, checked. */
     private record Plan(MailAddress sender, MessageContent content, List<ServerAddress> relays,
-            SmtpSessionOptions session, Set<String> skip) {
+            SmtpSessionOptions session, Set<String> skip, InetSocketAddress dnsServer, int mxPort) {
     }
 
     /**
@@ -289,6 +311,11 @@ public final class BulkCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--server: " + e.getMessage(), e);
             }
         }
+        if (!mx && (dnsServer != null || mxPort != null)) {
+            throw new IllegalArgumentException((dnsServer != null ? "--dns-server" : "--mx-port") + " needs --mx");
+        }
+        InetSocketAddress dns = dnsServer == null ? null : dnsServer(dnsServer);
+        int port = mxPort == null ? SmtpClientOptions.DEFAULT_MX_PORT : mxPort(mxPort);
         positive("--per-message", perMessage);
         positive("--concurrency", concurrency);
         if (perDestination != null) {
@@ -329,7 +356,32 @@ public final class BulkCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--retry-from: cannot read " + retryFrom + ": " + e.getMessage(), e);
             }
         }
-        return new Plan(sender, content, relays, session.build(), skip);
+        return new Plan(sender, content, relays, session.build(), skip, dns, port);
+    }
+
+    /** {@code --dns-server}: HOST:PORT with an IP address, so that finding the DNS server needs no DNS. */
+    private static InetSocketAddress dnsServer(String text) {
+        ServerAddress a;
+        try {
+            a = ServerAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--dns-server: " + e.getMessage(), e);
+        }
+        InetAddress ip = NetUtil.createInetAddressFromIpAddressString(a.host());
+        if (ip == null) {
+            throw new IllegalArgumentException("--dns-server: " + Json.quote(text)
+                    + " must name an IP address, not a host name, e.g. 127.0.0.1:5353");
+        }
+        return new InetSocketAddress(ip, a.port());
+    }
+
+    /** {@code --mx-port}: 1 to 65535. */
+    private static int mxPort(String text) {
+        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')
+                || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535) {
+            throw new IllegalArgumentException("--mx-port must be a port number 1-65535, not " + Json.quote(text));
+        }
+        return Integer.parseInt(text);
     }
 
     private static void positive(String option, int value) {
@@ -367,9 +419,17 @@ public final class BulkCommand implements Callable<Integer> {
             String serverText;
             if (mx) {
                 loops = LoopResources.create("reactive-smtp-bulk", 1, true);
-                resolver = DnsMxResolver.builder(loops.onClient(true).next()).build();
-                options.loopResources(loops).routing(Routing.mx(resolver));
-                serverText = "MX of each recipient domain (port 25), TLS " + tlsName(plan);
+                DnsMxResolver.Builder dns = DnsMxResolver.builder(loops.onClient(true).next());
+                if (plan.dnsServer() != null) {
+                    dns.nameServers(plan.dnsServer());
+                }
+                resolver = dns.build();
+                // The client resolves the MX host names through the same resolver, so its DNS server too.
+                options.loopResources(loops).routing(Routing.mx(resolver)).mxPort(plan.mxPort());
+                serverText = "MX of each recipient domain (port " + plan.mxPort() + "), TLS " + tlsName(plan)
+                        + (plan.dnsServer() == null ? ""
+                        : ", DNS server " + new ServerAddress(plan.dnsServer().getHostString(),
+                        plan.dnsServer().getPort()));
             } else if (plan.relays().isEmpty()) {
                 embedded = EmbeddedSmtpServer.startDemo();
                 options.relay(embedded.host(), embedded.port());
@@ -546,6 +606,7 @@ public final class BulkCommand implements Callable<Integer> {
             }
         }
     }
+
 
     private String tlsName(Plan plan) {
         return plan.session().tls().policy().name().toLowerCase(Locale.ROOT);

@@ -74,7 +74,10 @@ public final class SmtpClient implements Disposable {
         this.loops = options.loopResources()
                 .orElseGet(() -> LoopResources.create("reactive-smtp", options.eventLoopThreads(), true));
         SafeListener listener = new SafeListener(options.eventListener());
-        this.pools = new SessionPools(options.pool(), options.session(), loops, listener);
+        // MX hosts are connected to by name, resolved with the DNS servers and cache of the MX lookup itself.
+        MxResolver mx = options.routing().mxResolver().orElse(null);
+        this.pools = new SessionPools(options.pool(), options.session(), loops, listener,
+                mx instanceof DnsMxResolver ? ((DnsMxResolver) mx).addressResolverGroup() : null);
         this.sender = new Sender(options, pools, listener);
     }
 

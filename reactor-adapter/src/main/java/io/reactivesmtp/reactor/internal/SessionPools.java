@@ -25,6 +25,7 @@ import reactor.netty.Connection;
 import reactor.netty.NettyPipeline;
 import reactor.netty.resources.LoopResources;
 import reactor.netty.tcp.TcpClient;
+import io.netty.resolver.AddressResolverGroup;
 import reactor.pool.InstrumentedPool;
 import reactor.pool.PoolAcquirePendingLimitException;
 import reactor.pool.PoolAcquireTimeoutException;
@@ -54,6 +55,8 @@ public final class SessionPools {
     private final SmtpSessionOptions sessionOptions;
     private final LoopResources loops;
     private final SafeListener listener;
+    /** The resolver for host names, or null for reactor-netty's default. */
+    private final AddressResolverGroup<?> resolver;
     private final KeyedPermits connections;
     private final Map<DestinationKey, InstrumentedPool<PooledSession>> pools = new ConcurrentHashMap<>();
     private final Set<PooledSession> open = ConcurrentHashMap.newKeySet();
@@ -65,9 +68,11 @@ public final class SessionPools {
      * @param sessionOptions how each session behaves
      * @param loops the event loops connections run on
      * @param listener the user's listener
+     * @param resolver resolves host names (the MX resolver's own DNS in MX mode), or null for the default
      */
     public SessionPools(PoolOptions poolOptions, SmtpSessionOptions sessionOptions, LoopResources loops,
-                        SafeListener listener) {
+                        SafeListener listener, AddressResolverGroup<?> resolver) {
+        this.resolver = resolver;
         this.poolOptions = poolOptions;
         this.sessionOptions = sessionOptions;
         this.loops = loops;
@@ -164,6 +169,10 @@ public final class SessionPools {
                 // session handler is there.
                 .doOnChannelInit((observer, channel, remote) -> SmtpSession.install(channel, sessionOptions,
                         key.host(), key.port(), NettyPipeline.ReactiveBridge));
+        if (resolver != null) {
+            // Host names (MX hosts) resolve through the same DNS as the MX lookup, not the system's resolver.
+            tcp = tcp.resolver(resolver);
+        }
         InetSocketAddress local = key.localAddress();
         return local == null ? tcp : tcp.bindAddress(() -> local);
     }
