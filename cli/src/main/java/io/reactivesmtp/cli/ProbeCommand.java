@@ -20,7 +20,6 @@ import io.netty.handler.ssl.util.SimpleTrustManagerFactory;
 import io.netty.util.NetUtil;
 import io.reactivesmtp.Capabilities;
 import io.reactivesmtp.SmtpConnectionException;
-import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpPhase;
 import io.reactivesmtp.SmtpReply;
 import io.reactivesmtp.SmtpSession;
@@ -880,18 +879,7 @@ public final class ProbeCommand implements Callable<Integer> {
                 .append(",\n");
         OptionalLong size = last.map(Capabilities::maxSize).orElse(OptionalLong.empty());
         b.append("  \"sizeLimit\": ").append(size.isPresent() ? Long.toString(size.getAsLong()) : "null").append(",\n");
-        b.append("  \"error\": ");
-        Throwable e = r.error();
-        if (e == null) {
-            b.append("null");
-        } else {
-            b.append("{\"type\": ").append(Json.quote(e.getClass().getSimpleName()))
-                    .append(", \"message\": ").append(Json.quote(Optional.ofNullable(e.getMessage()).orElse("")));
-            if (e instanceof SmtpException se) {
-                b.append(", \"retryable\": ").append(se.isRetryable());
-            }
-            b.append('}');
-        }
+        b.append("  \"error\": ").append(ReportPrinter.errorJson(r.error()));
         b.append("\n}");
         out.println(b);
     }

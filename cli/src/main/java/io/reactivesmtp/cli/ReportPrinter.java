@@ -191,18 +191,7 @@ public final class ReportPrinter {
             }
             b.append(",\n");
         }
-        b.append("  \"error\": ");
-        Throwable e = result.error();
-        if (e == null) {
-            b.append("null");
-        } else {
-            b.append("{\"type\": ").append(Json.quote(e.getClass().getSimpleName()))
-                    .append(", \"message\": ").append(Json.quote(Optional.ofNullable(e.getMessage()).orElse("")));
-            if (e instanceof SmtpException se) {
-                b.append(", \"retryable\": ").append(se.isRetryable());
-            }
-            b.append('}');
-        }
+        b.append("  \"error\": ").append(errorJson(result.error()));
         b.append("\n}");
         out.println(b);
     }
@@ -257,5 +246,21 @@ public final class ReportPrinter {
             }
         }
         return b.toString();
+    }
+
+    /**
+     * @param e a failure, or null
+     * @return {@code null}, or {@code {"type": ..., "message": ..., "retryable": ...}} (retryable for SMTP failures)
+     */
+    static String errorJson(Throwable e) {
+        if (e == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder("{\"type\": ").append(Json.quote(e.getClass().getSimpleName()))
+                .append(", \"message\": ").append(Json.quote(Optional.ofNullable(e.getMessage()).orElse("")));
+        if (e instanceof SmtpException se) {
+            b.append(", \"retryable\": ").append(se.isRetryable());
+        }
+        return b.append('}').toString();
     }
 }
