@@ -80,26 +80,6 @@ final class EximInstance implements MtaInstance {
         return dir;
     }
 
-    @Override
-    public int plainPort() {
-        return Integer.parseInt(value("PLAIN_PORT"));
-    }
-
-    @Override
-    public long sizeLimit() {
-        return Long.parseLong(value("SIZE_LIMIT"));
-    }
-
-    @Override
-    public int smallSizePort() {
-        return Integer.parseInt(value("SMALL_SIZE_PORT"));
-    }
-
-    @Override
-    public long smallSizeLimit() {
-        return Long.parseLong(value("SMALL_SIZE_LIMIT"));
-    }
-
     /** STARTTLS is offered on the plain port itself (tls_advertise_hosts = *). */
     @Override
     public int startTlsPort() {
@@ -107,18 +87,8 @@ final class EximInstance implements MtaInstance {
     }
 
     @Override
-    public Path caFile() {
-        return Path.of(value("CA_FILE"));
-    }
-
-    @Override
     public String serverName() {
         return env.getOrDefault("SERVER_NAME", "localhost");
-    }
-
-    @Override
-    public Path maildir() {
-        return Path.of(value("MAILDIR"));
     }
 
     @Override
@@ -137,7 +107,8 @@ final class EximInstance implements MtaInstance {
         return "Envelope-to";
     }
 
-    private String value(String key) {
+    @Override
+    public String value(String key) {
         String v = env.get(key);
         if (v == null) {
             throw new IllegalStateException(key + " missing in " + dir.resolve("ports.env")

@@ -27,23 +27,40 @@ interface MtaInstance {
         return "127.0.0.1";
     }
 
+    /**
+     * @param key a variable of the instance's {@code ports.env}, written by its start.sh
+     * @return its value
+     * @throws IllegalStateException if the file lacks it
+     */
+    String value(String key);
+
     /** @return the plaintext port offering every extension under test (SIZE, 8BITMIME, SMTPUTF8, CHUNKING, DSN) */
-    int plainPort();
+    default int plainPort() {
+        return Integer.parseInt(value("PLAIN_PORT"));
+    }
 
     /** @return the SIZE limit {@link #plainPort()} advertises */
-    long sizeLimit();
+    default long sizeLimit() {
+        return Long.parseLong(value("SIZE_LIMIT"));
+    }
 
     /** @return a plaintext port that advertises the small {@link #smallSizeLimit()} */
-    int smallSizePort();
+    default int smallSizePort() {
+        return Integer.parseInt(value("SMALL_SIZE_PORT"));
+    }
 
     /** @return the SIZE {@link #smallSizePort()} advertises */
-    long smallSizeLimit();
+    default long smallSizeLimit() {
+        return Long.parseLong(value("SMALL_SIZE_LIMIT"));
+    }
 
     /** @return a port that offers STARTTLS with a certificate from {@link #caFile()} for {@link #serverName()} */
     int startTlsPort();
 
     /** @return the PEM file of the CA that signed the server certificate */
-    Path caFile();
+    default Path caFile() {
+        return Path.of(value("CA_FILE"));
+    }
 
     /** @return the name on the server certificate */
     default String serverName() {
@@ -51,7 +68,9 @@ interface MtaInstance {
     }
 
     /** @return the catch-all Maildir: every accepted recipient's copy lands in its new/ */
-    Path maildir();
+    default Path maildir() {
+        return Path.of(value("MAILDIR"));
+    }
 
     /** @return the server's log file */
     Path logFile();

@@ -126,11 +126,6 @@ public final class PostfixInstance implements MtaInstance {
         return "127.0.0.1";
     }
 
-    /** @return no TLS offered (PLAIN_PORT, 2525) */
-    public int plainPort() {
-        return port("PLAIN_PORT");
-    }
-
     /** @return STARTTLS offered, no AUTH (STARTTLS_PORT, 2526) */
     public int startTlsPort() {
         return port("STARTTLS_PORT");
@@ -149,24 +144,6 @@ public final class PostfixInstance implements MtaInstance {
     /** @return no TLS, PIPELINING not advertised (NOPIPE_PORT, 2527) */
     public int noPipeliningPort() {
         return port("NOPIPE_PORT");
-    }
-
-    /** @return no TLS, SIZE {@link #smallSizeLimit()} advertised (SMALL_SIZE_PORT, 2528) */
-    @Override
-    public int smallSizePort() {
-        return port("SMALL_SIZE_PORT");
-    }
-
-    /** @return the SIZE the other ports advertise (message_size_limit: 52428800, a 10 MB message fits) */
-    @Override
-    public long sizeLimit() {
-        return Long.parseLong(value("SIZE_LIMIT"));
-    }
-
-    /** @return the SIZE {@link #smallSizePort()} advertises (10240) */
-    @Override
-    public long smallSizeLimit() {
-        return Long.parseLong(value("SMALL_SIZE_LIMIT"));
     }
 
     @Override
@@ -205,11 +182,6 @@ public final class PostfixInstance implements MtaInstance {
         return value("SASL_REALM");
     }
 
-    /** @return the PEM file of the CA that signed the server certificate (DIR/tls/ca.pem) */
-    public Path caFile() {
-        return Path.of(value("CA_FILE"));
-    }
-
     /** @return the CA certificate */
     public X509Certificate caCertificate() {
         try (InputStream in = Files.newInputStream(caFile())) {
@@ -238,11 +210,6 @@ public final class PostfixInstance implements MtaInstance {
         return SmtpSessionOptions.builder()
                 .tls(TlsOptions.builder().policy(TlsPolicy.NONE).build())
                 .allTimeouts(Duration.ofSeconds(30));
-    }
-
-    /** @return the catch-all Maildir (DIR/mail/catchall): every accepted recipient's copy lands in its new/ */
-    public Path maildir() {
-        return Path.of(value("MAILDIR"));
     }
 
     /** @return Postfix's log file */
@@ -311,7 +278,8 @@ public final class PostfixInstance implements MtaInstance {
         return Integer.parseInt(value(key));
     }
 
-    private String value(String key) {
+    @Override
+    public String value(String key) {
         String v = env.get(key);
         if (v == null) {
             throw new IllegalStateException(key + " missing in " + dir.resolve("ports.env")
