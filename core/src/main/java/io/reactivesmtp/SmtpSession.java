@@ -98,14 +98,32 @@ public final class SmtpSession {
     }
 
     /**
-     * Sends one message. One at a time per session: wait for the previous report before the next send.
+     * Sends one message. One at a time per session: wait for the previous report before the next send (or use
+     * {@link #send(Envelope, MessageContent, Runnable)} to pipeline the next message behind this one).
      *
      * @param envelope the sender and recipients (the content's headers do not decide who receives it)
      * @param content the RFC 5322 message
      * @return the report (4xx/5xx replies are in it), or an {@link SmtpException} when no verdict could be had
      */
     public CompletableFuture<SendReport> send(Envelope envelope, MessageContent content) {
-        return handler.send(envelope, content);
+        return handler.send(envelope, content, null);
+    }
+
+    /**
+     * Sends one message and says as soon as the session can take the next one. With a server that offers
+     * PIPELINING that is when this message's end of data is written, before its final reply: a send started
+     * then has its MAIL, RCPT and DATA written right behind the end of data (RFC 2920 section 3.1), so a busy
+     * connection needs one round trip per message instead of two. Otherwise (no PIPELINING, BDAT) it is when
+     * the report is ready. At most one message awaits its final reply while the next is under way.
+     *
+     * @param envelope the sender and recipients
+     * @param content the RFC 5322 message
+     * @param acceptsNext run exactly once, on the session's event loop, when the next {@code send} may start
+     *     (also when this one fails); it may call {@code send} directly
+     * @return the report, or an {@link SmtpException} when no verdict could be had
+     */
+    public CompletableFuture<SendReport> send(Envelope envelope, MessageContent content, Runnable acceptsNext) {
+        return handler.send(envelope, content, java.util.Objects.requireNonNull(acceptsNext, "acceptsNext"));
     }
 
     /** @return the capabilities the server advertised, or null before {@link #ready()} completed */
@@ -118,7 +136,10 @@ public final class SmtpSession {
         return java.util.Optional.ofNullable(handler.tlsInfo());
     }
 
-    /** @return true when idle, open and never failed: it can carry another message */
+    /**
+     * @return true when open, never failed and idle or only awaiting the final reply of a pipelined message:
+     *     it can carry another message now
+     */
     public boolean isReusable() {
         return handler.isReusable();
     }

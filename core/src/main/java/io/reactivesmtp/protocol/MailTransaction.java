@@ -28,7 +28,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class MailTransaction implements ContentReceiver {
 
-private final SmtpSessionHandler s;
+    private final SmtpSessionHandler s;
     final Envelope envelope;
     final MessageContent content;
     final CompletableFuture<SendReport> result;
@@ -53,13 +53,26 @@ private final SmtpSessionHandler s;
     DotStuffer stuffer;
     Instant startedAt = Instant.now();
     long startNanos = System.nanoTime();
+    /** Run once when the session can take the next message; null once run. */
+    private Runnable acceptsNext;
 
-    MailTransaction(SmtpSessionHandler session, Envelope envelope, MessageContent content, CompletableFuture<SendReport> result) {
+    MailTransaction(SmtpSessionHandler session, Envelope envelope, MessageContent content,
+                    CompletableFuture<SendReport> result, Runnable acceptsNext) {
         this.s = session;
         this.envelope = envelope;
         this.content = content;
         this.result = result;
+        this.acceptsNext = acceptsNext;
         this.rcptReplies = new SmtpReply[envelope.recipients().size()];
+    }
+
+    /** Tells the caller (once) that the session can take its next message. */
+    void handOff() {
+        Runnable r = acceptsNext;
+        acceptsNext = null;
+        if (r != null) {
+            r.run();
+        }
     }
 
 
@@ -348,6 +361,10 @@ private final SmtpSessionHandler s;
             s.ctx.write(tail).addListener(s.writeFailure);
         } else {
             s.write(tail, new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
+            if (pipelined) {
+                // The next message's MAIL/RCPT/DATA may go out behind the end of data, in the same write.
+                s.drain(this);
+            }
         }
         s.ctx.flush();
     }
@@ -379,7 +396,7 @@ private final SmtpSessionHandler s;
     }
 
     void onDataEnd(SmtpReply reply) {
-        if (s.tx != this) {
+        if (!s.isCurrent(this)) {
             return; // a refused BDAT chunk already ended the transaction
         }
         dataReply = reply;

@@ -86,7 +86,14 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     Capabilities capabilities;
     private ScheduledFuture<?> timer;
     boolean needsReset;
+    /** The transaction that owns the wire: its commands or content are being written, or it awaits replies. */
     MailTransaction tx;
+    /**
+     * A message whose end of data is written and whose final reply is still due. With PIPELINING the next
+     * transaction's commands may already follow it on the wire (RFC 2920 section 3.1: the message content may
+     * be the first "command" of a group), so one connection needs one round trip per message.
+     */
+    MailTransaction draining;
     private SmtpException failure;
     TlsInfo tlsInfo;
 
@@ -112,8 +119,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * @return true when the session can carry another message now: greeted, idle, connection open, no failure
-     *     (read from any thread; a pool's quick check)
+     * @return true when the session can carry another message now: greeted, idle (or only awaiting the final
+     *     reply of a pipelined message), connection open, no failure (read from any thread; a pool's quick check)
      */
     public boolean isReusable() {
         ChannelHandlerContext c = ctx;
@@ -131,15 +138,19 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Sends one message in a mail transaction. The session must be ready and idle: one transaction at a time.
+     * Sends one message in a mail transaction. The session must be ready: idle, or only awaiting the final reply
+     * of the previous message (see {@code acceptsNext}).
      *
      * @param envelope who sends and who receives
      * @param content the message bytes
+     * @param acceptsNext run once, on the event loop, as soon as the session can take the next message: when
+     *     this message's end of data is written and the server pipelines (before its final reply), otherwise
+     *     just before the result completes; null for none
      * @return the report, or an {@link SmtpException} when no verdict could be had
      */
-    public CompletableFuture<SendReport> send(Envelope envelope, MessageContent content) {
+    public CompletableFuture<SendReport> send(Envelope envelope, MessageContent content, Runnable acceptsNext) {
         CompletableFuture<SendReport> result = new CompletableFuture<>();
-        MailTransaction t = new MailTransaction(this, envelope, content, result);
+        MailTransaction t = new MailTransaction(this, envelope, content, result, acceptsNext);
         if (ctx == null) {
             result.completeExceptionally(new IllegalStateException("the session handler is not in a pipeline"));
             return result;
@@ -206,9 +217,15 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             state = State.CLOSED;
             cancelTimer();
         } else {
-            String where = tx != null ? " during the transaction" : state == State.READY ? " while idle" : "";
+            String where = tx != null || draining != null ? " during the transaction"
+                    : state == State.READY ? " while idle" : "";
             failSession(report -> new SmtpConnectionException(
                     "connection closed by the server" + where, null, report));
+        }
+        if (draining != null) {
+            // Closed after QUIT was pipelined behind a message's end of data, before its final reply came.
+            failTransaction(draining, report -> new SmtpConnectionException(
+                    "connection closed before the final reply", null, report));
         }
         closed.complete(null);
         super.channelInactive(ctx);
@@ -318,6 +335,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** 421: the server is closing the session. A transaction in progress gets a transient verdict. */
     private void onServiceClosing(SmtpReply reply) {
+        if (draining != null) {
+            MailTransaction t = draining;
+            finish(t, t.report(reply));
+        }
         if (tx != null) {
             MailTransaction t = tx;
             finish(t, t.report(reply));
@@ -341,21 +362,40 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         pending.clear();
         SmtpException sessionError = error.apply(null);
         failure = sessionError;
-        MailTransaction t = tx;
-        tx = null;
-        if (t != null) {
-            t.closeContent();
-            SendReport partial = t.report(null);
-            SmtpException txError = t.terminatorSent
-                    ? new SmtpUnknownOutcomeException("the message was sent but its outcome is unknown: "
-                            + sessionError.getMessage(), sessionError, partial)
-                    : error.apply(partial);
-            t.result.completeExceptionally(txError);
+        if (draining != null) {
+            failTransaction(draining, error);
+        }
+        if (tx != null) {
+            failTransaction(tx, error);
         }
         if (!ready.isDone()) {
             ready.completeExceptionally(sessionError);
         }
         ctx.close();
+    }
+
+    /**
+     * Fails one transaction: with an unknown outcome if its end of data was sent (the server may have taken
+     * the message), otherwise with {@code error} and the replies so far.
+     */
+    private void failTransaction(MailTransaction t, Function<SendReport, SmtpException> error) {
+        if (t == tx) {
+            tx = null;
+        } else if (t == draining) {
+            draining = null;
+        }
+        t.closeContent();
+        SendReport partial = t.report(null);
+        SmtpException txError;
+        if (t.terminatorSent) {
+            SmtpException cause = error.apply(null);
+            txError = new SmtpUnknownOutcomeException("the message was sent but its outcome is unknown: "
+                    + cause.getMessage(), cause, partial);
+        } else {
+            txError = error.apply(partial);
+        }
+        t.handOff();
+        t.result.completeExceptionally(txError);
     }
 
     void write(Object message, PendingCommand command) {
@@ -585,8 +625,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             failSession(report -> new SmtpConnectionException("session closed by the client", null, report));
             return;
         }
-        pending.clear();
-        cancelTimer();
+        if (draining == null) {
+            pending.clear();
+            cancelTimer();
+        } // else QUIT goes behind the end of data, whose reply still decides that message
         if (failure == null) {
             failure = new SmtpConnectionException("session closed by the client", null, null);
         }
@@ -646,15 +688,40 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.flush();
     }
 
-    void finish(MailTransaction t, SendReport report) {
-        if (tx != t) {
+    /**
+     * The end of data of {@code t} is written (not yet flushed) and the server pipelines: the session takes
+     * the next message now; {@code t} awaits its final reply.
+     */
+    void drain(MailTransaction t) {
+        if (tx != t || draining != null) {
             return;
         }
         tx = null;
-        t.closeContent(); // a 421 can end the transaction while the content still streams
+        draining = t;
         if (state == State.TRANSACTION) {
             state = State.READY;
         }
+        t.handOff(); // may start the next transaction right here, behind the end of data
+    }
+
+    /** @return true while {@code t} may still take replies: it owns the wire or awaits its final reply */
+    boolean isCurrent(MailTransaction t) {
+        return tx == t || draining == t;
+    }
+
+    void finish(MailTransaction t, SendReport report) {
+        if (draining == t) {
+            draining = null;
+        } else if (tx == t) {
+            tx = null;
+            t.closeContent(); // a 421 can end the transaction while the content still streams
+            if (state == State.TRANSACTION) {
+                state = State.READY;
+            }
+        } else {
+            return;
+        }
+        t.handOff();
         t.result.complete(report);
     }
 }
