@@ -55,8 +55,9 @@ public final class SmtpClientOptions {
         this.localAddress = b.localAddress;
         this.mxPort = b.mxPort;
         this.maxInFlight = b.maxInFlight;
+        // Two per connection by default: one message awaiting its final reply, the next one pipelined behind it.
         this.maxInFlightPerDestination = b.maxInFlightPerDestination > 0
-                ? b.maxInFlightPerDestination : b.pool.maxConnectionsPerDestination();
+                ? b.maxInFlightPerDestination : (int) Math.min(Integer.MAX_VALUE, 2L * b.pool.maxConnectionsPerDestination());
         this.eventListener = b.eventListener;
         this.retry = b.retry;
         this.rateLimit = b.rateLimit;
@@ -262,7 +263,9 @@ public final class SmtpClientOptions {
 
         /**
          * @param n messages {@link SmtpClient#sendAll} has in flight to one destination (a relay routing, or
-         *     one recipient domain in MX mode), at least 1; defaults to the pool's maxConnectionsPerDestination
+         *     one recipient domain in MX mode), at least 1; defaults to twice the pool's
+         *     maxConnectionsPerDestination, since a connection to a server that pipelines carries a message
+         *     awaiting its final reply and the next one behind it
          * @return this
          */
         public Builder maxInFlightPerDestination(int n) {

@@ -51,6 +51,8 @@ final class LoopbackSmtpServer implements AutoCloseable {
     final AtomicInteger quits = new AtomicInteger();
     final AtomicInteger active = new AtomicInteger();
     final AtomicInteger peakActive = new AtomicInteger();
+    /** MAIL commands that arrived while the previous message's final reply was still due (pipelined behind it). */
+    final AtomicInteger mailsBehindEndOfData = new AtomicInteger();
     private final Set<Handler> open = ConcurrentHashMap.newKeySet();
 
     private LoopbackSmtpServer(Builder b) {
@@ -215,6 +217,8 @@ final class LoopbackSmtpServer implements AutoCloseable {
         ChannelHandlerContext ctx;
         volatile boolean inTransaction;
         private boolean inData;
+        private boolean finalReplyDue;
+        private final java.util.ArrayDeque<String> deferred = new java.util.ArrayDeque<>();
         private int mails;
 
         Handler(int number) {
@@ -247,15 +251,28 @@ final class LoopbackSmtpServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, String raw) {
+            if (finalReplyDue) {
+                // Like a real server: what the client pipelined behind the end of data waits for its reply.
+                if (deferred.isEmpty() && raw.toUpperCase(java.util.Locale.ROOT).startsWith("MAIL")) {
+                    mailsBehindEndOfData.incrementAndGet();
+                }
+                deferred.add(raw);
+                return;
+            }
             String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
             if (inData) {
                 if (line.equals(".")) {
                     inData = false;
+                    finalReplyDue = true;
                     Runnable finish = () -> {
                         messages.incrementAndGet();
                         active.decrementAndGet();
                         inTransaction = false;
                         ctx.writeAndFlush("250 2.0.0 queued\r\n");
+                        finalReplyDue = false;
+                        while (!finalReplyDue && !deferred.isEmpty() && ctx.channel().isActive()) {
+                            channelRead0(ctx, deferred.poll());
+                        }
                     };
                     Runnable reply = holdFinalReply == null ? finish : () -> hold(ctx, finish);
                     if (dataDelay.isZero()) {

@@ -49,6 +49,22 @@ class SmtpClientPoolTest {
     }
 
     @Test
+    void sendAllPipelinesTheNextMessageBehindTheEndOfData() {
+        // A slow final reply: a client that waited for it before the next MAIL would never be caught behind it.
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().dataDelay(Duration.ofMillis(5)).start()) {
+            SmtpClient client = SmtpClient.create(options(server.port())
+                    .pool(PoolOptions.builder().maxConnectionsPerDestination(1).build()).build());
+            List<MessageResult> results = client.sendAll(Flux.range(0, 20)
+                    .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).collectList().block(WAIT);
+            assertThat(results).hasSize(20).allMatch(r -> r.outcome() == MessageResult.Outcome.DELIVERED);
+            assertThat(server.connections.get()).isEqualTo(1);
+            // Every message after the first can follow its predecessor's end of data.
+            assertThat(server.mailsBehindEndOfData.get()).isGreaterThanOrEqualTo(15);
+            client.disposeLater().block(WAIT);
+        }
+    }
+
+    @Test
     void concurrentMessagesUseAtMostTheDestinationsConnections() {
         try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().dataDelay(Duration.ofMillis(20)).start()) {
             SmtpClient client = SmtpClient.create(options(server.port())
@@ -240,6 +256,6 @@ class SmtpClientPoolTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SmtpClientOptions.builder().relay("h", 25)
                 .maxInFlight(0).build()).hasMessageContaining("maxInFlight");
         assertThat(SmtpClientOptions.builder().relay("h", 25).build().maxInFlightPerDestination())
-                .isEqualTo(PoolOptions.DEFAULT_MAX_CONNECTIONS_PER_DESTINATION);
+                .isEqualTo(2 * PoolOptions.DEFAULT_MAX_CONNECTIONS_PER_DESTINATION);
     }
 }

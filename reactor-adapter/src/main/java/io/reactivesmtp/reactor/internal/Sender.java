@@ -194,7 +194,11 @@ public final class Sender {
         AtomicBoolean settled = new AtomicBoolean();
         return Mono.defer(() -> {
             pooled.startTransaction();
-            return Mono.fromFuture(pooled.session().send(envelope, content), true);
+            // The session goes back to the pool as soon as it can take the next message: with PIPELINING that
+            // is when this message's end of data is written, so the next message's MAIL/RCPT/DATA follow it
+            // in the same write and the connection needs one round trip per message.
+            return Mono.fromFuture(pooled.session().send(envelope, content,
+                    () -> settle(ref, settled, pooled.session().isReusable()).subscribe()), true);
         })
                 .flatMap(report -> {
                     listener.fire(l -> l.transactionEnd(destination, report));
@@ -209,7 +213,8 @@ public final class Sender {
                     // Any failure may have left the session in an unknown state: never pool it again.
                     return settle(ref, settled, false).then(later(loop, null, e));
                 })
-                // Cancelled mid-transaction (before or after DATA): the session's state is unknown, discard it.
+                // Cancelled mid-transaction (before its end of data was written): the session's state is
+                // unknown, discard it. After the hand-off the session carries the next message: leave it.
                 .doOnCancel(() -> {
                     if (settled.compareAndSet(false, true)) {
                         pooled.session().close();
