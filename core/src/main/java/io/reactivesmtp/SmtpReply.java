@@ -4,8 +4,6 @@ import io.netty.handler.codec.smtp.SmtpResponse;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One complete reply from the server: its three-digit code, its enhanced status code (RFC 3463) when the
@@ -18,8 +16,6 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class SmtpReply {
-
-    private static final Pattern ENHANCED = Pattern.compile("^([245])\\.(\\d{1,3})\\.(\\d{1,3})(?:\\s+|$)");
 
     private final int code;
     private final String enhancedStatus;
@@ -69,12 +65,67 @@ public final class SmtpReply {
         if (lines.isEmpty()) {
             return null;
         }
-        Matcher m = ENHANCED.matcher(lines.get(0));
+        String first = lines.get(0);
+        int end = enhancedEnd(first);
         // The basic code wins: an enhanced code of another class is ignored (RFC 3463 section 2).
-        if (m.find() && m.group(1).charAt(0) - '0' == code / 100) {
-            return m.group(1) + "." + m.group(2) + "." + m.group(3);
+        if (end > 0 && first.charAt(0) - '0' == code / 100) {
+            int stop = end;
+            while (stop > 0 && isSpace(first.charAt(stop - 1))) {
+                stop--;
+            }
+            return first.substring(0, stop);
         }
         return null;
+    }
+
+    /**
+     * Matches {@code class "." subject "." detail} (RFC 3463: class 2, 4 or 5; one to three digits each) at the
+     * start of a line, followed by white space or the end of the line; without a regex, since every reply
+     * passes here.
+     *
+     * @return the index behind the code and the white space after it, or -1 when the line does not start so
+     */
+    static int enhancedEnd(String line) {
+        int n = line.length();
+        if (n < 5) {
+            return -1;
+        }
+        char c = line.charAt(0);
+        if ((c != '2' && c != '4' && c != '5') || line.charAt(1) != '.') {
+            return -1;
+        }
+        int i = digits(line, 2);
+        if (i < 0 || i >= n || line.charAt(i) != '.') {
+            return -1;
+        }
+        i = digits(line, i + 1);
+        if (i < 0) {
+            return -1;
+        }
+        if (i == n) {
+            return n;
+        }
+        if (!isSpace(line.charAt(i))) {
+            return -1;
+        }
+        while (i < n && isSpace(line.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    /** @return the index behind one to three ASCII digits starting at {@code from}, or -1 */
+    private static int digits(String s, int from) {
+        int i = from;
+        while (i < s.length() && i - from < 3 && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+            i++;
+        }
+        // A fourth digit makes it no enhanced code at all.
+        return i == from || (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') ? -1 : i;
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
     }
 
     /** @return the three-digit code */
@@ -98,9 +149,9 @@ public final class SmtpReply {
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (enhancedStatus != null) {
-                Matcher m = ENHANCED.matcher(line);
-                if (m.find()) {
-                    line = line.substring(m.end());
+                int end = enhancedEnd(line);
+                if (end > 0) {
+                    line = line.substring(end);
                 }
             }
             if (sb.length() > 0) {

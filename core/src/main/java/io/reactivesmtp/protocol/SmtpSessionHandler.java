@@ -84,7 +84,16 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private State state = State.GREETING;
     private boolean started;
     Capabilities capabilities;
-    private ScheduledFuture<?> timer;
+    /**
+     * The one clock of the session: the phase it runs for (null when stopped) and its deadline. Re-arming only
+     * moves the deadline; a check scheduled on the event loop fires at the deadline it was scheduled for and
+     * then either times out or re-schedules itself, so the many commands of a busy session do not each
+     * schedule and cancel a task.
+     */
+    private SmtpPhase timerPhase;
+    private long deadline;
+    private ScheduledFuture<?> timerCheck;
+    private long checkAt;
     boolean needsReset;
     /** The transaction that owns the wire: its commands or content are being written, or it awaits replies. */
     MailTransaction tx;
@@ -215,7 +224,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (state == State.QUITTING) {
             state = State.CLOSED;
-            cancelTimer();
+            stopTimer();
         } else {
             String where = tx != null || draining != null ? " during the transaction"
                     : state == State.READY ? " while idle" : "";
@@ -227,6 +236,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             failTransaction(draining, report -> new SmtpConnectionException(
                     "connection closed before the final reply", null, report));
         }
+        stopTimer();
         closed.complete(null);
         super.channelInactive(ctx);
     }
@@ -287,7 +297,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         head.onReply.accept(reply);
-        if (state != State.CLOSED && !pending.isEmpty() && timer == null) {
+        if (state != State.CLOSED && !pending.isEmpty() && timerPhase == null) {
             armTimer(pending.peek().phase);
         }
     }
@@ -312,20 +322,52 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     void armTimer(SmtpPhase phase) {
-        cancelTimer();
-        Duration timeout = options.timeout(phase);
-        timer = ctx.executor().schedule(() -> onTimeout(phase, timeout), timeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
+        timerPhase = phase;
+        deadline = System.nanoTime() + options.timeout(phase).toNanos();
+        if (timerCheck == null || checkAt - deadline > 0) {
+            // No check scheduled, or it would come too late for this deadline.
+            stopTimerCheck();
+            scheduleTimerCheck();
         }
     }
 
+    void cancelTimer() {
+        timerPhase = null; // a check still scheduled finds nothing to do
+    }
+
+    /** Stops the clock for good (the connection is closing): no task of this session stays scheduled. */
+    private void stopTimer() {
+        timerPhase = null;
+        stopTimerCheck();
+    }
+
+    private void stopTimerCheck() {
+        if (timerCheck != null) {
+            timerCheck.cancel(false);
+            timerCheck = null;
+        }
+    }
+
+    private void scheduleTimerCheck() {
+        checkAt = deadline;
+        timerCheck = ctx.executor().schedule(this::onTimerCheck, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimerCheck() {
+        timerCheck = null;
+        SmtpPhase phase = timerPhase;
+        if (phase == null) {
+            return;
+        }
+        if (System.nanoTime() - deadline < 0) {
+            scheduleTimerCheck(); // re-armed since: wait for the new deadline
+            return;
+        }
+        timerPhase = null;
+        onTimeout(phase, options.timeout(phase));
+    }
+
     private void onTimeout(SmtpPhase phase, Duration timeout) {
-        timer = null;
         if (state == State.QUITTING) {
             ctx.close();
             return;
@@ -358,7 +400,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.CLOSED;
-        cancelTimer();
+        stopTimer();
         pending.clear();
         SmtpException sessionError = error.apply(null);
         failure = sessionError;
