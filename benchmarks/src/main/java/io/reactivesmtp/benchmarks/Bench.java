@@ -21,7 +21,8 @@ import reactor.core.publisher.Flux;
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.reactivesmtp.benchmarks.Bench [--threads N] [--timeout-seconds S] HOST PORT C N L R
  * </pre>
- * C connections (pool of C per destination, maxInFlight C) reused for every message; an uncounted warm-up of
+ * C connections (pool of C per destination, maxInFlight 2C: a message awaiting its final reply and the next one
+ * pipelined behind it on each connection) reused for every message; an uncounted warm-up of
  * min(N/10, 2000) messages on the same connections, then N measured messages with a body of L bytes and R
  * distinct recipients (rcpt01@example.com ...), TLS off. Prints one line and exits 0 when every message was
  * accepted by every recipient; otherwise exits 1 with the reason on stderr (2 on a usage error).
@@ -91,8 +92,9 @@ public final class Bench {
                         .maxLifetime(Duration.ofDays(1))
                         .maxIdleTime(Duration.ofHours(1))
                         .build())
-                .maxInFlight(c)
-                .maxInFlightPerDestination(c)
+                // Two messages per connection: one awaiting its final reply, the next pipelined behind it.
+                .maxInFlight(2 * c)
+                .maxInFlightPerDestination(2 * c)
                 .eventLoopThreads(threads)
                 .build());
         com.sun.management.OperatingSystemMXBean os =

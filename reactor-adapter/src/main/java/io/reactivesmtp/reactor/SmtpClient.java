@@ -182,6 +182,10 @@ public final class SmtpClient implements Disposable {
                     if (!first.compareAndSet(true, false)) {
                         admission.take();
                     }
+                    if (retry.maxAttempts() == 1) {
+                        // Without retries the admission gate alone bounds the attempts: one per message.
+                        return sender.send(part.envelope(), part.content(), perDestination);
+                    }
                     return attempts.acquire(ALL).flatMap(p -> sender.send(part.envelope(), part.content(), perDestination)
                             .doFinally(signal -> p.release()));
                 }).doFinally(signal -> admission.release());

@@ -17,6 +17,9 @@ public final class DestinationKey {
     private final TlsOptions tls;
     private final String identity;
     private final InetSocketAddress localAddress;
+    /** Computed once: the key is looked up for every message. */
+    private final int hash;
+    private final String name;
 
     /**
      * @param host the server's host name as configured or resolved from MX
@@ -30,6 +33,8 @@ public final class DestinationKey {
         this.tls = session.tls();
         this.identity = session.credentials().map(DestinationKey::identity).orElse("");
         this.localAddress = localAddress;
+        this.hash = Objects.hash(host.toLowerCase(java.util.Locale.ROOT), port, tls, identity, localAddress);
+        this.name = host + ":" + port;
     }
 
     private static String identity(Credentials c) {
@@ -57,18 +62,19 @@ public final class DestinationKey {
             return false;
         }
         DestinationKey k = (DestinationKey) o;
-        return port == k.port && host.equalsIgnoreCase(k.host) && tls.equals(k.tls) && identity.equals(k.identity)
+        return k == this || hash == k.hash && port == k.port && host.equalsIgnoreCase(k.host) && tls.equals(k.tls)
+                && identity.equals(k.identity)
                 && Objects.equals(localAddress, k.localAddress);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(host.toLowerCase(java.util.Locale.ROOT), port, tls, identity, localAddress);
+        return hash;
     }
 
     /** @return {@code host:port}, the destination's name in events (no credentials) */
     @Override
     public String toString() {
-        return host + ":" + port;
+        return name;
     }
 }
