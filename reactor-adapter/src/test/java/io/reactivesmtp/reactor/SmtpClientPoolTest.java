@@ -1,17 +1,20 @@
 package io.reactivesmtp.reactor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SendReport.Outcome;
+import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -60,6 +63,31 @@ class SmtpClientPoolTest {
             assertThat(server.connections.get()).isEqualTo(1);
             // Every message after the first can follow its predecessor's end of data.
             assertThat(server.mailsBehindEndOfData.get()).isGreaterThanOrEqualTo(15);
+            client.disposeLater().block(WAIT);
+        }
+    }
+
+    @Test
+    void aSendThatFindsNoFreeConnectionWithinThePendingAcquireTimeoutFails() {
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder()
+                .holdFinalReply(release, Duration.ofSeconds(5)).start()) {
+            SmtpClient client = SmtpClient.create(options(server.port())
+                    .pool(PoolOptions.builder().maxConnectionsPerDestination(1)
+                            .pendingAcquireTimeout(Duration.ofMillis(300)).build()).build());
+            // The first message holds the only connection until its final reply; the second is pipelined behind
+            // it and waits in the server; the third finds no connection.
+            Mono<SendReport> first = client.send(envelope(1), BODY).cache();
+            first.subscribe(r -> { }, e -> { });
+            LoopbackSmtpServer.await(() -> server.messages.get() == 0 && server.peakActive.get() == 1, WAIT, "first in");
+            Mono<SendReport> second = client.send(envelope(2), BODY).cache();
+            second.subscribe(r -> { }, e -> { });
+            Throwable third = catchThrowable(() -> client.send(envelope(3), BODY).block(WAIT));
+            assertThat(third).isInstanceOf(SmtpConnectionException.class)
+                    .hasMessageContaining("pendingAcquireTimeout");
+            release.complete(null);
+            assertThat(first.block(WAIT).outcome()).isEqualTo(Outcome.DELIVERED);
+            assertThat(second.block(WAIT).outcome()).isEqualTo(Outcome.DELIVERED);
             client.disposeLater().block(WAIT);
         }
     }

@@ -2,6 +2,7 @@ package io.reactivesmtp.reactor.internal;
 
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpPhase;
@@ -151,10 +152,19 @@ public final class SessionPools {
                         || m.idleTime() >= maxIdleMillis
                         || connections.hasWaiters() && m.idleTime() >= STEAL_IDLE.toMillis())
                 .evictInBackground(Duration.ofMillis(interval))
+                // Every acquire that waits arms this timer (pendingAcquireTimeout), and with pipelined messages
+                // most do: on the event loop it is a cheap task, not a wake-up of another thread per message.
+                .pendingAcquireTimer(this::onEventLoop)
                 .destroyHandler(this::quit)
                 // Most recently used first: traffic concentrates on few connections, the others idle out.
                 .idleResourceReuseMruOrder()
                 .buildPool();
+    }
+
+    private Disposable onEventLoop(Runnable task, Duration delay) {
+        ScheduledFuture<?> f = loops.onClient(LoopResources.DEFAULT_NATIVE).next()
+                .schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        return () -> f.cancel(false);
     }
 
     private TcpClient tcpClient(DestinationKey key) {
