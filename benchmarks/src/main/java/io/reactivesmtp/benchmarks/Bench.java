@@ -104,17 +104,32 @@ public final class Bench {
             if (warmup > 0) {
                 send(client, envelope, template, 0, warmup, timeout);
             }
+            long alloc0 = allocatedBytes();
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             send(client, envelope, template, warmup, n, timeout);
             long t1 = System.nanoTime();
             long cpu1 = os.getProcessCpuTime();
+            if (Boolean.getBoolean("bench.alloc")) {
+                // Diagnostics on stderr (stdout keeps its one line): heap allocated per measured message.
+                System.err.printf(Locale.ROOT, "allocated_bytes_per_msg=%.0f%n", (allocatedBytes() - alloc0) / (double) n);
+            }
             double seconds = (t1 - t0) / 1e9;
             return String.format(Locale.ROOT, "peer=reactive-smtp C=%d N=%d L=%d R=%d seconds=%.3f msgs_per_s=%.1f cpu_s=%.3f",
                     c, n, l, r, seconds, n / seconds, (cpu1 - cpu0) / 1e9);
         } finally {
             client.disposeLater().block(Duration.ofSeconds(10));
         }
+    }
+
+    /** @return bytes allocated so far by all live threads (HotSpot's per-thread counters) */
+    private static long allocatedBytes() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long a : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
+            sum += Math.max(0, a);
+        }
+        return sum;
     }
 
     /** Sends messages [first, first + count) and fails unless every recipient of every one was accepted. */

@@ -336,11 +336,16 @@ final class MailTransaction implements ContentReceiver {
         held = null;
         closeContent();
         ByteBuf tail = stuffer.finish(s.ctx.alloc());
-        if (last != null) {
+        if (last != null && bdat) {
             tail = s.ctx.alloc().compositeBuffer(2).addComponents(true, last, tail);
+            last = null;
         }
+        // The held chunk was checked when it was encoded; the tail is new.
         if (params.watchEightBit && SmtpSessionHandler.hasEightBit(tail)) {
             tail.release();
+            if (last != null) {
+                last.release();
+            }
             s.failSession(report -> new SmtpContentException("the message has 8-bit content but the server does "
                     + "not offer 8BITMIME (RFC 6152); the send was abandoned", null, report));
             return;
@@ -360,6 +365,10 @@ final class MailTransaction implements ContentReceiver {
                     new PendingCommand("BDAT LAST", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
             s.ctx.write(tail).addListener(s.writeFailure);
         } else {
+            if (last != null) {
+                // Two buffers, one flush: they leave in one writev, without merging them into a copy first.
+                s.ctx.write(last).addListener(s.writeFailure);
+            }
             s.write(tail, new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
             if (pipelined) {
                 // The next message's MAIL/RCPT/DATA may go out behind the end of data, in the same write.

@@ -377,6 +377,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** 421: the server is closing the session. A transaction in progress gets a transient verdict. */
     private void onServiceClosing(SmtpReply reply) {
+        // Not reusable from here on: whoever gets a report below must not be offered this session again.
+        failure = new SmtpConnectionException("server closed the session: " + reply, null, null);
         if (draining != null) {
             MailTransaction t = draining;
             finish(t, t.report(reply));
