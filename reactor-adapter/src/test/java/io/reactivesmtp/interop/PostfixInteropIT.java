@@ -10,6 +10,9 @@ import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.RecipientResult.Status;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpReply;
+import io.reactivesmtp.reactor.MessageResult;
+import io.reactivesmtp.reactor.OutgoingMessage;
+import io.reactivesmtp.reactor.PoolOptions;
 import io.reactivesmtp.reactor.SmtpClient;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.io.ByteArrayOutputStream;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 
 /**
  * The client against a real Postfix (interop/postfix/start.sh, run by {@code mvn verify -Pinterop}; see
@@ -192,6 +196,41 @@ class PostfixInteropIT {
             assertThat(repliesWhenMailWasSent).isEqualTo(2);
         }
         postfix.awaitDelivered(token, 2, DELIVERY);
+    }
+
+    @Test
+    void theNextMessageFollowsTheEndOfDataOnOneConnection() throws Exception {
+        String token = token();
+        int messages = 20;
+        try (RecordingTcpProxy proxy = new RecordingTcpProxy(postfix.host(), postfix.plainPort())) {
+            SmtpClient client = SmtpClient.create(SmtpClientOptions.builder()
+                    .relay(postfix.host(), proxy.port())
+                    .session(postfix.plainSession().chunking(false).build())
+                    .pool(PoolOptions.builder().maxConnectionsPerDestination(1).build())
+                    .build());
+            try {
+                List<MessageResult> results = client.sendAll(Flux.range(0, messages).map(i -> OutgoingMessage.of(i,
+                                Envelope.of(SENDER, "p1@example.com"),
+                                MessageContent.of(headers(token, "p1@example.com") + "\r\nmessage " + i + "\r\n"))))
+                        .collectList().block(BLOCK);
+                assertThat(results).hasSize(messages)
+                        .allMatch(r -> r.outcome() == MessageResult.Outcome.DELIVERED, "all delivered");
+            } finally {
+                client.disposeLater().block(BLOCK);
+            }
+            // Postfix read MAIL right behind a final dot, before it had answered that dot: one round trip per
+            // message (RFC 2920 section 3.1). Every message but the first can be sent so.
+            List<RecordingTcpProxy.SentCommand> sent = proxy.commands();
+            int behindDot = 0;
+            for (int i = 1; i < sent.size(); i++) {
+                if (sent.get(i).line().startsWith("MAIL FROM:") && sent.get(i - 1).line().equals(".")
+                        && sent.get(i).repliesBefore() == sent.get(i - 1).repliesBefore()) {
+                    behindDot++;
+                }
+            }
+            assertThat(behindDot).as(proxy.transcript()).isGreaterThanOrEqualTo(messages / 2);
+        }
+        postfix.awaitDelivered(token, messages, DELIVERY);
     }
 
     @Test
