@@ -35,6 +35,7 @@ public final class Bench {
     public static void main(String[] args) {
         int threads = SmtpClientOptions.DEFAULT_EVENT_LOOP_THREADS;
         long timeoutSeconds = 600;
+        boolean sessionApi = false;
         int a = 0;
         try {
             while (a < args.length && args[a].startsWith("--")) {
@@ -47,6 +48,13 @@ public final class Bench {
                         timeoutSeconds = Long.parseLong(args[a + 1]);
                         a += 2;
                         break;
+                    case "--api":
+                        if (!args[a + 1].equals("client") && !args[a + 1].equals("session")) {
+                            throw new IllegalArgumentException("--api is client or session: " + args[a + 1]);
+                        }
+                        sessionApi = args[a + 1].equals("session");
+                        a += 2;
+                        break;
                     default:
                         throw new IllegalArgumentException("unknown option " + args[a]);
                 }
@@ -55,7 +63,8 @@ public final class Bench {
                 throw new IllegalArgumentException("expected HOST PORT C N L R");
             }
         } catch (RuntimeException e) {
-            System.err.println("usage: Bench [--threads N] [--timeout-seconds S] HOST PORT C N L R (" + e.getMessage() + ")");
+            System.err.println("usage: Bench [--threads N] [--timeout-seconds S] [--api client|session] HOST PORT C N L R ("
+                    + e.getMessage() + ")");
             System.exit(2);
             return;
         }
@@ -66,7 +75,9 @@ public final class Bench {
         int l = Integer.parseInt(args[a + 4]);
         int r = Integer.parseInt(args[a + 5]);
         try {
-            System.out.println(run(host, port, c, n, l, r, threads, Duration.ofSeconds(timeoutSeconds)));
+            Duration timeout = Duration.ofSeconds(timeoutSeconds);
+            System.out.println(sessionApi ? SessionBench.run(host, port, c, n, l, r, threads, timeout)
+                    : run(host, port, c, n, l, r, threads, timeout));
             System.exit(0);
         } catch (Throwable e) {
             System.err.println("bench failed: " + e);
