@@ -5,12 +5,14 @@ import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.dkim.DkimSigner;
 import io.reactivesmtp.reactor.internal.Admission;
 import io.reactivesmtp.reactor.internal.KeyedPermits;
 import io.reactivesmtp.reactor.internal.SafeListener;
 import io.reactivesmtp.reactor.internal.Sender;
 import io.reactivesmtp.reactor.internal.SessionPools;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -126,7 +128,7 @@ public final class SmtpClient implements Disposable {
      */
     public Mono<SendReport> send(OutgoingMessage message) {
         Objects.requireNonNull(message, "message");
-        Function<OutgoingMessage, Mono<SendReport>> once = m -> Mono.defer(() -> sender.send(m.envelope(), m.content(), null));
+        Function<OutgoingMessage, Mono<SendReport>> once = m -> Mono.defer(() -> sender.send(m.envelope(), signed(m.content()), null));
         RetryPolicy retry = options.retry();
         return retry.maxAttempts() == 1 ? once.apply(message) : SmtpRetry.send(message, once, retry);
     }
@@ -182,7 +184,7 @@ public final class SmtpClient implements Disposable {
                     if (!first.compareAndSet(true, false)) {
                         admission.take();
                     }
-                    return attempts.acquire(ALL).flatMap(p -> sender.send(part.envelope(), part.content(), perDestination)
+                    return attempts.acquire(ALL).flatMap(p -> sender.send(part.envelope(), signed(part.content()), perDestination)
                             .doFinally(signal -> p.release()));
                 }).doFinally(signal -> admission.release());
                 Mono<SendReport> send = retry.maxAttempts() == 1 ? attempt.apply(m) : SmtpRetry.send(m, attempt, retry);
@@ -190,6 +192,12 @@ public final class SmtpClient implements Disposable {
                         .onErrorResume(e -> Mono.just(MessageResult.failed(m, asSmtpException(e))));
             }, held, 1);
         });
+    }
+
+    /** The content with the client's DKIM signatures, if it has signers; signed per attempt. */
+    private MessageContent signed(MessageContent content) {
+        List<DkimSigner> signers = options.dkim();
+        return signers.isEmpty() ? content : content.signedWith(signers);
     }
 
     private static SmtpException asSmtpException(Throwable e) {
