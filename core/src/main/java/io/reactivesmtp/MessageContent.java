@@ -168,8 +168,9 @@ public abstract class MessageContent {
      * read twice in place, a file twice from disk, and a publisher (subscribed once per send) is copied to an
      * owner-only temporary file while it is hashed and sent from there (the file is deleted afterwards). The
      * hashing runs on a small pool of daemon threads, never on an event loop. A message that cannot be signed
-     * (no From header, a header block over {@link DkimSigner#MAX_HEADER_BLOCK_BYTES}) fails its send with an
-     * {@link SmtpContentException} before any of its bytes is written.
+     * (no From header, a header block over {@link DkimSigner#MAX_HEADER_BLOCK_BYTES}) is refused here for an
+     * array or string; for the other kinds it fails its send with an {@link SmtpContentException} before any of
+     * its bytes is written (the transaction is abandoned without its final dot).
      *
      * <pre>{@code
      * MessageContent signed = MessageContent.of(Path.of("newsletter.eml")).signedWith(rsaSigner, ed25519Signer);
@@ -177,6 +178,7 @@ public abstract class MessageContent {
      *
      * @param signers one or more signers; signing signed content adds to its signers
      * @return the signed content; its {@link #size()} includes an upper bound of the headers' size
+     * @throws io.reactivesmtp.dkim.DkimSigningException if an array or string cannot be signed
      */
     public MessageContent signedWith(DkimSigner... signers) {
         return signedWith(List.of(signers));
@@ -197,6 +199,11 @@ public abstract class MessageContent {
             List<DkimSigner> all = new ArrayList<>(signed.signers);
             all.addAll(signers);
             return new SignedContent(signed.inner, all);
+        }
+        MessageContent kind = this instanceof DeclaredContent ? ((DeclaredContent) this).inner : this;
+        if (kind instanceof ArrayContent) {
+            // In memory: a message that cannot be signed is refused here, not in the middle of a send.
+            DkimSignedSource.checkSignable(((ArrayContent) kind).bytes);
         }
         return new SignedContent(this, List.copyOf(signers));
     }

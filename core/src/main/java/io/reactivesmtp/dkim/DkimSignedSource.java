@@ -104,6 +104,22 @@ public final class DkimSignedSource implements ContentSource {
         return total;
     }
 
+    /**
+     * Checks, without sending anything, that in-memory content can be signed: a header block within the bound,
+     * with a From field. Reads only the header block.
+     *
+     * @param bytes the message
+     * @throws DkimSigningException if it cannot be signed
+     */
+    public static void checkSignable(byte[] bytes) {
+        MessageHasher hasher = new MessageHasher(DkimSigner.MAX_HEADER_BLOCK_BYTES, List.of());
+        for (int i = 0; i < bytes.length && !hasher.headerComplete(); i += 64 * 1024) {
+            hasher.update(bytes, i, Math.min(64 * 1024, bytes.length - i));
+        }
+        hasher.finish();
+        DkimSigner.requireFrom(HeaderField.parse(hasher.headerBlock()));
+    }
+
     @Override
     public void next(ByteBufAllocator alloc, ContentReceiver receiver) {
         ContentSource send;
@@ -288,10 +304,13 @@ public final class DkimSignedSource implements ContentSource {
         synchronized (lock) {
             receiver = waiting;
             waiting = null;
-            if (closed || receiver == null) {
-                return;
+            if (!closed && receiver != null) {
+                phase = Phase.HEADER_SENT;
             }
-            phase = Phase.HEADER_SENT;
+        }
+        if (receiver == null || isClosed()) {
+            header.release(); // closed while signing: nobody takes the header
+            return;
         }
         receiver.onChunk(header);
     }

@@ -221,14 +221,7 @@ public final class DkimSigner {
 
     /** The {@code h=} list for this message. */
     private List<String> headerNames(List<HeaderField> fields) {
-        Map<String, Integer> counts = new HashMap<>();
-        for (HeaderField field : fields) {
-            counts.merge(field.lowerName(), 1, Integer::sum);
-        }
-        if (!counts.containsKey("from")) {
-            throw new DkimSigningException("the message has no From: header field, which DKIM must sign "
-                    + "(RFC 6376 section 5.4)");
-        }
+        Map<String, Integer> counts = requireFrom(fields);
         List<String> names = new ArrayList<>();
         if (headers == null) {
             for (String name : DEFAULT_HEADERS) {
@@ -240,6 +233,45 @@ public final class DkimSigner {
             names.addAll(headers); // as configured: names not present over-sign (forbid adding them later)
         }
         return names;
+    }
+
+    /**
+     * Checks that a message file can be signed (a header block within {@link #MAX_HEADER_BLOCK_BYTES} with a From
+     * field), reading only its header block. Blocking I/O: for tools that check their input before sending (the
+     * command line), not for event loops.
+     *
+     * @param file the message
+     * @throws DkimSigningException naming the file if it cannot be signed
+     * @throws java.io.UncheckedIOException if it cannot be read
+     */
+    public static void checkSignable(Path file) {
+        MessageHasher hasher = new MessageHasher(MAX_HEADER_BLOCK_BYTES, List.of());
+        byte[] buffer = new byte[64 * 1024];
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            int n;
+            while (!hasher.headerComplete() && (n = in.read(buffer)) > 0) {
+                hasher.update(buffer, 0, n);
+            }
+            hasher.finish();
+            requireFrom(HeaderField.parse(hasher.headerBlock()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file, e);
+        } catch (DkimSigningException e) {
+            throw new DkimSigningException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** @return the number of fields of each (lower-case) name */
+    static Map<String, Integer> requireFrom(List<HeaderField> fields) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (HeaderField field : fields) {
+            counts.merge(field.lowerName(), 1, Integer::sum);
+        }
+        if (!counts.containsKey("from")) {
+            throw new DkimSigningException("the message has no From: header field, which DKIM must sign "
+                    + "(RFC 6376 section 5.4)");
+        }
+        return counts;
     }
 
     @Override

@@ -170,6 +170,11 @@ final class MessageHasher {
         return finished.get(c).length();
     }
 
+    /** @return true once the empty line after the header block was seen (or the message ended) */
+    boolean headerComplete() {
+        return !inHeader;
+    }
+
     /** @return the number of content bytes seen */
     long bytes() {
         return bytes;

@@ -1,6 +1,7 @@
 package io.reactivesmtp.dkim;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -93,8 +94,22 @@ class DkimSignedContentTest {
     }
 
     @Test
-    void aMessageWithoutFromFailsBeforeAnyByte() throws Exception {
-        MessageContent signed = MessageContent.of("Subject: none\r\n\r\nbody\r\n").signedWith(rsa());
+    void inMemoryContentThatCannotBeSignedIsRefusedAtOnce() {
+        assertThatThrownBy(() -> MessageContent.of("Subject: none\r\n\r\nbody\r\n").signedWith(rsa()))
+                .isInstanceOf(DkimSigningException.class).hasMessageContaining("no From: header");
+        assertThatThrownBy(() -> MessageContent.of("Subject: none".getBytes(StandardCharsets.US_ASCII))
+                .withBodyType(io.reactivesmtp.BodyType.SEVEN_BIT).signedWith(rsa()))
+                .isInstanceOf(DkimSigningException.class);
+        // A From in the body does not count; one after a folded line does.
+        assertThatThrownBy(() -> MessageContent.of("Subject: x\r\n\r\nFrom: a@b.test\r\n").signedWith(rsa()))
+                .isInstanceOf(DkimSigningException.class);
+        MessageContent.of("Subject: x\r\n folded\nFrom: a@b.test\n\nbody").signedWith(rsa());
+    }
+
+    @Test
+    void aFileWithoutFromFailsItsSendBeforeAnyByte() throws Exception {
+        Path file = Files.writeString(dir.resolve("nofrom.eml"), "Subject: none\r\n\r\nbody\r\n");
+        MessageContent signed = MessageContent.of(file).signedWith(rsa());
         ContentSource source = signed.open();
         Object answer = next(source);
         source.close();
