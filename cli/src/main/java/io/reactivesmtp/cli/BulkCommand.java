@@ -307,6 +307,7 @@ public final class BulkCommand implements Callable<Integer> {
         }
         List<DkimSigner> signers = dkim.signers(); // keys read and checked before anything is sent
         if (!signers.isEmpty()) {
+            dkim.checkMessage("--body", body);
             content = content.signedWith(signers);
         }
         if (mx && !servers.isEmpty()) {

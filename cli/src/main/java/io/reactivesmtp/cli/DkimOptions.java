@@ -49,6 +49,26 @@ public final class DkimOptions {
     }
 
     /**
+     * Checks that the message file can be signed when signatures are asked for: it must have a From header
+     * (reads only the header block).
+     *
+     * @param option the option that named the file, for the message
+     * @param message the message file
+     * @throws IllegalArgumentException naming the option and the file
+     */
+    public void checkMessage(String option, Path message) {
+        if (signatures.isEmpty()) {
+            return;
+        }
+        try {
+            DkimSigner.checkSignable(message);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(option + ": cannot be DKIM-signed: "
+                    + ReportPrinter.oneLine(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    /**
      * Reads the keys and builds one signer per group, in the order given.
      *
      * @return the signers; empty without {@code --dkim-key}

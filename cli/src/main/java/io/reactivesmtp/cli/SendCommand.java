@@ -171,6 +171,12 @@ public final class SendCommand implements Callable<Integer> {
                             "standard input is empty: give the message there or with --body FILE");
                     return ExitCodes.USAGE;
                 }
+                try {
+                    dkim.checkMessage("standard input", temp);
+                } catch (IllegalArgumentException e) {
+                    ReportPrinter.printError(err, spec.qualifiedName(), e.getMessage());
+                    return ExitCodes.USAGE;
+                }
                 content = MessageContent.of(temp);
             }
             return send(request, content, out, err);
@@ -237,6 +243,9 @@ public final class SendCommand implements Callable<Integer> {
                 .session(session.build())
                 .dkim(dkim.signers()) // keys read and checked here, before anything is sent
                 .build();
+        if (body != null) {
+            dkim.checkMessage("--body", body);
+        }
         return new Request(target, envelope, options, content);
     }
 

@@ -122,7 +122,7 @@ class DkimOptionsTest {
     }
 
     @Test
-    void anIncompleteGroupOrABadDomainIsAUsageError() throws IOException {
+    void anIncompleteGroupABadDomainOrAnUnsignableMessageIsAUsageError() throws IOException {
         Path ed = DkimTestKeys.ed25519Pkcs8(dir.resolve("ed.pem"));
         SendCommandTest.Run partial = SendCommandTest.run("send", "--server", "127.0.0.1:1", "--tls", "none",
                 "--from", "news@example.com", "--to", "you@example.com", "--body", body().toString(),
@@ -134,5 +134,17 @@ class DkimOptionsTest {
                 "--dkim-key", ed.toString(), "--dkim-selector", "s", "--dkim-domain", "exa mple.com");
         assertThat(domain.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(domain.err()).contains("--dkim-domain: ", "exa mple.com");
+        Path noFrom = Files.writeString(dir.resolve("nofrom.eml"), "Subject: x\r\n\r\nFrom: in the body\r\n");
+        SendCommandTest.Run unsignable = SendCommandTest.run("send", "--server", "127.0.0.1:1", "--tls", "none",
+                "--from", "news@example.com", "--to", "you@example.com", "--body", noFrom.toString(),
+                "--dkim-key", ed.toString(), "--dkim-selector", "s", "--dkim-domain", "example.com");
+        assertThat(unsignable.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unsignable.err()).contains("--body: cannot be DKIM-signed: ", noFrom.toString(), "no From: header");
+        BulkCommandTest.Run bulk = BulkCommandTest.run("--from", "news@example.com", "--recipients",
+                Files.writeString(dir.resolve("r.txt"), "a@example.org\n").toString(), "--body", noFrom.toString(),
+                "--server", "127.0.0.1:1", "--tls", "none",
+                "--dkim-key", ed.toString(), "--dkim-selector", "s", "--dkim-domain", "example.com");
+        assertThat(bulk.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(bulk.err()).contains("no From: header");
     }
 }
