@@ -4,8 +4,10 @@ import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
+import io.reactivesmtp.SmtpContentException;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.dkim.DkimSigner;
+import io.reactivesmtp.dkim.DkimSigningException;
 import io.reactivesmtp.reactor.internal.Admission;
 import io.reactivesmtp.reactor.internal.KeyedPermits;
 import io.reactivesmtp.reactor.internal.SafeListener;
@@ -184,20 +186,39 @@ public final class SmtpClient implements Disposable {
                     if (!first.compareAndSet(true, false)) {
                         admission.take();
                     }
-                    return attempts.acquire(ALL).flatMap(p -> sender.send(part.envelope(), signed(part.content()), perDestination)
+                    return attempts.acquire(ALL).flatMap(p -> sender.send(part.envelope(), part.content(), perDestination)
                             .doFinally(signal -> p.release()));
                 }).doFinally(signal -> admission.release());
-                Mono<SendReport> send = retry.maxAttempts() == 1 ? attempt.apply(m) : SmtpRetry.send(m, attempt, retry);
+                Mono<SendReport> send = Mono.defer(() -> {
+                    OutgoingMessage out = signed(m); // may refuse content that cannot be signed: one failed result
+                    return retry.maxAttempts() == 1 ? attempt.apply(out) : SmtpRetry.send(out, attempt, retry);
+                });
                 return send.map(report -> MessageResult.of(m, report))
                         .onErrorResume(e -> Mono.just(MessageResult.failed(m, asSmtpException(e))));
             }, held, 1);
         });
     }
 
-    /** The content with the client's DKIM signatures, if it has signers; signed per attempt. */
+    /**
+     * The content with the client's DKIM signatures, if it has signers; the signing itself happens per attempt.
+     *
+     * @throws SmtpContentException if in-memory content cannot be signed (nothing was sent)
+     */
     private MessageContent signed(MessageContent content) {
         List<DkimSigner> signers = options.dkim();
-        return signers.isEmpty() ? content : content.signedWith(signers);
+        if (signers.isEmpty()) {
+            return content;
+        }
+        try {
+            return content.signedWith(signers);
+        } catch (DkimSigningException e) {
+            throw new SmtpContentException("message not sent: it cannot be DKIM-signed: " + e.getMessage(), e, null);
+        }
+    }
+
+    /** The message with the client's DKIM signatures; its id and envelope unchanged. */
+    private OutgoingMessage signed(OutgoingMessage m) {
+        return options.dkim().isEmpty() ? m : OutgoingMessage.of(m.id(), m.envelope(), signed(m.content()));
     }
 
     private static SmtpException asSmtpException(Throwable e) {

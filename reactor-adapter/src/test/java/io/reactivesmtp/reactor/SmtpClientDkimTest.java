@@ -1,10 +1,12 @@
 package io.reactivesmtp.reactor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpContentException;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.dkim.DkimCanonicalization;
@@ -86,6 +88,32 @@ class SmtpClientDkimTest {
                 String expected = (i == 5 ? ED25519.sign(m) + RSA.sign(m) : RSA.sign(m)) + message(i);
                 assertThat(text).isEqualTo(expected);
             }
+        }
+    }
+
+    @Test
+    void aMessageThatCannotBeSignedFailsAloneWithAContentError() {
+        try (SubethaSmtpServer server = SubethaSmtpServer.builder().start()) {
+            SmtpClient client = client(server, RSA);
+            try {
+                MessageContent noFrom = MessageContent.of("Subject: no From\r\n\r\nbody\r\n");
+                assertThatThrownBy(() -> client.send(Envelope.of("news@example.com", "r@example.org"), noFrom)
+                        .block(WAIT)).isInstanceOf(SmtpContentException.class).hasMessageContaining("no From: header");
+                List<MessageResult> results = client.sendAll(Flux.range(1, 3).map(i -> OutgoingMessage.of(i,
+                        Envelope.of("news@example.com", "reader" + i + "@example.org"),
+                        i == 2 ? noFrom : MessageContent.of(message(i))))).collectList().block(WAIT);
+                assertThat(results).hasSize(3);
+                for (MessageResult r : results) {
+                    if (r.id().equals(2)) {
+                        assertThat(r.error()).get().isInstanceOf(SmtpContentException.class);
+                    } else {
+                        assertThat(r.report().orElseThrow().outcome()).isEqualTo(SendReport.Outcome.DELIVERED);
+                    }
+                }
+            } finally {
+                client.disposeLater().block(WAIT);
+            }
+            assertThat(server.awaitMessages(2, WAIT)).hasSize(2);
         }
     }
 
