@@ -3,6 +3,8 @@ package io.reactivesmtp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.reactivesmtp.dkim.DkimSignedSource;
+import io.reactivesmtp.dkim.DkimSigner;
 import io.reactivesmtp.protocol.ContentReceiver;
 import io.reactivesmtp.protocol.ContentSource;
 
@@ -14,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.Flow;
@@ -155,6 +159,90 @@ public abstract class MessageContent {
         Objects.requireNonNull(type, "type");
         MessageContent inner = this instanceof DeclaredContent ? ((DeclaredContent) this).inner : this;
         return new DeclaredContent(inner, type);
+    }
+
+    /**
+     * This content with DKIM signatures (RFC 6376), one {@code DKIM-Signature} header per signer (e.g. an RSA
+     * and an Ed25519 one), put in front of the message when it is sent. Each send hashes the content first, in a
+     * streaming pass with constant memory, then sends the headers and the content: an array, string or buffer is
+     * read twice in place, a file twice from disk, and a publisher (subscribed once per send) is copied to an
+     * owner-only temporary file while it is hashed and sent from there (the file is deleted afterwards). The
+     * hashing runs on a small pool of daemon threads, never on an event loop. A message that cannot be signed
+     * (no From header, a header block over {@link DkimSigner#MAX_HEADER_BLOCK_BYTES}) is refused here for an
+     * array or string; for the other kinds it fails its send with an {@link SmtpContentException} before any of
+     * its bytes is written (the transaction is abandoned without its final dot).
+     *
+     * <pre>{@code
+     * MessageContent signed = MessageContent.of(Path.of("newsletter.eml")).signedWith(rsaSigner, ed25519Signer);
+     * }</pre>
+     *
+     * @param signers one or more signers; signing signed content adds to its signers
+     * @return the signed content; its {@link #size()} includes an upper bound of the headers' size
+     * @throws io.reactivesmtp.dkim.DkimSigningException if an array or string cannot be signed
+     */
+    public MessageContent signedWith(DkimSigner... signers) {
+        return signedWith(List.of(signers));
+    }
+
+    /**
+     * Like {@link #signedWith(DkimSigner...)}.
+     *
+     * @param signers one or more signers
+     * @return the signed content
+     */
+    public MessageContent signedWith(List<DkimSigner> signers) {
+        if (signers.isEmpty()) {
+            throw new IllegalArgumentException("signedWith needs at least one DKIM signer");
+        }
+        if (this instanceof SignedContent) {
+            SignedContent signed = (SignedContent) this;
+            List<DkimSigner> all = new ArrayList<>(signed.signers);
+            all.addAll(signers);
+            return new SignedContent(signed.inner, all);
+        }
+        MessageContent kind = this instanceof DeclaredContent ? ((DeclaredContent) this).inner : this;
+        if (kind instanceof ArrayContent) {
+            // In memory: a message that cannot be signed is refused here, not in the middle of a send.
+            DkimSignedSource.checkSignable(((ArrayContent) kind).bytes);
+        }
+        return new SignedContent(this, List.copyOf(signers));
+    }
+
+    /** Content with DKIM signatures added when it is sent (see {@link DkimSignedSource}). */
+    private static final class SignedContent extends MessageContent {
+        private final MessageContent inner;
+        private final List<DkimSigner> signers;
+        private final boolean spool;
+
+        SignedContent(MessageContent inner, List<DkimSigner> signers) {
+            this.inner = inner;
+            this.signers = signers;
+            MessageContent kind = inner instanceof DeclaredContent ? ((DeclaredContent) inner).inner : inner;
+            // A publisher may be read once per send: it is spooled while hashed. The others are read twice.
+            this.spool = kind instanceof PublisherContent;
+        }
+
+        @Override
+        public OptionalLong size() {
+            OptionalLong size = inner.size();
+            return size.isPresent() ? OptionalLong.of(size.getAsLong() + DkimSignedSource.headerSizeBound(signers))
+                    : size;
+        }
+
+        @Override
+        public ContentSource open() {
+            return DkimSignedSource.open(inner, signers, spool);
+        }
+
+        @Override
+        public BodyType bodyType() {
+            return inner.bodyType(); // the signature headers are ASCII
+        }
+
+        @Override
+        public String toString() {
+            return inner + "[DKIM " + signers + "]";
+        }
     }
 
     /** Scans for a byte of 128 or more. */

@@ -4,6 +4,7 @@ import io.netty.util.NetUtil;
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.MessageContent;
+import io.reactivesmtp.dkim.DkimSigner;
 import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpException;
@@ -65,6 +66,7 @@ import reactor.netty.resources.LoopResources;
  *      [--server HOST:PORT ... | --mx]  [--tls ...] [--trust-pem FILE] [--user U --password-env VAR]
  *      [--per-message N] [--concurrency C] [--per-destination D] [--rate MSGS_PER_S]
  *      [--max-per-connection M] [--retries K] [--report FILE.jsonl] [--retry-from FILE.jsonl] [--json]
+ *      [--dkim-key FILE --dkim-selector SEL --dkim-domain DOMAIN ...]
  * }</pre>
  *
  * <p>Without {@code --server} or {@code --mx} it starts {@link EmbeddedSmtpServer#startDemo()} on 127.0.0.1
@@ -140,6 +142,9 @@ public final class BulkCommand implements Callable<Integer> {
 
     @Mixin
     private SecurityOptions security = new SecurityOptions();
+
+    @Mixin
+    private DkimOptions dkim = new DkimOptions();
 
     @Option(names = "--per-message", paramLabel = "N", defaultValue = "1",
             description = "Recipients per transaction. Default: ${DEFAULT-VALUE}.")
@@ -299,6 +304,11 @@ public final class BulkCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--body: " + ReportPrinter.oneLine(body.toString())
                     + " is not a readable file", e);
+        }
+        List<DkimSigner> signers = dkim.signers(); // keys read and checked before anything is sent
+        if (!signers.isEmpty()) {
+            dkim.checkMessage("--body", body);
+            content = content.signedWith(signers);
         }
         if (mx && !servers.isEmpty()) {
             throw new IllegalArgumentException("--mx and --server exclude each other: give one or the other");

@@ -40,6 +40,7 @@ import reactor.core.Exceptions;
  * reactive-smtp send --server HOST:PORT --from ADDR --to ADDR [--to ADDR ...]
  *      [--tls none|opportunistic|required|implicit]  [--trust-pem FILE]
  *      [--user USER --password-env VARNAME]  [--helo NAME]  [--timeout-seconds N]
+ *      [--dkim-key FILE --dkim-selector SEL --dkim-domain DOMAIN ...]
  *      [--json]  --body FILE   (or the message on standard input when --body is absent)
  * }</pre>
  *
@@ -92,6 +93,9 @@ public final class SendCommand implements Callable<Integer> {
 
     @Mixin
     private SecurityOptions security = new SecurityOptions();
+
+    @Mixin
+    private DkimOptions dkim = new DkimOptions();
 
     @Option(names = "--helo", paramLabel = "NAME",
             description = "The name to send in EHLO/HELO. Default: the local address, e.g. [127.0.0.1].")
@@ -167,6 +171,12 @@ public final class SendCommand implements Callable<Integer> {
                             "standard input is empty: give the message there or with --body FILE");
                     return ExitCodes.USAGE;
                 }
+                try {
+                    dkim.checkMessage("standard input", temp);
+                } catch (IllegalArgumentException e) {
+                    ReportPrinter.printError(err, spec.qualifiedName(), e.getMessage());
+                    return ExitCodes.USAGE;
+                }
                 content = MessageContent.of(temp);
             }
             return send(request, content, out, err);
@@ -231,7 +241,11 @@ public final class SendCommand implements Callable<Integer> {
         SmtpClientOptions options = SmtpClientOptions.builder()
                 .relay(target.host(), target.port())
                 .session(session.build())
+                .dkim(dkim.signers()) // keys read and checked here, before anything is sent
                 .build();
+        if (body != null) {
+            dkim.checkMessage("--body", body);
+        }
         return new Request(target, envelope, options, content);
     }
 

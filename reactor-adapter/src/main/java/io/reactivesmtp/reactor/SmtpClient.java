@@ -4,13 +4,17 @@ import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
+import io.reactivesmtp.SmtpContentException;
 import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.dkim.DkimSigner;
+import io.reactivesmtp.dkim.DkimSigningException;
 import io.reactivesmtp.reactor.internal.Admission;
 import io.reactivesmtp.reactor.internal.KeyedPermits;
 import io.reactivesmtp.reactor.internal.SafeListener;
 import io.reactivesmtp.reactor.internal.Sender;
 import io.reactivesmtp.reactor.internal.SessionPools;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -126,7 +130,7 @@ public final class SmtpClient implements Disposable {
      */
     public Mono<SendReport> send(OutgoingMessage message) {
         Objects.requireNonNull(message, "message");
-        Function<OutgoingMessage, Mono<SendReport>> once = m -> Mono.defer(() -> sender.send(m.envelope(), m.content(), null));
+        Function<OutgoingMessage, Mono<SendReport>> once = m -> Mono.defer(() -> sender.send(m.envelope(), signed(m.content()), null));
         RetryPolicy retry = options.retry();
         return retry.maxAttempts() == 1 ? once.apply(message) : SmtpRetry.send(message, once, retry);
     }
@@ -189,11 +193,36 @@ public final class SmtpClient implements Disposable {
                     return attempts.acquire(ALL).flatMap(p -> sender.send(part.envelope(), part.content(), perDestination)
                             .doFinally(signal -> p.release()));
                 }).doFinally(signal -> admission.release());
-                Mono<SendReport> send = retry.maxAttempts() == 1 ? attempt.apply(m) : SmtpRetry.send(m, attempt, retry);
+                Mono<SendReport> send = Mono.defer(() -> {
+                    OutgoingMessage out = signed(m); // may refuse content that cannot be signed: one failed result
+                    return retry.maxAttempts() == 1 ? attempt.apply(out) : SmtpRetry.send(out, attempt, retry);
+                });
                 return send.map(report -> MessageResult.of(m, report))
                         .onErrorResume(e -> Mono.just(MessageResult.failed(m, asSmtpException(e))));
             }, held, 1);
         });
+    }
+
+    /**
+     * The content with the client's DKIM signatures, if it has signers; the signing itself happens per attempt.
+     *
+     * @throws SmtpContentException if in-memory content cannot be signed (nothing was sent)
+     */
+    private MessageContent signed(MessageContent content) {
+        List<DkimSigner> signers = options.dkim();
+        if (signers.isEmpty()) {
+            return content;
+        }
+        try {
+            return content.signedWith(signers);
+        } catch (DkimSigningException e) {
+            throw new SmtpContentException("message not sent: it cannot be DKIM-signed: " + e.getMessage(), e, null);
+        }
+    }
+
+    /** The message with the client's DKIM signatures; its id and envelope unchanged. */
+    private OutgoingMessage signed(OutgoingMessage m) {
+        return options.dkim().isEmpty() ? m : OutgoingMessage.of(m.id(), m.envelope(), signed(m.content()));
     }
 
     private static SmtpException asSmtpException(Throwable e) {

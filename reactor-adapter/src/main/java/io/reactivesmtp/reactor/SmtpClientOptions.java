@@ -1,7 +1,9 @@
 package io.reactivesmtp.reactor;
 
 import io.reactivesmtp.SmtpSessionOptions;
+import io.reactivesmtp.dkim.DkimSigner;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import reactor.netty.resources.LoopResources;
@@ -45,6 +47,7 @@ public final class SmtpClientOptions {
     private final RetryPolicy retry;
     private final RateLimit rateLimit;
     private final int maxAwaitingRetry;
+    private final List<DkimSigner> dkim;
 
     private SmtpClientOptions(Builder b) {
         this.routing = b.routing;
@@ -62,6 +65,7 @@ public final class SmtpClientOptions {
         this.retry = b.retry;
         this.rateLimit = b.rateLimit;
         this.maxAwaitingRetry = b.maxAwaitingRetry;
+        this.dkim = b.dkim;
     }
 
     /** @return a builder; {@link Builder#relay(String, int)} or {@link Builder#routing(Routing)} is required */
@@ -85,6 +89,7 @@ public final class SmtpClientOptions {
         b.retry = retry;
         b.rateLimit = rateLimit;
         b.maxAwaitingRetry = maxAwaitingRetry;
+        b.dkim = dkim;
         return b;
     }
 
@@ -169,11 +174,19 @@ public final class SmtpClientOptions {
         return maxAwaitingRetry;
     }
 
+    /**
+     * @return the DKIM signers every message is signed with, in this order (none by default); see
+     *     {@link Builder#dkim(DkimSigner...)}
+     */
+    public List<DkimSigner> dkim() {
+        return dkim;
+    }
+
     @Override
     public String toString() {
         return "SmtpClientOptions{" + routing + ", " + pool + ", maxInFlight=" + maxInFlight
                 + ", maxInFlightPerDestination=" + maxInFlightPerDestination + ", retry=" + retry
-                + (rateLimit != null ? ", " + rateLimit : "") + "}";
+                + (rateLimit != null ? ", " + rateLimit : "") + (dkim.isEmpty() ? "" : ", dkim=" + dkim) + "}";
     }
 
     /** Builds {@link SmtpClientOptions}, validating each input. */
@@ -192,6 +205,7 @@ public final class SmtpClientOptions {
         private RetryPolicy retry = RetryPolicy.NONE;
         private RateLimit rateLimit;
         private int maxAwaitingRetry = DEFAULT_MAX_AWAITING_RETRY;
+        private List<DkimSigner> dkim = List.of();
 
         private Builder() {
         }
@@ -315,6 +329,33 @@ public final class SmtpClientOptions {
          */
         public Builder maxAwaitingRetry(int n) {
             this.maxAwaitingRetry = n;
+            return this;
+        }
+
+        /**
+         * Signs every message the client sends with these DKIM signers, one {@code DKIM-Signature} each (e.g. an
+         * RSA and an Ed25519 one), as {@link io.reactivesmtp.MessageContent#signedWith} does; content that is
+         * already signed gets these signatures too. Each attempt signs anew (a retry gets a fresh {@code t=}).
+         *
+         * <pre>{@code
+         * .dkim(DkimSigner.builder().key(Path.of("dkim.pem")).domain("example.com").selector("s1").build())
+         * }</pre>
+         *
+         * @param signers the signers; none to sign nothing (the default)
+         * @return this
+         */
+        public Builder dkim(DkimSigner... signers) {
+            return dkim(List.of(signers));
+        }
+
+        /**
+         * Like {@link #dkim(DkimSigner...)}.
+         *
+         * @param signers the signers
+         * @return this
+         */
+        public Builder dkim(List<DkimSigner> signers) {
+            this.dkim = List.copyOf(signers);
             return this;
         }
 
