@@ -10,9 +10,9 @@
 #
 # Environment: N (measured messages per run, default 20000), RUNS (default 2), CS (connection counts, default
 # "1 10 50"), CELLS (L:R pairs, default "1000:1 1000:10 100000:1"), PEERS (default "reactive-smtp smtp-source
-# angus-mail"), TIMEOUT (seconds per run, default 300), PORT (first sink port, default 40225; one port per cell),
-# THREADS (Bench event-loop threads, default 1), JAVA_OPTS (both JVM peers), JAR (default
-# benchmarks/target/benchmarks.jar, built with Maven if missing), OUT (results directory, default
+# angus-mail"), TIMEOUT (seconds per run, default 300), PORT (first sink port, default 30225, below Linux's
+# ephemeral ports; one port per cell), THREADS (Bench event-loop threads, default 1), JAVA_OPTS (both JVM peers),
+# JAR (default benchmarks/target/benchmarks.jar, built with Maven if missing), OUT (results directory, default
 # benchmarks/results: matrix.tsv, matrix.md, raw.txt, throughput.png), RAW (extra file for one line per run).
 #
 # Needs: java 17, Postfix's smtp-sink and smtp-source, GNU time (/usr/bin/time). When they are missing and the
@@ -44,7 +44,7 @@ CS="${CS:-1 10 50}"
 CELLS="${CELLS:-1000:1 1000:10 100000:1}"
 PEERS="${PEERS:-reactive-smtp smtp-source angus-mail}"
 TIMEOUT="${TIMEOUT:-300}"
-PORT="${PORT:-40225}"
+PORT="${PORT:-30225}"
 THREADS="${THREADS:-1}"
 JAVA_OPTS="${JAVA_OPTS:-}"
 JAR="${JAR:-$root/benchmarks/target/benchmarks.jar}"

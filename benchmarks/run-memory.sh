@@ -14,7 +14,8 @@
 # default "jdk openssl"; empty: none), BIG_MB (default 1024; 0 skips it), BIG_XMX (default 64m), BIG_FILE (default
 # /tmp/reactive-smtp-big-BIG_MBmb.eml, written if missing, removed at the end unless KEEP_BIG=1), CLIENT_XMX (heap
 # limit of IdleSessions, default 2g: only the used heap is reported), SINK_XMX (SinkServer, default 2g), PORT
-# (first port, default 40325), TIMEOUT (seconds per step, default 900), JAR (default
+# (first port, default 30325: below Linux's ephemeral range, where the sockets of 10,000 sessions just closed may
+# still hold the port; a port that cannot be bound is skipped), TIMEOUT (seconds per step, default 900), JAR (default
 # benchmarks/target/benchmarks.jar, built with Maven if missing), OUT (default benchmarks/results: memory.txt).
 #
 # Needs: java 17, Postfix's smtp-sink (installed with apt-get when missing and run as root), and file descriptors:
@@ -33,7 +34,7 @@ BIG_FILE="${BIG_FILE:-/tmp/reactive-smtp-big-${BIG_MB}mb.eml}"
 KEEP_BIG="${KEEP_BIG:-0}"
 CLIENT_XMX="${CLIENT_XMX:-2g}"
 SINK_XMX="${SINK_XMX:-2g}"
-PORT="${PORT:-40325}"
+PORT="${PORT:-30325}"
 TIMEOUT="${TIMEOUT:-900}"
 JAR="${JAR:-$root/benchmarks/target/benchmarks.jar}"
 OUT="${OUT:-$root/benchmarks/results}"
@@ -86,7 +87,7 @@ wait_port() { # port what
     return 1
 }
 
-start_sink() { # port max-sessions
+start_sink_on() { # port max-sessions
     local user_opt=()
     [ "$(id -u)" = 0 ] && user_opt=(-u postfix)
     # -m: simultaneous sessions (default 256); -t: command timeout (default 100 s) well above the run's length.
@@ -95,8 +96,7 @@ start_sink() { # port max-sessions
     wait_port "$1" smtp-sink
 }
 
-start_sink_server() { # port
-    # shellcheck disable=SC2086
+start_sink_server_on() { # port
     java -Xmx"$SINK_XMX" -cp "$JAR" io.reactivesmtp.benchmarks.SinkServer "$1" "$tmp/ca.pem" >"$tmp/server.log" 2>&1 &
     server_pid=$!
     wait_port "$1" SinkServer || return 1
@@ -107,6 +107,22 @@ start_sink_server() { # port
     echo "SinkServer did not report ready: $(tail -5 "$tmp/server.log")" >&2
     return 1
 }
+
+# Starts a server on $port, or on one of the next 4 ports when that one cannot be bound; $port is where it listens.
+start_server() { # start_function [args...]
+    for _ in 1 2 3 4 5; do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            port=$((port + 1)) # somebody listens there already
+            continue
+        fi
+        "$@" "$port" && return 0
+        stop_server
+        port=$((port + 1))
+    done
+    return 1
+}
+sink_max=256
+sink_with_max() { start_sink_on "$1" "$sink_max"; }
 
 status=0
 result() { # line
@@ -131,7 +147,8 @@ port="$PORT"
 
 # 1. Plain idle sessions against smtp-sink.
 if [ "$COUNT" -gt 0 ]; then
-    if start_sink "$port" $((COUNT + 300)); then
+    sink_max=$((COUNT + 300))
+    if start_server sink_with_max; then
         run "IdleSessions plain" java -Xmx"$CLIENT_XMX" -cp "$JAR" io.reactivesmtp.benchmarks.IdleSessions \
             127.0.0.1 "$port" "$COUNT"
     else status=1; fi
@@ -141,7 +158,7 @@ fi
 
 # 2. STARTTLS idle sessions against SinkServer, one fresh server per provider.
 for provider in $TLS; do
-    if start_sink_server "$port"; then
+    if start_server start_sink_server_on; then
         run "IdleSessions STARTTLS $provider" java -Xmx"$CLIENT_XMX" -cp "$JAR" io.reactivesmtp.benchmarks.IdleSessions \
             127.0.0.1 "$port" "$TLS_COUNT" --starttls "$provider" --ca "$tmp/ca.pem"
     else status=1; fi
@@ -152,7 +169,8 @@ done
 # 3. One big message from a Path with a small heap.
 if [ "$BIG_MB" -gt 0 ]; then
     [ -f "$BIG_FILE" ] || big_written=1
-    if start_sink "$port" 16; then
+    sink_max=16
+    if start_server sink_with_max; then
         run "BigMessage" java -Xmx"$BIG_XMX" -cp "$JAR" io.reactivesmtp.benchmarks.BigMessage \
             127.0.0.1 "$port" "$BIG_MB" "$BIG_FILE"
     else status=1; fi
