@@ -168,15 +168,24 @@ public final class AngusBench {
                 SMTPTransport transport = transports.get(t);
                 int index = t;
                 Thread thread = new Thread(() -> {
+                    boolean warm = false;
                     try {
                         sendShare(session, transport, template, recipients, 0, warmup, index, c, null, null, null);
-                        start.await(10, TimeUnit.MINUTES);
-                        sendShare(session, transport, template, recipients, warmup, n, index, c, accepted, failed,
-                                firstFailure);
+                        warm = true;
                     } catch (Throwable e) {
                         failed.incrementAndGet();
                         firstFailure.compareAndSet(null, e);
-                        start.reset(); // a thread that died before the barrier must not leave the others waiting
+                    }
+                    try {
+                        // Every thread arrives exactly once, failed or not, so that nobody waits for a dead one.
+                        start.await(10, TimeUnit.MINUTES);
+                        if (warm) {
+                            sendShare(session, transport, template, recipients, warmup, n, index, c, accepted, failed,
+                                    firstFailure);
+                        }
+                    } catch (Throwable e) {
+                        failed.incrementAndGet();
+                        firstFailure.compareAndSet(null, e);
                     }
                 }, "angus-" + t);
                 threads.add(thread);
