@@ -5,12 +5,15 @@
 #     STARTTLS in its own JVM; smtp-sink has no TLS), certificate and host name verified.
 #  3. BigMessage: one BIG_MB message from a file (a Path) through SmtpClient with -Xmx64m against smtp-sink: time and
 #     peak heap.
+#  4. With REACTOR=1: IdleSessions --client reactor, COUNT plain sessions as SmtpClient's pool holds them, against
+#     smtp-sink -w 60 (it holds each message 60 s so the pool opens a connection per message), started at RAMP
+#     (default 200) per second: about COUNT/RAMP + 70 seconds.
 #
 #   benchmarks/run-memory.sh                          # 10,000 sessions of each kind, 1 GB message
 #   COUNT=2000 BIG_MB=256 benchmarks/run-memory.sh    # quicker
 #   TLS="" BIG_MB=0 benchmarks/run-memory.sh          # plain sessions only
 #
-# Environment: COUNT (plain sessions, default 10000), TLS_COUNT (STARTTLS sessions, default COUNT), TLS (providers,
+# Environment: COUNT (plain sessions, default 10000), REACTOR (default 0), RAMP (default 200), TLS_COUNT (STARTTLS sessions, default COUNT), TLS (providers,
 # default "jdk openssl"; empty: none), BIG_MB (default 1024; 0 skips it), BIG_XMX (default 64m), BIG_FILE (default
 # /tmp/reactive-smtp-big-BIG_MBmb.eml, written if missing, removed at the end unless KEEP_BIG=1), CLIENT_XMX (heap
 # limit of IdleSessions, default 2g: only the used heap is reported), SINK_XMX (SinkServer, default 2g), PORT
@@ -33,6 +36,8 @@ BIG_XMX="${BIG_XMX:-64m}"
 BIG_FILE="${BIG_FILE:-/tmp/reactive-smtp-big-${BIG_MB}mb.eml}"
 KEEP_BIG="${KEEP_BIG:-0}"
 CLIENT_XMX="${CLIENT_XMX:-2g}"
+REACTOR="${REACTOR:-0}"
+RAMP="${RAMP:-200}"
 SINK_XMX="${SINK_XMX:-2g}"
 PORT="${PORT:-30325}"
 TIMEOUT="${TIMEOUT:-900}"
@@ -87,13 +92,14 @@ wait_port() { # port what
     return 1
 }
 
-start_sink_on() { # port max-sessions
-    local user_opt=()
+start_sink_on() { # port max-sessions [more smtp-sink options]
+    local user_opt=() port="$1" max="$2"
+    shift 2
     [ "$(id -u)" = 0 ] && user_opt=(-u postfix)
     # -m: simultaneous sessions (default 256); -t: command timeout (default 100 s) well above the run's length.
-    "$SINK" "${user_opt[@]}" -m "$2" -t 3600 "127.0.0.1:$1" 4096 >"$tmp/server.log" 2>&1 &
+    "$SINK" "${user_opt[@]}" -m "$max" -t 3600 "$@" "127.0.0.1:$port" 4096 >"$tmp/server.log" 2>&1 &
     server_pid=$!
-    wait_port "$1" smtp-sink
+    wait_port "$port" smtp-sink
 }
 
 start_sink_server_on() { # port
@@ -123,6 +129,7 @@ start_server() { # start_function [args...]
 }
 sink_max=256
 sink_with_max() { start_sink_on "$1" "$sink_max"; }
+sink_holding() { start_sink_on "$1" "$sink_max" -w 60; }
 
 status=0
 result() { # line
@@ -173,6 +180,16 @@ if [ "$BIG_MB" -gt 0 ]; then
     if start_server sink_with_max; then
         run "BigMessage" java -Xmx"$BIG_XMX" -cp "$JAR" io.reactivesmtp.benchmarks.BigMessage \
             127.0.0.1 "$port" "$BIG_MB" "$BIG_FILE"
+    else status=1; fi
+    stop_server
+fi
+# 4. Idle sessions in SmtpClient's pool (opt-in: a few minutes).
+if [ "$REACTOR" = 1 ] && [ "$COUNT" -gt 0 ]; then
+    port=$((port + 1))
+    sink_max=$((COUNT + 300))
+    if start_server sink_holding; then
+        run "IdleSessions reactor" java -Xmx"$CLIENT_XMX" -cp "$JAR" io.reactivesmtp.benchmarks.IdleSessions \
+            127.0.0.1 "$port" "$COUNT" --client reactor --ramp "$RAMP"
     else status=1; fi
     stop_server
 fi
