@@ -1,29 +1,39 @@
 #!/usr/bin/env bash
-# End-to-end matrix: this project's Bench vs Postfix's smtp-source, both against a fresh Postfix smtp-sink
-# per cell on loopback, C in {1,10,50} x (L,R) in {(1000,1),(1000,10),(100000,1)}; median of RUNS runs.
+# End-to-end matrix: this project (Bench), Postfix's smtp-source and Angus Mail (AngusBench), each against a fresh
+# Postfix smtp-sink per cell on loopback, C in {1,10,50} x (L,R) in {(1000,1),(1000,10),(100000,1)}; the median of
+# RUNS runs per peer and cell (with 2 runs: the mean of the two). Prints a Markdown table, writes it with a TSV to
+# OUT, and draws OUT/throughput.png (XChart, the Chart main of the benchmarks jar).
 #
 #   benchmarks/run-matrix.sh                    # N=20000, 2 runs, the full matrix
 #   N=5000 RUNS=1 benchmarks/run-matrix.sh      # quicker
-#   CS="1 50" CELLS="1000:1" benchmarks/run-matrix.sh
+#   CS="1 50" CELLS="1000:1" PEERS="reactive-smtp angus-mail" benchmarks/run-matrix.sh
 #
-# Environment: N (messages per run, default 20000), RUNS (default 2), CS (connection counts, default "1 10 50"),
-# CELLS (L:R pairs, default "1000:1 1000:10 100000:1"), TIMEOUT (seconds per run, default 300), PORT (first sink
-# port, default 40225; one port per cell), THREADS (Bench event-loop threads, default 1), JAVA_OPTS,
-# JAR (default benchmarks/target/benchmarks.jar, built with Maven if missing), RAW (file for one line per run).
+# Environment: N (measured messages per run, default 20000), RUNS (default 2), CS (connection counts, default
+# "1 10 50"), CELLS (L:R pairs, default "1000:1 1000:10 100000:1"), PEERS (default "reactive-smtp smtp-source
+# angus-mail"), TIMEOUT (seconds per run, default 300), PORT (first sink port, default 30225, below Linux's
+# ephemeral ports; one port per cell), THREADS (Bench event-loop threads, default 1), JAVA_OPTS (both JVM peers),
+# JAR (default benchmarks/target/benchmarks.jar, built with Maven if missing), OUT (results directory, default
+# benchmarks/results: matrix.tsv, matrix.md, raw.txt, throughput.png), RAW (extra file for one line per run).
 #
-# Needs: java 17, postfix's smtp-sink and smtp-source (apt-get install postfix), GNU time (/usr/bin/time).
+# Needs: java 17, Postfix's smtp-sink and smtp-source, GNU time (/usr/bin/time). When they are missing and the
+# script runs as root on Debian/Ubuntu it installs them (apt-get install postfix time).
 #
-# Differences between the two clients, so the numbers are read right:
-#  - Bench warms up on its connections (min(N/10, 2000) uncounted messages) and times only the N measured ones,
-#    connections already open; smtp-source's time is the whole process, connection setup included.
-#  - R: both send R distinct recipients per transaction. Bench sends rcpt01@example.com..rcptRR@example.com and
-#    lists them in To:; smtp-source -r R prepends a number to -t (1rcpt@example.com, 2rcpt@example.com, ...)
+# Differences between the clients, so the numbers are read right:
+#  - Bench and AngusBench warm up on their connections (min(N/10, 2000) uncounted messages) and time only the N
+#    measured ones, connections already open; smtp-source's time is the whole process, connection setup included,
+#    no warm-up (it is C and needs none).
+#  - R: all send R distinct recipients per transaction. Bench and AngusBench send rcpt01@example.com ..
+#    rcptRR@example.com and list them in To:; smtp-source -r R prepends a number to -t (1rcpt@example.com, ...)
 #    and its To: header names only the -t address.
-#  - L: Bench's body is exactly L bytes on the wire (76-char lines + CRLF) after ~300 bytes of headers;
-#    smtp-source -l L sends L bytes of payload after its own (shorter) headers.
-#  - smtp-source speaks lock-step SMTP (no PIPELINING); Bench pipelines MAIL/RCPT/DATA as smtp-sink offers it.
-#  - CPU: Bench's is process CPU over the measured period (JIT and GC threads included); smtp-source's is
-#    user+sys of the whole process. The sink runs on the same machine and competes for the same cores.
+#  - L: Bench's and AngusBench's body is exactly L bytes on the wire (76-char lines + CRLF; the same bytes, the
+#    message is parsed into a MimeMessage and written back unchanged) after ~300 bytes of headers; smtp-source -l L
+#    sends L bytes of payload after its own (shorter) headers.
+#  - Pipelining: Bench pipelines MAIL/RCPT/DATA as smtp-sink offers PIPELINING; smtp-source and Angus Mail speak
+#    lock-step SMTP. Concurrency: Bench multiplexes C connections on THREADS event-loop threads; smtp-source on one
+#    thread with non-blocking sockets; AngusBench runs C blocking threads.
+#  - CPU: the JVM peers report process CPU over the measured period (JIT and GC threads included); smtp-source's
+#    is user+sys of the whole process. The sink runs on the same machine and competes for the same cores; its
+#    CPU is counted for nobody.
 set -u -o pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,22 +42,46 @@ N="${N:-20000}"
 RUNS="${RUNS:-2}"
 CS="${CS:-1 10 50}"
 CELLS="${CELLS:-1000:1 1000:10 100000:1}"
+PEERS="${PEERS:-reactive-smtp smtp-source angus-mail}"
 TIMEOUT="${TIMEOUT:-300}"
-PORT="${PORT:-40225}"
+PORT="${PORT:-30225}"
 THREADS="${THREADS:-1}"
 JAVA_OPTS="${JAVA_OPTS:-}"
 JAR="${JAR:-$root/benchmarks/target/benchmarks.jar}"
+OUT="${OUT:-$root/benchmarks/results}"
 RAW="${RAW:-}"
-SINK="$(command -v smtp-sink || echo /usr/sbin/smtp-sink)"
-SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
 
+for p in $PEERS; do
+    case "$p" in
+        reactive-smtp|smtp-source|angus-mail) ;;
+        *) echo "unknown peer $p in PEERS (reactive-smtp, smtp-source, angus-mail)" >&2; exit 2 ;;
+    esac
+done
+has_peer() { [[ " $PEERS " == *" $1 "* ]]; }
+
+find_tools() {
+    SINK="$(command -v smtp-sink || echo /usr/sbin/smtp-sink)"
+    SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
+}
+find_tools
+if { [ ! -x "$SINK" ] || [ ! -x "$SOURCE" ] || [ ! -x /usr/bin/time ]; } \
+        && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing postfix (smtp-sink, smtp-source) and time ..." >&2
+    # postfix asks how to configure itself: "Local only" keeps the system instance on loopback.
+    echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections 2>/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix time >&2 \
+        || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix time >&2; }
+    find_tools
+fi
 for tool in "$SINK" "$SOURCE" /usr/bin/time; do
     [ -x "$tool" ] || { echo "missing $tool (apt-get install postfix time)" >&2; exit 2; }
 done
+command -v java >/dev/null || { echo "missing java (17 or later)" >&2; exit 2; }
 if [ ! -f "$JAR" ]; then
     echo "building $JAR ..." >&2
     (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests) >&2 || { echo "build failed" >&2; exit 2; }
 fi
+mkdir -p "$OUT" || exit 2
 
 tmp="$(mktemp -d)"
 sink_pid=""
@@ -61,8 +95,8 @@ trap 'exit 130' INT TERM
 start_sink() { # port
     local user_opt=()
     [ "$(id -u)" = 0 ] && user_opt=(-u postfix)
-    # Backlog 1000; -c off: no counters on stdout.
-    "$SINK" "${user_opt[@]}" "127.0.0.1:$1" 1000 >"$tmp/sink.log" 2>&1 &
+    # Backlog 1000; -c off: no counters on stdout; -m (simultaneous sessions, default 256) above the largest C.
+    "$SINK" "${user_opt[@]}" -m 1024 "127.0.0.1:$1" 1000 >"$tmp/sink.log" 2>&1 &
     sink_pid=$!
     for _ in $(seq 50); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
@@ -78,53 +112,83 @@ stop_sink() {
     sink_pid=""
 }
 
-median() { # values...
-    printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
+median() { # values... (an even count: the mean of the two middle ones)
+    printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else printf "%.1f\n", (v[NR/2]+v[NR/2+1])/2}'
 }
 
-# Prints "msgs_per_s cpu_us_per_msg" or fails.
-run_ours() { # port c l r
-    local out
+raw() { # line
+    echo "$1" >>"$OUT/raw.txt"
+    [ -n "$RAW" ] && echo "$1" >>"$RAW"
+    return 0
+}
+
+# Prints "msgs_per_s cpu_us_per_msg" from a harness line, or fails.
+run_jvm() { # peer main port c l r [options...]
+    local peer="$1" main="$2" port="$3" c="$4" l="$5" r="$6" out
+    shift 6
     # shellcheck disable=SC2086
-    if ! out="$(timeout "$TIMEOUT" java $JAVA_OPTS -cp "$JAR" io.reactivesmtp.benchmarks.Bench --threads "$THREADS" \
-            127.0.0.1 "$1" "$2" "$N" "$3" "$4" 2>"$tmp/ours.err")"; then
-        echo "reactive-smtp failed (C=$2 L=$3 R=$4): $(tail -3 "$tmp/ours.err")" >&2
+    if ! out="$(timeout "$TIMEOUT" java $JAVA_OPTS -cp "$JAR" "io.reactivesmtp.benchmarks.$main" "$@" \
+            127.0.0.1 "$port" "$c" "$N" "$l" "$r" 2>"$tmp/$peer.err")"; then
+        echo "$peer failed (C=$c L=$l R=$r): $(tail -3 "$tmp/$peer.err")" >&2
+        raw "peer=$peer C=$c N=$N L=$l R=$r FAILED"
         return 1
     fi
-    [ -n "$RAW" ] && echo "$out" >>"$RAW"
+    raw "$out"
     echo "$out" | awk -v n="$N" '{for (i=1;i<=NF;i++) {split($i,kv,"="); f[kv[1]]=kv[2]}}
         END {printf "%s %.1f\n", f["msgs_per_s"], f["cpu_s"]*1e6/n}'
 }
 
 run_source() { # port c l r
+    local line
+    # GNU time: elapsed (10 ms steps; fine for N in the thousands), user and sys CPU of smtp-source.
     if ! /usr/bin/time -f '%e %U %S' -o "$tmp/time" timeout "$TIMEOUT" "$SOURCE" -d -s "$2" -m "$N" -l "$3" -r "$4" \
             -f sender@example.com -t rcpt@example.com "127.0.0.1:$1" >"$tmp/source.out" 2>"$tmp/source.err"; then
         echo "smtp-source failed (C=$2 L=$3 R=$4): $(tail -3 "$tmp/source.err")" >&2
+        raw "peer=smtp-source C=$2 N=$N L=$3 R=$4 FAILED"
         return 1
     fi
-    local line
     line="$(tail -1 "$tmp/time")"
-    [ -n "$RAW" ] && echo "peer=smtp-source C=$2 N=$N L=$3 R=$4 time='$line'" >>"$RAW"
-    echo "$line" | awk -v n="$N" '{printf "%.1f %.1f\n", n/$1, ($2+$3)*1e6/n}'
+    # The same shape as the harness lines: seconds = the whole process, cpu_s = user + sys.
+    raw "$(echo "$line" | awk -v c="$2" -v n="$N" -v l="$3" -v r="$4" \
+        '{t = $1 > 0 ? $1 : 0.005; printf "peer=smtp-source C=%s N=%s L=%s R=%s seconds=%.3f msgs_per_s=%.1f cpu_s=%.3f", c, n, l, r, t, n/t, $2+$3}')"
+    echo "$line" | awk -v n="$N" '{t = $1 > 0 ? $1 : 0.005; printf "%.1f %.1f\n", n/t, ($2+$3)*1e6/n}'
 }
 
-echo "N=$N runs=$RUNS threads=$THREADS cores=$(nproc) java=$(java -version 2>&1 | head -1 | tr -d '"')"
-printf '%-24s %14s %14s %7s %12s %12s\n' "cell" "reactive msg/s" "source msg/s" "ratio" "ours µs/msg" "source µs/msg"
+run_peer() { # peer port c l r
+    case "$1" in
+        reactive-smtp) run_jvm reactive-smtp Bench "$2" "$3" "$4" "$5" --threads "$THREADS" ;;
+        smtp-source) run_source "$2" "$3" "$4" "$5" ;;
+        angus-mail) run_jvm angus-mail AngusBench "$2" "$3" "$4" "$5" ;;
+    esac
+}
+
+ratio() { # a b
+    awk -v a="$1" -v b="$2" 'BEGIN {if (b+0>0 && a!="nan" && a+0>0) printf "%.2f", a/b; else print "n/a"}'
+}
+
+: >"$OUT/raw.txt"
+printf 'C\tL\tR\tpeer\tmsgs_per_s\tcpu_us_per_msg\truns\n' >"$OUT/matrix.tsv"
+info="N=$N, median of $RUNS run(s), Bench threads=$THREADS, $(nproc) cores, $(java -version 2>&1 | head -1 | tr -d '"'), $(date -u +%Y-%m-%dT%H:%MZ)"
+{
+    echo "$info; load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+    echo
+    echo "| cell | reactive-smtp msg/s | smtp-source msg/s | angus-mail msg/s | reactive/source | reactive/angus | reactive-smtp CPU µs/msg | smtp-source CPU µs/msg | angus-mail CPU µs/msg |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+} | tee "$OUT/matrix.md"
 port="$PORT"
 status=0
 for lr in $CELLS; do
     l="${lr%%:*}"; r="${lr##*:}"
     for c in $CS; do
-        ours_rate=(); ours_cpu=(); src_rate=(); src_cpu=()
+        declare -A rates=() cpus=() med_rate=() med_cpu=()
         ok=1
         if start_sink "$port"; then
             for _ in $(seq "$RUNS"); do
-                if res="$(run_ours "$port" "$c" "$l" "$r")"; then
-                    ours_rate+=("${res% *}"); ours_cpu+=("${res#* }")
-                else ok=0; fi
-                if res="$(run_source "$port" "$c" "$l" "$r")"; then
-                    src_rate+=("${res% *}"); src_cpu+=("${res#* }")
-                else ok=0; fi
+                for p in $PEERS; do
+                    if res="$(run_peer "$p" "$port" "$c" "$l" "$r")"; then
+                        rates[$p]="${rates[$p]:-} ${res% *}"; cpus[$p]="${cpus[$p]:-} ${res#* }"
+                    else ok=0; fi
+                done
             done
         else
             ok=0
@@ -132,10 +196,30 @@ for lr in $CELLS; do
         stop_sink
         port=$((port + 1))
         [ "$ok" = 1 ] || status=1
-        o="$(median "${ours_rate[@]+"${ours_rate[@]}"}")"; s="$(median "${src_rate[@]+"${src_rate[@]}"}")"
-        oc="$(median "${ours_cpu[@]+"${ours_cpu[@]}"}")"; sc="$(median "${src_cpu[@]+"${src_cpu[@]}"}")"
-        ratio="$(awk -v a="$o" -v b="$s" 'BEGIN {if (b+0>0 && a!="nan") printf "%.2f", a/b; else print "n/a"}')"
-        printf '%-24s %14s %14s %7s %12s %12s\n' "C=$c L=$l R=$r" "$o" "$s" "$ratio" "$oc" "$sc"
+        for p in reactive-smtp smtp-source angus-mail; do
+            if has_peer "$p"; then
+                # shellcheck disable=SC2086
+                med_rate[$p]="$(median ${rates[$p]:-})"; med_cpu[$p]="$(median ${cpus[$p]:-})"
+                n_ok="$(echo ${rates[$p]:-} | wc -w)"
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$l" "$r" "$p" "${med_rate[$p]}" "${med_cpu[$p]}" "$n_ok" >>"$OUT/matrix.tsv"
+            else
+                med_rate[$p]="-"; med_cpu[$p]="-"
+            fi
+        done
+        printf '| C=%s L=%s R=%s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$l" "$r" \
+            "${med_rate[reactive-smtp]}" "${med_rate[smtp-source]}" "${med_rate[angus-mail]}" \
+            "$(ratio "${med_rate[reactive-smtp]}" "${med_rate[smtp-source]}")" \
+            "$(ratio "${med_rate[reactive-smtp]}" "${med_rate[angus-mail]}")" \
+            "${med_cpu[reactive-smtp]}" "${med_cpu[smtp-source]}" "${med_cpu[angus-mail]}" | tee -a "$OUT/matrix.md"
+        unset rates cpus med_rate med_cpu
     done
 done
+if java -Djava.awt.headless=true -cp "$JAR" io.reactivesmtp.benchmarks.Chart "$OUT/matrix.tsv" "$OUT/throughput.png" \
+        "N=$N, median of $RUNS, $(nproc) cores" >"$tmp/chart.out" 2>&1; then
+    echo
+    echo "results: $OUT/matrix.md, $OUT/matrix.tsv, $OUT/raw.txt; chart: $OUT/throughput.png"
+else
+    echo "chart failed: $(tail -3 "$tmp/chart.out")" >&2
+    status=1
+fi
 exit "$status"
