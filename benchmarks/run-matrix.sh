@@ -10,7 +10,8 @@
 #
 # Environment: N (measured messages per run, default 20000), RUNS (default 2), CS (connection counts, default
 # "1 10 50"), CELLS (L:R pairs, default "1000:1 1000:10 100000:1"), PEERS (default "reactive-smtp smtp-source
-# angus-mail"), TIMEOUT (seconds per run, default 300), PORT (first sink port, default 30225, below Linux's
+# angus-mail reactive-smtp-session"; the last is Bench --api session: the same engine through core's SmtpSession
+# API, without the reactor client, to show what the client around the engine costs), TIMEOUT (seconds per run, default 300), PORT (first sink port, default 30225, below Linux's
 # ephemeral ports; one port per cell), THREADS (Bench event-loop threads, default 1), JAVA_OPTS (both JVM peers),
 # JAR (default benchmarks/target/benchmarks.jar, built with Maven if missing), OUT (results directory, default
 # benchmarks/results: matrix.tsv, matrix.md, raw.txt, throughput.png), RAW (extra file for one line per run).
@@ -42,7 +43,7 @@ N="${N:-20000}"
 RUNS="${RUNS:-2}"
 CS="${CS:-1 10 50}"
 CELLS="${CELLS:-1000:1 1000:10 100000:1}"
-PEERS="${PEERS:-reactive-smtp smtp-source angus-mail}"
+PEERS="${PEERS:-reactive-smtp smtp-source angus-mail reactive-smtp-session}"
 TIMEOUT="${TIMEOUT:-300}"
 PORT="${PORT:-30225}"
 THREADS="${THREADS:-1}"
@@ -53,8 +54,8 @@ RAW="${RAW:-}"
 
 for p in $PEERS; do
     case "$p" in
-        reactive-smtp|smtp-source|angus-mail) ;;
-        *) echo "unknown peer $p in PEERS (reactive-smtp, smtp-source, angus-mail)" >&2; exit 2 ;;
+        reactive-smtp|smtp-source|angus-mail|reactive-smtp-session) ;;
+        *) echo "unknown peer $p in PEERS (reactive-smtp, smtp-source, angus-mail, reactive-smtp-session)" >&2; exit 2 ;;
     esac
 done
 has_peer() { [[ " $PEERS " == *" $1 "* ]]; }
@@ -159,6 +160,7 @@ run_peer() { # peer port c l r
         reactive-smtp) run_jvm reactive-smtp Bench "$2" "$3" "$4" "$5" --threads "$THREADS" ;;
         smtp-source) run_source "$2" "$3" "$4" "$5" ;;
         angus-mail) run_jvm angus-mail AngusBench "$2" "$3" "$4" "$5" ;;
+        reactive-smtp-session) run_jvm reactive-smtp-session Bench "$2" "$3" "$4" "$5" --threads "$THREADS" --api session ;;
     esac
 }
 
@@ -172,8 +174,8 @@ info="N=$N, median of $RUNS run(s), Bench threads=$THREADS, $(nproc) cores, $(ja
 {
     echo "$info; load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
     echo
-    echo "| cell | reactive-smtp msg/s | smtp-source msg/s | angus-mail msg/s | reactive/source | reactive/angus | reactive-smtp CPU µs/msg | smtp-source CPU µs/msg | angus-mail CPU µs/msg |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| cell | reactive-smtp msg/s | smtp-source msg/s | angus-mail msg/s | reactive/source | reactive/angus | reactive-smtp CPU µs/msg | smtp-source CPU µs/msg | angus-mail CPU µs/msg | session API msg/s | session API CPU µs/msg |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } | tee "$OUT/matrix.md"
 port="$PORT"
 status=0
@@ -196,7 +198,7 @@ for lr in $CELLS; do
         stop_sink
         port=$((port + 1))
         [ "$ok" = 1 ] || status=1
-        for p in reactive-smtp smtp-source angus-mail; do
+        for p in reactive-smtp smtp-source angus-mail reactive-smtp-session; do
             if has_peer "$p"; then
                 # shellcheck disable=SC2086
                 med_rate[$p]="$(median ${rates[$p]:-})"; med_cpu[$p]="$(median ${cpus[$p]:-})"
@@ -206,11 +208,12 @@ for lr in $CELLS; do
                 med_rate[$p]="-"; med_cpu[$p]="-"
             fi
         done
-        printf '| C=%s L=%s R=%s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$l" "$r" \
+        printf '| C=%s L=%s R=%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$l" "$r" \
             "${med_rate[reactive-smtp]}" "${med_rate[smtp-source]}" "${med_rate[angus-mail]}" \
             "$(ratio "${med_rate[reactive-smtp]}" "${med_rate[smtp-source]}")" \
             "$(ratio "${med_rate[reactive-smtp]}" "${med_rate[angus-mail]}")" \
-            "${med_cpu[reactive-smtp]}" "${med_cpu[smtp-source]}" "${med_cpu[angus-mail]}" | tee -a "$OUT/matrix.md"
+            "${med_cpu[reactive-smtp]}" "${med_cpu[smtp-source]}" "${med_cpu[angus-mail]}" \
+            "${med_rate[reactive-smtp-session]}" "${med_cpu[reactive-smtp-session]}" | tee -a "$OUT/matrix.md"
         unset rates cpus med_rate med_cpu
     done
 done
