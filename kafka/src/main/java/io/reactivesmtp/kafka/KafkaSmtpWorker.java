@@ -95,7 +95,7 @@ import reactor.core.publisher.Mono;
 public final class KafkaSmtpWorker implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(KafkaSmtpWorker.class.getName());
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(50);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(10);
 
     private final KafkaWorkerOptions options;
     private final Function<OutgoingMessage, Mono<SendReport>> sender;
