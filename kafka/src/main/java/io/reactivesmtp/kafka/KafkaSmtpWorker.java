@@ -146,6 +146,9 @@ public final class KafkaSmtpWorker implements AutoCloseable {
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "reactive-smtp-worker-" + o.workerId());
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+        // A partition resumed after backpressure is fetched again only when the fetch in flight returns; with the
+        // default 500 ms wait on idle partitions (a retry partition usually is) every pause would cost that much.
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
         p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         // A revoke may wait for in-flight jobs, an assignment reads reports: both inside poll().
         long maxPoll = Math.max(300_000L, o.revokeTimeout().plus(o.loadTimeout()).plusSeconds(60).toMillis());
