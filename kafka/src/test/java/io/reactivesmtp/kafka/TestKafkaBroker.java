@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -33,7 +32,7 @@ import org.apache.kafka.common.test.TestKitNodes;
  * JVM by Kafka's own test kit, listening on loopback ports chosen by the system, its logs in a temporary directory
  * deleted on close. Startup is bounded.
  */
-final class TestKafkaBroker implements AutoCloseable {
+public final class TestKafkaBroker implements AutoCloseable {
 
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
 
@@ -49,7 +48,7 @@ final class TestKafkaBroker implements AutoCloseable {
         this.admin = Admin.create(p);
     }
 
-    static TestKafkaBroker start() throws Exception {
+    public static TestKafkaBroker start() throws Exception {
         Path dir = Files.createTempDirectory("reactive-smtp-kafka-it");
         KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).setBaseDirectory(dir).build())
@@ -83,12 +82,12 @@ final class TestKafkaBroker implements AutoCloseable {
         return new TestKafkaBroker(dir, cluster);
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return cluster.bootstrapServers();
     }
 
     /** Creates the jobs, retry and reports topics with the same partition count. */
-    void createTopics(int partitions, String... names) throws Exception {
+    public void createTopics(int partitions, String... names) throws Exception {
         List<NewTopic> topics = new ArrayList<>();
         for (String n : names) {
             topics.add(new NewTopic(n, partitions, (short) 1));
@@ -96,7 +95,7 @@ final class TestKafkaBroker implements AutoCloseable {
         admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
     }
 
-    Map<TopicPartition, OffsetAndMetadata> committed(String group) throws Exception {
+    public Map<TopicPartition, OffsetAndMetadata> committed(String group) throws Exception {
         return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
     }
 
@@ -133,7 +132,7 @@ final class TestKafkaBroker implements AutoCloseable {
      *
      * @return the records read, in partition order then offset order
      */
-    List<ConsumerRecord<byte[], byte[]>> readUntil(String topic, Duration timeout,
+    public List<ConsumerRecord<byte[], byte[]>> readUntil(String topic, Duration timeout,
             java.util.function.Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
@@ -152,12 +151,6 @@ final class TestKafkaBroker implements AutoCloseable {
             }
         }
         return read;
-    }
-
-    Map<String, Object> describe() {
-        Map<String, Object> m = new HashMap<>();
-        m.put("bootstrap", bootstrapServers());
-        return m;
     }
 
     @Override
