@@ -183,6 +183,8 @@ public final class KafkaSmtpWorker implements AutoCloseable {
             }
         }
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         return p;
@@ -769,24 +771,29 @@ public final class KafkaSmtpWorker implements AutoCloseable {
         return end;
     }
 
+    /** Revoked partitions: their in-flight jobs finish (bounded) or are abandoned, then they are committed. */
+    void revoke(Collection<TopicPartition> revoked) {
+        List<TopicPartition> owned = new ArrayList<>();
+        for (TopicPartition tp : revoked) {
+            if (partitions.containsKey(tp)) {
+                owned.add(tp);
+            }
+        }
+        if (owned.isEmpty()) {
+            return;
+        }
+        int abandoned = finish(owned);
+        if (abandoned > 0) {
+            LOG.log(System.Logger.Level.WARNING, "revoked " + owned + ": " + abandoned
+                    + " job(s) abandoned after " + options.revokeTimeout() + "; their new owner replays them");
+        }
+        options.listener().onRevoked(owned, abandoned);
+    }
+
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> revoked) {
-            List<TopicPartition> owned = new ArrayList<>();
-            for (TopicPartition tp : revoked) {
-                if (partitions.containsKey(tp)) {
-                    owned.add(tp);
-                }
-            }
-            if (owned.isEmpty()) {
-                return;
-            }
-            int abandoned = finish(owned);
-            if (abandoned > 0) {
-                LOG.log(System.Logger.Level.WARNING, "revoked " + owned + ": " + abandoned
-                        + " job(s) abandoned after " + options.revokeTimeout() + "; their new owner replays them");
-            }
-            options.listener().onRevoked(owned, abandoned);
+            revoke(revoked);
         }
 
         @Override

@@ -55,14 +55,22 @@ class KafkaSmtpWorkerTest {
         producer = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    private final List<Integer> abandonedOnRevoke = new ArrayList<>();
+
     private void start(int maxInFlight, Map<Long, JobReport> earlierReports, long committed) {
         KafkaWorkerOptions options = KafkaWorkerOptions.builder().bootstrapServers("unused:9092").groupId("g")
                 .jobsTopic("jobs").reportsTopic("reports").workerId("t").maxInFlightPerPartition(maxInFlight)
                 .maxAttempts(2).firstBackoff(Duration.ofSeconds(30)).commitInterval(Duration.ZERO)
+                .revokeTimeout(Duration.ofMillis(1500))
                 .listener(new WorkerListener() {
                     @Override
                     public void onReport(JobReport report) {
                         reported.add(report);
+                    }
+
+                    @Override
+                    public void onRevoked(java.util.Collection<TopicPartition> partitions, int abandoned) {
+                        abandonedOnRevoke.add(abandoned);
                     }
                 })
                 .build();
@@ -286,5 +294,41 @@ class KafkaSmtpWorkerTest {
         assertThat(reported.get(0).outcome()).isEqualTo(JobReport.Outcome.INVALID);
         assertThat(reported.get(0).error()).isEqualTo("job field \"id\" is missing");
         assertThat(committed().offset()).isEqualTo(1);
+    }
+
+    @Test
+    void aRevokedPartitionFinishesWhatItCanWithinTheTimeoutAbandonsTheRestAndCommits() throws Exception {
+        start(10, Map.of(), 0);
+        addJobs(0, 2);
+        worker.pollOnce();
+        assertThat(sends).hasSize(2);
+        // While the revoke waits: job 0 completes and its report is acknowledged; job 1 never completes.
+        Thread helper = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+                sends.get(0).tryEmitValue(report(sent.get(0), 250, 250));
+                long deadline = System.nanoTime() + 1_000_000_000L;
+                while (!producer.completeNext() && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        helper.start();
+        long started = System.nanoTime();
+        worker.revoke(List.of(JOBS));
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        helper.join(5000);
+        assertThat(tookMillis).as("bounded by the revoke timeout").isBetween(1400L, 4000L);
+        assertThat(reported).extracting(JobReport::jobId).containsExactly("job-0");
+        assertThat(abandonedOnRevoke).containsExactly(1);
+        assertThat(committed().offset()).as("job 1 is replayed by the next owner").isEqualTo(1);
+        assertThat(sends.get(1).currentSubscriberCount()).as("job 1's session cancelled").isZero();
+        assertThat(worker.inFlight()).isZero();
+        // A late result of the abandoned job writes nothing.
+        sends.get(1).tryEmitValue(report(sent.get(1), 250, 250));
+        worker.runEvents();
+        assertThat(producer.history()).hasSize(1);
     }
 }
