@@ -78,9 +78,10 @@ import reactor.core.publisher.Mono;
  *
  * <h2>Delivery guarantee</h2>
  * At least once. The committed offset of a partition is the lowest job offset whose report is not acknowledged;
- * its metadata names the reports-partition offset from which the reports of all later jobs can be read. A new owner
- * reads them first: a job with a report is committed without being sent again, and a recipient whose acceptance a
- * report recorded is never sent to again by a later attempt of that job. What can still be sent twice is a job whose
+ * its metadata names the reports-partition and retry-partition offsets from which the reports and retry jobs of all
+ * later jobs can be read. A new owner reads them first: a job with a report is committed without being sent again, a
+ * recipient whose acceptance a report recorded is never sent to again by a later attempt of that job, and a recipient
+ * already handed to a retry job is left to it. What can still be sent twice is a job whose
  * final 250 arrived and whose report was not yet acknowledged when its worker died (or when a revoked partition's
  * job was abandoned after {@link KafkaWorkerOptions#revokeTimeout()}). Reports go to the reports-topic partition
  * with the number of the job's partition, so the jobs, retry and reports topics must have the same partition count
@@ -365,7 +366,7 @@ public final class KafkaSmtpWorker implements AutoCloseable {
         } catch (InvalidJobException e) {
             start(state, offset);
             JobReport.Source src = new JobReport.Source(tp.topic(), tp.partition(), offset);
-            writeReport(state, offset, new JobReport(null, src, 1, JobReport.Outcome.INVALID, List.of(), null,
+            writeReport(state, offset, -1, new JobReport(null, src, 1, JobReport.Outcome.INVALID, List.of(), null,
                     e.getMessage(), options.workerId(), clock.millis()));
             return true;
         }
@@ -379,21 +380,24 @@ public final class KafkaSmtpWorker implements AutoCloseable {
         start(state, offset);
         if (state.index.reportOffset(offset) >= 0) {
             // Replay of a job whose report is written: done, nothing sent.
-            done(state, offset, -1);
+            done(state, offset, -1, -1);
             options.listener().onReplaySkipped(job.id(), tp, offset);
             return true;
         }
         Set<String> accepted = state.index.accepted(job.id());
+        // A retry job written for this one before its worker died (its report never made it): not sent again.
+        ReportIndex.RetryWritten handed = state.index.retry(offset);
+        Set<String> handedOver = handed == null ? Set.of() : new HashSet<>(handed.job().recipients());
         List<String> already = new ArrayList<>();
         List<MailAddress> toSend = new ArrayList<>();
         for (String r : job.recipients()) {
             if (accepted.contains(r)) {
                 already.add(r);
-            } else {
+            } else if (!handedOver.contains(r)) {
                 toSend.add(MailAddress.of(r));
             }
         }
-        InFlightJob j = new InFlightJob(state, offset, job, already);
+        InFlightJob j = new InFlightJob(state, offset, job, already, handed);
         state.jobs.put(offset, j);
         if (toSend.isEmpty()) {
             complete(j, Map.of(), List.of(), null);
@@ -418,8 +422,8 @@ public final class KafkaSmtpWorker implements AutoCloseable {
         inFlight.incrementAndGet();
     }
 
-    private void done(PartitionState state, long offset, long reportOffset) {
-        state.progress.done(offset, reportOffset);
+    private void done(PartitionState state, long offset, long reportOffset, long retryOffset) {
+        state.progress.done(offset, reportOffset, retryOffset);
         inFlight.decrementAndGet();
         if (state.backpressured && state.progress.inFlight() < options.maxInFlightPerPartition()) {
             state.backpressured = false;
@@ -468,7 +472,8 @@ public final class KafkaSmtpWorker implements AutoCloseable {
                 }
             }
             for (String address : j.job.recipients()) {
-                if (j.alreadyAccepted.contains(address)) {
+                if (j.alreadyAccepted.contains(address)
+                        || (j.handed != null && j.handed.job().recipients().contains(address))) {
                     continue;
                 }
                 RecipientResult r = decided.get(address);
@@ -528,6 +533,12 @@ public final class KafkaSmtpWorker implements AutoCloseable {
                         "accepted in an earlier report of job " + j.job.id()));
                 continue;
             }
+            if (j.handed != null && j.handed.job().recipients().contains(address)) {
+                lines.add(new JobReport.Recipient(address, JobReport.Status.RETRY_SCHEDULED, 0, null,
+                        "handed to the retry job at " + options.retryTopic() + "-" + state.tp.partition() + "@"
+                        + j.handed.offset() + " by an earlier attempt of this record"));
+                continue;
+            }
             JobReport.Recipient line = decided.get(address);
             if (line == null) {
                 line = new JobReport.Recipient(address, JobReport.Status.UNDETERMINED, 0, null, "no result");
@@ -541,12 +552,15 @@ public final class KafkaSmtpWorker implements AutoCloseable {
         JobReport.Outcome outcome = outcome(lines);
         JobReport.Source src = new JobReport.Source(state.tp.topic(), state.tp.partition(), j.offset);
         if (!retry) {
-            writeReport(state, j.offset, new JobReport(j.job.id(), src, j.job.attempt(), outcome, lines, null, error,
-                    options.workerId(), clock.millis()));
+            JobReport.Retry earlier = j.handed == null ? null : new JobReport.Retry(options.retryTopic(),
+                    state.tp.partition(), j.handed.offset(), j.handed.job().attempt(),
+                    j.handed.job().notBefore().map(Instant::toEpochMilli).orElse(0L));
+            writeReport(state, j.offset, -1, new JobReport(j.job.id(), src, j.job.attempt(), outcome, lines, earlier,
+                    error, options.workerId(), clock.millis()));
             return;
         }
         Instant notBefore = clock.instant().plus(options.backoff(j.job.attempt()));
-        MailJob next = j.job.retry(retryable, notBefore);
+        MailJob next = j.job.retry(retryable, notBefore, src);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(options.retryTopic(), state.tp.partition(),
                 options.keys().key(next), next.toBytes());
         producer.send(record, (md, ex) -> post(() -> {
@@ -559,7 +573,7 @@ public final class KafkaSmtpWorker implements AutoCloseable {
             }
             JobReport.Retry r = new JobReport.Retry(md.topic(), md.partition(), md.offset(), next.attempt(),
                     notBefore.toEpochMilli());
-            writeReport(state, j.offset, new JobReport(j.job.id(), src, j.job.attempt(), outcome, lines, r, error,
+            writeReport(state, j.offset, md.offset(), new JobReport(j.job.id(), src, j.job.attempt(), outcome, lines, r, error,
                     options.workerId(), clock.millis()));
         }));
     }
@@ -597,7 +611,7 @@ public final class KafkaSmtpWorker implements AutoCloseable {
         return noVerdict ? JobReport.Outcome.FAILED : JobReport.Outcome.REJECTED;
     }
 
-    private void writeReport(PartitionState state, long offset, JobReport report) {
+    private void writeReport(PartitionState state, long offset, long retryOffset, JobReport report) {
         byte[] key = report.jobId() == null ? null : report.jobId().getBytes(StandardCharsets.UTF_8);
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(options.reportsTopic(), state.tp.partition(),
                 key, report.toBytes());
@@ -610,7 +624,7 @@ public final class KafkaSmtpWorker implements AutoCloseable {
             if ((j != null && j.abandoned) || partitions.get(state.tp) != state) {
                 return;
             }
-            done(state, offset, md.offset());
+            done(state, offset, md.offset(), retryOffset);
             options.listener().onReport(report);
         }));
     }
@@ -643,7 +657,8 @@ public final class KafkaSmtpWorker implements AutoCloseable {
             OptionalLong c = state.progress.committable();
             if (c.isPresent()) {
                 long reports = state.progress.reportsFrom(c.getAsLong());
-                offsets.put(tp, new OffsetAndMetadata(c.getAsLong(), PartitionProgress.metadata(reports)));
+                long retries = state.progress.retriesFrom(c.getAsLong());
+                offsets.put(tp, new OffsetAndMetadata(c.getAsLong(), PartitionProgress.metadata(reports, retries)));
             }
         }
         if (offsets.isEmpty()) {
@@ -726,11 +741,24 @@ public final class KafkaSmtpWorker implements AutoCloseable {
             OffsetAndMetadata c = committed.get(tp);
             long from = c != null ? c.offset() : beginnings.getOrDefault(tp, 0L);
             OptionalLong reportsFrom = c != null ? PartitionProgress.parseMetadata(c.metadata()) : OptionalLong.empty();
+            OptionalLong retriesFrom = c != null ? PartitionProgress.parseRetries(c.metadata()) : OptionalLong.empty();
             ReportIndex index = new ReportIndex(tp.topic(), tp.partition(), from);
-            long end = readReports(new TopicPartition(options.reportsTopic(), tp.partition()), reportsFrom, index);
-            PartitionProgress progress = new PartitionProgress(from, end);
+            TopicPartition reports = new TopicPartition(options.reportsTopic(), tp.partition());
+            long reportsEnd = readLog(reports, reportsFrom, (value, at) -> index.add(JobReport.parse(value), at));
+            TopicPartition retries = new TopicPartition(options.retryTopic(), tp.partition());
+            long retriesEnd = readLog(retries, retriesFrom, (value, at) -> {
+                try {
+                    index.addRetry(MailJob.parse(value), at);
+                } catch (InvalidJobException e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+            });
+            PartitionProgress progress = new PartitionProgress(from, reportsEnd, retriesEnd);
             for (Map.Entry<Long, Long> e : index.reportOffsets().entrySet()) {
                 progress.known(e.getKey(), e.getValue());
+            }
+            for (Map.Entry<Long, ReportIndex.RetryWritten> e : index.retries().entrySet()) {
+                progress.knownRetry(e.getKey(), e.getValue().offset());
             }
             partitions.put(tp, new PartitionState(tp, progress, index));
             if (index.size() > 0) {
@@ -741,18 +769,19 @@ public final class KafkaSmtpWorker implements AutoCloseable {
         options.listener().onAssigned(tps);
     }
 
-    private long readReports(TopicPartition reports, OptionalLong from, ReportIndex index) {
+    /** Reads one partition (reports or retry jobs) from an offset (or its start) to its end, within the load timeout. */
+    private long readLog(TopicPartition log, OptionalLong from, java.util.function.ObjLongConsumer<byte[]> record) {
         long deadline = System.nanoTime() + options.loadTimeout().toNanos();
-        reportsReader.assign(List.of(reports));
+        reportsReader.assign(List.of(log));
         if (from.isPresent()) {
-            reportsReader.seek(reports, from.getAsLong());
+            reportsReader.seek(log, from.getAsLong());
         } else {
-            reportsReader.seekToBeginning(List.of(reports));
+            reportsReader.seekToBeginning(List.of(log));
         }
-        long end = reportsReader.endOffsets(List.of(reports), options.loadTimeout()).get(reports);
-        while (reportsReader.position(reports, options.loadTimeout()) < end) {
+        long end = reportsReader.endOffsets(List.of(log), options.loadTimeout()).get(log);
+        while (reportsReader.position(log, options.loadTimeout()) < end) {
             if (System.nanoTime() > deadline) {
-                throw new KafkaException("reading " + reports + " up to offset " + end + " took longer than "
+                throw new KafkaException("reading " + log + " up to offset " + end + " took longer than "
                         + options.loadTimeout());
             }
             for (ConsumerRecord<byte[], byte[]> r : reportsReader.poll(Duration.ofMillis(100))) {
@@ -760,9 +789,9 @@ public final class KafkaSmtpWorker implements AutoCloseable {
                     break;
                 }
                 try {
-                    index.add(JobReport.parse(r.value()), r.offset());
+                    record.accept(r.value(), r.offset());
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "ignoring unreadable report at " + reports + "@"
+                    LOG.log(System.Logger.Level.WARNING, "ignoring unreadable record at " + log + "@"
                             + r.offset() + ": " + e.getMessage());
                 }
             }
@@ -847,14 +876,17 @@ public final class KafkaSmtpWorker implements AutoCloseable {
         final long offset;
         final MailJob job;
         final List<String> alreadyAccepted;
+        final ReportIndex.RetryWritten handed;
         Disposable send;
         boolean abandoned;
 
-        InFlightJob(PartitionState state, long offset, MailJob job, List<String> alreadyAccepted) {
+        InFlightJob(PartitionState state, long offset, MailJob job, List<String> alreadyAccepted,
+                ReportIndex.RetryWritten handed) {
             this.state = state;
             this.offset = offset;
             this.job = job;
             this.alreadyAccepted = alreadyAccepted;
+            this.handed = handed;
         }
     }
 }

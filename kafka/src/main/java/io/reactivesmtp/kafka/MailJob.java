@@ -25,7 +25,8 @@ import java.util.Set;
  * <p>{@code content} is the base64 of the message bytes; {@code text} may replace it with the message as a JSON
  * string (sent as UTF-8). {@code from} is {@code ""} for the null reverse path. {@code attempt} (default 1) and
  * {@code notBefore} (epoch milliseconds, default none) are set by the worker on retry jobs. Unknown fields are
- * ignored, so a producer may add its own; an unknown {@code v} is refused.
+ * ignored, so a producer may add its own; an unknown {@code v} is refused. Retry jobs also carry {@code parent}
+ * ({@code {"topic":…,"partition":…,"offset":…}}), where the attempt they retry was read.
  *
  * <pre>{@code
  * MailJob job = MailJob.of("news@example.com", List.of("a@example.org"), messageBytes);
@@ -43,14 +44,17 @@ public final class MailJob {
     private final byte[] content;
     private final int attempt;
     private final Instant notBefore;
+    private final JobReport.Source parent;
 
-    private MailJob(String id, String from, List<String> recipients, byte[] content, int attempt, Instant notBefore) {
+    private MailJob(String id, String from, List<String> recipients, byte[] content, int attempt, Instant notBefore,
+            JobReport.Source parent) {
         this.id = id;
         this.from = from;
         this.recipients = List.copyOf(recipients);
         this.content = content;
         this.attempt = attempt;
         this.notBefore = notBefore;
+        this.parent = parent;
     }
 
     /**
@@ -78,6 +82,11 @@ public final class MailJob {
      */
     public static MailJob create(String id, String from, List<String> recipients, byte[] content, int attempt,
             Instant notBefore) {
+        return create(id, from, recipients, content, attempt, notBefore, null);
+    }
+
+    private static MailJob create(String id, String from, List<String> recipients, byte[] content, int attempt,
+            Instant notBefore, JobReport.Source parent) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(recipients, "recipients");
@@ -88,7 +97,7 @@ public final class MailJob {
         if (attempt < 1) {
             throw new IllegalArgumentException("attempt must be at least 1: " + attempt);
         }
-        MailJob job = new MailJob(id, from, recipients, content.clone(), attempt, notBefore);
+        MailJob job = new MailJob(id, from, recipients, content.clone(), attempt, notBefore, parent);
         job.envelope(); // validates every address, the count and duplicates
         return job;
     }
@@ -164,8 +173,21 @@ public final class MailJob {
             }
             notBefore = Instant.ofEpochMilli((Long) nb);
         }
+        JobReport.Source parent = null;
+        if (m.get("parent") != null) {
+            Object pm = m.get("parent");
+            if (!(pm instanceof Map) || !(((Map<?, ?>) pm).get("topic") instanceof String)
+                    || !(((Map<?, ?>) pm).get("partition") instanceof Long)
+                    || !(((Map<?, ?>) pm).get("offset") instanceof Long)) {
+                throw new InvalidJobException("job " + id + ": \"parent\" must be {\"topic\",\"partition\",\"offset\"}: "
+                        + pm);
+            }
+            Map<?, ?> pmap = (Map<?, ?>) pm;
+            parent = new JobReport.Source((String) pmap.get("topic"), (int) (long) (Long) pmap.get("partition"),
+                    (Long) pmap.get("offset"));
+        }
         try {
-            return create(id, from, recipients, content, attempt, notBefore);
+            return create(id, from, recipients, content, attempt, notBefore, parent);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new InvalidJobException("job " + id + ": " + e.getMessage(), e);
         }
@@ -191,16 +213,24 @@ public final class MailJob {
         if (notBefore != null) {
             m.put("notBefore", notBefore.toEpochMilli());
         }
+        if (parent != null) {
+            Map<String, Object> pm = JsonValue.object();
+            pm.put("topic", parent.topic());
+            pm.put("partition", parent.partition());
+            pm.put("offset", parent.offset());
+            m.put("parent", pm);
+        }
         return JsonValue.write(m).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
      * @param subset the recipients of the retry, a non-empty subset of this job's
      * @param notBefore when the retry may be sent
+     * @param parent where this attempt's record is (so that a replay of it can tell the retry was written)
      * @return the next attempt of this job: same id, sender and content
      */
-    public MailJob retry(List<String> subset, Instant notBefore) {
-        return create(id, from, subset, content, attempt + 1, notBefore);
+    public MailJob retry(List<String> subset, Instant notBefore, JobReport.Source parent) {
+        return create(id, from, subset, content, attempt + 1, notBefore, Objects.requireNonNull(parent, "parent"));
     }
 
     /** @return the envelope the job describes */
@@ -248,6 +278,11 @@ public final class MailJob {
     /** @return when the job may be sent, if it must wait */
     public Optional<Instant> notBefore() {
         return Optional.ofNullable(notBefore);
+    }
+
+    /** @return for a retry job, where the attempt it retries was read */
+    public Optional<JobReport.Source> parent() {
+        return Optional.ofNullable(parent);
     }
 
     /** @return the domain of the first recipient, lower case (the default record key) */

@@ -11,7 +11,9 @@ import java.util.Set;
  *
  * <p>A job with a report was finished (its report is written last, after any retry job): a replay of it is
  * committed without sending. Recipients recorded {@code ACCEPTED} under a job id are not sent again by any later
- * attempt of that job read from this partition. Not thread-safe: the worker's poll thread owns it.
+ * attempt of that job read from this partition. A job without a report but with a retry job (read from the retry
+ * partition; the worker died between the two acknowledgements) does not send again to the recipients handed to
+ * that retry job. Not thread-safe: the worker's poll thread owns it.
  */
 final class ReportIndex {
 
@@ -20,6 +22,16 @@ final class ReportIndex {
     private final long committed;
     private final Map<Long, Long> reportOffsets = new HashMap<>();
     private final Map<String, Set<String>> acceptedByJob = new HashMap<>();
+    private final Map<Long, RetryWritten> retries = new HashMap<>();
+
+    /**
+     * A retry job an earlier owner wrote for a job of this partition.
+     *
+     * @param job the retry job
+     * @param offset its offset in the retry partition
+     */
+    record RetryWritten(MailJob job, long offset) {
+    }
 
     /**
      * @param topic the source topic
@@ -53,6 +65,34 @@ final class ReportIndex {
     }
 
     /**
+     * Adds one retry job read from the retry partition of this partition's number.
+     *
+     * @param job the retry job
+     * @param retryOffset its offset in the retry partition
+     */
+    void addRetry(MailJob job, long retryOffset) {
+        JobReport.Source parent = job.parent().orElse(null);
+        if (parent != null && parent.topic().equals(topic) && parent.partition() == partition
+                && parent.offset() >= committed) {
+            retries.merge(parent.offset(), new RetryWritten(job, retryOffset),
+                    (a, b) -> a.offset() <= b.offset() ? a : b);
+        }
+    }
+
+    /**
+     * @param offset a job offset of this partition
+     * @return the retry job an earlier owner wrote for it (its report was never acknowledged), if any
+     */
+    RetryWritten retry(long offset) {
+        return retries.get(offset);
+    }
+
+    /** @return source offset → the retry jobs written for it, for jobs of this partition past the commit */
+    Map<Long, RetryWritten> retries() {
+        return retries;
+    }
+
+    /**
      * @param offset a job offset of this partition
      * @return the reports offset of its earliest report, or -1 when it has none
      */
@@ -81,5 +121,6 @@ final class ReportIndex {
     /** @param offset forgets the reports of jobs below this (committed) offset */
     void forgetBelow(long offset) {
         reportOffsets.keySet().removeIf(o -> o < offset);
+        retries.keySet().removeIf(o -> o < offset);
     }
 }

@@ -38,6 +38,7 @@ class KafkaSmtpWorkerTest {
 
     private static final TopicPartition JOBS = new TopicPartition("jobs", 0);
     private static final TopicPartition REPORTS = new TopicPartition("reports", 0);
+    private static final TopicPartition RETRIES = new TopicPartition("jobs.retry", 0);
     private static final byte[] MESSAGE = "Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private MockConsumer<byte[], byte[]> consumer;
@@ -58,6 +59,10 @@ class KafkaSmtpWorkerTest {
     private final List<Integer> abandonedOnRevoke = new ArrayList<>();
 
     private void start(int maxInFlight, Map<Long, JobReport> earlierReports, long committed) {
+        start(maxInFlight, earlierReports, List.of());
+    }
+
+    private void start(int maxInFlight, Map<Long, JobReport> earlierReports, List<MailJob> earlierRetries) {
         KafkaWorkerOptions options = KafkaWorkerOptions.builder().bootstrapServers("unused:9092").groupId("g")
                 .jobsTopic("jobs").reportsTopic("reports").workerId("t").maxInFlightPerPartition(maxInFlight)
                 .maxAttempts(2).firstBackoff(Duration.ofSeconds(30)).commitInterval(Duration.ZERO)
@@ -82,23 +87,20 @@ class KafkaSmtpWorkerTest {
         }, consumer, producer, reader, Clock.fixed(Instant.parse("2026-11-28T16:00:00Z"), ZoneOffset.UTC));
         consumer.assign(List.of(JOBS));
         consumer.updateBeginningOffsets(Map.of(JOBS, 0L));
-        if (committed > 0) {
-            consumer.commitSync(Map.of(JOBS, new OffsetAndMetadata(committed, PartitionProgress.metadata(0))));
-        }
-        reader.updateBeginningOffsets(Map.of(REPORTS, 0L));
-        reader.updateEndOffsets(Map.of(REPORTS, (long) earlierReports.size()));
+        reader.updateBeginningOffsets(Map.of(REPORTS, 0L, RETRIES, 0L));
+        reader.updateEndOffsets(Map.of(REPORTS, (long) earlierReports.size(), RETRIES, (long) earlierRetries.size()));
+        // One record per poll of the reader: the reports partition is read first, then the retry partition.
         long at = 0;
         for (JobReport r : earlierReports.values()) {
-            reader.schedulePollTask(addReport(r, at++));
+            long offset = at++;
+            reader.schedulePollTask(() -> reader.addRecord(new ConsumerRecord<>("reports", 0, offset, null, r.toBytes())));
+        }
+        at = 0;
+        for (MailJob j : earlierRetries) {
+            long offset = at++;
+            reader.schedulePollTask(() -> reader.addRecord(new ConsumerRecord<>("jobs.retry", 0, offset, null, j.toBytes())));
         }
         worker.assign(List.of(JOBS));
-        if (committed > 0) {
-            consumer.seek(JOBS, committed);
-        }
-    }
-
-    private Runnable addReport(JobReport r, long offset) {
-        return () -> reader.addRecord(new ConsumerRecord<>("reports", 0, offset, null, r.toBytes()));
     }
 
     private void addJobs(long from, int count) {
@@ -166,17 +168,17 @@ class KafkaSmtpWorkerTest {
         producer.completeNext();                                 // job 0's report acked (reports offset 0)
         worker.pollOnce();
         assertThat(committed().offset()).isEqualTo(1);
-        assertThat(committed().metadata()).isEqualTo("reports=1"); // later reports start after it
+        assertThat(committed().metadata()).isEqualTo("reports=1;retries=0"); // later reports start after it
         producer.completeNext();                                 // job 2's report acked (reports offset 1)
         worker.pollOnce();
         assertThat(committed().offset()).as("job 1 still has no report").isEqualTo(1);
-        assertThat(committed().metadata()).as("a new owner must read job 2's report").isEqualTo("reports=1");
+        assertThat(committed().metadata()).as("a new owner must read job 2's report").isEqualTo("reports=1;retries=0");
         sends.get(1).tryEmitValue(report(sent.get(1), 250, 250));
         worker.pollOnce();
         producer.completeNext();
         worker.pollOnce();
         assertThat(committed().offset()).isEqualTo(3);
-        assertThat(committed().metadata()).isEqualTo("reports=3");
+        assertThat(committed().metadata()).isEqualTo("reports=3;retries=0");
         assertThat(reported).extracting(JobReport::outcome).containsExactly(JobReport.Outcome.DELIVERED,
                 JobReport.Outcome.PARTIAL, JobReport.Outcome.DELIVERED);
     }
@@ -227,6 +229,7 @@ class KafkaSmtpWorkerTest {
         assertThat(retry.attempt()).isEqualTo(2);
         assertThat(retry.recipients()).containsExactly("s0@example.org");
         assertThat(retry.notBefore()).contains(Instant.parse("2026-11-28T16:00:30Z"));
+        assertThat(retry.parent()).contains(new JobReport.Source("jobs", 0, 0));
         assertThat(new String(history.get(0).key(), StandardCharsets.UTF_8)).isEqualTo("example.org");
         producer.completeNext();
         worker.pollOnce();
@@ -237,6 +240,7 @@ class KafkaSmtpWorkerTest {
         assertThat(reported.get(0).outcome()).isEqualTo(JobReport.Outcome.RETRYING);
         assertThat(reported.get(0).retryJob()).isPresent();
         assertThat(committed().offset()).isEqualTo(1);
+        assertThat(committed().metadata()).isEqualTo("reports=1;retries=1");
     }
 
     @Test
@@ -330,5 +334,32 @@ class KafkaSmtpWorkerTest {
         sends.get(1).tryEmitValue(report(sent.get(1), 250, 250));
         worker.runEvents();
         assertThat(producer.history()).hasSize(1);
+    }
+
+    @Test
+    void aReplayedJobWhoseRetryJobWasWrittenDoesNotSendToTheRecipientsHandedToIt() {
+        // The worker before died after its retry job for job 0 was acknowledged, before job 0's report was.
+        MailJob retry = job(0).retry(List.of("s0@example.org"), Instant.parse("2026-11-28T16:00:30Z"),
+                new JobReport.Source("jobs", 0, 0));
+        start(10, Map.of(), List.of(retry));
+        addJobs(0, 1);
+        worker.pollOnce();
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0).envelope().recipients()).extracting(MailAddress::toString)
+                .containsExactly("r0@example.org");
+        sends.get(0).tryEmitValue(report(sent.get(0), 250));
+        worker.pollOnce();
+        assertThat(producer.history()).as("no second retry job, only the report").hasSize(1);
+        assertThat(producer.history().get(0).topic()).isEqualTo("reports");
+        producer.completeNext();
+        worker.pollOnce();
+        JobReport r = reported.get(0);
+        assertThat(r.outcome()).isEqualTo(JobReport.Outcome.RETRYING);
+        assertThat(r.recipients()).extracting(JobReport.Recipient::status)
+                .containsExactly(JobReport.Status.ACCEPTED, JobReport.Status.RETRY_SCHEDULED);
+        assertThat(r.retryJob()).contains(new JobReport.Retry("jobs.retry", 0, 0, 2,
+                Instant.parse("2026-11-28T16:00:30Z").toEpochMilli()));
+        assertThat(committed().offset()).isEqualTo(1);
+        assertThat(committed().metadata()).as("nothing past offset 1 yet: the ends seen").isEqualTo("reports=1;retries=1");
     }
 }

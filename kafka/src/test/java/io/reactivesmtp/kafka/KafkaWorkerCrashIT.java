@@ -97,11 +97,16 @@ class KafkaWorkerCrashIT {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             if (process.isAlive()) {
                 process.destroy();   // SIGTERM: the worker stops gracefully
-                if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                try {
+                    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    }
+                } catch (InterruptedException e) {
+                    process.destroyForcibly();
+                    Thread.currentThread().interrupt();
                 }
             }
         }
@@ -115,7 +120,7 @@ class KafkaWorkerCrashIT {
         broker.enqueue("crash.jobs", jobs);
 
         try (CountingSmtpSink sink = new CountingSmtpSink().finalReplyDelay(Duration.ofMillis(40))) {
-            WorkerProcess a = new WorkerProcess("A", sink.port());
+            WorkerProcess a = new WorkerProcess("A", sink.port());   // killed below, never closed
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (sink.acceptedTotal() < recipients / 4 && System.nanoTime() < deadline) {
                 Thread.sleep(5);

@@ -62,14 +62,18 @@ class KafkaWorkerRetryIT {
         try (CountingSmtpSink sink = new CountingSmtpSink().tempFailOnce("temp@slow.example")
                 .tempFailAlways("always@slow.example")) {
             List<JobReport> reports = new ArrayList<>();
-            try (TestWorker w = TestWorker.start(sink.port(),
+            TestWorker w = TestWorker.start(sink.port(),
                     TestWorker.options(broker.bootstrapServers(), "retry", "retry.jobs", "retry.reports"),
                     b -> b.workerId("r1").maxAttempts(3).firstBackoff(Duration.ofSeconds(4))
-                            .maxBackoff(Duration.ofSeconds(4)).maxInFlightPerPartition(3))) {
+                            .maxBackoff(Duration.ofSeconds(4)).maxInFlightPerPartition(3));
+            try {
                 List<ConsumerRecord<byte[], byte[]>> records = broker.readUntil("retry.reports", Duration.ofSeconds(60),
                         read -> read.size() >= expectedReports);
                 records.forEach(r -> reports.add(JobReport.parse(r.value())));
+            } finally {
+                w.close();
             }
+            assertThat(w.worker.failure()).isEmpty();
             assertThat(reports).hasSize(expectedReports);
             Map<String, List<JobReport>> byJob = reports.stream().filter(r -> r.jobId() != null)
                     .collect(Collectors.groupingBy(JobReport::jobId));

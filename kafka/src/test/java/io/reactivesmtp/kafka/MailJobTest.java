@@ -44,8 +44,12 @@ class MailJobTest {
     @Test
     void retryKeepsIdSenderAndContent() {
         MailJob job = MailJob.create("j", "a@example.com", List.of("x@example.org", "y@example.org"), MESSAGE, 1, null);
-        MailJob retry = job.retry(List.of("y@example.org"), Instant.ofEpochMilli(5));
+        MailJob retry = job.retry(List.of("y@example.org"), Instant.ofEpochMilli(5),
+                new JobReport.Source("jobs", 2, 40));
         assertThat(retry.id()).isEqualTo("j");
+        assertThat(retry.parent()).contains(new JobReport.Source("jobs", 2, 40));
+        assertThat(job.parent()).isEmpty();
+        assertThat(assertDoesNotThrowParse(retry.toBytes()).parent()).contains(new JobReport.Source("jobs", 2, 40));
         assertThat(retry.attempt()).isEqualTo(2);
         assertThat(retry.recipients()).containsExactly("y@example.org");
         assertThat(retry.content()).isEqualTo(MESSAGE);
@@ -73,8 +77,17 @@ class MailJobTest {
                 "job j: invalid mail address");
         assertBad("{\"v\":1," + ok + ",\"attempt\":0}", "job j: \"attempt\" must be a positive integer: 0");
         assertBad("{\"v\":1," + ok + ",\"notBefore\":\"soon\"}", "job j: \"notBefore\" must be epoch milliseconds");
+        assertBad("{\"v\":1," + ok + ",\"parent\":{\"topic\":\"t\"}}", "job j: \"parent\" must be");
         assertThatThrownBy(() -> MailJob.parse(null)).isInstanceOf(InvalidJobException.class)
                 .hasMessageContaining("no value");
+    }
+
+    private static MailJob assertDoesNotThrowParse(byte[] value) {
+        try {
+            return MailJob.parse(value);
+        } catch (InvalidJobException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static void assertBad(String json, String message) {

@@ -10,7 +10,7 @@ class PartitionProgressTest {
 
     @Test
     void commitsOnlyUpToTheFirstJobWithoutAnAcknowledgedReport() {
-        PartitionProgress p = new PartitionProgress(10, 100);
+        PartitionProgress p = new PartitionProgress(10, 100, 0);
         p.start(10);
         p.start(11);
         p.start(12);
@@ -25,7 +25,7 @@ class PartitionProgressTest {
 
     @Test
     void metadataPointsAtTheEarliestReportPastTheCommit() {
-        PartitionProgress p = new PartitionProgress(0, 50);
+        PartitionProgress p = new PartitionProgress(0, 50, 0);
         p.start(0);
         p.start(1);
         p.start(2);
@@ -41,7 +41,7 @@ class PartitionProgressTest {
 
     @Test
     void reportsOfAnEarlierOwnerCountUntilCommitted() {
-        PartitionProgress p = new PartitionProgress(5, 80);
+        PartitionProgress p = new PartitionProgress(5, 80, 0);
         p.known(7, 60);                                  // reported by the previous owner, not committed
         p.known(4, 10);                                  // below the commit: ignored
         assertThat(p.reportsFrom(5)).isEqualTo(60);
@@ -59,8 +59,29 @@ class PartitionProgressTest {
     }
 
     @Test
+    void retryJobsArePointedAtLikeReports() {
+        PartitionProgress p = new PartitionProgress(0, 10, 20);
+        p.knownRetry(1, 15);                             // an earlier owner's retry job for job 1
+        p.start(0);
+        p.start(1);
+        p.start(2);
+        p.done(0, 10, 20);                               // job 0 retried at 20
+        assertThat(p.retriesFrom(1)).isEqualTo(15);
+        p.done(1, 11);
+        p.done(2, 12);
+        assertThat(p.retriesFrom(3)).isEqualTo(21);      // nothing past 3: the end seen
+        p.committed(1);
+        assertThat(p.retriesFrom(1)).isEqualTo(15);
+        p.committed(3);
+        assertThat(p.retriesFrom(3)).isEqualTo(21);
+    }
+
+    @Test
     void metadataRoundTripsAndToleratesForeignValues() {
-        assertThat(PartitionProgress.parseMetadata(PartitionProgress.metadata(42))).isEqualTo(OptionalLong.of(42));
+        assertThat(PartitionProgress.metadata(42, 7)).isEqualTo("reports=42;retries=7");
+        assertThat(PartitionProgress.parseMetadata(PartitionProgress.metadata(42, 7))).isEqualTo(OptionalLong.of(42));
+        assertThat(PartitionProgress.parseRetries(PartitionProgress.metadata(42, 7))).isEqualTo(OptionalLong.of(7));
+        assertThat(PartitionProgress.parseRetries("reports=42")).isEmpty();
         assertThat(PartitionProgress.parseMetadata(null)).isEmpty();
         assertThat(PartitionProgress.parseMetadata("")).isEmpty();
         assertThat(PartitionProgress.parseMetadata("reports=x")).isEmpty();
@@ -69,7 +90,7 @@ class PartitionProgressTest {
 
     @Test
     void refusesBookkeepingErrors() {
-        PartitionProgress p = new PartitionProgress(0, 0);
+        PartitionProgress p = new PartitionProgress(0, 0, 0);
         p.start(3);
         assertThatThrownBy(() -> p.start(2)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> p.done(1, 0)).isInstanceOf(IllegalStateException.class);

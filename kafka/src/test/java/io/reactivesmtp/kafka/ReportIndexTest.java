@@ -43,4 +43,24 @@ class ReportIndexTest {
         assertThat(index.accepted("j")).containsExactly("r0@example.org");
         assertThat(index.accepted("other")).isEmpty();
     }
+
+    @Test
+    void remembersRetryJobsWrittenForItsJobsPastTheCommit() {
+        ReportIndex index = new ReportIndex("jobs", 1, 10);
+        MailJob job = MailJob.create("j", "a@example.com", List.of("x@example.org", "y@example.org"),
+                new byte[] {'x'}, 1, null);
+        index.addRetry(job.retry(List.of("y@example.org"), java.time.Instant.EPOCH,
+                new JobReport.Source("jobs", 1, 12)), 30);
+        index.addRetry(job.retry(List.of("y@example.org"), java.time.Instant.EPOCH,
+                new JobReport.Source("jobs", 1, 9)), 31);                 // committed already
+        index.addRetry(job.retry(List.of("y@example.org"), java.time.Instant.EPOCH,
+                new JobReport.Source("jobs.retry", 1, 12)), 32);          // a retry of a retry
+        index.addRetry(job, 33);                                          // no parent: not a retry job
+        assertThat(index.retry(12).offset()).isEqualTo(30);
+        assertThat(index.retry(12).job().recipients()).containsExactly("y@example.org");
+        assertThat(index.retry(9)).isNull();
+        assertThat(index.retries()).hasSize(1);
+        index.forgetBelow(13);
+        assertThat(index.retry(12)).isNull();
+    }
 }

@@ -93,6 +93,24 @@ public final class TestKafkaBroker implements AutoCloseable {
             topics.add(new NewTopic(n, partitions, (short) 1));
         }
         admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+        // Produce only once every partition has a leader: a fresh broker answers NOT_LEADER for a moment.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            boolean ready = true;
+            for (org.apache.kafka.clients.admin.TopicDescription d
+                    : admin.describeTopics(List.of(names)).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                for (org.apache.kafka.common.TopicPartitionInfo info : d.partitions()) {
+                    ready &= info.leader() != null && !info.leader().isEmpty();
+                }
+            }
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics " + List.of(names) + " have no leader after 30 s");
+            }
+            Thread.sleep(50);
+        }
     }
 
     public Map<TopicPartition, OffsetAndMetadata> committed(String group) throws Exception {
@@ -103,6 +121,10 @@ public final class TestKafkaBroker implements AutoCloseable {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        // The tests' own producer: plain retries, one request in flight, so a retry never reorders or trips the
+        // idempotence sequence checks while a fresh broker settles.
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return new KafkaProducer<>(p);
@@ -154,10 +176,15 @@ public final class TestKafkaBroker implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
             admin.close(Duration.ofSeconds(10));
             cluster.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping the test broker", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("the test broker did not stop cleanly: " + e, e);
         } finally {
             deleteTree(dir);
         }
