@@ -127,7 +127,8 @@ public final class WorkerCommand implements Callable<Integer> {
     private long revokeTimeoutSeconds;
 
     @Option(names = "--exit-when-idle", paramLabel = "SECONDS",
-            description = "Stop after this many seconds without a job in flight or reported (for batch runs).")
+            description = "Stop after this many seconds without a job in flight or reported, counted from the first "
+                    + "partition assignment (for batch runs; a worker given no partition stops after 60 s).")
     private Long exitWhenIdle;
 
     @Option(names = "--json", description = "No progress; print one JSON summary object at the end.")
@@ -179,6 +180,7 @@ public final class WorkerCommand implements Callable<Integer> {
         final LongAdder replays = new LongAdder();
         final LongAdder alreadyAccepted = new LongAdder();
         final AtomicLong partitions = new AtomicLong();
+        final AtomicBoolean assignedOnce = new AtomicBoolean();
     }
 
     /**
@@ -270,6 +272,8 @@ public final class WorkerCommand implements Callable<Integer> {
 
             @Override
             public void onAssigned(Collection<TopicPartition> partitions) {
+                lastActivity.set(System.nanoTime());
+                counters.assignedOnce.set(true);
                 counters.partitions.addAndGet(partitions.size());
             }
 
@@ -327,7 +331,10 @@ public final class WorkerCommand implements Callable<Integer> {
                 if (worker.inFlight() > 0) {
                     lastActivity.set(now);
                 }
-                if (exitWhenIdle != null && now - lastActivity.get() > TimeUnit.SECONDS.toNanos(exitWhenIdle)) {
+                // Idle counts from the first assignment (joining the group takes a while); a worker the group
+                // gives no partition to stops after a minute.
+                if (exitWhenIdle != null && now - lastActivity.get() > TimeUnit.SECONDS.toNanos(exitWhenIdle)
+                        && (counters.assignedOnce.get() || now - start > TimeUnit.SECONDS.toNanos(60))) {
                     worker.stop();
                 }
                 if (!json && now >= nextProgress) {
