@@ -108,7 +108,7 @@ public final class KafkaSmtpWorker implements AutoCloseable {
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicInteger inFlight = new AtomicInteger();
-    private volatile boolean stopping;
+    private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Throwable failure;
     private volatile Thread thread;
     private Instant lastCommit = Instant.EPOCH;
@@ -238,8 +238,9 @@ public final class KafkaSmtpWorker implements AutoCloseable {
      * {@link KafkaWorkerOptions#revokeTimeout()}), commits and closes its Kafka clients. Returns at once.
      */
     public void stop() {
-        stopping = true;
-        consumer.wakeup();
+        if (stopping.compareAndSet(false, true)) {
+            consumer.wakeup();
+        }
     }
 
     /**
@@ -282,7 +283,7 @@ public final class KafkaSmtpWorker implements AutoCloseable {
     void run() {
         try {
             consumer.subscribe(List.of(options.jobsTopic(), options.retryTopic()), new Rebalance());
-            while (!stopping && failure == null) {
+            while (!stopping.get() && failure == null) {
                 pollOnce();
             }
         } catch (WakeupException e) {
@@ -665,7 +666,12 @@ public final class KafkaSmtpWorker implements AutoCloseable {
             return;
         }
         try {
-            consumer.commitSync(offsets);
+            try {
+                consumer.commitSync(offsets);
+            } catch (WakeupException e) {
+                // stop() woke the consumer while it was not polling: the wakeup is spent, commit now.
+                consumer.commitSync(offsets);
+            }
         } catch (CommitFailedException | RebalanceInProgressException e) {
             // The rebalance under way revokes or keeps these partitions; the next commit tries again.
             LOG.log(System.Logger.Level.INFO, "commit deferred by a rebalance: " + e.getMessage());

@@ -104,7 +104,19 @@ public final class TestKafkaBroker implements AutoCloseable {
                 }
             }
             if (ready) {
-                return;
+                // The leader's own replica manager may still answer NOT_LEADER: ask it for the end offsets.
+                Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+                for (org.apache.kafka.clients.admin.TopicDescription d
+                        : admin.describeTopics(List.of(names)).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                    d.partitions().forEach(i -> latest.put(new TopicPartition(d.name(), i.partition()),
+                            org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                }
+                try {
+                    admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+                    return;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    ready = false;
+                }
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("topics " + List.of(names) + " have no leader after 30 s");
