@@ -20,7 +20,7 @@ import java.util.Optional;
  * }</pre>
  *
  * <p>The report goes to the reports-topic partition with the number of its source partition, which is what lets a
- * new owner of that partition find the reports of jobs not yet committed (see {@link ReportIndex}).
+ * new owner of that partition find the reports of jobs not yet committed ({@code FORMAT.md}, "Commits").
  *
  * @param jobId the job's id, null when the record was unreadable
  * @param source where the job record was
