@@ -86,43 +86,38 @@ public final class TestKafkaBroker implements AutoCloseable {
         return cluster.bootstrapServers();
     }
 
-    /** Creates the jobs, retry and reports topics with the same partition count. */
+    /** Creates topics of one partition count and waits until every partition's leader answers. */
     public void createTopics(int partitions, String... names) throws Exception {
         List<NewTopic> topics = new ArrayList<>();
         for (String n : names) {
             topics.add(new NewTopic(n, partitions, (short) 1));
         }
         admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
-        // Produce only once every partition has a leader: a fresh broker answers NOT_LEADER for a moment.
+        // Produce only once every partition's leader answers: a fresh topic is unknown, then leaderless, then its
+        // leader's replica manager still answers NOT_LEADER for a moment.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            boolean ready = true;
-            for (org.apache.kafka.clients.admin.TopicDescription d
-                    : admin.describeTopics(List.of(names)).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
-                for (org.apache.kafka.common.TopicPartitionInfo info : d.partitions()) {
-                    ready &= info.leader() != null && !info.leader().isEmpty();
-                }
-            }
-            if (ready) {
-                // The leader's own replica manager may still answer NOT_LEADER: ask it for the end offsets.
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
                 Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
                 for (org.apache.kafka.clients.admin.TopicDescription d
                         : admin.describeTopics(List.of(names)).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
-                    d.partitions().forEach(i -> latest.put(new TopicPartition(d.name(), i.partition()),
-                            org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                    for (org.apache.kafka.common.TopicPartitionInfo info : d.partitions()) {
+                        if (info.leader() == null || info.leader().isEmpty()) {
+                            throw new IllegalStateException(d.name() + "-" + info.partition() + " has no leader");
+                        }
+                        latest.put(new TopicPartition(d.name(), info.partition()),
+                                org.apache.kafka.clients.admin.OffsetSpec.latest());
+                    }
                 }
-                try {
-                    admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
-                    return;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    ready = false;
-                }
+                admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+                return;
+            } catch (java.util.concurrent.ExecutionException | IllegalStateException e) {
+                last = e;
+                Thread.sleep(50);
             }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("topics " + List.of(names) + " have no leader after 30 s");
-            }
-            Thread.sleep(50);
         }
+        throw new IllegalStateException("topics " + List.of(names) + " not ready after 30 s: " + last, last);
     }
 
     public Map<TopicPartition, OffsetAndMetadata> committed(String group) throws Exception {
