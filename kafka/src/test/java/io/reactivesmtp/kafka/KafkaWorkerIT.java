@@ -67,7 +67,6 @@ class KafkaWorkerIT {
         broker.createTopics(6, "happy.jobs", "happy.jobs.retry", "happy.reports");
         List<MailJob> jobs = jobs(300, 24);
         int recipients = jobs.stream().mapToInt(j -> j.recipients().size()).sum();
-        broker.enqueue("happy.jobs", jobs);
 
         Map<String, Set<TopicPartition>> assigned = new ConcurrentHashMap<>();
         AtomicInteger reported = new AtomicInteger();
@@ -90,6 +89,13 @@ class KafkaWorkerIT {
                                 }
                             })));
                 }
+                // Every worker in the group before the jobs arrive, so that the three share them.
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (assigned.size() < 3 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(assigned.keySet()).as("workers with partitions").containsExactlyInAnyOrder("w1", "w2", "w3");
+                broker.enqueue("happy.jobs", jobs);
                 List<ConsumerRecord<byte[], byte[]>> records = broker.readUntil("happy.reports", Duration.ofSeconds(90),
                         read -> read.size() >= jobs.size());
                 List<JobReport> reports = reports(records);
@@ -110,8 +116,11 @@ class KafkaWorkerIT {
                 }
                 assertThat(partitionsOfDomain).hasSize(24).allSatisfy((d, ps) -> assertThat(ps).hasSize(1));
                 assertThat(sink.accepted()).hasSize(recipients).allSatisfy((r, n) -> assertThat(n).as(r).isEqualTo(1));
-                // The group spread the partitions over the three workers.
-                assertThat(assigned.keySet()).containsExactlyInAnyOrder("w1", "w2", "w3");
+                // The three workers shared the jobs.
+                assertThat(reports).extracting(JobReport::worker).contains("w1", "w2", "w3");
+                for (TestWorker w : workers) {
+                    assertThat(w.worker.failure()).isEmpty();
+                }
             } finally {
                 workers.forEach(TestWorker::close);
             }
