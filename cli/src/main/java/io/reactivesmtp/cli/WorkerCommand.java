@@ -9,6 +9,7 @@ import io.reactivesmtp.kafka.KafkaSmtpWorker;
 import io.reactivesmtp.kafka.KafkaWorkerOptions;
 import io.reactivesmtp.kafka.WorkerListener;
 import io.reactivesmtp.reactor.PoolOptions;
+import io.reactivesmtp.reactor.RateLimit;
 import io.reactivesmtp.reactor.RetryPolicy;
 import io.reactivesmtp.reactor.Routing;
 import io.reactivesmtp.reactor.SmtpClient;
@@ -44,7 +45,8 @@ import picocli.CommandLine.Spec;
  * <pre>{@code
  * reactive-smtp worker --bootstrap-servers kafka:9092 --jobs-topic mail.jobs --reports-topic mail.reports \
  *     --group mail-senders --server smtp.example.com:587 [--tls ...] [--user U --password-env VAR] \
- *     [--in-flight-per-partition 16] [--max-attempts 4] [--first-backoff-seconds 30] [--exit-when-idle SECONDS]
+ *     [--in-flight-per-partition 16] [--per-destination 10] [--rate MSGS_PER_S] [--max-per-connection M]
+ *     [--max-attempts 4] [--first-backoff-seconds 30] [--revoke-timeout-seconds 30] [--exit-when-idle SECONDS]
  * }</pre>
  *
  * <p>Progress and summary as {@code bulk} prints them. Ctrl-C stops taking jobs, lets those in flight finish (the
@@ -110,6 +112,16 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--per-destination", paramLabel = "D", defaultValue = "10",
             description = "Connections at most to the relay. Default: ${DEFAULT-VALUE}.")
     private int perDestination;
+
+    @Option(names = "--rate", paramLabel = "MSGS_PER_S",
+            description = "At most this many messages per second to the relay, for this worker (token bucket, "
+                    + "slowed down on 421 or 4.7.x).")
+    private Double rate;
+
+    @Option(names = "--max-per-connection", paramLabel = "M",
+            description = "Transactions per connection before it is closed and a new one opened. Default: "
+                    + PoolOptions.DEFAULT_MAX_MESSAGES_PER_CONNECTION + ".")
+    private Integer maxPerConnection;
 
     @Option(names = "--max-attempts", paramLabel = "K", defaultValue = "4",
             description = "Attempts per recipient, the first included; transient failures go through the retry "
@@ -207,6 +219,13 @@ public final class WorkerCommand implements Callable<Integer> {
             positive("--in-flight-per-partition", inFlightPerPartition);
             positive("--per-destination", perDestination);
             positive("--max-attempts", maxAttempts);
+            if (maxPerConnection != null) {
+                positive("--max-per-connection", maxPerConnection);
+            }
+            if (rate != null && !(rate > 0 && rate <= 1_000_000)) {
+                throw new IllegalArgumentException("--rate must be a number of messages per second above 0, not "
+                        + rate);
+            }
             if (firstBackoffSeconds < 0 || revokeTimeoutSeconds < 0 || (exitWhenIdle != null && exitWhenIdle < 1)) {
                 throw new IllegalArgumentException(firstBackoffSeconds < 0 ? "--first-backoff-seconds must not be negative"
                         : revokeTimeoutSeconds < 0 ? "--revoke-timeout-seconds must not be negative"
@@ -218,9 +237,15 @@ public final class WorkerCommand implements Callable<Integer> {
             for (ServerAddress a : relays) {
                 addresses.add(InetSocketAddress.createUnresolved(a.host(), a.port()));
             }
-            client.routing(Routing.relays(addresses)).session(session.build())
-                    .pool(PoolOptions.builder().maxConnectionsPerDestination(perDestination).build())
+            PoolOptions.Builder pool = PoolOptions.builder().maxConnectionsPerDestination(perDestination);
+            if (maxPerConnection != null) {
+                pool.maxMessagesPerConnection(maxPerConnection);
+            }
+            client.routing(Routing.relays(addresses)).session(session.build()).pool(pool.build())
                     .retry(RetryPolicy.NONE);
+            if (rate != null) {
+                client.rateLimit(RateLimit.perSecond(rate));
+            }
             options.bootstrapServers(bootstrapServers).groupId(group).jobsTopic(jobsTopic).reportsTopic(reportsTopic)
                     .maxInFlightPerPartition(inFlightPerPartition).maxAttempts(maxAttempts)
                     .firstBackoff(Duration.ofSeconds(firstBackoffSeconds))

@@ -163,6 +163,18 @@ class EnqueueWorkerIT {
                 "--server", "127.0.0.1:2525", "--tls", "none", "--max-attempts", "0");
         assertThat(key.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(key.err()).contains("--max-attempts must be at least 1, not 0");
+        Run rate = run("worker", "--bootstrap-servers", "localhost:9092", "--jobs-topic", "a", "--reports-topic", "b",
+                "--server", "127.0.0.1:2525", "--tls", "none", "--rate", "0");
+        assertThat(rate.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(rate.err()).contains("--rate must be a number of messages per second above 0, not 0.0");
+        Run server = run("worker", "--bootstrap-servers", "localhost:9092", "--jobs-topic", "a", "--reports-topic", "b",
+                "--server", "nohostport", "--tls", "none");
+        assertThat(server.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(server.err()).contains("--server: ");
+        Run enqueueKey = run("enqueue", "--bootstrap-servers", "localhost:9092", "--topic", "t", "--from", "a@example.com",
+                "--recipients", "pom.xml", "--body", "pom.xml", "--key", "tenant");
+        assertThat(enqueueKey.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(enqueueKey.err()).contains("--key: unknown key strategy \"tenant\": domain, job-id or none");
     }
 
     private static String[] concat(String[] a, String... b) {

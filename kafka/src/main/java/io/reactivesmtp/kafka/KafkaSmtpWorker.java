@@ -458,7 +458,7 @@ public final class KafkaSmtpWorker implements AutoCloseable {
         String errorText = null;
         if (report != null) {
             for (RecipientResult r : report.recipients()) {
-                decide(lines, retryable, r, true, null);
+                decide(lines, retryable, r);
             }
         } else {
             SmtpException e = error instanceof SmtpException ? (SmtpException) error
@@ -481,7 +481,7 @@ public final class KafkaSmtpWorker implements AutoCloseable {
                 if (r != null && (r.status() == RecipientResult.Status.ACCEPTED
                         || r.status() == RecipientResult.Status.PERMANENT_FAILURE
                         || (!unknown && r.status() == RecipientResult.Status.TRANSIENT_FAILURE))) {
-                    decide(lines, retryable, r, true, null);
+                    decide(lines, retryable, r);
                 } else if (unknown) {
                     lines.put(address, new JobReport.Recipient(address, JobReport.Status.UNKNOWN, 0, null,
                             "sent, no reply to the final dot: " + e.getMessage()));
@@ -498,8 +498,7 @@ public final class KafkaSmtpWorker implements AutoCloseable {
         complete(j, lines, retryable, errorText);
     }
 
-    private static void decide(Map<String, JobReport.Recipient> lines, List<String> retryable, RecipientResult r,
-            boolean mayRetry, String text) {
+    private static void decide(Map<String, JobReport.Recipient> lines, List<String> retryable, RecipientResult r) {
         String address = r.address().toString();
         JobReport.Status status;
         switch (r.status()) {
@@ -515,11 +514,11 @@ public final class KafkaSmtpWorker implements AutoCloseable {
             default:
                 status = JobReport.Status.UNDETERMINED;
         }
-        if (mayRetry && (status == JobReport.Status.TRANSIENT_FAILURE || status == JobReport.Status.UNDETERMINED)) {
+        if (status == JobReport.Status.TRANSIENT_FAILURE || status == JobReport.Status.UNDETERMINED) {
             retryable.add(address);
         }
         lines.put(address, new JobReport.Recipient(address, status, r.code(), r.enhancedStatus().orElse(null),
-                text != null ? text : r.text()));
+                r.text()));
     }
 
     /** Writes the retry job (when there is something to retry and attempts are left), then the report. */
