@@ -135,6 +135,32 @@ class EnqueueWorkerIT {
     }
 
     @Test
+    void jsonSummaries() throws Exception {
+        broker.createTopics(2, "json.jobs", "json.jobs.retry", "json.reports");
+        Path recipients = Files.writeString(dir.resolve("r.txt"), "a@one.example\nb@one.example\nc@two.example\n");
+        Path body = Files.writeString(dir.resolve("m.eml"), "Subject: hi\r\n\r\nHello.\r\n");
+        Run enqueue = run("enqueue", "--bootstrap-servers", broker.bootstrapServers(), "--topic", "json.jobs",
+                "--from", "news@example.com", "--recipients", recipients.toString(), "--body", body.toString(), "--json");
+        assertThat(enqueue.code()).isEqualTo(ExitCodes.OK);
+        java.util.Map<?, ?> e = (java.util.Map<?, ?>) MiniJson.parse(enqueue.out());
+        assertThat(e.get("jobs")).isEqualTo(java.util.Map.of("enqueued", 2L, "failed", 0L));
+        assertThat(e.get("recipients")).isEqualTo(3L);
+        assertThat(e.get("exitStatus")).isEqualTo(0L);
+        try (SubethaSmtpServer smtp = SubethaSmtpServer.start()) {
+            Run worker = run("worker", "--bootstrap-servers", broker.bootstrapServers(), "--jobs-topic", "json.jobs",
+                    "--reports-topic", "json.reports", "--group", "json", "--server", "127.0.0.1:" + smtp.port(),
+                    "--tls", "none", "--exit-when-idle", "2", "--json");
+            assertThat(worker.code()).as(worker.err()).isEqualTo(ExitCodes.OK);
+            java.util.Map<?, ?> w = (java.util.Map<?, ?>) MiniJson.parse(worker.out());
+            assertThat(((java.util.Map<?, ?>) w.get("jobs")).get("delivered")).isEqualTo(2L);
+            assertThat(((java.util.Map<?, ?>) w.get("recipients")).get("accepted")).isEqualTo(3L);
+            assertThat(w.get("replyCodes")).isEqualTo(java.util.Map.of("250", 3L));
+            assertThat(w.get("error")).isNull();
+            assertThat(w.get("exitStatus")).isEqualTo(0L);
+        }
+    }
+
+    @Test
     void workerRefusesTopicsThatDoNotExistOrDoNotMatch() throws Exception {
         broker.createTopics(2, "odd.jobs", "odd.jobs.retry");
         broker.createTopics(3, "odd.reports");
