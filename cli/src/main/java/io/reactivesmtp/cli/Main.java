@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
             SendCommand.class,
             BulkCommand.class,
             ProbeCommand.class,
+            EnqueueCommand.class,
+            WorkerCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit status:%n",
