@@ -8,9 +8,6 @@ import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.testing.SubethaSmtpServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,36 +47,6 @@ class ReadmeBulkExampleTest {
             assertThat(printed).hasSize(100).allMatch(line -> line.endsWith(" DELIVERED"));
             assertThat(server.awaitMessages(100, Duration.ofSeconds(10))).hasSize(100);
         }
-        assertThat(normalise(readmeBlock(2))).isEqualTo(normalise(testExample()));
-    }
-
-    /** The n-th ```java block of the README (1-based). */
-    static String readmeBlock(int n) throws IOException {
-        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-        int start = -1;
-        for (int i = 0; i < n; i++) {
-            start = readme.indexOf("```java\n", start + 1);
-            assertThat(start).as("README has %d ```java blocks", n).isNotNegative();
-        }
-        return readme.substring(start + 8, readme.indexOf("```", start + 8));
-    }
-
-    private static String testExample() throws IOException {
-        String source = Files.readString(Path.of("src/test/java/io/reactivesmtp/reactor/ReadmeBulkExampleTest.java"),
-                StandardCharsets.UTF_8);
-        int start = source.indexOf('\n', source.indexOf("// README-BEGIN")) + 1;
-        return source.substring(start, source.indexOf("// README-END"))
-                .replace("printed.add(", "System.out.println(")
-                .replace("\"127.0.0.1\", port)", "\"127.0.0.1\", 2525)");
-    }
-
-    private static String normalise(String code) {
-        StringBuilder sb = new StringBuilder();
-        for (String line : code.split("\n")) {
-            if (!line.isBlank()) {
-                sb.append(line.strip()).append('\n');
-            }
-        }
-        return sb.toString();
+        ReadmeBlocks.assertReadmeBlockIsTheCodeOf(2, ReadmeBulkExampleTest.class);
     }
 }

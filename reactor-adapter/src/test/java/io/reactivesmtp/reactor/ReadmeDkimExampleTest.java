@@ -12,7 +12,6 @@ import io.reactivesmtp.dkim.DkimSigner;
 import io.reactivesmtp.testing.DkimTestKeys;
 import io.reactivesmtp.testing.SubethaSmtpServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,26 +69,6 @@ class ReadmeDkimExampleTest {
             assertThat(received.lines().filter(l -> l.startsWith("DKIM-Signature:"))).hasSize(2);
             assertThat(printed).singleElement().asString().startsWith("v=DKIM1; k=ed25519; p=");
         }
-        assertThat(normalise(ReadmeBulkExampleTest.readmeBlock(3))).isEqualTo(normalise(testExample()));
-    }
-
-    private static String testExample() throws IOException {
-        String source = Files.readString(Path.of("src/test/java/io/reactivesmtp/reactor/ReadmeDkimExampleTest.java"),
-                StandardCharsets.UTF_8);
-        int start = source.indexOf('\n', source.indexOf("// README-BEGIN")) + 1;
-        return source.substring(start, source.indexOf("// README-END"))
-                .replace("printed.add(", "System.out.println(")
-                .replace("\"127.0.0.1\", port)", "\"127.0.0.1\", 2525)");
-    }
-
-    /** Compares code, not layout: indentation and blank lines aside. */
-    private static String normalise(String code) {
-        StringBuilder sb = new StringBuilder();
-        for (String line : code.split("\n")) {
-            if (!line.isBlank()) {
-                sb.append(line.strip()).append('\n');
-            }
-        }
-        return sb.toString();
+        ReadmeBlocks.assertReadmeBlockIsTheCodeOf(3, ReadmeDkimExampleTest.class);
     }
 }

@@ -10,9 +10,6 @@ import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.testing.SubethaSmtpServer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,36 +57,6 @@ class ReadmeExampleTest {
                     "alice@example.com ACCEPTED 250 Ok",
                     "nobody@example.net PERMANENT_FAILURE 550 no such user");
         }
-        assertThat(normalise(readmeExample())).isEqualTo(normalise(testExample()));
-    }
-
-    private static String readmeExample() throws IOException {
-        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-        int start = readme.indexOf("```java\n");
-        assertThat(start).as("README has a ```java block").isNotNegative();
-        int end = readme.indexOf("```", start + 8);
-        return readme.substring(start + 8, end);
-    }
-
-    private static String testExample() throws IOException {
-        String source = Files.readString(Path.of("src/test/java/io/reactivesmtp/reactor/ReadmeExampleTest.java"),
-                StandardCharsets.UTF_8);
-        int start = source.indexOf("// README-BEGIN");
-        start = source.indexOf('\n', start) + 1;
-        int end = source.indexOf("// README-END");
-        return source.substring(start, end)
-                .replace("printed.add(", "System.out.println(")
-                .replace("\"127.0.0.1\", port)", "\"127.0.0.1\", 2525)");
-    }
-
-    /** Compares code, not layout: indentation and blank lines aside. */
-    private static String normalise(String code) {
-        StringBuilder sb = new StringBuilder();
-        for (String line : code.split("\n")) {
-            if (!line.isBlank()) {
-                sb.append(line.strip()).append('\n');
-            }
-        }
-        return sb.toString();
+        ReadmeBlocks.assertReadmeBlockIsTheCodeOf(1, ReadmeExampleTest.class);
     }
 }
