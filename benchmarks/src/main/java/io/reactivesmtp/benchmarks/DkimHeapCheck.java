@@ -6,9 +6,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.dkim.DkimSigner;
-import io.reactivesmtp.protocol.ContentReceiver;
-import io.reactivesmtp.protocol.ContentSource;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -18,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 
@@ -74,7 +70,7 @@ public final class DkimHeapCheck {
         List<MemoryPoolMXBean> pools = heapPools();
         pools.forEach(MemoryPoolMXBean::resetPeakUsage);
         long start = System.nanoTime();
-        long bytes = drain(content.open());
+        long bytes = ContentDrain.drain(content.open(), ALLOC, 120);
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         long peak = 0;
         for (MemoryPoolMXBean p : pools) {
@@ -91,39 +87,6 @@ public final class DkimHeapCheck {
 
     private static long heapUsed() {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    private static long drain(ContentSource source) throws Exception {
-        long total = 0;
-        try {
-            while (true) {
-                CompletableFuture<ByteBuf> next = new CompletableFuture<>();
-                source.next(ALLOC, new ContentReceiver() {
-                    @Override
-                    public void onChunk(ByteBuf chunk) {
-                        next.complete(chunk);
-                    }
-
-                    @Override
-                    public void onEnd() {
-                        next.complete(null);
-                    }
-
-                    @Override
-                    public void onError(Throwable error) {
-                        next.completeExceptionally(error);
-                    }
-                });
-                ByteBuf chunk = next.get(120, TimeUnit.SECONDS);
-                if (chunk == null) {
-                    return total;
-                }
-                total += chunk.readableBytes();
-                chunk.release();
-            }
-        } finally {
-            source.close();
-        }
     }
 
     private static byte[] header() {

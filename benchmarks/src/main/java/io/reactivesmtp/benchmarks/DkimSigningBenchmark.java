@@ -1,17 +1,13 @@
 package io.reactivesmtp.benchmarks;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.dkim.DkimCanonicalization;
 import io.reactivesmtp.dkim.DkimSigner;
-import io.reactivesmtp.protocol.ContentReceiver;
-import io.reactivesmtp.protocol.ContentSource;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -106,36 +102,7 @@ public class DkimSigningBenchmark {
 
     @Benchmark
     public void signedContent(Bytes counter, Blackhole bh) throws Exception {
-        ContentSource source = MessageContent.of(message).signedWith(signer).open();
-        try {
-            while (true) {
-                CompletableFuture<ByteBuf> next = new CompletableFuture<>();
-                source.next(alloc, new ContentReceiver() {
-                    @Override
-                    public void onChunk(ByteBuf chunk) {
-                        next.complete(chunk);
-                    }
-
-                    @Override
-                    public void onEnd() {
-                        next.complete(null);
-                    }
-
-                    @Override
-                    public void onError(Throwable error) {
-                        next.completeExceptionally(error);
-                    }
-                });
-                ByteBuf chunk = next.get(30, TimeUnit.SECONDS);
-                if (chunk == null) {
-                    break;
-                }
-                bh.consume(chunk.readableBytes());
-                chunk.release();
-            }
-        } finally {
-            source.close();
-        }
+        bh.consume(ContentDrain.drain(MessageContent.of(message).signedWith(signer).open(), alloc, 30));
         counter.bytes += message.length;
     }
 
