@@ -22,6 +22,11 @@ final class ReadmeBlocks {
         assertThat(normalise(readmeBlock(n))).isEqualTo(normalise(markedCode(test)));
     }
 
+    /** Asserts that the README's n-th ```java block (1-based) is the whole of a source file, imports included. */
+    static void assertReadmeBlockIsTheFile(int n, Path source) throws IOException {
+        assertThat(normalise(readmeBlock(n))).isEqualTo(normalise(Files.readString(source, StandardCharsets.UTF_8)));
+    }
+
     private static String readmeBlock(int n) throws IOException {
         String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
         int start = -1;
