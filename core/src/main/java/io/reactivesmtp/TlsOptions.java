@@ -8,28 +8,21 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
+import io.reactivesmtp.internal.Pem;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
@@ -69,12 +62,6 @@ public final class TlsOptions {
     /** An ASCII host name (A-labels for IDNs), each label 1 to 63 characters, no trailing dot. */
     private static final Pattern HOST_NAME = Pattern.compile(
             "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
-
-    private static final Pattern PEM_BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
-
-    /** A CA bundle is a few hundred kilobytes; anything much larger is the wrong file. */
-    private static final long MAX_PEM_BYTES = 16L * 1024 * 1024;
 
     /** The endpoint identification algorithm that checks the certificate against a host name (RFC 2818). */
     private static final String HTTPS = "HTTPS";
@@ -488,71 +475,27 @@ public final class TlsOptions {
 
     // ---- PEM reading: here rather than through Netty so that every error names the file and what is wrong.
 
-    private static String readPem(Path file, String what) {
-        try {
-            if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException(what + " " + file + " does not exist or is not a regular file");
-            }
-            if (Files.size(file) > MAX_PEM_BYTES) {
-                throw new IllegalArgumentException(what + " " + file + " is larger than " + MAX_PEM_BYTES
-                        + " bytes: not a PEM file");
-            }
-            // PEM is ASCII; anything else in it is outside the blocks and ignored.
-            return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + what + " " + file + ": " + e, e);
-        }
-    }
-
     private static List<X509Certificate> readCertificates(Path file, String what) {
-        String pem = readPem(file, what);
-        List<X509Certificate> certs = new ArrayList<>();
-        CertificateFactory factory;
-        try {
-            factory = CertificateFactory.getInstance("X.509");
-        } catch (CertificateException e) {
-            throw new IllegalStateException("X.509 is not supported by this JVM", e);
-        }
-        Matcher m = PEM_BLOCK.matcher(pem);
-        while (m.find()) {
-            if (!m.group(1).equals("CERTIFICATE") && !m.group(1).equals("X509 CERTIFICATE")) {
-                continue; // a key or parameters next to the certificates
-            }
-            try {
-                byte[] der = Base64.getMimeDecoder().decode(m.group(2));
-                certs.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
-            } catch (IllegalArgumentException | CertificateException e) {
-                throw new IllegalArgumentException(what + " " + file + ": certificate " + (certs.size() + 1)
-                        + " is malformed: " + e.getMessage(), e);
-            }
-        }
-        if (certs.isEmpty()) {
-            throw new IllegalArgumentException(what + " " + file
-                    + " contains no PEM certificate (-----BEGIN CERTIFICATE-----)");
-        }
-        return certs;
+        return Pem.certificates(file, what);
     }
 
     private static PrivateKey readPrivateKey(Path file, X509Certificate certificate) {
         String what = "client private key";
-        String pem = readPem(file, what);
-        Matcher m = PEM_BLOCK.matcher(pem);
         String found = null;
-        while (m.find()) {
-            String type = m.group(1);
-            if (!type.equals("PRIVATE KEY")) {
-                found = found == null ? type : found;
+        for (Pem.Block block : Pem.blocks(what + " " + file, Pem.read(file, what))) {
+            if (!block.type().equals("PRIVATE KEY")) {
+                found = found == null ? block.type() : found;
                 continue;
             }
             PublicKey publicKey = certificate.getPublicKey();
             PrivateKey key;
             try {
-                byte[] der = Base64.getMimeDecoder().decode(m.group(2));
-                key = KeyFactory.getInstance(publicKey.getAlgorithm()).generatePrivate(new PKCS8EncodedKeySpec(der));
+                key = KeyFactory.getInstance(publicKey.getAlgorithm())
+                        .generatePrivate(new PKCS8EncodedKeySpec(block.der()));
             } catch (IllegalArgumentException | GeneralSecurityException e) {
                 throw new IllegalArgumentException(what + " " + file + " is not a valid PKCS#8 "
                         + publicKey.getAlgorithm() + " private key (the client certificate's key type): "
-                        + e.getMessage(), e);
+                        + e.getClass().getSimpleName(), e);
             }
             checkKeyMatches(file, key, certificate);
             return key;

@@ -1,5 +1,6 @@
 package io.reactivesmtp.dkim;
 
+import io.reactivesmtp.internal.Pem;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -15,8 +16,6 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -57,10 +56,9 @@ public final class DkimKeys {
         Objects.requireNonNull(file, "file");
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.US_ASCII);
-        } catch (IOException | RuntimeException e) {
-            throw new DkimKeyException("DKIM key file " + file + " cannot be read (" + e.getClass().getSimpleName()
-                    + ")", e);
+            text = Pem.read(file, "DKIM key file");
+        } catch (IllegalArgumentException e) {
+            throw new DkimKeyException(e.getMessage(), e.getCause());
         }
         return readPem("DKIM key file " + file, new StringReader(text));
     }
