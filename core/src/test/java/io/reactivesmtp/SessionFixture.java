@@ -1,7 +1,7 @@
 package io.reactivesmtp;
 
 import io.reactivesmtp.testing.ScriptedSmtpServer;
-import io.reactivesmtp.testing.ScriptedSmtpServer.Script;
+import io.reactivesmtp.testing.Script;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.reactivesmtp.testing.ScriptedSmtpServer;
-import io.reactivesmtp.testing.ScriptedSmtpServer.Script;
+import io.reactivesmtp.testing.Script;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;

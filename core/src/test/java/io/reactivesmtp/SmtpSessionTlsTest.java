@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.reactivesmtp.testing.ScriptedSmtpServer;
-import io.reactivesmtp.testing.ScriptedSmtpServer.Script;
+import io.reactivesmtp.testing.Script;
 import io.reactivesmtp.testing.TestPki;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;

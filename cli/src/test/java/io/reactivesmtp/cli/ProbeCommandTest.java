@@ -3,7 +3,7 @@ package io.reactivesmtp.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactivesmtp.testing.ScriptedSmtpServer;
-import io.reactivesmtp.testing.ScriptedSmtpServer.Script;
+import io.reactivesmtp.testing.Script;
 import io.reactivesmtp.testing.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

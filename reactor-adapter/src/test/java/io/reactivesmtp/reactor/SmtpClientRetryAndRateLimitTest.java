@@ -9,7 +9,7 @@ import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.testing.ScriptedSmtpServer;
-import io.reactivesmtp.testing.ScriptedSmtpServer.Script;
+import io.reactivesmtp.testing.Script;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -14,7 +14,7 @@ import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpUnknownOutcomeException;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.testing.ScriptedSmtpServer;
-import io.reactivesmtp.testing.ScriptedSmtpServer.Script;
+import io.reactivesmtp.testing.Script;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

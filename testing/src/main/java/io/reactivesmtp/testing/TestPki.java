@@ -143,7 +143,7 @@ public final class TestPki {
     }
 
     /**
-     * A server context presenting a credential, for {@code ScriptedSmtpServer.Script.startTls} or a test server.
+     * A server context presenting a credential, for {@code Script.startTls} or a test server.
      * JDK provider, TLS 1.3 and 1.2; client certificates are not asked for.
      *
      * @param credential the server's certificate and key

@@ -3,7 +3,7 @@ package io.reactivesmtp.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.reactivesmtp.testing.ScriptedSmtpServer.Script;
+import io.reactivesmtp.testing.Script;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -16,17 +16,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.subethamail.smtp.AuthenticationHandlerFactory;
 import org.subethamail.smtp.MessageContext;
 import org.subethamail.smtp.MessageHandler;
 import org.subethamail.smtp.RejectException;
-import org.subethamail.smtp.internal.server.BaseCommand;
-import org.subethamail.smtp.internal.server.Command;
-import org.subethamail.smtp.internal.server.HelpMessage;
 import org.subethamail.smtp.server.SMTPServer;
-import org.subethamail.smtp.server.Session;
 
 /**
  * A real, in-JVM SMTP server for tests: SubEthaSMTP 7.2.0 on {@code 127.0.0.1} and an ephemeral
@@ -443,53 +437,5 @@ public final class SubethaSmtpServer implements AutoCloseable {
             public void done() {
             }
         };
-    }
-
-    /**
-     * SubEthaSMTP 7.2.0's EHLO command (same checks, same reply, same keyword order) plus
-     * {@code 250-PIPELINING}.
-     */
-    private static final class PipeliningEhloCommand implements Command {
-
-        @Override
-        public void execute(String commandString, Session session) throws IOException {
-            String[] args = BaseCommand.getArgs(commandString);
-            if (args.length < 2) {
-                session.sendResponse("501 Syntax: EHLO hostname");
-                return;
-            }
-            session.resetMailTransaction();
-            session.setHelo(args[1]);
-            SMTPServer server = session.getServer();
-            StringBuilder reply = new StringBuilder("250-").append(server.getHostName());
-            reply.append("\r\n250-8BITMIME");
-            if (server.getMaxMessageSize() > 0) {
-                reply.append("\r\n250-SIZE ").append(server.getMaxMessageSize());
-            }
-            if (server.getEnableTLS() && !server.getHideTLS()) {
-                reply.append("\r\n250-STARTTLS");
-            }
-            reply.append("\r\n250-PIPELINING");
-            reply.append("\r\n250-CHUNKING");
-            reply.append("\r\n250-SMTPUTF8");
-            Optional<AuthenticationHandlerFactory> auth = server.getAuthenticationHandlerFactory();
-            boolean showAuth = session.isTLSStarted() ? auth.isPresent()
-                    : auth.isPresent() && (!server.getRequireTLS() || server.getShowAuthCapabilitiesBeforeSTARTTLS());
-            if (showAuth && !auth.get().getAuthenticationMechanisms().isEmpty()) {
-                reply.append("\r\n250-AUTH ").append(String.join(" ", auth.get().getAuthenticationMechanisms()));
-            }
-            reply.append("\r\n250 Ok");
-            session.sendResponse(reply.toString());
-        }
-
-        @Override
-        public HelpMessage getHelp() {
-            return new HelpMessage("EHLO", "Introduce yourself.", "<hostname>");
-        }
-
-        @Override
-        public String getName() {
-            return "EHLO";
-        }
     }
 }
