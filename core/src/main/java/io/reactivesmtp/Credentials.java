@@ -1,5 +1,6 @@
 package io.reactivesmtp;
 
+import io.reactivesmtp.internal.SafeText;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -159,7 +160,7 @@ public final class Credentials {
      */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("Credentials[user=").append(Ascii.escape(username));
+        StringBuilder sb = new StringBuilder("Credentials[user=").append(SafeText.escape(username));
         sb.append(isOAuth2() ? ", oauth2" : ", password=<redacted>");
         if (mechanism != null) {
             sb.append(", mechanism=").append(mechanism);

@@ -1,5 +1,6 @@
 package io.reactivesmtp;
 
+import io.reactivesmtp.internal.SafeText;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -141,7 +142,7 @@ public final class Dsn {
          */
         public Builder envelopeId(String id) {
             if (id != null && (id.isEmpty() || id.length() > 100 || !id.chars().allMatch(c -> c >= ' ' && c <= '~'))) {
-                throw new IllegalArgumentException("invalid DSN envelope id \"" + Ascii.escape(id)
+                throw new IllegalArgumentException("invalid DSN envelope id \"" + SafeText.escape(id)
                         + "\": expected 1 to 100 printable ASCII characters");
             }
             this.envelopeId = id;

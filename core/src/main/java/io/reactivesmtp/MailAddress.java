@@ -1,5 +1,6 @@
 package io.reactivesmtp;
 
+import io.reactivesmtp.internal.SafeText;
 import java.net.IDN;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -37,8 +38,6 @@ public final class MailAddress {
     private static final int MAX_DOMAIN_OCTETS = 255;
     private static final int MAX_ADDRESS_OCTETS = 254;
     private static final int MAX_LABEL_OCTETS = 63;
-    /** Inputs are shown in messages up to this many characters, so a huge input cannot flood a log. */
-    private static final int MAX_SHOWN_CHARS = 300;
 
     private static final String ATEXT_SPECIALS = "!#$%&'*+-/=?^_`{|}~";
 
@@ -298,7 +297,7 @@ public final class MailAddress {
         for (int i = 0; i < local.length(); ) {
             int cp = local.codePointAt(i);
             if (cp != '.' && !isAtext(cp)) {
-                throw invalid(address, "local part contains '" + escape(new String(Character.toChars(cp)))
+                throw invalid(address, "local part contains '" + SafeText.escape(new String(Character.toChars(cp)))
                         + "' (quote the local part to use it)");
             }
             i += Character.charCount(cp);
@@ -343,12 +342,12 @@ public final class MailAddress {
         try {
             return IDN.toASCII(label, IDN.USE_STD3_ASCII_RULES);
         } catch (IllegalArgumentException e) {
-            throw invalid(address, "domain label '" + escape(label) + "' is not a valid internationalised label");
+            throw invalid(address, "domain label '" + SafeText.escape(label) + "' is not a valid internationalised label");
         }
     }
 
     private static void checkLdhLabel(String address, String label, String asciiLabel) {
-        String shown = "domain label '" + escape(label) + "'";
+        String shown = "domain label '" + SafeText.escape(label) + "'";
         if (asciiLabel.isEmpty()) {
             throw invalid(address, shown + " is empty as an A-label");
         }
@@ -362,7 +361,7 @@ public final class MailAddress {
             char c = asciiLabel.charAt(i);
             boolean ldh = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
             if (!ldh) {
-                throw invalid(address, shown + " contains '" + escape(String.valueOf(c))
+                throw invalid(address, shown + " contains '" + SafeText.escape(String.valueOf(c))
                         + "' (only letters, digits and '-')");
             }
         }
@@ -482,54 +481,6 @@ public final class MailAddress {
 
     /** The input in double quotes, escaped so that it is safe and unambiguous in one log line. */
     static String show(String s) {
-        if (s.length() > MAX_SHOWN_CHARS) {
-            return '"' + escape(s.substring(0, MAX_SHOWN_CHARS)) + "\"... (" + s.length() + " chars)";
-        }
-        return '"' + escape(s) + '"';
-    }
-
-    private static String escape(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 8);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '\r':
-                    b.append("\\r");
-                    break;
-                case '\n':
-                    b.append("\\n");
-                    break;
-                case '\t':
-                    b.append("\\t");
-                    break;
-                case '\0':
-                    b.append("\\0");
-                    break;
-                case '\\':
-                    b.append("\\\\");
-                    break;
-                case '"':
-                    b.append("\\\"");
-                    break;
-                default:
-                    boolean unsafe = c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)
-                            || c == '\u2028' || c == '\u2029'
-                            || (Character.isSurrogate(c) && !isPairedSurrogate(s, i));
-                    if (unsafe) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-            }
-        }
-        return b.toString();
-    }
-
-    private static boolean isPairedSurrogate(String s, int i) {
-        char c = s.charAt(i);
-        if (Character.isHighSurrogate(c)) {
-            return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
-        }
-        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+        return SafeText.quote(s);
     }
 }

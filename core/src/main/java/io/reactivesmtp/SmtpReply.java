@@ -1,6 +1,7 @@
 package io.reactivesmtp;
 
 import io.netty.handler.codec.smtp.SmtpResponse;
+import io.reactivesmtp.internal.SafeText;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -195,6 +196,6 @@ public final class SmtpReply {
     /** @return the code and lines, with control characters escaped: safe for logs and error messages */
     @Override
     public String toString() {
-        return lines.isEmpty() ? Integer.toString(code) : code + " " + Ascii.escape(String.join(" / ", lines));
+        return lines.isEmpty() ? Integer.toString(code) : code + " " + SafeText.escape(String.join(" / ", lines));
     }
 }

@@ -1,6 +1,7 @@
 package io.reactivesmtp;
 
 import io.reactivesmtp.protocol.SmtpReplyDecoder;
+import io.reactivesmtp.internal.SafeText;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -225,7 +226,7 @@ public final class SmtpSessionOptions {
          */
         public Builder heloName(String name) {
             if (name != null && !HELO_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("invalid HELO name \"" + Ascii.escape(name)
+                throw new IllegalArgumentException("invalid HELO name \"" + SafeText.escape(name)
                         + "\": expected a domain name or an address literal such as [192.0.2.1]");
             }
             this.heloName = name;

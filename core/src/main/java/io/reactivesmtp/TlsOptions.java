@@ -9,6 +9,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.reactivesmtp.internal.Pem;
+import io.reactivesmtp.internal.SafeText;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -214,7 +215,7 @@ public final class TlsOptions {
         for (int i = 0; i < host.length(); i++) {
             char c = host.charAt(i);
             if (c <= 0x20 || c == 0x7f) {
-                throw new IllegalArgumentException("invalid peer host \"" + Ascii.escape(peerHost)
+                throw new IllegalArgumentException("invalid peer host \"" + SafeText.escape(peerHost)
                         + "\": it contains controls or spaces");
             }
         }
@@ -393,7 +394,7 @@ public final class TlsOptions {
         public Builder serverName(String name) {
             if (name != null && !(name.length() <= 253 && HOST_NAME.matcher(name).matches())
                     && !isIpLiteral(name)) {
-                throw new IllegalArgumentException("invalid TLS server name \"" + Ascii.escape(name)
+                throw new IllegalArgumentException("invalid TLS server name \"" + SafeText.escape(name)
                         + "\": expected a host name such as mail.example.com or an IP address");
             }
             this.serverName = name;
@@ -416,7 +417,7 @@ public final class TlsOptions {
             for (String v : versions) {
                 if (v == null || !KNOWN_PROTOCOLS.contains(v)) {
                     throw new IllegalArgumentException("unknown or unsupported TLS protocol version \""
-                            + (v == null ? "null" : Ascii.escape(v)) + "\": expected TLSv1.3, TLSv1.2, TLSv1.1 or TLSv1");
+                            + (v == null ? "null" : SafeText.escape(v)) + "\": expected TLSv1.3, TLSv1.2, TLSv1.1 or TLSv1");
                 }
                 set.add(v);
             }

@@ -255,7 +255,7 @@ class DnsMxResolverTest {
                 .hasMessageContaining("exa mple.test");
         assertThatThrownBy(() -> resolver.resolve("evil.test\r\nRCPT TO:<x@y>"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("evil.test\\u000D\\u000ARCPT")
+                .hasMessageContaining("evil.test\\r\\nRCPT")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\r", "\n"));
         assertThatThrownBy(() -> resolver.resolve("bücher.test")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("A-labels");

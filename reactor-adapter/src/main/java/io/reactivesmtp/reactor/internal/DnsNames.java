@@ -1,5 +1,6 @@
 package io.reactivesmtp.reactor.internal;
 
+import io.reactivesmtp.internal.SafeText;
 import java.util.Locale;
 
 /**
@@ -12,8 +13,6 @@ public final class DnsNames {
     private static final int MAX_NAME = 253;
     /** The longest label (RFC 1035 2.3.4). */
     private static final int MAX_LABEL = 63;
-    /** Bound on the echo of a hostile input in an error message. */
-    private static final int MAX_ECHO = 100;
 
     private DnsNames() {
     }
@@ -32,18 +31,18 @@ public final class DnsNames {
         // One trailing dot is the absolute form of the same name; "a.b.." is not a name.
         String s = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
         if (s.isEmpty()) {
-            throw new IllegalArgumentException("invalid " + what + " \"" + escape(name) + "\": empty");
+            throw new IllegalArgumentException("invalid " + what + " \"" + SafeText.escape(name) + "\": empty");
         }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c <= ' ' || c >= 0x7f) {
-                throw new IllegalArgumentException("invalid " + what + " \"" + escape(name) + "\": character "
+                throw new IllegalArgumentException("invalid " + what + " \"" + SafeText.escape(name) + "\": character "
                         + String.format("U+%04X", (int) c) + " at index " + i
                         + " (expected printable ASCII; an IDN must be given as A-labels)");
             }
         }
         if (s.length() > MAX_NAME) {
-            throw new IllegalArgumentException("invalid " + what + " \"" + escape(name) + "\": " + s.length()
+            throw new IllegalArgumentException("invalid " + what + " \"" + SafeText.escape(name) + "\": " + s.length()
                     + " characters, at most " + MAX_NAME + " allowed");
         }
         int start = 0;
@@ -51,7 +50,7 @@ public final class DnsNames {
             int dot = s.indexOf('.', start);
             int end = dot < 0 ? s.length() : dot;
             if (end == start || end - start > MAX_LABEL) {
-                throw new IllegalArgumentException("invalid " + what + " \"" + escape(name) + "\": label at index "
+                throw new IllegalArgumentException("invalid " + what + " \"" + SafeText.escape(name) + "\": label at index "
                         + start + " is " + (end - start) + " characters, expected 1 to " + MAX_LABEL);
             }
             start = end + 1;
@@ -66,22 +65,5 @@ public final class DnsNames {
     public static String normalise(String name) {
         String s = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
         return s.toLowerCase(Locale.ROOT);
-    }
-
-    /**
-     * @param s any text, possibly hostile
-     * @return the text with controls and non-ASCII escaped and cut to a bounded length, safe for a log line
-     */
-    public static String escape(CharSequence s) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && sb.length() < MAX_ECHO; i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c >= 0x7f) {
-                sb.append(String.format("\\u%04X", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.length() >= MAX_ECHO ? sb + "..." : sb.toString();
     }
 }
