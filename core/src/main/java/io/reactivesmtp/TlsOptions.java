@@ -6,25 +6,19 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
+import io.reactivesmtp.internal.ClientKeys;
 import io.reactivesmtp.internal.Pem;
 import io.reactivesmtp.internal.SafeText;
-import java.nio.charset.StandardCharsets;
+import io.reactivesmtp.internal.TlsHosts;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -59,10 +53,6 @@ public final class TlsOptions {
 
     /** What {@link Builder#protocols(String...)} accepts; SSLv3 and SSLv2Hello never. */
     private static final Set<String> KNOWN_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1");
-
-    /** An ASCII host name (A-labels for IDNs), each label 1 to 63 characters, no trailing dot. */
-    private static final Pattern HOST_NAME = Pattern.compile(
-            "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
 
     /** The endpoint identification algorithm that checks the certificate against a host name (RFC 2818). */
     private static final String HTTPS = "HTTPS";
@@ -177,7 +167,7 @@ public final class TlsOptions {
         if (peerPort < 1 || peerPort > 65535) {
             throw new IllegalArgumentException("peer port must be 1 to 65535: " + peerPort);
         }
-        String host = serverName != null ? serverName : normalizePeerHost(peerHost);
+        String host = serverName != null ? serverName : TlsHosts.normalizePeerHost(peerHost);
         SslHandler handler = sslContext.newHandler(alloc, host, peerPort);
         try {
             SSLEngine engine = handler.engine();
@@ -185,8 +175,8 @@ public final class TlsOptions {
             // Set on the engine as well as on the context: the verification must not depend on a provider's
             // or a Netty version's default.
             params.setEndpointIdentificationAlgorithm(insecure ? null : HTTPS);
-            if (!isIpLiteral(host)) {
-                SNIHostName sni = sniHostName(host);
+            if (!TlsHosts.isIpLiteral(host)) {
+                SNIHostName sni = TlsHosts.sniHostName(host);
                 if (sni != null) {
                     params.setServerNames(List.of(sni));
                 }
@@ -199,41 +189,6 @@ public final class TlsOptions {
         }
         handler.setHandshakeTimeoutMillis(0);
         return handler;
-    }
-
-    /** Without a trailing dot (certificates never carry one) and without IPv6 brackets. */
-    private static String normalizePeerHost(String peerHost) {
-        String host = peerHost;
-        if (host.length() > 2 && host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.length() > 1 && host.endsWith(".")) {
-            host = host.substring(0, host.length() - 1);
-        }
-        if (host.isEmpty()) {
-            throw new IllegalArgumentException("peer host must not be empty");
-        }
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if (c <= 0x20 || c == 0x7f) {
-                throw new IllegalArgumentException("invalid peer host \"" + SafeText.escape(peerHost)
-                        + "\": it contains controls or spaces");
-            }
-        }
-        return host;
-    }
-
-    /** Without brackets: Netty's check accepts {@code [::1]}, which is no valid SNI or identity to verify. */
-    private static boolean isIpLiteral(String host) {
-        return !host.startsWith("[") && (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host));
-    }
-
-    /** @return the SNI name, or null for a host that SNI cannot carry (it is then only used for verification) */
-    private static SNIHostName sniHostName(String host) {
-        try {
-            return new SNIHostName(host);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 
     @Override
@@ -392,8 +347,7 @@ public final class TlsOptions {
          * @throws IllegalArgumentException if it is neither a host name nor an IP address
          */
         public Builder serverName(String name) {
-            if (name != null && !(name.length() <= 253 && HOST_NAME.matcher(name).matches())
-                    && !isIpLiteral(name)) {
+            if (name != null && !TlsHosts.isServerName(name)) {
                 throw new IllegalArgumentException("invalid TLS server name \"" + SafeText.escape(name)
                         + "\": expected a host name such as mail.example.com or an IP address");
             }
@@ -455,14 +409,14 @@ public final class TlsOptions {
             if (insecure) {
                 ctx.trustManager(InsecureTrustManagerFactory.INSTANCE);
             } else if (trustPem != null) {
-                ctx.trustManager(readCertificates(trustPem, "CA bundle"));
+                ctx.trustManager(Pem.certificates(trustPem, "CA bundle"));
             } else if (trustManagerFactory != null) {
                 ctx.trustManager(trustManagerFactory);
             }
             // else: Netty uses the JDK's default trust store, for the OpenSSL provider too.
             if (clientCertPem != null) {
-                List<X509Certificate> chain = readCertificates(clientCertPem, "client certificate chain");
-                PrivateKey key = readPrivateKey(clientKeyPem, chain.get(0));
+                List<X509Certificate> chain = Pem.certificates(clientCertPem, "client certificate chain");
+                PrivateKey key = ClientKeys.read(clientKeyPem, chain.get(0));
                 ctx.keyManager(key, chain);
             }
             try {
@@ -471,80 +425,6 @@ public final class TlsOptions {
                 throw new IllegalArgumentException("could not build the TLS context (" + resolved.displayName()
                         + "): " + e.getMessage(), e);
             }
-        }
-    }
-
-    // ---- PEM reading: here rather than through Netty so that every error names the file and what is wrong.
-
-    private static List<X509Certificate> readCertificates(Path file, String what) {
-        return Pem.certificates(file, what);
-    }
-
-    private static PrivateKey readPrivateKey(Path file, X509Certificate certificate) {
-        String what = "client private key";
-        String found = null;
-        for (Pem.Block block : Pem.blocks(what + " " + file, Pem.read(file, what))) {
-            if (!block.type().equals("PRIVATE KEY")) {
-                found = found == null ? block.type() : found;
-                continue;
-            }
-            PublicKey publicKey = certificate.getPublicKey();
-            PrivateKey key;
-            try {
-                key = KeyFactory.getInstance(publicKey.getAlgorithm())
-                        .generatePrivate(new PKCS8EncodedKeySpec(block.der()));
-            } catch (IllegalArgumentException | GeneralSecurityException e) {
-                throw new IllegalArgumentException(what + " " + file + " is not a valid PKCS#8 "
-                        + publicKey.getAlgorithm() + " private key (the client certificate's key type): "
-                        + e.getClass().getSimpleName(), e);
-            }
-            checkKeyMatches(file, key, certificate);
-            return key;
-        }
-        if ("ENCRYPTED PRIVATE KEY".equals(found)) {
-            throw new IllegalArgumentException(what + " " + file + " is encrypted: an unencrypted PKCS#8 key is"
-                    + " needed (openssl pkcs8 -topk8 -nocrypt)");
-        }
-        throw new IllegalArgumentException(what + " " + file + " contains no PKCS#8 private key"
-                + " (-----BEGIN PRIVATE KEY-----)" + (found != null ? ", only " + found
-                + " (convert with openssl pkcs8 -topk8 -nocrypt)" : ""));
-    }
-
-    /** A key that does not match the certificate only shows as an obscure handshake failure later. */
-    private static void checkKeyMatches(Path file, PrivateKey key, X509Certificate certificate) {
-        String algorithm;
-        switch (key.getAlgorithm()) {
-            case "RSA":
-                algorithm = "SHA256withRSA";
-                break;
-            case "EC":
-                algorithm = "SHA256withECDSA";
-                break;
-            case "EdDSA":
-            case "Ed25519":
-            case "Ed448":
-                algorithm = "EdDSA";
-                break;
-            default:
-                return; // unusual key types: the handshake will tell
-        }
-        boolean matches;
-        try {
-            byte[] challenge = "reactive-smtp key check".getBytes(StandardCharsets.US_ASCII);
-            Signature signer = Signature.getInstance(algorithm);
-            signer.initSign(key);
-            signer.update(challenge);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(certificate.getPublicKey());
-            verifier.update(challenge);
-            matches = verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
-            matches = false;
-        }
-        if (!matches) {
-            throw new IllegalArgumentException("client private key " + file
-                    + " does not match the client certificate " + certificate.getSubjectX500Principal());
         }
     }
 }
