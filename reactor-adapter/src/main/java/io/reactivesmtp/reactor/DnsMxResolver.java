@@ -1,24 +1,14 @@
 package io.reactivesmtp.reactor;
 
-import io.netty.channel.AddressedEnvelope;
-import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.dns.DefaultDnsQuestion;
 import io.netty.handler.codec.dns.DnsRecordType;
-import io.netty.handler.codec.dns.DnsResponse;
 import io.netty.resolver.AddressResolverGroup;
-import io.netty.resolver.NameResolver;
 import io.netty.resolver.dns.DefaultDnsCache;
 import io.netty.resolver.dns.DefaultDnsCnameCache;
-import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
-import io.netty.resolver.dns.DnsNameResolverTimeoutException;
-import io.netty.resolver.dns.DnsServerAddressStream;
 import io.netty.resolver.dns.DnsServerAddressStreamProvider;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
@@ -28,7 +18,8 @@ import io.reactivesmtp.SmtpPolicyException;
 import io.reactivesmtp.reactor.internal.DnsMxAnswer;
 import io.reactivesmtp.reactor.internal.DnsMxCache;
 import io.reactivesmtp.reactor.internal.DnsNames;
-import java.io.IOException;
+import io.reactivesmtp.reactor.internal.DnsQueries;
+import io.reactivesmtp.reactor.internal.DnsTransports;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -86,17 +77,10 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
     /** How many domains' MX answers are cached by default. */
     public static final int DEFAULT_MAX_CACHED_DOMAINS = 10_000;
 
-    /**
-     * Finds the channel classes of any event loop reactor-netty supports (NIO, epoll, kqueue, io_uring): the
-     * DNS socket must be of the loop's transport. Only its default methods are used: it owns no threads.
-     */
-    private static final LoopResources TRANSPORTS = useNative -> {
-        throw new UnsupportedOperationException("only used to find channel classes");
-    };
-
     private final DnsNameResolver resolver;
     private final DnsNameResolverBuilder template;
     private final DnsServerAddressStreamProvider nameServers;
+    private final DnsQueries queries;
     private final Random random;
     private final DnsMxCache cache;
     private final long maxTtlSeconds;
@@ -119,7 +103,9 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
                 // A mail domain is always fully qualified: "example" must never become "example.corp.local".
                 .searchDomains(Collections.emptyList())
                 .ndots(1);
-        this.resolver = configure(template.copy(), b.eventLoop, b.datagramChannelType, b.socketChannelType).build();
+        this.resolver = DnsTransports.configure(template.copy(), b.eventLoop, b.datagramChannelType,
+                b.socketChannelType).build();
+        this.queries = new DnsQueries(resolver, b.nameServers, closed::get);
     }
 
     /**
@@ -170,7 +156,7 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
                             sink.success(List.copyOf(f.getNow()));
                         } else {
                             sink.error(new SmtpConnectionException("DNS lookup of addresses for " + name
-                                    + " failed: " + describe(done.cause()), done.cause(), null));
+                                    + " failed: " + DnsQueries.describe(done.cause()), done.cause(), null));
                         }
                     });
                 }));
@@ -188,7 +174,7 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
     public AddressResolverGroup<InetSocketAddress> addressResolverGroup() {
         AddressResolverGroup<InetSocketAddress> g = group.get();
         if (g == null) {
-            g = new LoopMatchingGroup(template);
+            g = DnsTransports.addressResolverGroup(template);
             if (!group.compareAndSet(null, g)) {
                 g.close();
                 g = group.get();
@@ -232,7 +218,7 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
             case NO_RECORDS:
                 return implicitMx(domain).flatMap(implicit -> route(domain, implicit));
             default:
-                // SERVER_FAILURE never gets here: ask() turns it into an error.
+                // SERVER_FAILURE never gets here: queries.ask() turns it into an error.
                 return Mono.error(new IllegalStateException("unexpected DNS answer for " + domain + ": " + answer));
         }
     }
@@ -243,8 +229,9 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
      * alike and a transient DNS failure must not become a permanent bounce.
      */
     private Mono<DnsMxAnswer> implicitMx(String domain) {
-        return ask(domain, DnsRecordType.A)
-                .flatMap(a -> a.kind() == DnsMxAnswer.Kind.NO_RECORDS ? ask(domain, DnsRecordType.AAAA) : Mono.just(a))
+        return queries.ask(domain, DnsRecordType.A)
+                .flatMap(a -> a.kind() == DnsMxAnswer.Kind.NO_RECORDS ? queries.ask(domain, DnsRecordType.AAAA)
+                        : Mono.just(a))
                 .flatMap(a -> {
                     switch (a.kind()) {
                         case ADDRESSES:
@@ -264,7 +251,7 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
     private Mono<DnsMxAnswer> lookup(String domain) {
         AtomicReference<Mono<DnsMxAnswer>> self = new AtomicReference<>();
         Mono<DnsMxAnswer> shared = inFlight.computeIfAbsent(domain, d -> {
-            Mono<DnsMxAnswer> m = ask(d, DnsRecordType.MX)
+            Mono<DnsMxAnswer> m = queries.ask(d, DnsRecordType.MX)
                     .doOnNext(answer -> {
                         if (answer.kind() == DnsMxAnswer.Kind.MX || answer.kind() == DnsMxAnswer.Kind.NULL_MX) {
                             cache.put(d, answer, Math.min(answer.ttlSeconds(), maxTtlSeconds));
@@ -281,60 +268,6 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
         return shared;
     }
 
-    /** Asks the configured servers in order until one answers; SERVFAIL, REFUSED and timeouts go to the next. */
-    private Mono<DnsMxAnswer> ask(String domain, DnsRecordType type) {
-        DnsServerAddressStream servers = nameServers.nameServerAddressStream(domain);
-        return ask(domain, type, servers, servers.size(), null);
-    }
-
-    private Mono<DnsMxAnswer> ask(String domain, DnsRecordType type, DnsServerAddressStream servers, int left,
-            Throwable last) {
-        if (closed.get()) {
-            return Mono.error(new IllegalStateException("DnsMxResolver is closed: cannot resolve " + domain));
-        }
-        if (left <= 0) {
-            String why = last == null ? "no DNS server configured" : describe(last);
-            return Mono.error(new SmtpConnectionException("DNS lookup of " + type.name() + " for " + domain
-                    + " failed: " + why, last, null));
-        }
-        InetSocketAddress server = servers.next();
-        return query(domain, type, server)
-                .onErrorResume(e -> ask(domain, type, servers, left - 1, e))
-                .flatMap(answer -> answer.kind() == DnsMxAnswer.Kind.SERVER_FAILURE
-                        ? ask(domain, type, servers, left - 1,
-                                new IOException("DNS server " + server + " answered " + answer.responseCode()))
-                        : Mono.just(answer));
-    }
-
-    private Mono<DnsMxAnswer> query(String domain, DnsRecordType type, InetSocketAddress server) {
-        return Mono.create(sink -> {
-            // Absolute name: no search domain may be appended.
-            Future<AddressedEnvelope<DnsResponse, InetSocketAddress>> f =
-                    resolver.query(server, new DefaultDnsQuestion(domain + ".", type));
-            sink.onCancel(() -> f.cancel(false));
-            f.addListener(done -> {
-                if (!done.isSuccess()) {
-                    sink.error(done.cause());
-                    return;
-                }
-                AddressedEnvelope<DnsResponse, InetSocketAddress> envelope = f.getNow();
-                // Parsed into plain Java values and released here: nothing reference-counted reaches a Reactor
-                // operator, which could drop it (cancel) without releasing.
-                DnsMxAnswer answer;
-                try {
-                    answer = DnsMxAnswer.parse(domain, type, envelope.content());
-                } catch (RuntimeException e) {
-                    sink.error(new IOException("malformed DNS response from " + server + " for " + type.name()
-                            + " " + domain + ": " + e.getMessage(), e));
-                    return;
-                } finally {
-                    envelope.release();
-                }
-                sink.success(answer);
-            });
-        });
-    }
-
     private List<MxHost> shuffleWithinPreference(List<MxHost> sorted) {
         List<MxHost> hosts = new ArrayList<>(sorted);
         int start = 0;
@@ -349,52 +282,6 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
             start = end;
         }
         return Collections.unmodifiableList(hosts);
-    }
-
-    private static String describe(Throwable e) {
-        if (e instanceof DnsNameResolverTimeoutException) {
-            return "timed out (" + e.getMessage() + ")";
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-    }
-
-    private static DnsNameResolverBuilder configure(DnsNameResolverBuilder builder, EventLoop loop,
-            Class<? extends DatagramChannel> datagramType, Class<? extends SocketChannel> socketType) {
-        return builder.eventLoop(loop)
-                .datagramChannelType(datagramType != null ? datagramType
-                        : channelClass(DatagramChannel.class, loop, NioDatagramChannel.class))
-                // TCP for answers too long for UDP (TC bit), e.g. a domain with many MX records.
-                .socketChannelType(socketType != null ? socketType
-                        : channelClass(SocketChannel.class, loop, NioSocketChannel.class), false);
-    }
-
-    private static <C extends io.netty.channel.Channel> Class<? extends C> channelClass(Class<C> type,
-            EventLoop loop, Class<? extends C> fallback) {
-        try {
-            return TRANSPORTS.onChannelClass(type, loop);
-        } catch (RuntimeException unknownTransport) {
-            // A loop reactor-netty does not know (a custom one): NIO is what the JDK always has.
-            return fallback;
-        }
-    }
-
-    /** A {@link DnsAddressResolverGroup} whose resolvers use the transport of the loop they serve. */
-    private static final class LoopMatchingGroup extends DnsAddressResolverGroup {
-
-        private final DnsNameResolverBuilder template;
-
-        LoopMatchingGroup(DnsNameResolverBuilder template) {
-            super(template);
-            this.template = template;
-        }
-
-        @Override
-        protected NameResolver<InetAddress> newNameResolver(EventLoop eventLoop,
-                ChannelFactory<? extends DatagramChannel> channelFactory,
-                DnsServerAddressStreamProvider nameServerProvider) {
-            // The template shares its caches (set explicitly in the constructor) with every copy.
-            return configure(template.copy(), eventLoop, null, null).build();
-        }
     }
 
     /** Builds a {@link DnsMxResolver}, validating each input. */

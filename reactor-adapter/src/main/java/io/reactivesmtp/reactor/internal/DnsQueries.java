@@ -1,0 +1,106 @@
+package io.reactivesmtp.reactor.internal;
+
+import io.netty.channel.AddressedEnvelope;
+import io.netty.handler.codec.dns.DefaultDnsQuestion;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponse;
+import io.netty.resolver.dns.DnsNameResolver;
+import io.netty.resolver.dns.DnsNameResolverTimeoutException;
+import io.netty.resolver.dns.DnsServerAddressStream;
+import io.netty.resolver.dns.DnsServerAddressStreamProvider;
+import io.netty.util.concurrent.Future;
+import io.reactivesmtp.SmtpConnectionException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.function.BooleanSupplier;
+import reactor.core.publisher.Mono;
+
+/**
+ * DNS questions of the MX resolver, asked of the configured servers in turn; each answer is parsed into a
+ * {@link DnsMxAnswer} and its buffers released before any Reactor operator sees it.
+ */
+public final class DnsQueries {
+
+    private final DnsNameResolver resolver;
+    private final DnsServerAddressStreamProvider nameServers;
+    private final BooleanSupplier closed;
+
+    /**
+     * @param resolver the resolver whose socket asks
+     * @param nameServers the servers to ask, in order
+     * @param closed whether the owner was closed (then every question fails at once)
+     */
+    public DnsQueries(DnsNameResolver resolver, DnsServerAddressStreamProvider nameServers, BooleanSupplier closed) {
+        this.resolver = resolver;
+        this.nameServers = nameServers;
+        this.closed = closed;
+    }
+
+    /**
+     * Asks the configured servers in order until one answers; SERVFAIL, REFUSED and timeouts go to the next.
+     *
+     * @param domain an absolute domain name without the trailing dot
+     * @param type the record type
+     * @return the answer, parsed; an {@link SmtpConnectionException} when no server answered
+     */
+    public Mono<DnsMxAnswer> ask(String domain, DnsRecordType type) {
+        DnsServerAddressStream servers = nameServers.nameServerAddressStream(domain);
+        return ask(domain, type, servers, servers.size(), null);
+    }
+
+    private Mono<DnsMxAnswer> ask(String domain, DnsRecordType type, DnsServerAddressStream servers, int left,
+            Throwable last) {
+        if (closed.getAsBoolean()) {
+            return Mono.error(new IllegalStateException("DnsMxResolver is closed: cannot resolve " + domain));
+        }
+        if (left <= 0) {
+            String why = last == null ? "no DNS server configured" : describe(last);
+            return Mono.error(new SmtpConnectionException("DNS lookup of " + type.name() + " for " + domain
+                    + " failed: " + why, last, null));
+        }
+        InetSocketAddress server = servers.next();
+        return query(domain, type, server)
+                .onErrorResume(e -> ask(domain, type, servers, left - 1, e))
+                .flatMap(answer -> answer.kind() == DnsMxAnswer.Kind.SERVER_FAILURE
+                        ? ask(domain, type, servers, left - 1,
+                                new IOException("DNS server " + server + " answered " + answer.responseCode()))
+                        : Mono.just(answer));
+    }
+
+    private Mono<DnsMxAnswer> query(String domain, DnsRecordType type, InetSocketAddress server) {
+        return Mono.create(sink -> {
+            // Absolute name: no search domain may be appended.
+            Future<AddressedEnvelope<DnsResponse, InetSocketAddress>> f =
+                    resolver.query(server, new DefaultDnsQuestion(domain + ".", type));
+            sink.onCancel(() -> f.cancel(false));
+            f.addListener(done -> {
+                if (!done.isSuccess()) {
+                    sink.error(done.cause());
+                    return;
+                }
+                AddressedEnvelope<DnsResponse, InetSocketAddress> envelope = f.getNow();
+                // Parsed into plain Java values and released here: nothing reference-counted reaches a Reactor
+                // operator, which could drop it (cancel) without releasing.
+                DnsMxAnswer answer;
+                try {
+                    answer = DnsMxAnswer.parse(domain, type, envelope.content());
+                } catch (RuntimeException e) {
+                    sink.error(new IOException("malformed DNS response from " + server + " for " + type.name()
+                            + " " + domain + ": " + e.getMessage(), e));
+                    return;
+                } finally {
+                    envelope.release();
+                }
+                sink.success(answer);
+            });
+        });
+    }
+
+    /** @param e why a question failed @return a short description of it for an error message */
+    public static String describe(Throwable e) {
+        if (e instanceof DnsNameResolverTimeoutException) {
+            return "timed out (" + e.getMessage() + ")";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+}
