@@ -1,6 +1,7 @@
 package io.reactivesmtp.reactor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.reactivesmtp.SendReport;
@@ -82,6 +83,17 @@ class SmtpClientConnectTest {
                 }
             }
         }
+    }
+
+    @Test
+    void maxPendingConnectsPerDestinationIsValidatedAndKeptByMutate() {
+        assertThatThrownBy(() -> PoolOptions.builder().maxPendingConnectsPerDestination(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxPendingConnectsPerDestination");
+        assertThat(PoolOptions.DEFAULT.maxPendingConnectsPerDestination())
+                .isEqualTo(PoolOptions.DEFAULT_MAX_PENDING_CONNECTS_PER_DESTINATION);
+        PoolOptions three = PoolOptions.builder().maxPendingConnectsPerDestination(3).build();
+        assertThat(three.mutate().build().maxPendingConnectsPerDestination()).isEqualTo(3);
+        assertThat(three.toString()).contains("pendingConnectsPerDestination=3");
     }
 
     private static void assertFailsByConnectTimeout(SmtpClient client) {
