@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SendReport.Outcome;
+import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpPhase;
+import io.reactivesmtp.SmtpSession;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.TlsPolicy;
@@ -18,6 +20,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 
@@ -43,9 +46,28 @@ class SmtpClientConnectTest {
         int maxPendingConnects = 4;
         // A slow greeting keeps each connection in set-up long enough for an unbounded burst to pile up.
         try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().greetingDelay(Duration.ofMillis(50)).start()) {
+            AtomicInteger connecting = new AtomicInteger();
+            AtomicInteger peakConnecting = new AtomicInteger();
+            SmtpEventListener connects = new SmtpEventListener() {
+                @Override
+                public void connectStart(String destination) {
+                    peakConnecting.accumulateAndGet(connecting.incrementAndGet(), Math::max);
+                }
+
+                @Override
+                public void sessionReady(String destination, SmtpSession session, Duration elapsed) {
+                    connecting.decrementAndGet();
+                }
+
+                @Override
+                public void connectFailed(String destination, SmtpException error, Duration elapsed) {
+                    connecting.decrementAndGet();
+                }
+            };
             SmtpClient client = SmtpClient.create(options(server.port(), Duration.ofSeconds(30))
                     .pool(PoolOptions.builder().maxConnectionsPerDestination(200)
                             .maxPendingConnectsPerDestination(maxPendingConnects).build())
+                    .eventListener(connects)
                     .build());
             // Each send on its own, all subscribed at once: no sendAll in-flight bound in front of the pool.
             List<SendReport> reports = Flux.range(0, sends)
@@ -54,6 +76,8 @@ class SmtpClientConnectTest {
             assertThat(reports).hasSize(sends).allMatch(r -> r.outcome() == Outcome.DELIVERED);
             assertThat(server.messages.get()).isEqualTo(sends);
             assertThat(server.peakSettingUp.get()).as("connections accepted but not yet through EHLO at once")
+                    .isBetween(1, maxPendingConnects);
+            assertThat(peakConnecting.get()).as("connects in progress at once, from connectStart to ready")
                     .isBetween(1, maxPendingConnects);
             client.disposeLater().block(WAIT);
         }

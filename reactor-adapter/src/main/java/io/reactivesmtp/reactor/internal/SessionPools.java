@@ -207,25 +207,28 @@ public final class SessionPools {
      * destination holds no overall permit another destination could use.
      */
     private Mono<PooledSession> open(DestinationKey key, TcpClient tcp) {
+        return Mono.defer(() -> connects.acquire(key).flatMap(connecting -> connections.acquire(GLOBAL)
+                .flatMap(permit -> connect(key, tcp, permit))
+                // Ready, failed or cancelled: the next connect to this destination may start.
+                .doFinally(signal -> connecting.release())));
+    }
+
+    /** One connect, once its turn came: the listener's clock starts here, not while it waited for the permits. */
+    private Mono<PooledSession> connect(DestinationKey key, TcpClient tcp, KeyedPermits.Permit permit) {
         String destination = key.toString();
-        return Mono.defer(() -> {
-            long start = System.nanoTime();
-            listener.fire(l -> l.connectStart(destination));
-            return connects.acquire(key).flatMap(connecting -> connections.acquire(GLOBAL)
-                    .flatMap(permit -> tcp.connect()
-                            .onErrorMap(e -> !(e instanceof SmtpException), e -> connectFailure(key, e))
-                            .flatMap(connection -> ready(key, connection, permit))
-                            .doOnError(e -> permit.release())
-                            .doOnCancel(permit::release))
-                    // Ready, failed or cancelled: the next connect to this destination may start.
-                    .doFinally(signal -> connecting.release()))
-                    .doOnSuccess(s -> listener.fire(l -> l.sessionReady(destination, s.session(), since(start))))
-                    .doOnError(e -> {
-                        if (e instanceof SmtpException) {
-                            listener.fire(l -> l.connectFailed(destination, (SmtpException) e, since(start)));
-                        }
-                    });
-        });
+        long start = System.nanoTime();
+        listener.fire(l -> l.connectStart(destination));
+        return tcp.connect()
+                .onErrorMap(e -> !(e instanceof SmtpException), e -> connectFailure(key, e))
+                .flatMap(connection -> ready(key, connection, permit))
+                .doOnError(e -> permit.release())
+                .doOnCancel(permit::release)
+                .doOnSuccess(s -> listener.fire(l -> l.sessionReady(destination, s.session(), since(start))))
+                .doOnError(e -> {
+                    if (e instanceof SmtpException) {
+                        listener.fire(l -> l.connectFailed(destination, (SmtpException) e, since(start)));
+                    }
+                });
     }
 
     private Mono<PooledSession> ready(DestinationKey key, Connection connection, KeyedPermits.Permit permit) {
