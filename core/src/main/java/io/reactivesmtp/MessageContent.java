@@ -82,8 +82,10 @@ public abstract class MessageContent {
     }
 
     /**
-     * Content streamed from a file, never read whole into memory. The file is opened for each send and read
-     * in 64 KiB chunks with an {@link AsynchronousFileChannel}, so no event-loop thread waits on the disk.
+     * Content streamed from a file, never read whole into memory. The file is opened for each send, on a thread
+     * of its own (opening can block on a slow disk or NFS), and read in 64 KiB chunks with an
+     * {@link AsynchronousFileChannel}, so no event-loop thread waits on the disk. A file that cannot be opened
+     * at send time (deleted, no permission) fails that send with an {@link SmtpContentException} naming it.
      * Each send sends the file's bytes as they are when it opens the file; a file that shrinks during the
      * send fails that send rather than sending a truncated message.
      *
@@ -509,7 +511,8 @@ public abstract class MessageContent {
     }
 
     /**
-     * Reads the file with positional asynchronous reads; completions arrive on the channel's pool threads.
+     * Opens the file on a {@link FileOpener} thread, then reads it with positional asynchronous reads;
+     * completions arrive on the channel's pool threads.
      * The length is fixed when the file is opened, so a file appended to during the send cannot make the
      * message longer than it was at the start of the send.
      */
@@ -531,23 +534,45 @@ public abstract class MessageContent {
                 return;
             }
             AsynchronousFileChannel ch = channel;
-            if (ch == null) {
-                try {
-                    // Opening is a single open(2)+fstat(2); the reads, the part that waits on the disk, are async.
-                    ch = AsynchronousFileChannel.open(file, StandardOpenOption.READ);
-                    length = ch.size();
-                } catch (IOException | RuntimeException e) {
-                    closeQuietly(ch);
-                    receiver.onError(readError(e));
-                    return;
-                }
-                channel = ch;
-                if (closed.get()) {
-                    // close() ran while we were opening and saw no channel to close.
-                    closeQuietly(ch);
-                    return;
-                }
+            if (ch != null) {
+                read(ch, alloc, receiver);
+                return;
             }
+            // The caller is an event loop and opening may block (slow disk, NFS): open on the file opener's
+            // threads. The first read starts there too; its answer, like every read's, comes on a thread of the
+            // channel's pool, and the receiver takes it from any thread.
+            try {
+                FileOpener.executor().execute(() -> openAndRead(alloc, receiver));
+            } catch (RuntimeException e) {
+                receiver.onError(readError(e));
+            }
+        }
+
+        private void openAndRead(ByteBufAllocator alloc, ContentReceiver receiver) {
+            if (closed.get()) {
+                return; // closed while the open waited for a thread: the answer is dropped
+            }
+            AsynchronousFileChannel ch = null;
+            try {
+                ch = AsynchronousFileChannel.open(file, StandardOpenOption.READ);
+                length = ch.size();
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(ch);
+                if (!closed.get()) {
+                    receiver.onError(readError(e));
+                }
+                return;
+            }
+            channel = ch;
+            if (closed.get()) {
+                // close() ran while we were opening and saw no channel to close.
+                closeQuietly(ch);
+                return;
+            }
+            read(ch, alloc, receiver);
+        }
+
+        private void read(AsynchronousFileChannel ch, ByteBufAllocator alloc, ContentReceiver receiver) {
             long pos = position;
             if (pos >= length) {
                 closeQuietly(ch);

@@ -10,6 +10,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.reactivesmtp.protocol.FirstByteTimeoutHandler;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -48,7 +49,10 @@ public final class SmtpConnector implements AutoCloseable {
     }
 
     /**
-     * Connects, waits for the greeting and sends EHLO.
+     * Connects, waits for the greeting and sends EHLO. The {@link SmtpPhase#CONNECT connect timeout} covers the
+     * TCP connect and the wait for the server's first byte (a connection the server's kernel completed but the
+     * server never accepted stays silent); the {@link SmtpPhase#GREETING greeting timeout} the rest of the
+     * greeting.
      *
      * @param host the server's host name or address
      * @param port its port
@@ -68,6 +72,8 @@ public final class SmtpConnector implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         session[0] = SmtpSession.install(ch, options, host, port);
+                        // Last, so it goes first, in front of implicit TLS: it watches the raw bytes.
+                        FirstByteTimeoutHandler.install(ch, options.timeout(SmtpPhase.CONNECT));
                     }
                 });
         ChannelFuture connect = bootstrap.connect(host, port);
@@ -81,7 +87,7 @@ public final class SmtpConnector implements AutoCloseable {
             }
             session[0].ready().whenComplete((caps, error) -> {
                 if (error != null) {
-                    result.completeExceptionally(error);
+                    result.completeExceptionally(FirstByteTimeoutHandler.failure(connect.channel(), error));
                 } else {
                     result.complete(session[0]);
                 }

@@ -2,9 +2,12 @@ package io.reactivesmtp;
 
 /** The phases of an SMTP session, each with its own timeout (RFC 5321 section 4.5.3.2). */
 public enum SmtpPhase {
-    /** Opening the TCP connection. */
+    /**
+     * Opening the TCP connection, until the server's first byte: a connection the server's kernel completed
+     * while the server never accepted it (its listen backlog full) stays silent and fails by this timeout.
+     */
     CONNECT("connect"),
-    /** Waiting for the 220 greeting. */
+    /** Waiting for the rest of the 220 greeting, once its first byte came. */
     GREETING("greeting"),
     /** EHLO or HELO. */
     HELLO("EHLO/HELO"),

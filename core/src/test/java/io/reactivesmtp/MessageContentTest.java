@@ -54,6 +54,7 @@ class MessageContentTest {
         static final Object END = new Object();
         final CompletableFuture<Object> answer = new CompletableFuture<>();
         final AtomicLong calls = new AtomicLong();
+        volatile Thread answeredOn;
 
         @Override
         public void onChunk(ByteBuf chunk) {
@@ -66,6 +67,7 @@ class MessageContentTest {
         @Override
         public void onEnd() {
             calls.incrementAndGet();
+            answeredOn = Thread.currentThread();
             answer.complete(END);
         }
 
@@ -272,6 +274,57 @@ class MessageContentTest {
         Files.delete(file);
         assertThatThrownBy(() -> drain(message.open())).isInstanceOf(ContentFailed.class)
                 .cause().isInstanceOf(IOException.class).hasMessageContaining(file.toString());
+    }
+
+    @Test
+    void aFileIsOpenedOffTheThreadThatAsksForTheFirstChunk() throws Exception {
+        Path file = Files.write(tmp.resolve("slow.eml"), random(10));
+        MessageContent message = MessageContent.of(file);
+        // In its place a FIFO, whose open for reading blocks until a writer opens it: an open that hangs, like one
+        // on a hung NFS mount.
+        replaceWithFifo(file);
+        ContentSource source = message.open();
+        FutureReceiver receiver = new FutureReceiver();
+        CompletableFuture<Void> nextReturned = onDaemonThread(() -> source.next(ALLOC, receiver));
+        try {
+            nextReturned.get(10, TimeUnit.SECONDS);
+            assertThat(receiver.answer).as("the open still waits for a writer").isNotDone();
+        } finally {
+            openForWriting(file);
+        }
+        // A FIFO's size is 0: the content ends at once, on the thread that opened it.
+        assertThat(receiver.await()).isSameAs(FutureReceiver.END);
+        assertThat(receiver.answeredOn.getName()).startsWith("reactive-smtp-file-open-");
+        assertThat(receiver.answeredOn.isDaemon()).isTrue();
+        source.close();
+    }
+
+    /** Replaces a file by a FIFO (a named pipe) of the same name. */
+    static void replaceWithFifo(Path file) throws Exception {
+        Files.delete(file);
+        Process mkfifo = new ProcessBuilder("mkfifo", file.toString()).inheritIO().start();
+        assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(mkfifo.exitValue()).isZero();
+    }
+
+    /** Opens a FIFO for writing and closes it: a reader blocked in its open gets going (bounded wait). */
+    static void openForWriting(Path fifo) throws Exception {
+        onDaemonThread(() -> {
+            try {
+                Files.newOutputStream(fifo).close();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Runs a task that may block forever on a thread that cannot keep the JVM alive. */
+    static CompletableFuture<Void> onDaemonThread(Runnable task) {
+        return CompletableFuture.runAsync(task, r -> {
+            Thread t = new Thread(r, "test-may-block");
+            t.setDaemon(true);
+            t.start();
+        });
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.Objects;
  * <pre>{@code
  * PoolOptions pool = PoolOptions.builder()
  *     .maxConnectionsPerDestination(20)
+ *     .maxPendingConnectsPerDestination(4)
  *     .maxMessagesPerConnection(500)
  *     .maxIdleTime(Duration.ofSeconds(10))
  *     .build();
@@ -20,6 +21,8 @@ public final class PoolOptions {
 
     /** Default bound of open connections to one destination. */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_DESTINATION = 10;
+    /** Default bound of connections being opened (connect, greeting, EHLO, TLS, AUTH) at once to one destination. */
+    public static final int DEFAULT_MAX_PENDING_CONNECTS_PER_DESTINATION = 8;
     /** Default bound of open connections over all destinations. */
     public static final int DEFAULT_MAX_CONNECTIONS = 1000;
     /** Default bound of sends waiting for a connection, per destination and for the overall bound. */
@@ -37,6 +40,7 @@ public final class PoolOptions {
     public static final PoolOptions DEFAULT = builder().build();
 
     private final int maxConnectionsPerDestination;
+    private final int maxPendingConnectsPerDestination;
     private final int maxConnections;
     private final int maxPendingAcquires;
     private final Duration pendingAcquireTimeout;
@@ -46,6 +50,7 @@ public final class PoolOptions {
 
     private PoolOptions(Builder b) {
         this.maxConnectionsPerDestination = b.maxConnectionsPerDestination;
+        this.maxPendingConnectsPerDestination = b.maxPendingConnectsPerDestination;
         this.maxConnections = b.maxConnections;
         this.maxPendingAcquires = b.maxPendingAcquires;
         this.pendingAcquireTimeout = b.pendingAcquireTimeout;
@@ -63,6 +68,7 @@ public final class PoolOptions {
     public Builder mutate() {
         Builder b = new Builder();
         b.maxConnectionsPerDestination = maxConnectionsPerDestination;
+        b.maxPendingConnectsPerDestination = maxPendingConnectsPerDestination;
         b.maxConnections = maxConnections;
         b.maxPendingAcquires = maxPendingAcquires;
         b.pendingAcquireTimeout = pendingAcquireTimeout;
@@ -75,6 +81,14 @@ public final class PoolOptions {
     /** @return the bound of open connections to one destination */
     public int maxConnectionsPerDestination() {
         return maxConnectionsPerDestination;
+    }
+
+    /**
+     * @return the bound of connections being opened at once to one destination; sends beyond it wait for a
+     *     connection (see {@link Builder#maxPendingConnectsPerDestination(int)})
+     */
+    public int maxPendingConnectsPerDestination() {
+        return maxPendingConnectsPerDestination;
     }
 
     /** @return the bound of open connections over all destinations */
@@ -109,7 +123,8 @@ public final class PoolOptions {
 
     @Override
     public String toString() {
-        return "PoolOptions{perDestination=" + maxConnectionsPerDestination + ", max=" + maxConnections
+        return "PoolOptions{perDestination=" + maxConnectionsPerDestination
+                + ", pendingConnectsPerDestination=" + maxPendingConnectsPerDestination + ", max=" + maxConnections
                 + ", maxPendingAcquires=" + maxPendingAcquires + ", pendingAcquireTimeout=" + pendingAcquireTimeout
                 + ", maxMessagesPerConnection=" + maxMessagesPerConnection + ", maxLifetime=" + maxLifetime
                 + ", maxIdleTime=" + maxIdleTime + "}";
@@ -118,6 +133,7 @@ public final class PoolOptions {
     /** Builds {@link PoolOptions}; every value is checked at {@link #build()}. */
     public static final class Builder {
         private int maxConnectionsPerDestination = DEFAULT_MAX_CONNECTIONS_PER_DESTINATION;
+        private int maxPendingConnectsPerDestination = DEFAULT_MAX_PENDING_CONNECTS_PER_DESTINATION;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxPendingAcquires = DEFAULT_MAX_PENDING_ACQUIRES;
         private Duration pendingAcquireTimeout = DEFAULT_PENDING_ACQUIRE_TIMEOUT;
@@ -131,6 +147,22 @@ public final class PoolOptions {
         /** @param n open connections to one destination, at least 1 @return this */
         public Builder maxConnectionsPerDestination(int n) {
             this.maxConnectionsPerDestination = n;
+            return this;
+        }
+
+        /**
+         * Bounds the connections being opened at once to one destination: from the start of the TCP connect until
+         * the session is ready (greeting, EHLO, STARTTLS, AUTH). A burst of sends to one destination then opens
+         * connections a few at a time instead of all at once, which a server would answer with a full listen
+         * backlog, dropped connects or 421s; the sends beyond wait for a connection, new or freed, within
+         * {@link #pendingAcquireTimeout(Duration)}. Above {@link #maxConnectionsPerDestination(int)} it has no
+         * effect.
+         *
+         * @param n connections being opened at once to one destination, at least 1
+         * @return this
+         */
+        public Builder maxPendingConnectsPerDestination(int n) {
+            this.maxPendingConnectsPerDestination = n;
             return this;
         }
 
@@ -176,6 +208,7 @@ public final class PoolOptions {
          */
         public PoolOptions build() {
             atLeastOne("maxConnectionsPerDestination", maxConnectionsPerDestination);
+            atLeastOne("maxPendingConnectsPerDestination", maxPendingConnectsPerDestination);
             atLeastOne("maxConnections", maxConnections);
             atLeastOne("maxPendingAcquires", maxPendingAcquires);
             atLeastOne("maxMessagesPerConnection", maxMessagesPerConnection);

@@ -28,7 +28,7 @@ import java.util.function.BooleanSupplier;
 /**
  * A small SMTP server on loopback that, unlike the scripted server, loops: any number of transactions per
  * connection, any number of connections. It counts connections, transactions, QUITs and the peak of concurrent
- * transactions, and can greet with another code, hold the reply to the final dot, answer 421 to a recipient,
+ * transactions, and can greet late or with another code, hold the reply to the final dot, answer 421 to a recipient,
  * drop a reused connection at MAIL, or close idle connections.
  *
  * <p>For load tests, many servers can share one event loop group ({@link Builder#group}), count into one
@@ -42,6 +42,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
     private final Channel server;
     private final String greeting;
     private final Duration dataDelay;
+    private final Duration greetingDelay;
     private final boolean dropSecondMailOnFirstConnection;
     private final CompletionStage<?> holdFinalReply;
     private final Duration maxHold;
@@ -51,6 +52,9 @@ final class LoopbackSmtpServer implements AutoCloseable {
     final AtomicInteger quits = new AtomicInteger();
     final AtomicInteger active = new AtomicInteger();
     final AtomicInteger peakActive = new AtomicInteger();
+    /** Connections accepted whose EHLO has not come yet: the connects the client has in progress, as seen here. */
+    final AtomicInteger settingUp = new AtomicInteger();
+    final AtomicInteger peakSettingUp = new AtomicInteger();
     /** MAIL commands that arrived while the previous message's final reply was still due (pipelined behind it). */
     final AtomicInteger mailsBehindEndOfData = new AtomicInteger();
     private final Set<Handler> open = ConcurrentHashMap.newKeySet();
@@ -58,6 +62,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
     private LoopbackSmtpServer(Builder b) {
         this.greeting = b.greeting;
         this.dataDelay = b.dataDelay;
+        this.greetingDelay = b.greetingDelay;
         this.dropSecondMailOnFirstConnection = b.dropSecondMail;
         this.holdFinalReply = b.holdFinalReply;
         this.maxHold = b.maxHold;
@@ -158,6 +163,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
         private int port;
         private String greeting = "220 loopback.test ESMTP";
         private Duration dataDelay = Duration.ZERO;
+        private Duration greetingDelay = Duration.ZERO;
         private boolean dropSecondMail;
         private EventLoopGroup group;
         private CompletionStage<?> holdFinalReply;
@@ -177,6 +183,12 @@ final class LoopbackSmtpServer implements AutoCloseable {
 
         Builder dataDelay(Duration delay) {
             this.dataDelay = delay;
+            return this;
+        }
+
+        /** Greets each connection only after this delay, so that connections being set up overlap. */
+        Builder greetingDelay(Duration delay) {
+            this.greetingDelay = delay;
             return this;
         }
 
@@ -220,6 +232,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
         private boolean finalReplyDue;
         private final java.util.ArrayDeque<String> deferred = new java.util.ArrayDeque<>();
         private int mails;
+        private boolean greeted;
 
         Handler(int number) {
             this.number = number;
@@ -232,15 +245,33 @@ final class LoopbackSmtpServer implements AutoCloseable {
             if (gauge != null) {
                 gauge.opened();
             }
+            peakSettingUp.accumulateAndGet(settingUp.incrementAndGet(), Math::max);
+            if (greetingDelay.isZero()) {
+                greet(ctx);
+            } else {
+                ctx.executor().schedule(() -> greet(ctx), greetingDelay.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private void greet(ChannelHandlerContext ctx) {
             ctx.writeAndFlush(greeting + "\r\n");
             if (!greeting.startsWith("220")) {
                 ctx.close();
             }
         }
 
+        /** The connection is set up (EHLO came) or gone: it no longer counts as being set up. */
+        private void setUp() {
+            if (!greeted) {
+                greeted = true;
+                settingUp.decrementAndGet();
+            }
+        }
+
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             open.remove(this);
+            setUp();
             if (gauge != null) {
                 gauge.closed();
             }
@@ -285,6 +316,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
             }
             String upper = line.toUpperCase();
             if (upper.startsWith("EHLO")) {
+                setUp();
                 ctx.writeAndFlush("250-loopback.test\r\n250 PIPELINING\r\n");
             } else if (upper.startsWith("MAIL")) {
                 mails++;

@@ -9,6 +9,7 @@ import io.reactivesmtp.SmtpPhase;
 import io.reactivesmtp.SmtpSession;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.SmtpTimeoutException;
+import io.reactivesmtp.protocol.FirstByteTimeoutHandler;
 import io.reactivesmtp.reactor.PoolOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -43,6 +44,11 @@ import reactor.pool.PooledRefMetadata;
  * that goes back when the connection closes. While someone waits for such a permit, sessions idle for more than
  * {@link #STEAL_IDLE} are evicted by the background eviction of their pool, so idle connections to one destination
  * cannot starve another destination until their maxIdleTime.
+ *
+ * <p>A burst of sends to one destination makes its pool allocate up to maxConnectionsPerDestination sessions at
+ * once; a second {@link KeyedPermits}, per destination, lets only maxPendingConnectsPerDestination of them connect
+ * and greet at a time. The others wait for their turn while the pool hands the sessions that are ready to the
+ * waiting sends, so the server sees a few connects at a time instead of thousands.
  */
 public final class SessionPools {
 
@@ -59,6 +65,8 @@ public final class SessionPools {
     /** The resolver for host names, or null for reactor-netty's default. */
     private final AddressResolverGroup<?> resolver;
     private final KeyedPermits connections;
+    /** Connects in progress, per destination. */
+    private final KeyedPermits connects;
     private final Map<DestinationKey, InstrumentedPool<PooledSession>> pools = new ConcurrentHashMap<>();
     private final Set<PooledSession> open = ConcurrentHashMap.newKeySet();
     private final Disposable sweeper;
@@ -82,6 +90,9 @@ public final class SessionPools {
                 key -> new SmtpConnectionException("too many sends wait for a connection: "
                         + poolOptions.maxPendingAcquires() + " (maxPendingAcquires) already wait for one of "
                         + poolOptions.maxConnections() + " connections (maxConnections)", null, null));
+        // Waiters are allocations of the pools, each bounded by maxConnectionsPerDestination: no overflow here.
+        this.connects = new KeyedPermits(poolOptions.maxPendingConnectsPerDestination(), Integer.MAX_VALUE,
+                key -> new IllegalStateException("unreachable: connects waiting for " + key));
         // Pools of destinations no longer used are dropped, so MX delivery to many domains does not grow forever.
         long sweepMillis = Math.max(1000, poolOptions.maxIdleTime().toMillis());
         this.sweeper = Schedulers.parallel().schedulePeriodically(this::sweep, sweepMillis, sweepMillis,
@@ -178,7 +189,10 @@ public final class SessionPools {
                 // At channel init, before the connection is active: the greeting cannot arrive before the
                 // session handler is there.
                 .doOnChannelInit((observer, channel, remote) -> SmtpSession.install(channel, sessionOptions,
-                        key.host(), key.port(), NettyPipeline.ReactiveBridge));
+                        key.host(), key.port(), NettyPipeline.ReactiveBridge))
+                // After the session's handlers, so it goes first, in front of implicit TLS.
+                .doOnChannelInit((observer, channel, remote) -> FirstByteTimeoutHandler.install(channel,
+                        sessionOptions.timeout(SmtpPhase.CONNECT)));
         if (resolver != null) {
             // Host names (MX hosts) resolve through the same DNS as the MX lookup, not the system's resolver.
             tcp = tcp.resolver(resolver);
@@ -187,24 +201,34 @@ public final class SessionPools {
         return local == null ? tcp : tcp.bindAddress(() -> local);
     }
 
-    /** The pool's allocator: an overall permit, then a connection, then a ready session. */
+    /**
+     * The pool's allocator: a permit to connect to this destination, an overall permit, then a connection, then a
+     * ready session. The destination's permit comes first: an allocation that waits for its turn at a busy
+     * destination holds no overall permit another destination could use.
+     */
     private Mono<PooledSession> open(DestinationKey key, TcpClient tcp) {
+        return Mono.defer(() -> connects.acquire(key).flatMap(connecting -> connections.acquire(GLOBAL)
+                .flatMap(permit -> connect(key, tcp, permit))
+                // Ready, failed or cancelled: the next connect to this destination may start.
+                .doFinally(signal -> connecting.release())));
+    }
+
+    /** One connect, once its turn came: the listener's clock starts here, not while it waited for the permits. */
+    private Mono<PooledSession> connect(DestinationKey key, TcpClient tcp, KeyedPermits.Permit permit) {
         String destination = key.toString();
-        return Mono.defer(() -> {
-            long start = System.nanoTime();
-            listener.fire(l -> l.connectStart(destination));
-            return connections.acquire(GLOBAL).flatMap(permit -> tcp.connect()
-                    .onErrorMap(e -> !(e instanceof SmtpException), e -> connectFailure(key, e))
-                    .flatMap(connection -> ready(key, connection, permit))
-                    .doOnError(e -> permit.release())
-                    .doOnCancel(permit::release))
-                    .doOnSuccess(s -> listener.fire(l -> l.sessionReady(destination, s.session(), since(start))))
-                    .doOnError(e -> {
-                        if (e instanceof SmtpException) {
-                            listener.fire(l -> l.connectFailed(destination, (SmtpException) e, since(start)));
-                        }
-                    });
-        });
+        long start = System.nanoTime();
+        listener.fire(l -> l.connectStart(destination));
+        return tcp.connect()
+                .onErrorMap(e -> !(e instanceof SmtpException), e -> connectFailure(key, e))
+                .flatMap(connection -> ready(key, connection, permit))
+                .doOnError(e -> permit.release())
+                .doOnCancel(permit::release)
+                .doOnSuccess(s -> listener.fire(l -> l.sessionReady(destination, s.session(), since(start))))
+                .doOnError(e -> {
+                    if (e instanceof SmtpException) {
+                        listener.fire(l -> l.connectFailed(destination, (SmtpException) e, since(start)));
+                    }
+                });
     }
 
     private Mono<PooledSession> ready(DestinationKey key, Connection connection, KeyedPermits.Permit permit) {
@@ -218,6 +242,7 @@ public final class SessionPools {
             listener.fire(l -> l.sessionClosed(key.toString(), pooled.remote(), pooled.messages()));
         });
         return Mono.fromFuture(session.ready(), true)
+                .onErrorMap(e -> FirstByteTimeoutHandler.failure(connection.channel(), e))
                 .doOnSuccess(c -> pooled.remote(session.remoteAddress()))
                 .thenReturn(pooled)
                 .doOnError(e -> session.close())

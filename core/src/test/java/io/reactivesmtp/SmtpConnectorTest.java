@@ -1,0 +1,71 @@
+package io.reactivesmtp;
+
+import static io.reactivesmtp.SessionFixture.WAIT;
+import static io.reactivesmtp.SessionFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.reactivesmtp.testing.ScriptedSmtpServer;
+import io.reactivesmtp.testing.ScriptedSmtpServer.Script;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The connect phase: the connect timeout lasts until the server's first byte, the greeting timeout after it. */
+class SmtpConnectorTest {
+
+    static final Duration CONNECT_TIMEOUT = Duration.ofMillis(300);
+
+    SmtpConnector connector;
+
+    @BeforeEach
+    void start() {
+        connector = SmtpConnector.create();
+    }
+
+    @AfterEach
+    void stop() {
+        connector.close();
+    }
+
+    static SmtpSessionOptions options() {
+        return SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE)
+                .timeout(SmtpPhase.CONNECT, CONNECT_TIMEOUT)
+                // Far beyond the test's wait: only the connect timeout can end a silent connection in time.
+                .timeout(SmtpPhase.GREETING, Duration.ofMinutes(2))
+                .build();
+    }
+
+    @Test
+    void aConnectionTheServerNeverAcceptsFailsByTheConnectTimeout() throws Exception {
+        // The kernel completes the handshake into the backlog; the server never calls accept(), so never greets.
+        try (ServerSocket neverAccepts = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Throwable error = catchThrowable(() -> await(connector.connect("127.0.0.1", neverAccepts.getLocalPort(),
+                    options())));
+            assertThat(error).isInstanceOf(SmtpTimeoutException.class);
+            assertThat(((SmtpTimeoutException) error).phase()).isEqualTo(SmtpPhase.CONNECT);
+            assertThat(((SmtpTimeoutException) error).timeout()).isEqualTo(CONNECT_TIMEOUT);
+            assertThat(((SmtpException) error).isRetryable()).isTrue();
+        }
+    }
+
+    @Test
+    void aGreetingThatStartedMayTakeLongerThanTheConnectTimeout() throws Throwable {
+        // Like postscreen: the first line at once, the rest after a pause longer than the connect timeout.
+        Script script = Script.create()
+                .send("220-mx.test ESMTP wait")
+                .delay(CONNECT_TIMEOUT.multipliedBy(3))
+                .send("220 mx.test ready")
+                .expectMatching("EHLO \\S+").send("250 mx.test")
+                .expect("QUIT").send("221 bye").close();
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
+            SmtpSession session = await(connector.connect("127.0.0.1", server.port(), options()));
+            assertThat(session.capabilities()).isNotNull();
+            await(session.close());
+            server.awaitScriptDone(WAIT);
+        }
+    }
+}
