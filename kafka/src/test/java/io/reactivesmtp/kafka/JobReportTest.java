@@ -113,10 +113,10 @@ class JobReportTest {
         JobReport.Recipient rej = new JobReport.Recipient("c@x.org", JobReport.Status.PERMANENT_FAILURE, 550, null, "");
         JobReport.Recipient ret = new JobReport.Recipient("d@x.org", JobReport.Status.RETRY_SCHEDULED, 451, null, "");
         JobReport.Recipient unk = new JobReport.Recipient("e@x.org", JobReport.Status.UNKNOWN, 0, null, "");
-        assertThat(KafkaSmtpWorker.outcome(List.of(acc, old))).isEqualTo(JobReport.Outcome.DELIVERED);
-        assertThat(KafkaSmtpWorker.outcome(List.of(acc, rej))).isEqualTo(JobReport.Outcome.PARTIAL);
-        assertThat(KafkaSmtpWorker.outcome(List.of(acc, ret))).isEqualTo(JobReport.Outcome.RETRYING);
-        assertThat(KafkaSmtpWorker.outcome(List.of(rej))).isEqualTo(JobReport.Outcome.REJECTED);
-        assertThat(KafkaSmtpWorker.outcome(List.of(rej, unk))).isEqualTo(JobReport.Outcome.FAILED);
+        assertThat(ReportWriter.outcome(List.of(acc, old))).isEqualTo(JobReport.Outcome.DELIVERED);
+        assertThat(ReportWriter.outcome(List.of(acc, rej))).isEqualTo(JobReport.Outcome.PARTIAL);
+        assertThat(ReportWriter.outcome(List.of(acc, ret))).isEqualTo(JobReport.Outcome.RETRYING);
+        assertThat(ReportWriter.outcome(List.of(rej))).isEqualTo(JobReport.Outcome.REJECTED);
+        assertThat(ReportWriter.outcome(List.of(rej, unk))).isEqualTo(JobReport.Outcome.FAILED);
     }
 }
