@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DatabindException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -60,14 +59,14 @@ final class RecordJson {
             at = "field \"" + path + "\"";
         } else {
             JsonLocation l = e.getLocation();
-            at = l == null ? "unknown position" : "byte " + l.getByteOffset();
+            at = l == null || l.getByteOffset() < 0 ? "unknown position" : "byte " + l.getByteOffset();
         }
         return at + ": " + e.getOriginalMessage();
     }
 
     /** @return the top-level field where a binding error happened, or "" when it happened outside one */
     static String field(JacksonException e) {
-        if (e instanceof DatabindException) {
+        if (e instanceof JsonMappingException) {
             List<JsonMappingException.Reference> refs = ((JsonMappingException) e).getPath();
             if (!refs.isEmpty() && refs.get(0).getFieldName() != null) {
                 return refs.get(0).getFieldName();

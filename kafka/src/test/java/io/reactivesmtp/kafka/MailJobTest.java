@@ -153,6 +153,8 @@ class MailJobTest {
         assertBad(head + to + ",\"text\":\"x\",\"attempt\":3000000000}",
                 "job j: \"attempt\" must be a positive integer: 3000000000");
         assertBad(head + to + ",\"text\":\"x\",\"notBefore\":1.5}", "job j: \"notBefore\" must be epoch milliseconds");
+        assertBad(head + to + ",\"text\":\"x\",\"notBefore\":99999999999999999999}",
+                "job j: \"notBefore\" must be epoch milliseconds");
         assertBad(head + to + ",\"text\":\"x\",\"parent\":{\"topic\":\"t\",\"partition\":\"1\",\"offset\":2}}",
                 "job j: \"parent\" must be");
         assertBad(head + to + ",\"text\":\"x\",\"parent\":{\"topic\":null,\"partition\":1,\"offset\":2}}",
