@@ -1,9 +1,14 @@
 package io.reactivesmtp.kafka;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -32,6 +37,7 @@ import java.util.Optional;
  * @param worker the worker that wrote it
  * @param at when, epoch milliseconds
  */
+@JsonPropertyOrder({"v", "jobId", "source", "attempt", "outcome", "recipients", "retry", "error", "worker", "at"})
 public record JobReport(String jobId, Source source, int attempt, Outcome outcome, List<Recipient> recipients,
         Retry retry, String error, String worker, long at) {
 
@@ -79,7 +85,8 @@ public record JobReport(String jobId, Source source, int attempt, Outcome outcom
      * @param partition its partition
      * @param offset its offset
      */
-    public record Source(String topic, int partition, long offset) {
+    public record Source(@JsonProperty(required = true) String topic, @JsonProperty(required = true) int partition,
+            @JsonProperty(required = true) long offset) {
         /** Validates. */
         public Source {
             Objects.requireNonNull(topic, "topic");
@@ -95,7 +102,9 @@ public record JobReport(String jobId, Source source, int attempt, Outcome outcom
      * @param enhancedStatus the enhanced status code, or null
      * @param text the reply text (or why there is none), or null
      */
-    public record Recipient(String address, Status status, int code, String enhancedStatus, String text) {
+    public record Recipient(@JsonProperty(required = true) String address,
+            @JsonProperty(required = true) Status status, @JsonProperty(required = true) int code,
+            String enhancedStatus, String text) {
         /** Validates. */
         public Recipient {
             Objects.requireNonNull(address, "address");
@@ -112,7 +121,9 @@ public record JobReport(String jobId, Source source, int attempt, Outcome outcom
      * @param attempt the retry's attempt number
      * @param notBefore when it may be sent, epoch milliseconds
      */
-    public record Retry(String topic, int partition, long offset, int attempt, long notBefore) {
+    public record Retry(@JsonProperty(required = true) String topic, @JsonProperty(required = true) int partition,
+            @JsonProperty(required = true) long offset, @JsonProperty(required = true) int attempt,
+            @JsonProperty(required = true) long notBefore) {
     }
 
     /** Validates and copies. */
@@ -123,113 +134,66 @@ public record JobReport(String jobId, Source source, int attempt, Outcome outcom
     }
 
     /** @return the retry job, if one was written */
+    @JsonIgnore
     public Optional<Retry> retryJob() {
         return Optional.ofNullable(retry);
     }
 
     /** @return the record value: JSON in UTF-8 */
     public byte[] toBytes() {
-        Map<String, Object> m = JsonValue.object();
-        m.put("v", VERSION);
-        m.put("jobId", jobId);
-        Map<String, Object> src = JsonValue.object();
-        src.put("topic", source.topic());
-        src.put("partition", source.partition());
-        src.put("offset", source.offset());
-        m.put("source", src);
-        m.put("attempt", attempt);
-        m.put("outcome", outcome.name());
-        List<Object> rs = new ArrayList<>();
-        for (Recipient r : recipients) {
-            Map<String, Object> o = JsonValue.object();
-            o.put("address", r.address());
-            o.put("status", r.status().name());
-            o.put("code", r.code());
-            o.put("enhancedStatus", r.enhancedStatus());
-            o.put("text", r.text());
-            rs.add(o);
+        try {
+            return RecordJson.MAPPER.writeValueAsBytes(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the report of " + source + " as JSON: "
+                    + e.getOriginalMessage(), e);
         }
-        m.put("recipients", rs);
-        if (retry == null) {
-            m.put("retry", null);
-        } else {
-            Map<String, Object> o = JsonValue.object();
-            o.put("topic", retry.topic());
-            o.put("partition", retry.partition());
-            o.put("offset", retry.offset());
-            o.put("attempt", retry.attempt());
-            o.put("notBefore", retry.notBefore());
-            m.put("retry", o);
-        }
-        m.put("error", error);
-        m.put("worker", worker);
-        m.put("at", at);
-        return JsonValue.write(m).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** @return the format version, written first */
+    @JsonProperty("v")
+    private int version() {
+        return VERSION;
     }
 
     /**
-     * Reads a report record.
+     * Reads a report record: white space and unknown fields are tolerated, anything else is checked.
      *
      * @param value the record value
      * @return the report
      * @throws IllegalArgumentException naming what is wrong
      */
     public static JobReport parse(byte[] value) {
-        Object root = JsonValue.parse(new String(Objects.requireNonNull(value, "report value"), StandardCharsets.UTF_8));
-        if (!(root instanceof Map)) {
-            throw new IllegalArgumentException("report is not a JSON object");
+        try {
+            return RecordJson.MAPPER.readValue(Objects.requireNonNull(value, "report value"), JobReport.class);
+        } catch (ValueInstantiationException e) {
+            // The records' own checks: their message names the field.
+            throw new IllegalArgumentException(RecordJson.problem(e), e);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("report is not valid: " + RecordJson.problem(e), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("report is not valid: " + e, e);
         }
-        Map<?, ?> m = (Map<?, ?>) root;
-        if (!Long.valueOf(VERSION).equals(m.get("v"))) {
-            throw new IllegalArgumentException("report format version " + m.get("v") + " is not supported");
-        }
-        Map<?, ?> src = map(m, "source");
-        Source source = new Source(str(src, "topic"), (int) num(src, "partition"), num(src, "offset"));
-        List<Recipient> recipients = new ArrayList<>();
-        Object rs = m.get("recipients");
-        if (!(rs instanceof List)) {
-            throw new IllegalArgumentException("report field \"recipients\" is not an array");
-        }
-        for (Object o : (List<?>) rs) {
-            if (!(o instanceof Map)) {
-                throw new IllegalArgumentException("report recipient is not an object: " + o);
-            }
-            Map<?, ?> r = (Map<?, ?>) o;
-            recipients.add(new Recipient(str(r, "address"), Status.valueOf(str(r, "status")), (int) num(r, "code"),
-                    (String) r.get("enhancedStatus"), (String) r.get("text")));
-        }
-        Retry retry = null;
-        if (m.get("retry") != null) {
-            Map<?, ?> r = map(m, "retry");
-            retry = new Retry(str(r, "topic"), (int) num(r, "partition"), num(r, "offset"), (int) num(r, "attempt"),
-                    num(r, "notBefore"));
-        }
-        return new JobReport((String) m.get("jobId"), source, (int) num(m, "attempt"),
-                Outcome.valueOf(str(m, "outcome")), recipients, retry, (String) m.get("error"),
-                (String) m.get("worker"), num(m, "at"));
     }
 
-    private static Map<?, ?> map(Map<?, ?> m, String field) {
-        Object o = m.get(field);
-        if (!(o instanceof Map)) {
-            throw new IllegalArgumentException("report field \"" + field + "\" is not an object");
+    /** Jackson's way in: the version is checked before anything else, the fields then by the constructors. */
+    @JsonCreator
+    private static JobReport read(@JsonProperty("v") Integer v, @JsonProperty("jobId") String jobId,
+            @JsonProperty("source") Source source, @JsonProperty("attempt") Integer attempt,
+            @JsonProperty("outcome") Outcome outcome, @JsonProperty("recipients") List<Recipient> recipients,
+            @JsonProperty("retry") Retry retry, @JsonProperty("error") String error,
+            @JsonProperty("worker") String worker, @JsonProperty("at") Long at) {
+        if (v == null || v != VERSION) {
+            throw new IllegalArgumentException("report format version " + v + " is not supported");
         }
-        return (Map<?, ?>) o;
+        return new JobReport(jobId, required("source", source), required("attempt", attempt),
+                required("outcome", outcome), required("recipients", recipients), retry, error, worker,
+                required("at", at));
     }
 
-    private static String str(Map<?, ?> m, String field) {
-        Object o = m.get(field);
-        if (!(o instanceof String)) {
-            throw new IllegalArgumentException("report field \"" + field + "\" is not a string");
+    private static <T> T required(String field, T value) {
+        if (value == null) {
+            throw new IllegalArgumentException("report field \"" + field + "\" is missing");
         }
-        return (String) o;
-    }
-
-    private static long num(Map<?, ?> m, String field) {
-        Object o = m.get(field);
-        if (!(o instanceof Long)) {
-            throw new IllegalArgumentException("report field \"" + field + "\" is not an integer");
-        }
-        return (Long) o;
+        return value;
     }
 }

@@ -1,10 +1,16 @@
 package io.reactivesmtp.kafka;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -114,113 +120,73 @@ public final class MailJob {
         if (value == null) {
             throw new InvalidJobException("job record has no value (a tombstone?)");
         }
-        Object root;
+        JsonNode tree;
         try {
-            root = JsonValue.parse(new String(value, StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidJobException("job is not valid JSON: " + e.getMessage(), e);
+            tree = RecordJson.MAPPER.readTree(value);
+        } catch (IOException e) {
+            throw new InvalidJobException("job is not valid JSON: " + problem(e), e);
         }
-        if (!(root instanceof Map)) {
+        if (tree == null || tree.isMissingNode()) {
+            throw new InvalidJobException("job is not valid JSON: the record is empty");
+        }
+        if (!tree.isObject()) {
             throw new InvalidJobException("job is not a JSON object");
         }
-        Map<?, ?> m = (Map<?, ?>) root;
-        Object v = m.get("v");
-        if (!(v instanceof Long)) {
-            throw new InvalidJobException("job has no integer format version \"v\"");
-        }
-        if ((Long) v != VERSION) {
-            throw new InvalidJobException("job format version " + v + " is not supported (this worker reads "
-                    + VERSION + ")");
-        }
-        String id = string(m, "id");
-        String from = string(m, "from");
-        Object rcpts = m.get("recipients");
-        if (!(rcpts instanceof List) || ((List<?>) rcpts).isEmpty()) {
-            throw new InvalidJobException("job " + id + ": \"recipients\" must be a non-empty array of addresses");
-        }
-        List<String> recipients = new ArrayList<>();
-        for (Object r : (List<?>) rcpts) {
-            if (!(r instanceof String)) {
-                throw new InvalidJobException("job " + id + ": \"recipients\" holds a non-string: " + r);
+        String id = checkVersionAndId(tree);
+        for (String field : Wire.NOT_NULL) {
+            if (tree.path(field).isNull()) {
+                throw new InvalidJobException("job " + id + ": \"" + field + "\" " + Wire.RULES.get(field) + ": null");
             }
-            recipients.add((String) r);
         }
-        byte[] content;
-        if (m.containsKey("content") == m.containsKey("text")) {
-            throw new InvalidJobException("job " + id + ": exactly one of \"content\" (base64) and \"text\" is required");
-        } else if (m.containsKey("content")) {
-            try {
-                content = Base64.getDecoder().decode(string(m, "content"));
-            } catch (IllegalArgumentException e) {
-                throw new InvalidJobException("job " + id + ": \"content\" is not valid base64: " + e.getMessage(), e);
-            }
-        } else {
-            content = string(m, "text").getBytes(StandardCharsets.UTF_8);
-        }
-        int attempt = 1;
-        if (m.containsKey("attempt")) {
-            Object a = m.get("attempt");
-            if (!(a instanceof Long) || (Long) a < 1 || (Long) a > Integer.MAX_VALUE) {
-                throw new InvalidJobException("job " + id + ": \"attempt\" must be a positive integer: " + a);
-            }
-            attempt = (int) (long) (Long) a;
-        }
-        Instant notBefore = null;
-        if (m.containsKey("notBefore") && m.get("notBefore") != null) {
-            Object nb = m.get("notBefore");
-            if (!(nb instanceof Long)) {
-                throw new InvalidJobException("job " + id + ": \"notBefore\" must be epoch milliseconds: " + nb);
-            }
-            notBefore = Instant.ofEpochMilli((Long) nb);
-        }
-        JobReport.Source parent = null;
-        if (m.get("parent") != null) {
-            Object pm = m.get("parent");
-            if (!(pm instanceof Map) || !(((Map<?, ?>) pm).get("topic") instanceof String)
-                    || !(((Map<?, ?>) pm).get("partition") instanceof Long)
-                    || !(((Map<?, ?>) pm).get("offset") instanceof Long)) {
-                throw new InvalidJobException("job " + id + ": \"parent\" must be {\"topic\",\"partition\",\"offset\"}: "
-                        + pm);
-            }
-            Map<?, ?> pmap = (Map<?, ?>) pm;
-            parent = new JobReport.Source((String) pmap.get("topic"), (int) (long) (Long) pmap.get("partition"),
-                    (Long) pmap.get("offset"));
+        Wire w;
+        try {
+            w = RecordJson.MAPPER.treeToValue(tree, Wire.class);
+        } catch (JsonProcessingException e) {
+            String field = RecordJson.field(e);
+            String rule = Wire.RULES.get(field);
+            throw new InvalidJobException("job " + id + ": " + (rule == null ? "" : "\"" + field + "\" " + rule + ": ")
+                    + RecordJson.problem(e), e);
         }
         try {
-            return create(id, from, recipients, content, attempt, notBefore, parent);
+            int attempt = w.attempt() == null ? 1 : (int) (long) w.attempt();
+            return create(id, w.from(), w.recipients(), w.messageBytes(), attempt,
+                    w.notBefore() == null ? null : Instant.ofEpochMilli(w.notBefore()), w.parent());
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new InvalidJobException("job " + id + ": " + e.getMessage(), e);
         }
     }
 
-    private static String string(Map<?, ?> m, String field) throws InvalidJobException {
-        Object o = m.get(field);
-        if (!(o instanceof String)) {
-            throw new InvalidJobException("job field \"" + field + "\" is " + (o == null ? "missing" : "not a string"));
+    /** The version first: a record of another version may have any other shape. Then the id, which errors name. */
+    private static String checkVersionAndId(JsonNode tree) throws InvalidJobException {
+        JsonNode v = tree.get("v");
+        if (v == null || !v.isIntegralNumber()) {
+            throw new InvalidJobException("job has no integer format version \"v\"");
         }
-        return (String) o;
+        if (!v.canConvertToInt() || v.intValue() != VERSION) {
+            throw new InvalidJobException("job format version " + v + " is not supported (this worker reads "
+                    + VERSION + ")");
+        }
+        JsonNode id = tree.get("id");
+        if (id == null || !id.isTextual()) {
+            throw new InvalidJobException("job field \"id\" is " + (id == null || id.isNull() ? "missing"
+                    : "not a string"));
+        }
+        return id.textValue();
+    }
+
+    private static String problem(IOException e) {
+        return e instanceof JsonProcessingException ? RecordJson.problem((JsonProcessingException) e) : e.toString();
     }
 
     /** @return the record value: the JSON text in UTF-8, with the content in base64 */
     public byte[] toBytes() {
-        Map<String, Object> m = JsonValue.object();
-        m.put("v", VERSION);
-        m.put("id", id);
-        m.put("from", from);
-        m.put("recipients", recipients);
-        m.put("content", Base64.getEncoder().encodeToString(content));
-        m.put("attempt", attempt);
-        if (notBefore != null) {
-            m.put("notBefore", notBefore.toEpochMilli());
+        Wire w = new Wire(VERSION, id, from, recipients, Base64.getEncoder().encodeToString(content), null,
+                (long) attempt, notBefore == null ? null : notBefore.toEpochMilli(), parent);
+        try {
+            return RecordJson.MAPPER.writeValueAsBytes(w);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write job " + id + " as JSON: " + e.getOriginalMessage(), e);
         }
-        if (parent != null) {
-            Map<String, Object> pm = JsonValue.object();
-            pm.put("topic", parent.topic());
-            pm.put("partition", parent.partition());
-            pm.put("offset", parent.offset());
-            m.put("parent", pm);
-        }
-        return JsonValue.write(m).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -294,5 +260,65 @@ public final class MailJob {
     public String toString() {
         return "MailJob{" + id + ", attempt " + attempt + ", " + recipients.size() + " recipient(s), "
                 + content.length + " bytes}";
+    }
+
+    /**
+     * The JSON shape of a job record, as Jackson reads and writes it; its constructor checks each field on its own
+     * (the envelope as a whole is checked by {@link #create}). {@code v} and {@code id} are checked on the tree
+     * before, so that a record of another version gets the version's error.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"v", "id", "from", "recipients", "content", "text", "attempt", "notBefore", "parent"})
+    private record Wire(int v, String id, String from,
+            @JsonSetter(contentNulls = Nulls.FAIL) List<String> recipients, String content, String text,
+            Long attempt, Long notBefore, JobReport.Source parent) {
+
+        /** What each field must be, for the error of a value Jackson could not bind. */
+        static final Map<String, String> RULES = Map.of(
+                "from", "must be a string",
+                "recipients", "must be a non-empty array of addresses",
+                "content", "must be a base64 string",
+                "text", "must be a string",
+                "attempt", "must be a positive integer",
+                "notBefore", "must be epoch milliseconds",
+                "parent", "must be {\"topic\",\"partition\",\"offset\"}");
+
+        /** The fields that may be absent but not null (an explicit null is a mistake worth naming). */
+        static final List<String> NOT_NULL = List.of("from", "recipients", "content", "text", "attempt");
+
+        Wire {
+            RecordJson.requireWellFormed("id", id);
+            if (from == null) {
+                throw new IllegalArgumentException("\"from\" is missing");
+            }
+            RecordJson.requireWellFormed("from", from);
+            if (recipients == null || recipients.isEmpty()) {
+                throw new IllegalArgumentException("\"recipients\" must be a non-empty array of addresses");
+            }
+            for (String r : recipients) {
+                RecordJson.requireWellFormed("recipients", r);
+            }
+            if ((content == null) == (text == null)) {
+                throw new IllegalArgumentException("exactly one of \"content\" (base64) and \"text\" is required");
+            }
+            if (text != null) {
+                RecordJson.requireWellFormed("text", text);
+            }
+            if (attempt != null && (attempt < 1 || attempt > Integer.MAX_VALUE)) {
+                throw new IllegalArgumentException("\"attempt\" must be a positive integer: " + attempt);
+            }
+        }
+
+        /** @return the message: the base64 content decoded, or the text in UTF-8 */
+        byte[] messageBytes() {
+            if (text != null) {
+                return text.getBytes(StandardCharsets.UTF_8);
+            }
+            try {
+                return Base64.getDecoder().decode(content);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("\"content\" is not valid base64: " + e.getMessage(), e);
+            }
+        }
     }
 }

@@ -63,6 +63,15 @@ class KafkaSmtpWorkerTest {
     }
 
     private void start(int maxInFlight, Map<Long, JobReport> earlierReports, List<MailJob> earlierRetries) {
+        List<byte[]> values = new ArrayList<>();
+        for (JobReport r : earlierReports.values()) {
+            values.add(r.toBytes());
+        }
+        startAfter(maxInFlight, values, earlierRetries);
+    }
+
+    /** Starts a worker assigned JOBS, whose reports partition holds these record values. */
+    private void startAfter(int maxInFlight, List<byte[]> earlierReports, List<MailJob> earlierRetries) {
         KafkaWorkerOptions options = KafkaWorkerOptions.builder().bootstrapServers("unused:9092").groupId("g")
                 .jobsTopic("jobs").reportsTopic("reports").workerId("t").maxInFlightPerPartition(maxInFlight)
                 .maxAttempts(2).firstBackoff(Duration.ofSeconds(30)).commitInterval(Duration.ZERO)
@@ -91,9 +100,9 @@ class KafkaSmtpWorkerTest {
         reader.updateEndOffsets(Map.of(REPORTS, (long) earlierReports.size(), RETRIES, (long) earlierRetries.size()));
         // One record per poll of the reader: the reports partition is read first, then the retry partition.
         long at = 0;
-        for (JobReport r : earlierReports.values()) {
+        for (byte[] r : earlierReports) {
             long offset = at++;
-            reader.schedulePollTask(() -> reader.addRecord(new ConsumerRecord<>("reports", 0, offset, null, r.toBytes())));
+            reader.schedulePollTask(() -> reader.addRecord(new ConsumerRecord<>("reports", 0, offset, null, r)));
         }
         at = 0;
         for (MailJob j : earlierRetries) {
@@ -181,6 +190,24 @@ class KafkaSmtpWorkerTest {
         assertThat(committed().metadata()).isEqualTo("reports=3;retries=0");
         assertThat(reported).extracting(JobReport::outcome).containsExactly(JobReport.Outcome.DELIVERED,
                 JobReport.Outcome.PARTIAL, JobReport.Outcome.DELIVERED);
+    }
+
+    @Test
+    void aTornOrForeignRecordOnTheReportsTopicIsSkippedAndTheRestIsStillRead() {
+        JobReport done = new JobReport("job-1", new JobReport.Source("jobs", 0, 1), 1, JobReport.Outcome.DELIVERED,
+                List.of(new JobReport.Recipient("r1@example.org", JobReport.Status.ACCEPTED, 250, null, "ok")),
+                null, null, "old", 0L);
+        byte[] whole = done.toBytes();
+        byte[] torn = java.util.Arrays.copyOf(whole, whole.length / 2);
+        // A later writer's report: white space and fields this one does not know.
+        byte[] later = ("{ \"v\": 1, \"jobId\": \"job-2\", \"source\": {\"topic\": \"jobs\", \"partition\": 0, "
+                + "\"offset\": 2}, \"attempt\": 1, \"outcome\": \"DELIVERED\", \"recipients\": [], \"at\": 0, "
+                + "\"trace\": {\"span\": \"x\"} }\n").getBytes(StandardCharsets.UTF_8);
+        startAfter(10, List.of(torn, "not json".getBytes(StandardCharsets.UTF_8), whole, later), List.of());
+        addJobs(0, 3);
+        worker.pollOnce();
+        assertThat(sent).extracting(m -> m.id()).as("job-1 and job-2 were reported before").containsExactly("job-0");
+        assertThat(worker.failure()).isEmpty();
     }
 
     @Test

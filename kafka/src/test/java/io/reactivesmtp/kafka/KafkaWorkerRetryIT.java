@@ -118,7 +118,8 @@ class KafkaWorkerRetryIT {
             // Poison records: reported, named, skipped.
             List<JobReport> invalid = reports.stream().filter(r -> r.outcome() == JobReport.Outcome.INVALID).toList();
             assertThat(invalid).extracting(JobReport::error).containsExactly(
-                    "job is not valid JSON: malformed JSON at character 1: expected a string key",
+                    "job is not valid JSON: byte 1: Unexpected character ('n' (code 110)): was expecting double-quote"
+                    + " to start field name",
                     "job format version 2 is not supported (this worker reads 1)");
             assertThat(invalid).extracting(r -> r.source().offset()).containsExactly(1L, 2L);
 

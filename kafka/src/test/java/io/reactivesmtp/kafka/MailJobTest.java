@@ -58,7 +58,7 @@ class MailJobTest {
     @Test
     void refusesBadJobsNamingWhatIsWrong() {
         String ok = "\"id\":\"j\",\"from\":\"a@example.com\",\"recipients\":[\"x@example.org\"],\"content\":\"aGk=\"";
-        assertBad("not json", "job is not valid JSON: malformed JSON at character 0");
+        assertBad("not json", "job is not valid JSON: byte 0: Unrecognized token 'not'");
         assertBad("[1]", "job is not a JSON object");
         assertBad("{" + ok + "}", "job has no integer format version \"v\"");
         assertBad("{\"v\":2," + ok + "}", "job format version 2 is not supported (this worker reads 1)");
@@ -80,6 +80,96 @@ class MailJobTest {
         assertBad("{\"v\":1," + ok + ",\"parent\":{\"topic\":\"t\"}}", "job j: \"parent\" must be");
         assertThatThrownBy(() -> MailJob.parse(null)).isInstanceOf(InvalidJobException.class)
                 .hasMessageContaining("no value");
+    }
+
+    /** Written by the hand-made JSON writer this module had before Jackson: the records of a running group. */
+    private static final String OLD_JOB = "{\"v\":1,\"id\":\"job-1\",\"from\":\"news@example.com\","
+            + "\"recipients\":[\"a@example.org\",\"b@example.org\"],\"content\":\"U3ViamVjdDogaGkNCg0KYm9keQ0K\","
+            + "\"attempt\":2,\"notBefore\":1764345600000}";
+    private static final String OLD_RETRY_JOB = "{\"v\":1,\"id\":\"job-1\",\"from\":\"news@example.com\","
+            + "\"recipients\":[\"b@example.org\"],\"content\":\"U3ViamVjdDogaGkNCg0KYm9keQ0K\",\"attempt\":3,"
+            + "\"notBefore\":1764345630000,\"parent\":{\"topic\":\"mail.jobs\",\"partition\":3,\"offset\":42}}";
+
+    @Test
+    void readsAndWritesTheRecordsOfTheFormerWriterByteForByte() throws Exception {
+        MailJob job = parse(OLD_JOB);
+        assertThat(job.recipients()).containsExactly("a@example.org", "b@example.org");
+        assertThat(job.content()).isEqualTo(MESSAGE);
+        assertThat(job.notBefore()).contains(Instant.ofEpochMilli(1_764_345_600_000L));
+        assertThat(new String(job.toBytes(), StandardCharsets.UTF_8)).isEqualTo(OLD_JOB);
+        MailJob retry = parse(OLD_RETRY_JOB);
+        assertThat(retry.attempt()).isEqualTo(3);
+        assertThat(retry.parent()).contains(new JobReport.Source("mail.jobs", 3, 42));
+        assertThat(new String(retry.toBytes(), StandardCharsets.UTF_8)).isEqualTo(OLD_RETRY_JOB);
+        assertThat(new String(job.retry(List.of("b@example.org"), Instant.ofEpochMilli(1_764_345_630_000L),
+                new JobReport.Source("mail.jobs", 3, 42)).toBytes(), StandardCharsets.UTF_8)).isEqualTo(OLD_RETRY_JOB);
+    }
+
+    @Test
+    void toleratesWhiteSpaceAndUnknownFields() throws Exception {
+        MailJob job = parse(" {\n\t\"tenant\" : {\"n\": [1, 2.5, {\"deep\": null}]},\r\n \"v\" : 1 , \"id\":\"j\", "
+                + "\"from\":\"a@example.com\",\"recipients\" : [ \"x@example.org\" ] ,\"text\":\"hi\",\"notBefore\":null,"
+                + "\"parent\":null,\"flag\":true}\n");
+        assertThat(job.id()).isEqualTo("j");
+        assertThat(job.notBefore()).isEmpty();
+        assertThat(job.parent()).isEmpty();
+    }
+
+    @Test
+    void refusesTextThatIsNotStrictJson() {
+        String ok = "\"id\":\"j\",\"from\":\"a@example.com\",\"recipients\":[\"x@example.org\"],\"content\":\"aGk=\"";
+        for (String bad : List.of("", "{", "{\"v\":1,}", "[1,]", "{\"v\" 1}", "{\"v\":01}", "{\"v\":1.}", "-", "\"abc",
+                "tru", "{a:1}", "[1 2]", "nul", "{\"v\":1," + ok + "} x", "{\"v\":1," + ok + "}{}",
+                "{\"v\":1,\"v\":1," + ok + "}", "{\"v\":1," + ok + ",\"text\":\"a\u0001b\"}",
+                "{\"v\":1," + ok + ",\"x\":" + "[".repeat(40) + "]".repeat(40) + "}")) {
+            assertBad(bad, "job is not valid JSON: ");
+        }
+        assertThatThrownBy(() -> MailJob.parse(new byte[] {'{', '"', (byte) 0xff, '"', ':', '1', '}'}))
+                .isInstanceOf(InvalidJobException.class).hasMessageStartingWith("job is not valid JSON: ");
+        assertBad("{\"v\":1,\"v\":2," + ok + "}", "job is not valid JSON: byte 10: Duplicate field 'v'");
+    }
+
+    @Test
+    void refusesValuesOfTheWrongTypeOrNullNamingTheField() {
+        String to = "\"recipients\":[\"x@example.org\"]";
+        String head = "{\"v\":1,\"id\":\"j\",\"from\":\"a@example.com\",";
+        assertBad("{\"v\":1.0,\"id\":\"j\"}", "job has no integer format version \"v\"");
+        assertBad("{\"v\":1,\"id\":7}", "job field \"id\" is not a string");
+        assertBad("{\"v\":1,\"id\":null}", "job field \"id\" is missing");
+        assertBad("{\"v\":1,\"id\":\"j\",\"from\":1," + to + ",\"text\":\"x\"}", "job j: \"from\" must be a string");
+        assertBad("{\"v\":1,\"id\":\"j\",\"from\":null," + to + ",\"text\":\"x\"}", "job j: \"from\" must be a string");
+        assertBad("{\"v\":1,\"id\":\"j\"," + to + ",\"text\":\"x\"}", "job j: \"from\" is missing");
+        assertBad(head + "\"recipients\":\"x@example.org\",\"text\":\"x\"}",
+                "job j: \"recipients\" must be a non-empty array of addresses");
+        assertBad(head + "\"recipients\":[\"x@example.org\",null],\"text\":\"x\"}",
+                "job j: \"recipients\" must be a non-empty array of addresses");
+        assertBad(head + "\"recipients\":[\"x@example.org\",3],\"text\":\"x\"}",
+                "job j: \"recipients\" must be a non-empty array of addresses");
+        assertBad(head + to + ",\"content\":null,\"text\":\"x\"}", "job j: \"content\" must be a base64 string");
+        assertBad(head + to + ",\"content\":\"aGk=\",\"text\":\"x\"}", "job j: exactly one of \"content\"");
+        assertBad(head + to + ",\"text\":\"x\",\"attempt\":\"2\"}", "job j: \"attempt\" must be a positive integer");
+        assertBad(head + to + ",\"text\":\"x\",\"attempt\":null}", "job j: \"attempt\" must be a positive integer");
+        assertBad(head + to + ",\"text\":\"x\",\"attempt\":1.5}", "job j: \"attempt\" must be a positive integer");
+        assertBad(head + to + ",\"text\":\"x\",\"attempt\":3000000000}",
+                "job j: \"attempt\" must be a positive integer: 3000000000");
+        assertBad(head + to + ",\"text\":\"x\",\"notBefore\":1.5}", "job j: \"notBefore\" must be epoch milliseconds");
+        assertBad(head + to + ",\"text\":\"x\",\"notBefore\":99999999999999999999}",
+                "job j: \"notBefore\" must be epoch milliseconds");
+        assertBad(head + to + ",\"text\":\"x\",\"parent\":{\"topic\":\"t\",\"partition\":\"1\",\"offset\":2}}",
+                "job j: \"parent\" must be");
+        assertBad(head + to + ",\"text\":\"x\",\"parent\":{\"topic\":null,\"partition\":1,\"offset\":2}}",
+                "job j: \"parent\" must be");
+    }
+
+    @Test
+    void refusesLoneSurrogatesInTheFieldsItReads() {
+        String head = "{\"v\":1,\"id\":\"j\",\"from\":\"a@example.com\",\"recipients\":[\"x@example.org\"],";
+        assertBad(head + "\"text\":\"a\\ud800b\"}", "job j: \"text\" holds a lone surrogate at character 1");
+        assertBad(head + "\"text\":\"\\udc00\"}", "job j: \"text\" holds a lone surrogate at character 0");
+        assertBad("{\"v\":1,\"id\":\"j\\ud800\",\"from\":\"\",\"recipients\":[\"x@example.org\"],\"text\":\"x\"}",
+                "job j\ud800: \"id\" holds a lone surrogate");
+        assertThat(assertDoesNotThrowParse((head + "\"text\":\"\\ud83d\\ude00\"}").getBytes(StandardCharsets.UTF_8))
+                .content()).isEqualTo("\ud83d\ude00".getBytes(StandardCharsets.UTF_8));
     }
 
     private static MailJob assertDoesNotThrowParse(byte[] value) {
