@@ -1,29 +1,27 @@
 package io.reactivesmtp;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
-import io.reactivesmtp.dkim.DkimSignedSource;
 import io.reactivesmtp.dkim.DkimSigner;
-import io.reactivesmtp.protocol.ContentReceiver;
+import io.reactivesmtp.dkim.DkimStreamSigner;
+import io.reactivesmtp.internal.content.ArraySource;
+import io.reactivesmtp.internal.content.BufSource;
+import io.reactivesmtp.internal.content.ContentOpener;
+import io.reactivesmtp.internal.content.ContentThreads;
+import io.reactivesmtp.internal.content.FileSource;
+import io.reactivesmtp.internal.content.PublisherSource;
+import io.reactivesmtp.internal.content.SignedSource;
 import io.reactivesmtp.protocol.ContentSource;
-
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousFileChannel;
-import java.nio.channels.CompletionHandler;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The content of one message: its RFC 5322 bytes, header and body, kept apart from the envelope (who
@@ -36,13 +34,37 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Line endings in the content may be CRLF, LF or CR: they are sent as CRLF.
  */
-public abstract class MessageContent {
+public final class MessageContent {
 
-    /** The size of the chunks the built-in kinds produce: large enough for efficient writes, small enough to bound memory. */
-    static final int CHUNK_SIZE = 64 * 1024;
+    /** What the content is read from: decides how a signed send reads it twice. */
+    private enum Kind { ARRAY, BUFFER, FILE, PUBLISHER }
 
-    private MessageContent() {
-        // Only the kinds below exist: the protocol engine relies on their open() contract.
+    private final Kind kind;
+    private final ContentOpener opener;
+    private final OptionalLong size;
+    private final Supplier<BodyType> bodyType;
+    private final String description;
+    /** The message bytes when {@link Kind#ARRAY}: a signature is checked against them at once. */
+    private final byte[] bytes;
+    /** Without signatures: what {@link #signedWith} adds signers to. */
+    private final MessageContent unsigned;
+    private final List<DkimSigner> signers;
+
+    private MessageContent(Kind kind, ContentOpener opener, OptionalLong size, Supplier<BodyType> bodyType,
+            String description, byte[] bytes, MessageContent unsigned, List<DkimSigner> signers) {
+        this.kind = kind;
+        this.opener = opener;
+        this.size = size;
+        this.bodyType = bodyType;
+        this.description = description;
+        this.bytes = bytes;
+        this.unsigned = unsigned;
+        this.signers = signers;
+    }
+
+    private static MessageContent plain(Kind kind, ContentOpener opener, OptionalLong size, Supplier<BodyType> type,
+            String description, byte[] bytes) {
+        return new MessageContent(kind, opener, size, type, description, bytes, null, List.of());
     }
 
     /**
@@ -53,7 +75,7 @@ public abstract class MessageContent {
      */
     public static MessageContent of(byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
-        return new ArrayContent("bytes", bytes);
+        return ofArray("bytes", bytes);
     }
 
     /**
@@ -64,7 +86,12 @@ public abstract class MessageContent {
      */
     public static MessageContent of(String text) {
         Objects.requireNonNull(text, "text");
-        return new ArrayContent("string", text.getBytes(StandardCharsets.UTF_8));
+        return ofArray("string", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static MessageContent ofArray(String what, byte[] bytes) {
+        return plain(Kind.ARRAY, () -> new ArraySource(bytes), OptionalLong.of(bytes.length),
+                new ScannedOnce(bytes), "MessageContent[" + what + ", " + bytes.length + " bytes]", bytes);
     }
 
     /**
@@ -78,7 +105,14 @@ public abstract class MessageContent {
      */
     public static MessageContent of(ByteBuf buf) {
         Objects.requireNonNull(buf, "buf");
-        return new BufContent(buf, buf.readerIndex(), buf.readableBytes());
+        int index = buf.readerIndex();
+        int length = buf.readableBytes();
+        return plain(Kind.BUFFER, () -> BufSource.open(buf, index, length), OptionalLong.of(length),
+                // Scanned at each call: the caller owns the buffer, and a released one cannot be read.
+                () -> {
+                    int eight = buf.refCnt() > 0 ? buf.forEachByte(index, length, b -> b >= 0) : 0;
+                    return buf.refCnt() == 0 ? BodyType.UNKNOWN : eight < 0 ? BodyType.SEVEN_BIT : BodyType.EIGHT_BIT;
+                }, "MessageContent[ByteBuf, " + length + " bytes]", null);
     }
 
     /**
@@ -105,7 +139,8 @@ public abstract class MessageContent {
         } catch (IOException e) {
             throw new IllegalArgumentException("Cannot read the size of message content file " + file, e);
         }
-        return new PathContent(file, size);
+        return plain(Kind.FILE, () -> new FileSource(file, ContentThreads.fileOpens()), OptionalLong.of(size),
+                () -> BodyType.UNKNOWN, "MessageContent[file " + file + ", " + size + " bytes]", null);
     }
 
     /**
@@ -119,7 +154,8 @@ public abstract class MessageContent {
      */
     public static MessageContent of(Flow.Publisher<? extends ByteBuf> publisher) {
         Objects.requireNonNull(publisher, "publisher");
-        return new PublisherContent(publisher);
+        return plain(Kind.PUBLISHER, () -> new PublisherSource(publisher), OptionalLong.empty(),
+                () -> BodyType.UNKNOWN, "MessageContent[publisher, size unknown]", null);
     }
 
     /**
@@ -127,7 +163,9 @@ public abstract class MessageContent {
      *
      * @return the size, or empty for a publisher
      */
-    public abstract OptionalLong size();
+    public OptionalLong size() {
+        return size;
+    }
 
     /**
      * Starts one independent pass over the content. Used by the protocol engine, once per send; it must
@@ -136,7 +174,9 @@ public abstract class MessageContent {
      *
      * @return a new source positioned at the first byte
      */
-    public abstract ContentSource open();
+    public ContentSource open() {
+        return opener.open();
+    }
 
     /**
      * Whether the content is 7-bit or 8-bit, for the {@code BODY} parameter (RFC 6152). Arrays, strings and
@@ -146,7 +186,7 @@ public abstract class MessageContent {
      * @return the body type
      */
     public BodyType bodyType() {
-        return BodyType.UNKNOWN;
+        return bodyType.get();
     }
 
     /**
@@ -159,8 +199,10 @@ public abstract class MessageContent {
      */
     public MessageContent withBodyType(BodyType type) {
         Objects.requireNonNull(type, "type");
-        MessageContent inner = this instanceof DeclaredContent ? ((DeclaredContent) this).inner : this;
-        return new DeclaredContent(inner, type);
+        MessageContent base = unsigned != null ? unsigned : this;
+        MessageContent declared = new MessageContent(base.kind, base.opener, base.size, () -> type,
+                base.description + "[" + type + "]", base.bytes, null, List.of());
+        return signers.isEmpty() ? declared : declared.signedWith(signers);
     }
 
     /**
@@ -196,96 +238,23 @@ public abstract class MessageContent {
         if (signers.isEmpty()) {
             throw new IllegalArgumentException("signedWith needs at least one DKIM signer");
         }
-        if (this instanceof SignedContent) {
-            SignedContent signed = (SignedContent) this;
-            List<DkimSigner> all = new ArrayList<>(signed.signers);
-            all.addAll(signers);
-            return new SignedContent(signed.inner, all);
-        }
-        MessageContent kind = this instanceof DeclaredContent ? ((DeclaredContent) this).inner : this;
-        if (kind instanceof ArrayContent) {
+        MessageContent base = unsigned != null ? unsigned : this;
+        List<DkimSigner> all = new ArrayList<>(this.signers);
+        all.addAll(signers);
+        List<DkimSigner> chosen = List.copyOf(all);
+        if (base.kind == Kind.ARRAY) {
             // In memory: a message that cannot be signed is refused here, not in the middle of a send.
-            DkimSignedSource.checkSignable(((ArrayContent) kind).bytes);
+            DkimSigner.checkSignable(base.bytes);
         }
-        return new SignedContent(this, List.copyOf(signers));
-    }
-
-    /** Content with DKIM signatures added when it is sent (see {@link DkimSignedSource}). */
-    private static final class SignedContent extends MessageContent {
-        private final MessageContent inner;
-        private final List<DkimSigner> signers;
-        private final boolean spool;
-
-        SignedContent(MessageContent inner, List<DkimSigner> signers) {
-            this.inner = inner;
-            this.signers = signers;
-            MessageContent kind = inner instanceof DeclaredContent ? ((DeclaredContent) inner).inner : inner;
-            // A publisher may be read once per send: it is spooled while hashed. The others are read twice.
-            this.spool = kind instanceof PublisherContent;
-        }
-
-        @Override
-        public OptionalLong size() {
-            OptionalLong size = inner.size();
-            return size.isPresent() ? OptionalLong.of(size.getAsLong() + DkimSignedSource.headerSizeBound(signers))
-                    : size;
-        }
-
-        @Override
-        public ContentSource open() {
-            return DkimSignedSource.open(inner, signers, spool);
-        }
-
-        @Override
-        public BodyType bodyType() {
-            return inner.bodyType(); // the signature headers are ASCII
-        }
-
-        @Override
-        public String toString() {
-            return inner + "[DKIM " + signers + "]";
-        }
-    }
-
-    /** Scans for a byte of 128 or more. */
-    static BodyType scan(byte[] bytes, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (bytes[i] < 0) {
-                return BodyType.EIGHT_BIT;
-            }
-        }
-        return BodyType.SEVEN_BIT;
-    }
-
-    /** Content with a body type declared by the caller. */
-    private static final class DeclaredContent extends MessageContent {
-        private final MessageContent inner;
-        private final BodyType type;
-
-        DeclaredContent(MessageContent inner, BodyType type) {
-            this.inner = inner;
-            this.type = type;
-        }
-
-        @Override
-        public OptionalLong size() {
-            return inner.size();
-        }
-
-        @Override
-        public ContentSource open() {
-            return inner.open();
-        }
-
-        @Override
-        public BodyType bodyType() {
-            return type;
-        }
-
-        @Override
-        public String toString() {
-            return inner.toString() + "[" + type + "]";
-        }
+        // A publisher may be read once per send: it is spooled while hashed. The others are read twice.
+        boolean spool = base.kind == Kind.PUBLISHER;
+        ContentOpener signedOpener = () -> new SignedSource(base.opener, chosen, spool, ContentThreads.signing(),
+                ContentThreads.fileOpens());
+        OptionalLong signedSize = base.size.isPresent()
+                ? OptionalLong.of(base.size.getAsLong() + DkimStreamSigner.headerSizeBound(chosen)) : base.size;
+        // The signature headers are ASCII: the body type is the content's.
+        return new MessageContent(base.kind, signedOpener, signedSize, base.bodyType,
+                base.description + "[DKIM " + chosen + "]", base.bytes, base, chosen);
     }
 
     /**
@@ -294,570 +263,33 @@ public abstract class MessageContent {
      * @return a short description
      */
     @Override
-    public abstract String toString();
-
-    private static String describeSize(OptionalLong size) {
-        return size.isPresent() ? size.getAsLong() + " bytes" : "size unknown";
+    public String toString() {
+        return description;
     }
 
-    /** An error for next() after close(): answering beats leaving the caller waiting forever. */
-    private static void rejectClosed(ContentReceiver receiver) {
-        receiver.onError(new IllegalStateException("content source already closed"));
-    }
-
-    // ---------------------------------------------------------------------------------------------- byte[]
-
-    private static final class ArrayContent extends MessageContent {
-        private final String kind;
+    /** The body type of an array, scanned for a byte of 128 or more the first time it is asked for. */
+    private static final class ScannedOnce implements Supplier<BodyType> {
         private final byte[] bytes;
+        private volatile BodyType type;
 
-        ArrayContent(String kind, byte[] bytes) {
-            this.kind = kind;
+        ScannedOnce(byte[] bytes) {
             this.bytes = bytes;
         }
 
         @Override
-        public OptionalLong size() {
-            return OptionalLong.of(bytes.length);
-        }
-
-        @Override
-        public ContentSource open() {
-            return new ArraySource(bytes);
-        }
-
-        private volatile BodyType bodyType;
-
-        @Override
-        public BodyType bodyType() {
-            BodyType t = bodyType;
+        public BodyType get() {
+            BodyType t = type;
             if (t == null) {
-                t = scan(bytes, 0, bytes.length);
-                bodyType = t;
-            }
-            return t;
-        }
-
-        @Override
-        public String toString() {
-            return "MessageContent[" + kind + ", " + describeSize(size()) + "]";
-        }
-    }
-
-    /** Answers synchronously with 64 KiB wrapped views of the array. */
-    private static final class ArraySource implements ContentSource {
-        private final byte[] bytes;
-        private int position;
-        private volatile boolean closed;
-
-        ArraySource(byte[] bytes) {
-            this.bytes = bytes;
-        }
-
-        @Override
-        public void next(ByteBufAllocator alloc, ContentReceiver receiver) {
-            if (closed) {
-                rejectClosed(receiver);
-                return;
-            }
-            int remaining = bytes.length - position;
-            if (remaining == 0) {
-                receiver.onEnd();
-                return;
-            }
-            int length = Math.min(CHUNK_SIZE, remaining);
-            ByteBuf chunk = Unpooled.wrappedBuffer(bytes, position, length);
-            // Advance before the callback: the receiver may call next() from inside it.
-            position += length;
-            receiver.onChunk(chunk);
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-        }
-    }
-
-    // --------------------------------------------------------------------------------------------- ByteBuf
-
-    private static final class BufContent extends MessageContent {
-        private final ByteBuf buf;
-        private final int index;
-        private final int length;
-
-        BufContent(ByteBuf buf, int index, int length) {
-            this.buf = buf;
-            this.index = index;
-            this.length = length;
-        }
-
-        @Override
-        public OptionalLong size() {
-            return OptionalLong.of(length);
-        }
-
-        @Override
-        public ContentSource open() {
-            try {
-                // The send holds its own reference, so the caller releasing its buffer mid-send is harmless.
-                buf.retain();
-            } catch (RuntimeException e) {
-                return new FailedSource(new IllegalStateException(
-                        "The message content buffer was released before it was sent", e));
-            }
-            return new BufSource(buf, index, index + length);
-        }
-
-        @Override
-        public BodyType bodyType() {
-            // Scanned at each call: the caller owns the buffer, and a released one cannot be read.
-            int eight = buf.refCnt() > 0 ? buf.forEachByte(index, length, b -> b >= 0) : 0;
-            return buf.refCnt() == 0 ? BodyType.UNKNOWN : eight < 0 ? BodyType.SEVEN_BIT : BodyType.EIGHT_BIT;
-        }
-
-        @Override
-        public String toString() {
-            return "MessageContent[ByteBuf, " + describeSize(size()) + "]";
-        }
-    }
-
-    /** Answers synchronously with 64 KiB retained slices; drops its reference at the end or on close. */
-    private static final class BufSource implements ContentSource {
-        private final ByteBuf buf;
-        private final int end;
-        private final AtomicBoolean released = new AtomicBoolean();
-        private int position;
-
-        BufSource(ByteBuf buf, int start, int end) {
-            this.buf = buf;
-            this.position = start;
-            this.end = end;
-        }
-
-        @Override
-        public void next(ByteBufAllocator alloc, ContentReceiver receiver) {
-            if (released.get()) {
-                rejectClosed(receiver);
-                return;
-            }
-            int remaining = end - position;
-            if (remaining == 0) {
-                release();
-                receiver.onEnd();
-                return;
-            }
-            int length = Math.min(CHUNK_SIZE, remaining);
-            ByteBuf chunk = buf.retainedSlice(position, length);
-            position += length;
-            receiver.onChunk(chunk);
-        }
-
-        @Override
-        public void close() {
-            release();
-        }
-
-        private void release() {
-            if (released.compareAndSet(false, true)) {
-                buf.release();
-            }
-        }
-    }
-
-    /** A source that could not even start: it reports its error on the first next(). */
-    private static final class FailedSource implements ContentSource {
-        private final Throwable error;
-
-        FailedSource(Throwable error) {
-            this.error = error;
-        }
-
-        @Override
-        public void next(ByteBufAllocator alloc, ContentReceiver receiver) {
-            receiver.onError(error);
-        }
-
-        @Override
-        public void close() {
-            // Nothing held.
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------------ Path
-
-    private static final class PathContent extends MessageContent {
-        private final Path file;
-        private final long size;
-
-        PathContent(Path file, long size) {
-            this.file = file;
-            this.size = size;
-        }
-
-        @Override
-        public OptionalLong size() {
-            return OptionalLong.of(size);
-        }
-
-        @Override
-        public ContentSource open() {
-            return new PathSource(file);
-        }
-
-        @Override
-        public String toString() {
-            return "MessageContent[file " + file + ", " + describeSize(size()) + "]";
-        }
-    }
-
-    /**
-     * Opens the file on a {@link FileOpener} thread, then reads it with positional asynchronous reads;
-     * completions arrive on the channel's pool threads.
-     * The length is fixed when the file is opened, so a file appended to during the send cannot make the
-     * message longer than it was at the start of the send.
-     */
-    private static final class PathSource implements ContentSource {
-        private final Path file;
-        private final AtomicBoolean closed = new AtomicBoolean();
-        private volatile AsynchronousFileChannel channel;
-        private volatile long position;
-        private volatile long length;
-
-        PathSource(Path file) {
-            this.file = file;
-        }
-
-        @Override
-        public void next(ByteBufAllocator alloc, ContentReceiver receiver) {
-            if (closed.get()) {
-                rejectClosed(receiver);
-                return;
-            }
-            AsynchronousFileChannel ch = channel;
-            if (ch != null) {
-                read(ch, alloc, receiver);
-                return;
-            }
-            // The caller is an event loop and opening may block (slow disk, NFS): open on the file opener's
-            // threads. The first read starts there too; its answer, like every read's, comes on a thread of the
-            // channel's pool, and the receiver takes it from any thread.
-            try {
-                FileOpener.executor().execute(() -> openAndRead(alloc, receiver));
-            } catch (RuntimeException e) {
-                receiver.onError(readError(e));
-            }
-        }
-
-        private void openAndRead(ByteBufAllocator alloc, ContentReceiver receiver) {
-            if (closed.get()) {
-                return; // closed while the open waited for a thread: the answer is dropped
-            }
-            AsynchronousFileChannel ch = null;
-            try {
-                ch = AsynchronousFileChannel.open(file, StandardOpenOption.READ);
-                length = ch.size();
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(ch);
-                if (!closed.get()) {
-                    receiver.onError(readError(e));
-                }
-                return;
-            }
-            channel = ch;
-            if (closed.get()) {
-                // close() ran while we were opening and saw no channel to close.
-                closeQuietly(ch);
-                return;
-            }
-            read(ch, alloc, receiver);
-        }
-
-        private void read(AsynchronousFileChannel ch, ByteBufAllocator alloc, ContentReceiver receiver) {
-            long pos = position;
-            if (pos >= length) {
-                closeQuietly(ch);
-                receiver.onEnd();
-                return;
-            }
-            int want = (int) Math.min(CHUNK_SIZE, length - pos);
-            ByteBuf buf = alloc.ioBuffer(want);
-            try {
-                ByteBuffer dst = buf.nioBuffer(buf.writerIndex(), want);
-                ch.read(dst, pos, null, new ReadHandler(buf, receiver));
-            } catch (RuntimeException e) {
-                buf.release();
-                closeQuietly(ch);
-                if (!closed.get()) {
-                    receiver.onError(readError(e));
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                // Closing the channel also fails an outstanding read, whose handler then releases its buffer.
-                closeQuietly(channel);
-            }
-        }
-
-        private IOException readError(Throwable e) {
-            String detail = e.getMessage() == null ? "" : ": " + e.getMessage();
-            return new IOException("Cannot read message content file " + file + " ("
-                    + e.getClass().getSimpleName() + detail + ")", e);
-        }
-
-        private static void closeQuietly(AsynchronousFileChannel ch) {
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // Read-only channel: nothing was buffered that a failed close could lose.
-                }
-            }
-        }
-
-        /** One outstanding read: owns its buffer until it hands it to the receiver. */
-        private final class ReadHandler implements CompletionHandler<Integer, Void> {
-            private final ByteBuf buf;
-            private final ContentReceiver receiver;
-
-            ReadHandler(ByteBuf buf, ContentReceiver receiver) {
-                this.buf = buf;
-                this.receiver = receiver;
-            }
-
-            @Override
-            public void completed(Integer read, Void attachment) {
-                if (closed.get()) {
-                    buf.release();
-                    return;
-                }
-                int n = read;
-                if (n <= 0) {
-                    buf.release();
-                    closeQuietly(channel);
-                    receiver.onError(new IOException("Message content file " + file + " shrank while being sent: it ended at byte "
-                            + position + " of " + length));
-                    return;
-                }
-                // A short read is fine: the next read continues where this one stopped.
-                buf.writerIndex(buf.writerIndex() + n);
-                position += n;
-                receiver.onChunk(buf);
-            }
-
-            @Override
-            public void failed(Throwable error, Void attachment) {
-                buf.release();
-                if (closed.get()) {
-                    return; // the failure is our own close()
-                }
-                closeQuietly(channel);
-                receiver.onError(readError(error));
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------- Publisher
-
-    private static final class PublisherContent extends MessageContent {
-        private final Flow.Publisher<? extends ByteBuf> publisher;
-
-        PublisherContent(Flow.Publisher<? extends ByteBuf> publisher) {
-            this.publisher = publisher;
-        }
-
-        @Override
-        public OptionalLong size() {
-            return OptionalLong.empty();
-        }
-
-        @Override
-        public ContentSource open() {
-            return new PublisherSource(publisher);
-        }
-
-        @Override
-        public String toString() {
-            return "MessageContent[publisher, " + describeSize(size()) + "]";
-        }
-    }
-
-    /**
-     * Bridges pull (next) to Reactive Streams push: each next() requests one element. Calls to request and
-     * cancel are serialised through a small drain loop (rule 2.7), which also stops request from recursing
-     * when the publisher answers synchronously (rule 3.3). Delivery state is guarded by a lock; callbacks to
-     * the receiver always run outside it.
-     */
-    private static final class PublisherSource implements ContentSource, Flow.Subscriber<ByteBuf> {
-        private static final Object COMPLETE = new Object();
-
-        private final Flow.Publisher<? extends ByteBuf> publisher;
-        private final Object lock = new Object();
-        private final AtomicBoolean subscribed = new AtomicBoolean();
-        private final AtomicInteger wip = new AtomicInteger();
-        private final AtomicLong requested = new AtomicLong();
-        private volatile Flow.Subscription subscription;
-        private volatile boolean cancelRequested;
-        private boolean cancelled; // only touched inside the drain loop
-
-        // Guarded by lock.
-        private ContentReceiver waiting;
-        private Object terminal; // COMPLETE or a Throwable, once the publisher has ended
-        private boolean closed;
-
-        PublisherSource(Flow.Publisher<? extends ByteBuf> publisher) {
-            this.publisher = publisher;
-        }
-
-        @Override
-        public void next(ByteBufAllocator alloc, ContentReceiver receiver) {
-            Object end;
-            boolean isClosed;
-            synchronized (lock) {
-                isClosed = closed;
-                end = terminal;
-                if (!isClosed && end == null) {
-                    waiting = receiver;
-                }
-            }
-            if (isClosed) {
-                rejectClosed(receiver);
-                return;
-            }
-            if (end != null) {
-                deliverTerminal(receiver, end);
-                return;
-            }
-            requested.incrementAndGet();
-            if (subscribed.compareAndSet(false, true)) {
-                try {
-                    publisher.subscribe(this);
-                } catch (RuntimeException e) {
-                    // Rule 1.9 forbids this, but a broken publisher must not leave the send hanging.
-                    onError(e);
-                    return;
-                }
-            }
-            drain();
-        }
-
-        @Override
-        public void close() {
-            boolean ended;
-            synchronized (lock) {
-                if (closed) {
-                    return;
-                }
-                closed = true;
-                waiting = null;
-                ended = terminal != null;
-            }
-            if (!ended) {
-                // Rule 2.4: after onComplete/onError the subscription is already over; nothing to cancel.
-                cancelRequested = true;
-                drain();
-            }
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            Objects.requireNonNull(s, "subscription");
-            if (subscription != null) {
-                s.cancel(); // rule 2.5: one active subscription
-                return;
-            }
-            subscription = s;
-            drain();
-        }
-
-        @Override
-        public void onNext(ByteBuf chunk) {
-            if (chunk == null) {
-                fail(new NullPointerException("the content publisher emitted null"));
-                throw new NullPointerException("onNext(null)"); // rule 2.13
-            }
-            ContentReceiver receiver;
-            boolean drop;
-            synchronized (lock) {
-                receiver = waiting;
-                waiting = null;
-                drop = closed || terminal != null;
-            }
-            if (drop) {
-                chunk.release();
-                return;
-            }
-            if (receiver == null) {
-                chunk.release();
-                fail(new IllegalStateException("the content publisher emitted more buffers than requested"));
-                return;
-            }
-            receiver.onChunk(chunk);
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            Objects.requireNonNull(error, "error");
-            terminate(error);
-        }
-
-        @Override
-        public void onComplete() {
-            terminate(COMPLETE);
-        }
-
-        /** Ends the stream on our side because the publisher broke the rules; it is cancelled. */
-        private void fail(Throwable error) {
-            cancelRequested = true;
-            drain();
-            terminate(error);
-        }
-
-        private void terminate(Object end) {
-            ContentReceiver receiver;
-            synchronized (lock) {
-                if (terminal != null || closed) {
-                    return;
-                }
-                terminal = end;
-                receiver = waiting;
-                waiting = null;
-            }
-            if (receiver != null) {
-                deliverTerminal(receiver, end);
-            }
-        }
-
-        private static void deliverTerminal(ContentReceiver receiver, Object end) {
-            if (end == COMPLETE) {
-                receiver.onEnd();
-            } else {
-                receiver.onError((Throwable) end);
-            }
-        }
-
-        /** Serialises request/cancel; whoever increments wip from 0 does the work others asked for. */
-        private void drain() {
-            if (wip.getAndIncrement() != 0) {
-                return;
-            }
-            do {
-                Flow.Subscription s = subscription;
-                if (s != null && !cancelled) {
-                    if (cancelRequested) {
-                        cancelled = true;
-                        requested.set(0);
-                        s.cancel();
-                    } else {
-                        long n = requested.getAndSet(0);
-                        if (n > 0) {
-                            s.request(n);
-                        }
+                t = BodyType.SEVEN_BIT;
+                for (byte b : bytes) {
+                    if (b < 0) {
+                        t = BodyType.EIGHT_BIT;
+                        break;
                     }
                 }
-            } while (wip.decrementAndGet() != 0);
+                type = t;
+            }
+            return t;
         }
     }
 }

@@ -236,6 +236,22 @@ public final class DkimSigner {
     }
 
     /**
+     * Checks, without sending anything, that a message in memory can be signed: a header block within
+     * {@link #MAX_HEADER_BLOCK_BYTES}, with a From field. Reads only the header block.
+     *
+     * @param message the message
+     * @throws DkimSigningException if it cannot be signed
+     */
+    public static void checkSignable(byte[] message) {
+        MessageHasher hasher = new MessageHasher(MAX_HEADER_BLOCK_BYTES, List.of());
+        for (int i = 0; i < message.length && !hasher.headerComplete(); i += 64 * 1024) {
+            hasher.update(message, i, Math.min(64 * 1024, message.length - i));
+        }
+        hasher.finish();
+        requireFrom(HeaderField.parse(hasher.headerBlock()));
+    }
+
+    /**
      * Checks that a message file can be signed (a header block within {@link #MAX_HEADER_BLOCK_BYTES} with a From
      * field), reading only its header block. Blocking I/O: for tools that check their input before sending (the
      * command line), not for event loops.

@@ -1,9 +1,10 @@
-package io.reactivesmtp.dkim;
+package io.reactivesmtp.internal.content;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.reactivesmtp.MessageContent;
+import io.reactivesmtp.dkim.DkimSigner;
+import io.reactivesmtp.dkim.DkimStreamSigner;
 import io.reactivesmtp.protocol.ContentReceiver;
 import io.reactivesmtp.protocol.ContentSource;
 
@@ -14,41 +15,33 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.interfaces.RSAKey;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Executor;
 
 /**
- * One signed send of a {@link MessageContent} (what {@code content.signedWith(signers)} opens): the
+ * One signed send of a message's content (what {@code content.signedWith(signers)} opens): the
  * {@code DKIM-Signature} headers first, then the content unchanged.
  *
  * <p>DKIM puts the body hash ({@code bh=}) in a header that precedes the body, so the body must be hashed before
  * the first byte goes out. This source does it in two passes and never holds the body in memory:
  * <ol>
- *   <li>the hash pass reads the content once, chunk by chunk, through {@link MessageHasher} (line endings
+ *   <li>the hash pass reads the content once, chunk by chunk, through a {@link DkimStreamSigner} (line endings
  *       normalised as the DATA encoder does, header block collected up to {@link DkimSigner#MAX_HEADER_BLOCK_BYTES},
  *       the body canonicalised and hashed incrementally, memory constant); content from a publisher, which can
  *       be subscribed only once per send, is spooled to an owner-only temporary file during that pass;</li>
  *   <li>the signatures are computed, their headers are the first chunk, then the content is read again (the
  *       array, buffer or file itself, or the spool file, deleted at the end) and sent as it is.</li>
  * </ol>
- * The hash pass, the spooling and the signing run on a small pool of daemon threads ({@code reactive-smtp-dkim-N}),
- * never on a Netty event loop.
- *
- * <p>Used by {@link MessageContent#signedWith}; applications do not call it directly.
+ * The hash pass, the spooling and the signing run on the executor it is given (never a Netty event loop).
  */
-public final class DkimSignedSource implements ContentSource {
-
-    private static final ExecutorService EXECUTOR = Executors.newFixedThreadPool(
-            Math.max(2, Runtime.getRuntime().availableProcessors()), new DaemonThreads());
+public final class SignedSource implements ContentSource {
 
     private enum Phase { NEW, HASHING, HEADER_SENT, STREAMING, FAILED }
 
-    private final MessageContent content;
+    private final ContentOpener content;
+    private final Executor executor;
+    private final Executor fileOpens;
     private final List<DkimSigner> signers;
     private final boolean spool;
     private final Object lock = new Object();
@@ -64,13 +57,7 @@ public final class DkimSignedSource implements ContentSource {
 
     // Only touched by the hash pass, one task at a time.
     private ByteBufAllocator alloc;
-    private MessageHasher hasher;
-
-    private DkimSignedSource(MessageContent content, List<DkimSigner> signers, boolean spool) {
-        this.content = content;
-        this.signers = signers;
-        this.spool = spool;
-    }
+    private DkimStreamSigner hasher;
 
     /**
      * Opens one signed pass.
@@ -79,45 +66,19 @@ public final class DkimSignedSource implements ContentSource {
      * @param signers one or more signers, one {@code DKIM-Signature} each, in this order
      * @param spool true for content that may be read only once per send (a publisher): it is copied to a
      *              temporary file while it is hashed, and sent from there
-     * @return the source
+     * @param executor where the hash pass and the signing run (never an event loop)
+     * @param fileOpens where the spool file is opened for the send pass
      */
-    public static ContentSource open(MessageContent content, List<DkimSigner> signers, boolean spool) {
-        Objects.requireNonNull(content, "content");
+    public SignedSource(ContentOpener content, List<DkimSigner> signers, boolean spool, Executor executor,
+            Executor fileOpens) {
+        this.content = Objects.requireNonNull(content, "content");
         if (signers.isEmpty()) {
             throw new IllegalArgumentException("no DKIM signer given");
         }
-        return new DkimSignedSource(content, List.copyOf(signers), spool);
-    }
-
-    /**
-     * An upper bound of the size the signature headers add, for the SIZE parameter.
-     *
-     * @param signers the signers
-     * @return bytes
-     */
-    public static long headerSizeBound(List<DkimSigner> signers) {
-        long total = 0;
-        for (DkimSigner s : signers) {
-            int sigBytes = s.key() instanceof RSAKey ? (((RSAKey) s.key()).getModulus().bitLength() + 7) / 8 : 64;
-            total += 1024 + 2L * ((sigBytes + 2) / 3 * 4);
-        }
-        return total;
-    }
-
-    /**
-     * Checks, without sending anything, that in-memory content can be signed: a header block within the bound,
-     * with a From field. Reads only the header block.
-     *
-     * @param bytes the message
-     * @throws DkimSigningException if it cannot be signed
-     */
-    public static void checkSignable(byte[] bytes) {
-        MessageHasher hasher = new MessageHasher(DkimSigner.MAX_HEADER_BLOCK_BYTES, List.of());
-        for (int i = 0; i < bytes.length && !hasher.headerComplete(); i += 64 * 1024) {
-            hasher.update(bytes, i, Math.min(64 * 1024, bytes.length - i));
-        }
-        hasher.finish();
-        DkimSigner.requireFrom(HeaderField.parse(hasher.headerBlock()));
+        this.signers = List.copyOf(signers);
+        this.spool = spool;
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.fileOpens = Objects.requireNonNull(fileOpens, "fileOpens");
     }
 
     @Override
@@ -136,7 +97,7 @@ public final class DkimSignedSource implements ContentSource {
             } else {
                 if (phase == Phase.HEADER_SENT) {
                     phase = Phase.STREAMING;
-                    sendSource = spool ? MessageContent.of(spoolFile).open() : content.open();
+                    sendSource = spool ? new FileSource(spoolFile, fileOpens) : content.open();
                 }
                 send = sendSource;
             }
@@ -146,7 +107,7 @@ public final class DkimSignedSource implements ContentSource {
             return;
         }
         if (send == null) {
-            EXECUTOR.execute(this::beginHash);
+            executor.execute(this::beginHash);
             return;
         }
         send.next(alloc, spool ? new SpoolCleanup(receiver) : receiver);
@@ -178,11 +139,7 @@ public final class DkimSignedSource implements ContentSource {
 
     private void beginHash() {
         try {
-            List<DkimCanonicalization> bodies = new ArrayList<>();
-            for (DkimSigner s : signers) {
-                bodies.add(s.bodyCanonicalization());
-            }
-            hasher = new MessageHasher(DkimSigner.MAX_HEADER_BLOCK_BYTES, bodies);
+            hasher = DkimStreamSigner.of(signers);
             ContentSource source = content.open();
             synchronized (lock) {
                 hashSource = source;
@@ -235,17 +192,17 @@ public final class DkimSignedSource implements ContentSource {
     private final class HashReceiver implements ContentReceiver {
         @Override
         public void onChunk(ByteBuf chunk) {
-            EXECUTOR.execute(() -> hashChunk(chunk));
+            executor.execute(() -> hashChunk(chunk));
         }
 
         @Override
         public void onEnd() {
-            EXECUTOR.execute(DkimSignedSource.this::complete);
+            executor.execute(SignedSource.this::complete);
         }
 
         @Override
         public void onError(Throwable error) {
-            EXECUTOR.execute(() -> fail(error));
+            executor.execute(() -> fail(error));
         }
     }
 
@@ -288,14 +245,7 @@ public final class DkimSignedSource implements ContentSource {
                     channel.close();
                 }
             }
-            hasher.finish();
-            List<HeaderField> fields = HeaderField.parse(hasher.headerBlock());
-            StringBuilder text = new StringBuilder();
-            for (DkimSigner s : signers) {
-                DkimCanonicalization c = s.bodyCanonicalization();
-                text.append(s.signatureHeader(fields, hasher.bodyHash(c), hasher.bodyLength(c)));
-            }
-            header = Unpooled.wrappedBuffer(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+            header = Unpooled.wrappedBuffer(hasher.finish().getBytes(StandardCharsets.ISO_8859_1));
         } catch (IOException | RuntimeException e) {
             fail(e);
             return;
@@ -403,18 +353,6 @@ public final class DkimSignedSource implements ContentSource {
             } catch (IOException ignored) {
                 // As above.
             }
-        }
-    }
-
-    /** Threads that never keep the JVM alive. */
-    private static final class DaemonThreads implements java.util.concurrent.ThreadFactory {
-        private final AtomicInteger count = new AtomicInteger();
-
-        @Override
-        public Thread newThread(Runnable r) {
-            Thread t = new Thread(r, "reactive-smtp-dkim-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
         }
     }
 }

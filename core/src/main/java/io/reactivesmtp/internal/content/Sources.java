@@ -1,0 +1,18 @@
+package io.reactivesmtp.internal.content;
+
+import io.reactivesmtp.protocol.ContentReceiver;
+
+/** What every content source shares: the chunk size and the answer to a {@code next} after {@code close}. */
+public final class Sources {
+
+    /** The size of the chunks the built-in sources produce: large enough for efficient writes, small enough to bound memory. */
+    public static final int CHUNK_SIZE = 64 * 1024;
+
+    private Sources() {
+    }
+
+    /** An error for next() after close(): answering beats leaving the caller waiting forever. */
+    static void rejectClosed(ContentReceiver receiver) {
+        receiver.onError(new IllegalStateException("content source already closed"));
+    }
+}
