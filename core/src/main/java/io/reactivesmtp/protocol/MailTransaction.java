@@ -81,7 +81,7 @@ final class MailTransaction implements ContentReceiver {
             s.failSession(report -> new SmtpProtocolException("the server refused RSET: " + reply, report));
         } else if (!pipelined) {
             sendMail();
-            s.ctx.flush();
+            s.flush();
         }
     }
 
@@ -112,7 +112,7 @@ final class MailTransaction implements ContentReceiver {
         }
         if (reply.isPositive()) {
             sendRcpt(0);
-            s.ctx.flush();
+            s.flush();
         } else {
             s.finish(this, report(null));
         }
@@ -128,7 +128,7 @@ final class MailTransaction implements ContentReceiver {
         }
         if (!pipelined && i + 1 < rcptReplies.length) {
             sendRcpt(i + 1);
-            s.ctx.flush();
+            s.flush();
         } else if (i + 1 < rcptReplies.length) {
             return; // pipelined BDAT: wait for the last RCPT reply
         } else if (accepted > 0 && mailReply != null && mailReply.isPositive()) {
@@ -136,7 +136,7 @@ final class MailTransaction implements ContentReceiver {
                 startContent();
             } else {
                 sendData();
-                s.ctx.flush();
+                s.flush();
             }
         } else if (mailReply != null && !mailReply.isPositive()) {
             s.finish(this, report(null)); // pipelined BDAT after a refused MAIL: no transaction to reset
@@ -157,7 +157,7 @@ final class MailTransaction implements ContentReceiver {
                     dataReply = r;
                     s.finish(this, report(null));
                 }));
-                s.ctx.flush();
+                s.flush();
             }
             return;
         }
@@ -229,7 +229,7 @@ final class MailTransaction implements ContentReceiver {
                 s.ctx.executor().execute(this::pull); // still gathering the next chunk
                 return;
             }
-            s.ctx.flush();
+            s.flush();
         } else {
             // One chunk is held back: the last one then leaves with the terminator in a single write, so a
             // message that fits in one chunk costs one write instead of two.
@@ -239,7 +239,8 @@ final class MailTransaction implements ContentReceiver {
                 s.ctx.executor().execute(this::pull);
                 return;
             }
-            written = s.ctx.writeAndFlush(previous);
+            written = s.ctx.write(previous);
+            s.flush();
         }
         s.armTimer(SmtpPhase.DATA_BLOCK);
         written.addListener((ChannelFutureListener) f -> {
@@ -375,7 +376,7 @@ final class MailTransaction implements ContentReceiver {
                 s.drain(this);
             }
         }
-        s.ctx.flush();
+        s.flush();
     }
 
     @Override

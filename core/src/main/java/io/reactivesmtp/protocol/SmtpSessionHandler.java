@@ -53,6 +53,14 @@ import javax.net.ssl.SSLException;
  * never pair with the wrong command. One timer runs at a time: for the oldest unanswered command, or for
  * the content block being written.
  *
+ * <p>Replies come in reads: the decoder fires every reply of one read, one after the other, then the read
+ * completes. What a reply triggers (the next command, the content) is written at once but flushed only when
+ * the read completes, so that every byte of that read has been matched first. Bytes that answer nothing fail
+ * the session before anything they could be mistaken for goes out: a reply with no command pending, a reply
+ * received in the same read as the command it would answer was queued (the server answered a command it had
+ * not seen), and any byte buffered behind the reply to the last pending command (421 aside: RFC 5321 section
+ * 3.8 lets a server announce its closing at any time).
+ *
  * <p>All state is touched on the channel's event loop only; the public methods hop onto it.
  */
 public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
@@ -105,6 +113,14 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     MailTransaction draining;
     private SmtpException failure;
     TlsInfo tlsInfo;
+    /** The codec in front, whose decoder says what is buffered behind a reply; null until the first reply. */
+    private SmtpClientCodec codec;
+    /** True from the first reply of a read until the read completes. */
+    private boolean reading;
+    /** How many reads that carried a reply have completed: the number of the read in progress. */
+    private long readCount;
+    /** A flush was asked for during the read in progress; it happens when the read completes. */
+    private boolean flushAfterRead;
 
     /**
      * @param options timeouts, TLS, credentials, HELO name and pipelining preference of this session
@@ -213,6 +229,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof SmtpResponse) {
+                reading = true;
                 onReply(SmtpReply.of((SmtpResponse) msg));
             }
         } finally {
@@ -258,6 +275,14 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (reading) {
+            reading = false;
+            readCount++;
+            if (flushAfterRead) {
+                flushAfterRead = false;
+                ctx.flush(); // after a failure the channel is closed: what was written is dropped, never sent
+            }
+        }
         if (!ctx.channel().config().isAutoRead() && state != State.CLOSED) {
             ctx.read();
         }
@@ -287,7 +312,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 onServiceClosing(reply);
             } else {
                 failSession(report -> new SmtpProtocolException(
-                        "reply with no command pending: " + reply, report));
+                        "unexpected reply with no command pending: " + reply, report));
             }
             return;
         }
@@ -296,7 +321,28 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             onServiceClosing(reply);
             return;
         }
-        head.onReply.accept(reply);
+        if (head.queuedInRead == readCount) {
+            // Received before the command it would answer was even sent (that command waits for the end of
+            // this read): it answers nothing. Failing now keeps that command from ever leaving.
+            failSession(report -> new SmtpProtocolException("unexpected reply with no command pending: " + reply
+                    + " (it came in the same read as the previous reply, before " + head.name + " was sent)", report));
+            return;
+        }
+        String behind = pending.isEmpty() ? unexpectedBytesBehind() : null;
+        if (behind == null) {
+            head.onReply.accept(reply);
+        } else {
+            // The reply itself is genuine, but the bytes behind it answer nothing. A final reply still decides
+            // its message (a 250 stays a delivery); what it triggers is written but never flushed, since the
+            // session fails before this read completes. Any other reply fails the session unanswered.
+            if (head.phase == SmtpPhase.DATA_TERMINATION) {
+                head.onReply.accept(reply);
+            }
+            failSession(report -> new SmtpProtocolException("unexpected reply with no command pending: \"" + behind
+                    + "\" came right behind the reply to " + head.name + " (" + reply + ")"
+                    + (head.phase == SmtpPhase.STARTTLS ? ", before TLS started (response injection)" : ""), report));
+            return;
+        }
         if (state != State.CLOSED && !pending.isEmpty() && timerPhase == null) {
             armTimer(pending.peek().phase);
         }
@@ -442,10 +488,35 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         t.result.completeExceptionally(txError);
     }
 
+    /**
+     * The bytes buffered behind the reply being handled, shown safe for an error message, when they cannot
+     * answer anything because no command is pending; null when there are none or they start a 421.
+     */
+    private String unexpectedBytesBehind() {
+        if (codec == null) {
+            codec = ctx.pipeline().get(SmtpClientCodec.class);
+            if (codec == null) {
+                return null; // a pipeline without our codec (not one SmtpSession builds): nothing to look at
+            }
+        }
+        String text = codec.bufferedText();
+        return text.isEmpty() || text.startsWith("421") ? null : text;
+    }
+
+    /** Flushes now, or when the read in progress completes (see the class comment). */
+    void flush() {
+        if (reading) {
+            flushAfterRead = true;
+        } else {
+            ctx.flush();
+        }
+    }
+
     void write(Object message, PendingCommand command) {
         if (TRANSCRIPT.isDebugEnabled() && message instanceof SmtpRequest) {
             TRANSCRIPT.debug("{} C: {}", ctx.channel().id().asShortText(), redacted((SmtpRequest) message, command));
         }
+        command.queuedInRead = reading ? readCount : -1;
         pending.add(command);
         if (pending.size() == 1) {
             armTimer(command.phase);
@@ -487,7 +558,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.HELLO;
         write(new DefaultSmtpRequest(SmtpCommand.EHLO, heloName()), new PendingCommand("EHLO", SmtpPhase.HELLO, this::onEhlo));
-        ctx.flush();
+        flush();
     }
 
     private void onEhlo(SmtpReply reply) {
@@ -496,7 +567,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         } else if (reply.isPermanentFailure() && tlsInfo == null) {
             // RFC 5321 section 3.2: a server that does not know EHLO may still speak HELO.
             write(new DefaultSmtpRequest(SmtpCommand.HELO, heloName()), new PendingCommand("HELO", SmtpPhase.HELLO, this::onHelo));
-            ctx.flush();
+            flush();
         } else {
             rejectSession(SmtpPhase.HELLO, reply);
         }
@@ -519,7 +590,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             if (caps.startTls()) {
                 write(new DefaultSmtpRequest(STARTTLS),
                         new PendingCommand("STARTTLS", SmtpPhase.STARTTLS, this::onStartTls));
-                ctx.flush();
+                flush();
                 return;
             }
             if (policy == TlsPolicy.REQUIRED) {
@@ -573,7 +644,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         cancelTimer();
         capabilities = null;
         write(new DefaultSmtpRequest(SmtpCommand.EHLO, heloName()), new PendingCommand("EHLO", SmtpPhase.HELLO, this::onEhlo));
-        ctx.flush();
+        flush();
     }
 
     private void authenticateOrBecomeReady() {
@@ -595,7 +666,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         write(request, new PendingCommand("AUTH", SmtpPhase.AUTH, onReply));
-        ctx.flush();
+        flush();
     }
 
     private void authDone(SmtpException error) {
@@ -681,7 +752,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.QUITTING;
         write(new DefaultSmtpRequest(SmtpCommand.QUIT), new PendingCommand("QUIT", SmtpPhase.OTHER_COMMAND, r -> ctx.close()));
-        ctx.flush();
+        flush();
     }
 
     // ---------------------------------------------------------------- mail transactions
@@ -714,7 +785,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             needsReset = false;
             write(new DefaultSmtpRequest(SmtpCommand.RSET), new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, t::onRset));
             if (!t.pipelined) {
-                ctx.flush();
+                flush();
                 return;
             }
         }
@@ -729,7 +800,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 t.sendData();
             }
         }
-        ctx.flush();
+        flush();
     }
 
     /**
