@@ -44,6 +44,10 @@ final class MailTransaction implements ContentReceiver {
     boolean streaming;
     boolean awaitingWritability;
     boolean terminatorSent;
+    /** The DATA command was written: from then on the transaction can only end by its content or a close. */
+    boolean dataSent;
+    /** The caller cancelled before DATA: the replies still due are read, then RSET (see SmtpSessionHandler). */
+    boolean cancelled;
     ContentSource source;
     /**
      * Encoded content not yet sent: DATA holds the latest chunk (it goes out with the terminator if it is the
@@ -79,6 +83,8 @@ final class MailTransaction implements ContentReceiver {
     void onRset(SmtpReply reply) {
         if (!reply.isPositive()) {
             s.failSession(report -> new SmtpProtocolException("the server refused RSET: " + reply, report));
+        } else if (cancelled) {
+            s.afterCancelledReply(this);
         } else if (!pipelined) {
             sendMail();
             s.flush();
@@ -102,11 +108,16 @@ final class MailTransaction implements ContentReceiver {
     }
 
     void sendData() {
+        dataSent = true;
         s.write(new DefaultSmtpRequest(SmtpCommand.DATA), new PendingCommand("DATA", SmtpPhase.DATA_INITIATION, this::onData));
     }
 
     void onMail(SmtpReply reply) {
         mailReply = reply;
+        if (cancelled) {
+            s.afterCancelledReply(this);
+            return;
+        }
         if (pipelined) {
             return; // the RCPT and DATA replies are on their way; the DATA reply ends the group
         }
@@ -122,6 +133,10 @@ final class MailTransaction implements ContentReceiver {
         rcptReplies[i] = reply;
         if (reply.isPositive()) {
             accepted++;
+        }
+        if (cancelled) {
+            s.afterCancelledReply(this);
+            return;
         }
         if (pipelined && !bdat) {
             return; // the DATA reply decides

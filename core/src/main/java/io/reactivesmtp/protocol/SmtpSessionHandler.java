@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -181,6 +182,11 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return result;
         }
         runOnLoop(() -> start(t));
+        result.whenComplete((report, error) -> {
+            if (error instanceof CancellationException) {
+                runOnLoop(() -> cancel(t));
+            }
+        });
         return result;
     }
 
@@ -758,12 +764,18 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     // ---------------------------------------------------------------- mail transactions
 
     private void start(MailTransaction t) {
+        if (t.result.isDone()) {
+            t.handOff(); // cancelled before it started: nothing was written, the session is as it was
+            return;
+        }
         if (failure != null || state == State.CLOSED || state == State.QUITTING) {
+            t.handOff();
             t.result.completeExceptionally(new SmtpConnectionException(
                     "the session is closed" + (failure == null ? "" : ": " + failure.getMessage()), failure, null));
             return;
         }
         if (state != State.READY) {
+            t.handOff();
             t.result.completeExceptionally(new IllegalStateException(
                     state == State.TRANSACTION ? "the session is busy with another message" : "the session is not ready yet"));
             return;
@@ -772,6 +784,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         try {
             t.params = MailParameters.negotiate(envelope, t.content, capabilities, tlsInfo != null);
         } catch (SmtpPolicyException e) {
+            t.handOff();
             t.result.completeExceptionally(e); // nothing was written: the session stays ready
             return;
         }
@@ -800,6 +813,50 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 t.sendData();
             }
         }
+        flush();
+    }
+
+    /**
+     * The caller cancelled {@code t}'s result. Before DATA the transaction is abandoned: the replies still due
+     * are read, then RSET, and once the server answered it the session is ready again (and says so through
+     * {@code acceptsNext}). Once DATA was written the content cannot be withdrawn, and only closing the
+     * connection keeps a partial message from being completed. After the end of data there is nothing left to
+     * stop: the final reply is read as usual, with nobody to report it to.
+     */
+    private void cancel(MailTransaction t) {
+        if (tx != t || t.cancelled || t.terminatorSent) {
+            return; // not started (start skips it), already over, or only its final reply is due
+        }
+        t.cancelled = true;
+        if (t.dataSent || t.streaming) {
+            failSession(report -> new SmtpConnectionException(
+                    "the send was cancelled after DATA: the connection is closed so the message is not completed",
+                    null, report));
+        } else if (pending.isEmpty()) {
+            resetAfterCancel(t);
+        } // else the transaction's replies still due arrive first (see afterCancelledReply)
+    }
+
+    /** A reply to a command of the cancelled {@code t}: once none is due any more, RSET. */
+    void afterCancelledReply(MailTransaction t) {
+        if (tx == t && pending.isEmpty()) {
+            resetAfterCancel(t);
+        }
+    }
+
+    private void resetAfterCancel(MailTransaction t) {
+        write(new DefaultSmtpRequest(SmtpCommand.RSET), new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, reply -> {
+            if (!reply.isPositive()) {
+                failSession(report -> new SmtpProtocolException("the server refused RSET: " + reply, report));
+                return;
+            }
+            needsReset = false;
+            tx = null;
+            if (state == State.TRANSACTION) {
+                state = State.READY;
+            }
+            t.handOff();
+        }));
         flush();
     }
 
