@@ -137,6 +137,14 @@ public final class SmtpSession {
         return handler.capabilities();
     }
 
+    /**
+     * @return how long establishing TLS took, once established: for STARTTLS from the command to the end of the
+     *     handshake, for implicit TLS from the connection to the end of the handshake; empty without TLS
+     */
+    public java.util.Optional<java.time.Duration> tlsHandshakeTime() {
+        return java.util.Optional.ofNullable(handler.tlsHandshakeTime());
+    }
+
     /** @return the TLS the session runs over, once established */
     public java.util.Optional<TlsInfo> tls() {
         return java.util.Optional.ofNullable(handler.tlsInfo());

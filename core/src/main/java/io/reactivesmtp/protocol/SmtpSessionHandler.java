@@ -114,6 +114,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     MailTransaction draining;
     private SmtpException failure;
     TlsInfo tlsInfo;
+    /** When the TLS upgrade began (STARTTLS written, or the connection up for implicit TLS), System.nanoTime(). */
+    private long tlsStartNanos;
+    /** How long the TLS upgrade took, once established; null without TLS. */
+    private Duration tlsHandshakeTime;
     /** The codec in front, whose decoder says what is buffered behind a reply; null until the first reply. */
     private SmtpClientCodec codec;
     /** True from the first reply of a read until the read completes. */
@@ -156,6 +160,14 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     /** @return the capabilities, once {@link #ready()} has completed; null before */
     public Capabilities capabilities() {
         return capabilities;
+    }
+
+    /**
+     * @return how long establishing TLS took (for STARTTLS from the command to the handshake's end, for implicit
+     *     TLS from the connection to the handshake's end), once established; null without TLS
+     */
+    public Duration tlsHandshakeTime() {
+        return tlsHandshakeTime;
     }
 
     /** @return what TLS the session runs over, once established; null without TLS */
@@ -551,6 +563,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         SslHandler implicitTls = ctx.pipeline().get(SslHandler.class);
         if (implicitTls != null) {
             // Implicit TLS: the greeting comes only after the handshake; the greeting timer covers both.
+            tlsStartNanos = System.nanoTime();
             implicitTls.handshakeFuture().addListener(f -> onHandshake(implicitTls, f.cause()));
         }
         pending.add(new PendingCommand("greeting", SmtpPhase.GREETING, this::onGreeting));
@@ -594,6 +607,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         TlsPolicy policy = options.tls().policy();
         if (tlsInfo == null && (policy == TlsPolicy.REQUIRED || policy == TlsPolicy.OPPORTUNISTIC)) {
             if (caps.startTls()) {
+                tlsStartNanos = System.nanoTime();
                 write(new DefaultSmtpRequest(STARTTLS),
                         new PendingCommand("STARTTLS", SmtpPhase.STARTTLS, this::onStartTls));
                 flush();
@@ -642,6 +656,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             failSession(report -> new SmtpTlsException("TLS handshake with " + peer() + " failed: " + describe(cause), cause));
             return;
         }
+        tlsHandshakeTime = Duration.ofNanos(System.nanoTime() - tlsStartNanos);
         tlsInfo = TlsInfo.of(ssl.engine().getSession(), options.tls().provider().name());
         if (state == State.GREETING) {
             return; // implicit TLS: now the greeting comes

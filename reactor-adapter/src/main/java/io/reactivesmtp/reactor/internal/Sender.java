@@ -7,12 +7,15 @@ import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpPolicyException;
+import io.reactivesmtp.SmtpSession;
 import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.SmtpTlsException;
+import io.reactivesmtp.TlsInfo;
 import io.reactivesmtp.reactor.MxHost;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -123,11 +126,22 @@ public final class Sender {
                                      boolean mayRetryStale) {
         return acquireAny(candidates, 0).flatMap(acquired -> {
             PooledRef<PooledSession> ref = acquired.ref;
+            reportTls(ref.poolable());
             boolean reused = ref.poolable().messages() > 0;
             return transact(ref, acquired.ticket, envelope, content).onErrorResume(
                     e -> mayRetryStale && reused && diedBeforeAnyReply(e),
                     e -> attempt(candidates, envelope, content, false));
         });
+    }
+
+    /** Tells the listener about a connection's TLS once: when the connection is first handed to a send. */
+    private void reportTls(PooledSession pooled) {
+        SmtpSession session = pooled.session();
+        TlsInfo tls = session.tls().orElse(null);
+        if (tls != null && pooled.claimTlsReport()) {
+            Duration elapsed = session.tlsHandshakeTime().orElse(Duration.ZERO);
+            listener.fire(l -> l.tlsEstablished(pooled.key().toString(), tls, elapsed));
+        }
     }
 
     /**
