@@ -56,7 +56,7 @@ class SmtpSessionCancelTest {
                 .expect("MAIL FROM:<a@b.test>").send("250 ok")
                 .expect("RCPT TO:<x@c.test>").send("250 ok")
                 // The client cancels while this RCPT awaits its reply; the reply still comes, then RSET.
-                .expect("RCPT TO:<y@c.test>").delay(Duration.ofMillis(300)).send("250 ok")
+                .expect("RCPT TO:<y@c.test>").delay(Duration.ofSeconds(1)).send("250 ok")
                 .expect("RSET").send("250 2.0.0 reset")
                 .expect("MAIL FROM:<a@b.test>").send("250 ok")
                 .expect("RCPT TO:<x@c.test>").send("250 ok")

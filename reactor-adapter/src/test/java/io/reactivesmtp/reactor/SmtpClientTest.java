@@ -144,12 +144,13 @@ class SmtpClientTest {
 
     @Test
     void cancellingBeforeDataResetsAndTheNextSendReusesTheConnection() {
-        // No PIPELINING: the cancel comes while RCPT awaits its reply, before DATA was written.
+        // No PIPELINING: the cancel comes while RCPT awaits its reply (held 1 s, ample on a loaded machine),
+        // before DATA was written.
         Script script = Script.create()
                 .send("220 mx.test ESMTP")
                 .expect("EHLO client.test").send("250 mx.test")
                 .expect("MAIL FROM:<a@b.test>").send("250 ok")
-                .expect("RCPT TO:<x@c.test>").delay(Duration.ofMillis(300)).send("250 ok")
+                .expect("RCPT TO:<x@c.test>").delay(Duration.ofSeconds(1)).send("250 ok")
                 .expect("RSET").send("250 2.0.0 reset")
                 .expect("MAIL FROM:<a@b.test>").send("250 ok")
                 .expect("RCPT TO:<y@c.test>").send("250 ok")
