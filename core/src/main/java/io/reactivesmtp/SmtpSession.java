@@ -101,6 +101,11 @@ public final class SmtpSession {
      * Sends one message. One at a time per session: wait for the previous report before the next send (or use
      * {@link #send(Envelope, MessageContent, Runnable)} to pipeline the next message behind this one).
      *
+     * <p>Cancelling the returned future before the DATA command was written abandons the transaction: the
+     * session reads the replies still due, sends RSET and is ready for the next message once the server answered
+     * it. Cancelling after DATA closes the connection (content that began cannot be withdrawn); after the end of
+     * data it changes nothing on the wire, the server's verdict simply goes unreported.
+     *
      * @param envelope the sender and recipients (the content's headers do not decide who receives it)
      * @param content the RFC 5322 message
      * @return the report (4xx/5xx replies are in it), or an {@link SmtpException} when no verdict could be had
@@ -119,7 +124,8 @@ public final class SmtpSession {
      * @param envelope the sender and recipients
      * @param content the RFC 5322 message
      * @param acceptsNext run exactly once, on the session's event loop, when the next {@code send} may start
-     *     (also when this one fails); it may call {@code send} directly
+     *     (also when this one fails, and after the RSET of a send cancelled before DATA); it may call
+     *     {@code send} directly
      * @return the report, or an {@link SmtpException} when no verdict could be had
      */
     public CompletableFuture<SendReport> send(Envelope envelope, MessageContent content, Runnable acceptsNext) {
@@ -129,6 +135,14 @@ public final class SmtpSession {
     /** @return the capabilities the server advertised, or null before {@link #ready()} completed */
     public Capabilities capabilities() {
         return handler.capabilities();
+    }
+
+    /**
+     * @return how long establishing TLS took, once established: for STARTTLS from the command to the end of the
+     *     handshake, for implicit TLS from the connection to the end of the handshake; empty without TLS
+     */
+    public java.util.Optional<java.time.Duration> tlsHandshakeTime() {
+        return java.util.Optional.ofNullable(handler.tlsHandshakeTime());
     }
 
     /** @return the TLS the session runs over, once established */

@@ -76,6 +76,7 @@ class SmtpSessionTlsTest {
             assertThat(caps.supports("X-BEFORE-TLS")).isFalse();
             assertThat(caps.pipelining()).isTrue();
             assertThat(session.tls()).isPresent();
+            assertThat(session.tlsHandshakeTime()).hasValueSatisfying(t -> assertThat(t).isPositive().isLessThan(WAIT));
             SendReport report = await(session.send(Envelope.of("a@b.test", "x@c.test"), MessageContent.of("Subject: t\r\n\r\nt\r\n")));
             assertThat(report.outcome()).isEqualTo(SendReport.Outcome.DELIVERED);
             TlsInfo tls = report.tls().orElseThrow();
@@ -147,6 +148,7 @@ class SmtpSessionTlsTest {
             SmtpSession session = connect(server, options(trusting(TlsPolicy.OPPORTUNISTIC, TlsProvider.AUTO)));
             SendReport report = await(session.send(Envelope.of("a@b.test", "x@c.test"), MessageContent.of("Subject: t\r\n\r\nt\r\n")));
             assertThat(report.tls()).isEmpty();
+            assertThat(session.tlsHandshakeTime()).isEmpty();
             await(session.close());
             server.awaitScriptDone(WAIT);
         }
@@ -221,6 +223,7 @@ class SmtpSessionTlsTest {
         try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
             SmtpSession session = connect(server, options(trusting(TlsPolicy.IMPLICIT, TlsProvider.AUTO)));
             assertThat(session.tls()).isPresent();
+            assertThat(session.tlsHandshakeTime()).hasValueSatisfying(t -> assertThat(t).isPositive().isLessThan(WAIT));
             assertThat(session.capabilities().pipelining()).isTrue();
             await(session.close());
             server.awaitScriptDone(WAIT);

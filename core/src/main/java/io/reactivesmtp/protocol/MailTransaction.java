@@ -44,6 +44,10 @@ final class MailTransaction implements ContentReceiver {
     boolean streaming;
     boolean awaitingWritability;
     boolean terminatorSent;
+    /** The DATA command was written: from then on the transaction can only end by its content or a close. */
+    boolean dataSent;
+    /** The caller cancelled before DATA: the replies still due are read, then RSET (see SmtpSessionHandler). */
+    boolean cancelled;
     ContentSource source;
     /**
      * Encoded content not yet sent: DATA holds the latest chunk (it goes out with the terminator if it is the
@@ -79,9 +83,11 @@ final class MailTransaction implements ContentReceiver {
     void onRset(SmtpReply reply) {
         if (!reply.isPositive()) {
             s.failSession(report -> new SmtpProtocolException("the server refused RSET: " + reply, report));
+        } else if (cancelled) {
+            s.afterCancelledReply(this);
         } else if (!pipelined) {
             sendMail();
-            s.ctx.flush();
+            s.flush();
         }
     }
 
@@ -102,17 +108,22 @@ final class MailTransaction implements ContentReceiver {
     }
 
     void sendData() {
+        dataSent = true;
         s.write(new DefaultSmtpRequest(SmtpCommand.DATA), new PendingCommand("DATA", SmtpPhase.DATA_INITIATION, this::onData));
     }
 
     void onMail(SmtpReply reply) {
         mailReply = reply;
+        if (cancelled) {
+            s.afterCancelledReply(this);
+            return;
+        }
         if (pipelined) {
             return; // the RCPT and DATA replies are on their way; the DATA reply ends the group
         }
         if (reply.isPositive()) {
             sendRcpt(0);
-            s.ctx.flush();
+            s.flush();
         } else {
             s.finish(this, report(null));
         }
@@ -123,12 +134,16 @@ final class MailTransaction implements ContentReceiver {
         if (reply.isPositive()) {
             accepted++;
         }
+        if (cancelled) {
+            s.afterCancelledReply(this);
+            return;
+        }
         if (pipelined && !bdat) {
             return; // the DATA reply decides
         }
         if (!pipelined && i + 1 < rcptReplies.length) {
             sendRcpt(i + 1);
-            s.ctx.flush();
+            s.flush();
         } else if (i + 1 < rcptReplies.length) {
             return; // pipelined BDAT: wait for the last RCPT reply
         } else if (accepted > 0 && mailReply != null && mailReply.isPositive()) {
@@ -136,7 +151,7 @@ final class MailTransaction implements ContentReceiver {
                 startContent();
             } else {
                 sendData();
-                s.ctx.flush();
+                s.flush();
             }
         } else if (mailReply != null && !mailReply.isPositive()) {
             s.finish(this, report(null)); // pipelined BDAT after a refused MAIL: no transaction to reset
@@ -157,7 +172,7 @@ final class MailTransaction implements ContentReceiver {
                     dataReply = r;
                     s.finish(this, report(null));
                 }));
-                s.ctx.flush();
+                s.flush();
             }
             return;
         }
@@ -229,7 +244,7 @@ final class MailTransaction implements ContentReceiver {
                 s.ctx.executor().execute(this::pull); // still gathering the next chunk
                 return;
             }
-            s.ctx.flush();
+            s.flush();
         } else {
             // One chunk is held back: the last one then leaves with the terminator in a single write, so a
             // message that fits in one chunk costs one write instead of two.
@@ -239,7 +254,8 @@ final class MailTransaction implements ContentReceiver {
                 s.ctx.executor().execute(this::pull);
                 return;
             }
-            written = s.ctx.writeAndFlush(previous);
+            written = s.ctx.write(previous);
+            s.flush();
         }
         s.armTimer(SmtpPhase.DATA_BLOCK);
         written.addListener((ChannelFutureListener) f -> {
@@ -375,7 +391,7 @@ final class MailTransaction implements ContentReceiver {
                 s.drain(this);
             }
         }
-        s.ctx.flush();
+        s.flush();
     }
 
     @Override

@@ -13,6 +13,11 @@ final class PendingCommand {
     final String name;
     final SmtpPhase phase;
     final Consumer<SmtpReply> onReply;
+    /**
+     * The read during which the command was queued (see {@link SmtpSessionHandler}), or -1 if it was queued
+     * outside a read: a reply that came in that same read was received before the command was sent.
+     */
+    long queuedInRead = -1;
 
     PendingCommand(String name, SmtpPhase phase, Consumer<SmtpReply> onReply) {
         this.name = name;

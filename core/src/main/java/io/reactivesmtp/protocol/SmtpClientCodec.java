@@ -32,4 +32,13 @@ public final class SmtpClientCodec extends CombinedChannelDuplexHandler<SmtpRepl
     public int bufferedBytes() {
         return inboundHandler().bufferedBytes();
     }
+
+    /**
+     * The start of the undecoded bytes, safe for logs; see {@link SmtpReplyDecoder#bufferedText()}.
+     *
+     * @return the first buffered line, escaped and truncated; empty when nothing is buffered
+     */
+    public String bufferedText() {
+        return inboundHandler().bufferedText();
+    }
 }

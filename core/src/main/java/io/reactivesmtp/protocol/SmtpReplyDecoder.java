@@ -87,6 +87,26 @@ public final class SmtpReplyDecoder extends ByteToMessageDecoder {
         return internalBuffer().readableBytes() + pendingBytes;
     }
 
+    /**
+     * The start of the bytes received but not yet decoded, shown safe for logs (see {@link #sanitize}): the
+     * first line without its line end, {@code "..."} appended when more follows. The session handler names
+     * with it what a server sent where no reply was due.
+     *
+     * @return the text, empty when nothing is buffered
+     */
+    public String bufferedText() {
+        ByteBuf buf = internalBuffer();
+        int start = buf.readerIndex();
+        int readable = buf.readableBytes();
+        int lf = buf.indexOf(start, start + readable, (byte) '\n');
+        int end = lf < 0 ? start + readable : lf;
+        if (end > start && buf.getByte(end - 1) == '\r') {
+            end--;
+        }
+        String shown = sanitize(buf, start, end - start);
+        return lf >= 0 && lf + 1 < start + readable && !shown.endsWith("...") ? shown + "..." : shown;
+    }
+
     /** @return true once a protocol violation was seen; all later input is discarded */
     public boolean isFailed() {
         return failed;

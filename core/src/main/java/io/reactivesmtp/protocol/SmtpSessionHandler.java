@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -52,6 +53,14 @@ import javax.net.ssl.SSLException;
  * written, and each complete reply completes the head of that queue, so pipelined replies (RFC 2920) can
  * never pair with the wrong command. One timer runs at a time: for the oldest unanswered command, or for
  * the content block being written.
+ *
+ * <p>Replies come in reads: the decoder fires every reply of one read, one after the other, then the read
+ * completes. What a reply triggers (the next command, the content) is written at once but flushed only when
+ * the read completes, so that every byte of that read has been matched first. Bytes that answer nothing fail
+ * the session before anything they could be mistaken for goes out: a reply with no command pending, a reply
+ * received in the same read as the command it would answer was queued (the server answered a command it had
+ * not seen), and any byte buffered behind the reply to the last pending command (421 aside: RFC 5321 section
+ * 3.8 lets a server announce its closing at any time).
  *
  * <p>All state is touched on the channel's event loop only; the public methods hop onto it.
  */
@@ -105,6 +114,18 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     MailTransaction draining;
     private SmtpException failure;
     TlsInfo tlsInfo;
+    /** When the TLS upgrade began (STARTTLS written, or the connection up for implicit TLS), System.nanoTime(). */
+    private long tlsStartNanos;
+    /** How long the TLS upgrade took, once established; null without TLS. */
+    private Duration tlsHandshakeTime;
+    /** The codec in front, whose decoder says what is buffered behind a reply; null until the first reply. */
+    private SmtpClientCodec codec;
+    /** True from the first reply of a read until the read completes. */
+    private boolean reading;
+    /** How many reads that carried a reply have completed: the number of the read in progress. */
+    private long readCount;
+    /** A flush was asked for during the read in progress; it happens when the read completes. */
+    private boolean flushAfterRead;
 
     /**
      * @param options timeouts, TLS, credentials, HELO name and pipelining preference of this session
@@ -141,6 +162,14 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         return capabilities;
     }
 
+    /**
+     * @return how long establishing TLS took (for STARTTLS from the command to the handshake's end, for implicit
+     *     TLS from the connection to the handshake's end), once established; null without TLS
+     */
+    public Duration tlsHandshakeTime() {
+        return tlsHandshakeTime;
+    }
+
     /** @return what TLS the session runs over, once established; null without TLS */
     public TlsInfo tlsInfo() {
         return tlsInfo;
@@ -165,6 +194,11 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return result;
         }
         runOnLoop(() -> start(t));
+        result.whenComplete((report, error) -> {
+            if (error instanceof CancellationException) {
+                runOnLoop(() -> cancel(t));
+            }
+        });
         return result;
     }
 
@@ -213,6 +247,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof SmtpResponse) {
+                reading = true;
                 onReply(SmtpReply.of((SmtpResponse) msg));
             }
         } finally {
@@ -258,6 +293,14 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (reading) {
+            reading = false;
+            readCount++;
+            if (flushAfterRead) {
+                flushAfterRead = false;
+                ctx.flush(); // after a failure the channel is closed: what was written is dropped, never sent
+            }
+        }
         if (!ctx.channel().config().isAutoRead() && state != State.CLOSED) {
             ctx.read();
         }
@@ -287,7 +330,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 onServiceClosing(reply);
             } else {
                 failSession(report -> new SmtpProtocolException(
-                        "reply with no command pending: " + reply, report));
+                        "unexpected reply with no command pending: " + reply, report));
             }
             return;
         }
@@ -296,7 +339,28 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             onServiceClosing(reply);
             return;
         }
-        head.onReply.accept(reply);
+        if (head.queuedInRead == readCount) {
+            // Received before the command it would answer was even sent (that command waits for the end of
+            // this read): it answers nothing. Failing now keeps that command from ever leaving.
+            failSession(report -> new SmtpProtocolException("unexpected reply with no command pending: " + reply
+                    + " (it came in the same read as the previous reply, before " + head.name + " was sent)", report));
+            return;
+        }
+        String behind = pending.isEmpty() ? unexpectedBytesBehind() : null;
+        if (behind == null) {
+            head.onReply.accept(reply);
+        } else {
+            // The reply itself is genuine, but the bytes behind it answer nothing. A final reply still decides
+            // its message (a 250 stays a delivery); what it triggers is written but never flushed, since the
+            // session fails before this read completes. Any other reply fails the session unanswered.
+            if (head.phase == SmtpPhase.DATA_TERMINATION) {
+                head.onReply.accept(reply);
+            }
+            failSession(report -> new SmtpProtocolException("unexpected reply with no command pending: \"" + behind
+                    + "\" came right behind the reply to " + head.name + " (" + reply + ")"
+                    + (head.phase == SmtpPhase.STARTTLS ? ", before TLS started (response injection)" : ""), report));
+            return;
+        }
         if (state != State.CLOSED && !pending.isEmpty() && timerPhase == null) {
             armTimer(pending.peek().phase);
         }
@@ -442,10 +506,35 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         t.result.completeExceptionally(txError);
     }
 
+    /**
+     * The bytes buffered behind the reply being handled, shown safe for an error message, when they cannot
+     * answer anything because no command is pending; null when there are none or they start a 421.
+     */
+    private String unexpectedBytesBehind() {
+        if (codec == null) {
+            codec = ctx.pipeline().get(SmtpClientCodec.class);
+            if (codec == null) {
+                return null; // a pipeline without our codec (not one SmtpSession builds): nothing to look at
+            }
+        }
+        String text = codec.bufferedText();
+        return text.isEmpty() || text.startsWith("421") ? null : text;
+    }
+
+    /** Flushes now, or when the read in progress completes (see the class comment). */
+    void flush() {
+        if (reading) {
+            flushAfterRead = true;
+        } else {
+            ctx.flush();
+        }
+    }
+
     void write(Object message, PendingCommand command) {
         if (TRANSCRIPT.isDebugEnabled() && message instanceof SmtpRequest) {
             TRANSCRIPT.debug("{} C: {}", ctx.channel().id().asShortText(), redacted((SmtpRequest) message, command));
         }
+        command.queuedInRead = reading ? readCount : -1;
         pending.add(command);
         if (pending.size() == 1) {
             armTimer(command.phase);
@@ -474,6 +563,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         SslHandler implicitTls = ctx.pipeline().get(SslHandler.class);
         if (implicitTls != null) {
             // Implicit TLS: the greeting comes only after the handshake; the greeting timer covers both.
+            tlsStartNanos = System.nanoTime();
             implicitTls.handshakeFuture().addListener(f -> onHandshake(implicitTls, f.cause()));
         }
         pending.add(new PendingCommand("greeting", SmtpPhase.GREETING, this::onGreeting));
@@ -487,7 +577,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.HELLO;
         write(new DefaultSmtpRequest(SmtpCommand.EHLO, heloName()), new PendingCommand("EHLO", SmtpPhase.HELLO, this::onEhlo));
-        ctx.flush();
+        flush();
     }
 
     private void onEhlo(SmtpReply reply) {
@@ -496,7 +586,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         } else if (reply.isPermanentFailure() && tlsInfo == null) {
             // RFC 5321 section 3.2: a server that does not know EHLO may still speak HELO.
             write(new DefaultSmtpRequest(SmtpCommand.HELO, heloName()), new PendingCommand("HELO", SmtpPhase.HELLO, this::onHelo));
-            ctx.flush();
+            flush();
         } else {
             rejectSession(SmtpPhase.HELLO, reply);
         }
@@ -517,9 +607,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         TlsPolicy policy = options.tls().policy();
         if (tlsInfo == null && (policy == TlsPolicy.REQUIRED || policy == TlsPolicy.OPPORTUNISTIC)) {
             if (caps.startTls()) {
+                tlsStartNanos = System.nanoTime();
                 write(new DefaultSmtpRequest(STARTTLS),
                         new PendingCommand("STARTTLS", SmtpPhase.STARTTLS, this::onStartTls));
-                ctx.flush();
+                flush();
                 return;
             }
             if (policy == TlsPolicy.REQUIRED) {
@@ -565,6 +656,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             failSession(report -> new SmtpTlsException("TLS handshake with " + peer() + " failed: " + describe(cause), cause));
             return;
         }
+        tlsHandshakeTime = Duration.ofNanos(System.nanoTime() - tlsStartNanos);
         tlsInfo = TlsInfo.of(ssl.engine().getSession(), options.tls().provider().name());
         if (state == State.GREETING) {
             return; // implicit TLS: now the greeting comes
@@ -573,7 +665,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         cancelTimer();
         capabilities = null;
         write(new DefaultSmtpRequest(SmtpCommand.EHLO, heloName()), new PendingCommand("EHLO", SmtpPhase.HELLO, this::onEhlo));
-        ctx.flush();
+        flush();
     }
 
     private void authenticateOrBecomeReady() {
@@ -595,7 +687,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         write(request, new PendingCommand("AUTH", SmtpPhase.AUTH, onReply));
-        ctx.flush();
+        flush();
     }
 
     private void authDone(SmtpException error) {
@@ -681,18 +773,24 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.QUITTING;
         write(new DefaultSmtpRequest(SmtpCommand.QUIT), new PendingCommand("QUIT", SmtpPhase.OTHER_COMMAND, r -> ctx.close()));
-        ctx.flush();
+        flush();
     }
 
     // ---------------------------------------------------------------- mail transactions
 
     private void start(MailTransaction t) {
+        if (t.result.isDone()) {
+            t.handOff(); // cancelled before it started: nothing was written, the session is as it was
+            return;
+        }
         if (failure != null || state == State.CLOSED || state == State.QUITTING) {
+            t.handOff();
             t.result.completeExceptionally(new SmtpConnectionException(
                     "the session is closed" + (failure == null ? "" : ": " + failure.getMessage()), failure, null));
             return;
         }
         if (state != State.READY) {
+            t.handOff();
             t.result.completeExceptionally(new IllegalStateException(
                     state == State.TRANSACTION ? "the session is busy with another message" : "the session is not ready yet"));
             return;
@@ -701,6 +799,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         try {
             t.params = MailParameters.negotiate(envelope, t.content, capabilities, tlsInfo != null);
         } catch (SmtpPolicyException e) {
+            t.handOff();
             t.result.completeExceptionally(e); // nothing was written: the session stays ready
             return;
         }
@@ -714,7 +813,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             needsReset = false;
             write(new DefaultSmtpRequest(SmtpCommand.RSET), new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, t::onRset));
             if (!t.pipelined) {
-                ctx.flush();
+                flush();
                 return;
             }
         }
@@ -729,7 +828,51 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                 t.sendData();
             }
         }
-        ctx.flush();
+        flush();
+    }
+
+    /**
+     * The caller cancelled {@code t}'s result. Before DATA the transaction is abandoned: the replies still due
+     * are read, then RSET, and once the server answered it the session is ready again (and says so through
+     * {@code acceptsNext}). Once DATA was written the content cannot be withdrawn, and only closing the
+     * connection keeps a partial message from being completed. After the end of data there is nothing left to
+     * stop: the final reply is read as usual, with nobody to report it to.
+     */
+    private void cancel(MailTransaction t) {
+        if (tx != t || t.cancelled || t.terminatorSent) {
+            return; // not started (start skips it), already over, or only its final reply is due
+        }
+        t.cancelled = true;
+        if (t.dataSent || t.streaming) {
+            failSession(report -> new SmtpConnectionException(
+                    "the send was cancelled after DATA: the connection is closed so the message is not completed",
+                    null, report));
+        } else if (pending.isEmpty()) {
+            resetAfterCancel(t);
+        } // else the transaction's replies still due arrive first (see afterCancelledReply)
+    }
+
+    /** A reply to a command of the cancelled {@code t}: once none is due any more, RSET. */
+    void afterCancelledReply(MailTransaction t) {
+        if (tx == t && pending.isEmpty()) {
+            resetAfterCancel(t);
+        }
+    }
+
+    private void resetAfterCancel(MailTransaction t) {
+        write(new DefaultSmtpRequest(SmtpCommand.RSET), new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, reply -> {
+            if (!reply.isPositive()) {
+                failSession(report -> new SmtpProtocolException("the server refused RSET: " + reply, report));
+                return;
+            }
+            needsReset = false;
+            tx = null;
+            if (state == State.TRANSACTION) {
+                state = State.READY;
+            }
+            t.handOff();
+        }));
+        flush();
     }
 
     /**

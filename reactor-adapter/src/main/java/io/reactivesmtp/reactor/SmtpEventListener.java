@@ -37,8 +37,9 @@ public interface SmtpEventListener {
     }
 
     /**
-     * TLS was established on a new connection (after STARTTLS, or at connect for implicit TLS). Called before
-     * {@link #sessionReady}; not called for plaintext sessions.
+     * TLS was established on a connection (after STARTTLS, or at connect for implicit TLS). Called once per
+     * connection, when the connection is first handed to a send (right after {@link #sessionReady} for a
+     * connection opened for that send); not called for plaintext sessions.
      *
      * @param destination the destination's key
      * @param tls the negotiated protocol and cipher

@@ -19,6 +19,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -126,8 +127,56 @@ class SmtpClientTest {
         }
     }
 
+    /** Waits (bounded) until the server's first connection has received {@code line}. */
+    private static void awaitLine(ScriptedSmtpServer server, String line) {
+        server.awaitConnections(1, WAIT);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!server.linesReceived(0).contains(line)) {
+            assertThat(System.nanoTime() - deadline).as("the server received " + line).isNegative();
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
     @Test
-    void cancellingBeforeTheReportClosesTheConnection() {
+    void cancellingBeforeDataResetsAndTheNextSendReusesTheConnection() {
+        // No PIPELINING: the cancel comes while RCPT awaits its reply (held 1 s, ample on a loaded machine),
+        // before DATA was written.
+        Script script = Script.create()
+                .send("220 mx.test ESMTP")
+                .expect("EHLO client.test").send("250 mx.test")
+                .expect("MAIL FROM:<a@b.test>").send("250 ok")
+                .expect("RCPT TO:<x@c.test>").delay(Duration.ofSeconds(1)).send("250 ok")
+                .expect("RSET").send("250 2.0.0 reset")
+                .expect("MAIL FROM:<a@b.test>").send("250 ok")
+                .expect("RCPT TO:<y@c.test>").send("250 ok")
+                .expect("DATA").send("354 go")
+                .expectData().send("250 2.0.0 queued")
+                .expect("QUIT").send("221 bye").close();
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
+            SmtpClient client = SmtpClient.create(SmtpClientOptions.builder()
+                    .relay("127.0.0.1", server.port())
+                    .session(SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build())
+                    .pool(PoolOptions.builder().maxConnectionsPerDestination(1).build())
+                    .build());
+            Disposable first = client.send(Envelope.of("a@b.test", "x@c.test"), BODY).subscribe();
+            awaitLine(server, "RCPT TO:<x@c.test>");
+            first.dispose();
+            SendReport second = client.send(Envelope.of("a@b.test", "y@c.test"), BODY).block(WAIT);
+            assertThat(second.outcome()).as(server.transcript()).isEqualTo(Outcome.DELIVERED);
+            client.disposeLater().block(WAIT);
+            server.awaitScriptDone(WAIT);
+            assertThat(server.connectionCount()).isEqualTo(1);
+            assertThat(server.dataCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void cancellingAfterDataClosesTheConnection() {
         Script script = Script.create()
                 .send("220 mx.test ESMTP")
                 .expect("EHLO client.test").send("250-mx.test", "250 PIPELINING")
@@ -135,7 +184,7 @@ class SmtpClientTest {
                 .expectClose(WAIT);
         try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
             StepVerifier.create(client(server).send(ENVELOPE, BODY))
-                    .thenAwait(Duration.ofMillis(300))
+                    .then(() -> awaitLine(server, "DATA"))
                     .thenCancel()
                     .verify(WAIT);
             server.awaitScriptDone(WAIT);

@@ -2,6 +2,7 @@ package io.reactivesmtp.reactor.internal;
 
 import io.reactivesmtp.SmtpSession;
 import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A ready session in a pool, with the number of transactions it has started (for maxMessagesPerConnection). */
@@ -10,6 +11,7 @@ public final class PooledSession {
     private final DestinationKey key;
     private final SmtpSession session;
     private final AtomicLong messages = new AtomicLong();
+    private final AtomicBoolean tlsReported = new AtomicBoolean();
     private volatile SocketAddress remote;
 
     PooledSession(DestinationKey key, SmtpSession session) {
@@ -35,6 +37,11 @@ public final class PooledSession {
     /** @return how many it had started before this one */
     public long startTransaction() {
         return messages.getAndIncrement();
+    }
+
+    /** @return true the first time only: whoever gets true tells the listener about this connection's TLS */
+    public boolean claimTlsReport() {
+        return tlsReported.compareAndSet(false, true);
     }
 
     SocketAddress remote() {

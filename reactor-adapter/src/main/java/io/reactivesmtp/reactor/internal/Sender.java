@@ -7,21 +7,26 @@ import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpPolicyException;
+import io.reactivesmtp.SmtpSession;
 import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.SmtpTlsException;
+import io.reactivesmtp.TlsInfo;
 import io.reactivesmtp.reactor.MxHost;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.pool.PooledRef;
@@ -121,11 +126,22 @@ public final class Sender {
                                      boolean mayRetryStale) {
         return acquireAny(candidates, 0).flatMap(acquired -> {
             PooledRef<PooledSession> ref = acquired.ref;
+            reportTls(ref.poolable());
             boolean reused = ref.poolable().messages() > 0;
             return transact(ref, acquired.ticket, envelope, content).onErrorResume(
                     e -> mayRetryStale && reused && diedBeforeAnyReply(e),
                     e -> attempt(candidates, envelope, content, false));
         });
+    }
+
+    /** Tells the listener about a connection's TLS once: when the connection is first handed to a send. */
+    private void reportTls(PooledSession pooled) {
+        SmtpSession session = pooled.session();
+        TlsInfo tls = session.tls().orElse(null);
+        if (tls != null && pooled.claimTlsReport()) {
+            Duration elapsed = session.tlsHandshakeTime().orElse(Duration.ZERO);
+            listener.fire(l -> l.tlsEstablished(pooled.key().toString(), tls, elapsed));
+        }
     }
 
     /**
@@ -192,13 +208,17 @@ public final class Sender {
         String destination = pooled.key().toString();
         Executor loop = pooled.session().channel().eventLoop();
         AtomicBoolean settled = new AtomicBoolean();
+        AtomicReference<CompletableFuture<SendReport>> sent = new AtomicReference<>();
         return Mono.defer(() -> {
             pooled.startTransaction();
             // The session goes back to the pool as soon as it can take the next message: with PIPELINING that
             // is when this message's end of data is written, so the next message's MAIL/RCPT/DATA follow it
-            // in the same write and the connection needs one round trip per message.
-            return Mono.fromFuture(pooled.session().send(envelope, content,
-                    () -> settle(ref, settled, pooled.session().isReusable()).subscribe()), true);
+            // in the same write and the connection needs one round trip per message. After a cancel, it is
+            // when the abandoned transaction was reset (or, if it could not be, the session is discarded).
+            CompletableFuture<SendReport> send = pooled.session().send(envelope, content,
+                    () -> settle(ref, settled, pooled.session().isReusable()).subscribe());
+            sent.set(send);
+            return Mono.fromFuture(send, true);
         })
                 .flatMap(report -> {
                     listener.fire(l -> l.transactionEnd(destination, report));
@@ -206,6 +226,10 @@ public final class Sender {
                     return settle(ref, settled, pooled.session().isReusable()).then(later(loop, report, null));
                 })
                 .onErrorResume(e -> {
+                    if (e instanceof CancellationException) {
+                        // The cancel below, echoed by fromFuture: the session's hand-off settles the ref.
+                        return Mono.empty();
+                    }
                     if (e instanceof SmtpException) {
                         listener.fire(l -> l.transactionFailed(destination, (SmtpException) e));
                     }
@@ -213,12 +237,15 @@ public final class Sender {
                     // Any failure may have left the session in an unknown state: never pool it again.
                     return settle(ref, settled, false).then(later(loop, null, e));
                 })
-                // Cancelled mid-transaction (before its end of data was written): the session's state is
-                // unknown, discard it. After the hand-off the session carries the next message: leave it.
+                // The session decides: before DATA it resets the transaction and hands itself back through the
+                // hand-off above (released to the pool); after DATA it closes the connection (the hand-off then
+                // invalidates it); after the hand-off it already carries the next message and nothing changes.
                 .doOnCancel(() -> {
-                    if (settled.compareAndSet(false, true)) {
-                        pooled.session().close();
-                        ref.invalidate().onErrorResume(x -> Mono.empty()).subscribe();
+                    CompletableFuture<SendReport> send = sent.get();
+                    if (send != null) {
+                        send.cancel(false);
+                    } else {
+                        settle(ref, settled, pooled.session().isReusable()).subscribe();
                     }
                 });
     }
