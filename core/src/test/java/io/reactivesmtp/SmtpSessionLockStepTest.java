@@ -12,7 +12,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.reactivesmtp.RecipientResult.Status;
 import io.reactivesmtp.SendReport.Outcome;
 import io.reactivesmtp.testing.ScriptedSmtpServer;
-import io.reactivesmtp.testing.ScriptedSmtpServer.Script;
+import io.reactivesmtp.testing.Script;
 import io.reactivesmtp.testing.TestPki;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -12,7 +12,7 @@ import io.reactivesmtp.TlsInfo;
 import io.reactivesmtp.TlsOptions;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.testing.ScriptedSmtpServer;
-import io.reactivesmtp.testing.ScriptedSmtpServer.Script;
+import io.reactivesmtp.testing.Script;
 import io.reactivesmtp.testing.TestPki;
 import java.nio.file.Path;
 import java.time.Duration;
