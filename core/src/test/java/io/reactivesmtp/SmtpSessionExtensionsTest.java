@@ -7,6 +7,8 @@ import static io.reactivesmtp.SessionFixture.greeted;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.reactivesmtp.SendReport.Outcome;
 import io.reactivesmtp.testing.ScriptedSmtpServer;
 import io.reactivesmtp.testing.Script;
@@ -14,6 +16,8 @@ import io.reactivesmtp.testing.TestPki;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Flow;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -216,6 +220,99 @@ class SmtpSessionExtensionsTest {
             }
             assertThat(all.toByteArray()).isEqualTo(big);
         }
+    }
+
+    // The in-flight bound of BDAT: with PIPELINING at most two chunks unanswered, without it one. The server
+    // holds its replies; a quiet window after the bound is reached shows that no further chunk comes until a
+    // reply does (a client ignoring the bound writes the next chunk at once). Content: 4 chunks of 1 KiB, then
+    // BDAT 100 LAST.
+    private static final int CHUNK = 1024;
+    private static final Duration QUIET = Duration.ofMillis(200);
+
+    private static Script chunksAnsweredOneByOne(Script s, int bound) {
+        s.expect("MAIL FROM:<a@b.test>").send("250 ok").expect("RCPT TO:<x@c.test>").send("250 ok");
+        for (int i = 0; i < bound; i++) {
+            s.expectBdat();
+        }
+        for (int chunk = 1; chunk <= 5; chunk++) {
+            s.expectNothing(QUIET).send("250 2.0.0 chunk " + chunk + " ok");
+            if (chunk + bound <= 5) {
+                s.expectBdat();
+            }
+        }
+        return s.expect("QUIT").send("221 bye").close();
+    }
+
+    private void assertChunkBound(Script script, MessageContent content) throws Throwable {
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
+            SmtpSession session = connect(connector, server, SmtpSessionOptions.builder().heloName("client.test")
+                    .tls(TlsPolicy.NONE).bdatChunkSize(CHUNK).build());
+            SendReport report = await(session.send(ENVELOPE, content));
+            await(session.close());
+            server.awaitScriptDone(WAIT);
+            assertThat(report.outcome()).isEqualTo(Outcome.DELIVERED);
+            assertThat(report.dataReply().orElseThrow().text()).isEqualTo("chunk 5 ok");
+            assertThat(server.linesReceived(0)).filteredOn(l -> l.startsWith("BDAT"))
+                    .containsExactly("BDAT 1024", "BDAT 1024", "BDAT 1024", "BDAT 1024", "BDAT 100 LAST");
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < 5; i++) {
+                all.writeBytes(server.dataReceived(i));
+            }
+            assertThat(all.toByteArray()).isEqualTo(FOUR_CHUNKS_AND_100);
+        }
+    }
+
+    /** 16 lines of 256 bytes and one of 100: 4,196 bytes, CRLF throughout (BDAT sends them unchanged). */
+    private static final byte[] FOUR_CHUNKS_AND_100 = (("p".repeat(254) + "\r\n").repeat(16) + "q".repeat(98) + "\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+
+    /** The content as a publisher of pieces of at most 256 bytes: the client gathers four into a chunk. */
+    private static Flow.Publisher<ByteBuf> inPiecesOf256() {
+        return subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
+            int position;
+            boolean done;
+
+            @Override
+            public void request(long n) {
+                for (long i = 0; i < n && !done; i++) {
+                    int length = Math.min(256, FOUR_CHUNKS_AND_100.length - position);
+                    subscriber.onNext(Unpooled.copiedBuffer(FOUR_CHUNKS_AND_100, position, length));
+                    position += length;
+                    if (position == FOUR_CHUNKS_AND_100.length) {
+                        done = true;
+                        subscriber.onComplete();
+                    }
+                }
+            }
+
+            @Override
+            public void cancel() {
+                done = true;
+            }
+        });
+    }
+
+    @Test
+    void pipelinedBdatHasAtMostTwoChunksUnansweredWhenSmallPiecesAreGathered() throws Throwable {
+        assertChunkBound(chunksAnsweredOneByOne(greeted("PIPELINING", "CHUNKING"), 2),
+                MessageContent.of(inPiecesOf256()));
+    }
+
+    @Test
+    void pipelinedBdatHasAtMostTwoChunksUnansweredWhenOnePieceHoldsManyChunks() throws Throwable {
+        // One 4,196-byte buffer: the chunks are cut out of a single piece of content.
+        assertChunkBound(chunksAnsweredOneByOne(greeted("PIPELINING", "CHUNKING"), 2),
+                MessageContent.of(FOUR_CHUNKS_AND_100));
+    }
+
+    @Test
+    void withoutPipeliningBdatWaitsForEachChunksReply() throws Throwable {
+        assertChunkBound(chunksAnsweredOneByOne(greeted("CHUNKING"), 1), MessageContent.of(inPiecesOf256()));
+    }
+
+    @Test
+    void withoutPipeliningBdatWaitsForEachChunksReplyWhenOnePieceHoldsManyChunks() throws Throwable {
+        assertChunkBound(chunksAnsweredOneByOne(greeted("CHUNKING"), 1), MessageContent.of(FOUR_CHUNKS_AND_100));
     }
 
     @Test

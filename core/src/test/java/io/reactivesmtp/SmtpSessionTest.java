@@ -276,7 +276,8 @@ class SmtpSessionTest {
     }
 
     @Test
-    void aThousandPipelinedRecipientsToAServerThatQueuesItsRepliesDoNotDeadlock() throws Throwable {
+    void aThousandPipelinedRecipientsWithTheirRepliesHeldUntilDataAreEachAnswered() throws Throwable {
+        // The scripted server always reads, so this cannot deadlock; PipeliningDeadlockTest fills the buffers.
         int n = 1000;
         Script script = greeted("PIPELINING")
                 .holdReplies()
@@ -296,7 +297,7 @@ class SmtpSessionTest {
             await(session.close());
             server.awaitScriptDone(WAIT);
             assertThat(report.outcome()).isEqualTo(Outcome.DELIVERED);
-            assertThat(report.recipients()).hasSize(n);
+            assertThat(report.recipients()).hasSize(n).extracting(RecipientResult::status).containsOnly(Status.ACCEPTED);
         }
     }
 

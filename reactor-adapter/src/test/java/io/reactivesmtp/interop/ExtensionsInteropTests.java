@@ -294,9 +294,9 @@ abstract class ExtensionsInteropTests {
         DeliveredCopy report = deliveredTo(token, SENDER, 2);
         String text = report.text();
         // Postfix quotes the ENVID decoded ("envid+..."), Exim 4.96 as it came, still xtext ("envid+2B...").
+        String quoted = mta().name().equals("Postfix") ? envelopeId : envelopeId.replace("+", "+2B");
         assertThat(text.toLowerCase(Locale.ROOT)).as(text)
-                .containsAnyOf("original-envelope-id: " + envelopeId.toLowerCase(Locale.ROOT) + "\n",
-                        "original-envelope-id: " + envelopeId.replace("+", "+2B").toLowerCase(Locale.ROOT) + "\n")
+                .contains("original-envelope-id: " + quoted.toLowerCase(Locale.ROOT) + "\n")
                 .contains("original-recipient: rfc822;" + recipient)
                 .contains("action: delivered");
         assertThat(text).doesNotContain(bodyMarker);

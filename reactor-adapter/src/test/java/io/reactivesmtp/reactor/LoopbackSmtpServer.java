@@ -17,6 +17,8 @@ import io.netty.handler.codec.string.StringEncoder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,8 +30,9 @@ import java.util.function.BooleanSupplier;
 /**
  * A small SMTP server on loopback that, unlike the scripted server, loops: any number of transactions per
  * connection, any number of connections. It counts connections, transactions, QUITs and the peak of concurrent
- * transactions, and can greet late or with another code, hold the reply to the final dot, answer 421 to a recipient,
- * drop a reused connection at MAIL, or close idle connections.
+ * transactions, and can greet late or with another code, hold the reply to the final dot, answer 421 to a recipient
+ * (then close, or keep the connection open and record what the client still sends on it), drop a reused
+ * connection at MAIL, or close idle connections.
  *
  * <p>For load tests, many servers can share one event loop group ({@link Builder#group}), count into one
  * {@link Gauge} ({@link Builder#gauge}) and hold every final-dot reply until a signal ({@link Builder#holdFinalReply}),
@@ -44,6 +47,9 @@ final class LoopbackSmtpServer implements AutoCloseable {
     private final Duration dataDelay;
     private final Duration greetingDelay;
     private final boolean dropSecondMailOnFirstConnection;
+    private final boolean keepOpenAfter421;
+    /** Per connection number: every line the client sent on it after the server's 421 (with keepOpenAfter421). */
+    private final Map<Integer, List<String>> linesAfter421 = new ConcurrentHashMap<>();
     private final CompletionStage<?> holdFinalReply;
     private final Duration maxHold;
     private final Gauge gauge;
@@ -64,6 +70,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
         this.dataDelay = b.dataDelay;
         this.greetingDelay = b.greetingDelay;
         this.dropSecondMailOnFirstConnection = b.dropSecondMail;
+        this.keepOpenAfter421 = b.keepOpenAfter421;
         this.holdFinalReply = b.holdFinalReply;
         this.maxHold = b.maxHold;
         this.gauge = b.gauge;
@@ -103,6 +110,21 @@ final class LoopbackSmtpServer implements AutoCloseable {
 
     int openConnections() {
         return open.size();
+    }
+
+    /**
+     * @param connection the connection's number, 1 for the first one accepted
+     * @return the lines the client sent on it after the server answered 421 (keepOpenAfter421), in order; empty if
+     *     it never got a 421
+     */
+    List<String> linesAfter421(int connection) {
+        List<String> lines = linesAfter421.get(connection);
+        if (lines == null) {
+            return List.of();
+        }
+        synchronized (lines) {
+            return List.copyOf(lines);
+        }
     }
 
     /** Closes every connection that is between transactions, as a server does after its idle timeout. */
@@ -165,6 +187,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
         private Duration dataDelay = Duration.ZERO;
         private Duration greetingDelay = Duration.ZERO;
         private boolean dropSecondMail;
+        private boolean keepOpenAfter421;
         private EventLoopGroup group;
         private CompletionStage<?> holdFinalReply;
         private Duration maxHold;
@@ -194,6 +217,16 @@ final class LoopbackSmtpServer implements AutoCloseable {
 
         Builder dropSecondMailOnFirstConnection() {
             this.dropSecondMail = true;
+            return this;
+        }
+
+        /**
+         * After a 421 (to a recipient containing TEMPFAIL421) the server keeps the connection open, answers nothing
+         * more and records every line the client still sends on it ({@link #linesAfter421}): whether the client
+         * closes such a connection itself, rather than relying on the server's close, becomes visible.
+         */
+        Builder keepOpenAfter421() {
+            this.keepOpenAfter421 = true;
             return this;
         }
 
@@ -282,6 +315,13 @@ final class LoopbackSmtpServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, String raw) {
+            List<String> after421 = linesAfter421.get(number);
+            if (after421 != null) {
+                synchronized (after421) {
+                    after421.add(raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw);
+                }
+                return;
+            }
             if (finalReplyDue) {
                 // Like a real server: what the client pipelined behind the end of data waits for its reply.
                 if (deferred.isEmpty() && raw.toUpperCase(java.util.Locale.ROOT).startsWith("MAIL")) {
@@ -330,7 +370,11 @@ final class LoopbackSmtpServer implements AutoCloseable {
             } else if (upper.startsWith("RCPT")) {
                 if (upper.contains("TEMPFAIL421")) {
                     ctx.writeAndFlush("421 4.3.0 closing\r\n");
-                    ctx.close();
+                    if (keepOpenAfter421) {
+                        linesAfter421.put(number, new java.util.ArrayList<>());
+                    } else {
+                        ctx.close();
+                    }
                 } else if (upper.contains("REJECT")) {
                     ctx.write("550 5.1.1 no such user\r\n");
                 } else {

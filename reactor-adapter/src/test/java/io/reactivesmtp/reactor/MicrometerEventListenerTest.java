@@ -2,6 +2,7 @@ package io.reactivesmtp.reactor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -9,7 +10,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.RecipientResult;
+import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpSessionOptions;
+import io.reactivesmtp.TlsPolicy;
+import io.reactivesmtp.testing.SubethaSmtpServer;
 import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpPhase;
 import io.reactivesmtp.SmtpReply;
@@ -24,6 +29,7 @@ import org.junit.jupiter.api.Test;
 
 class MicrometerEventListenerTest {
 
+    private static final Duration WAIT = Duration.ofSeconds(10);
     private static final String DEST = "mx.example.com:25";
     private static final MailAddress A = MailAddress.of("a@example.com");
     private static final MailAddress B = MailAddress.of("b@example.com");
@@ -161,6 +167,68 @@ class MicrometerEventListenerTest {
         assertThat(registry.get("smtp.sessions.open").gauge().value()).isEqualTo(49);
         assertThat(count("smtp.messages", "outcome", "partial")).isEqualTo(50);
         assertThat(registry.find("smtp.replies").counters()).hasSize(2); // 250 and 451, whatever the destinations
+    }
+
+    @Test
+    void aRealClientRecordsExactlyTheMetersOfWhatHappened() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort(); // nothing listens there once closed: the connect is refused
+        }
+        SmtpSessionOptions plain = SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build();
+        try (SubethaSmtpServer server = SubethaSmtpServer.builder()
+                .rejectRecipient("nobody@c.test", 550, "5.1.1 no such user").start()) {
+            String dest = "127.0.0.1:" + server.port();
+            String refused = "127.0.0.1:" + closedPort;
+            SmtpClient client = SmtpClient.create(SmtpClientOptions.builder().relay("127.0.0.1", server.port())
+                    .session(plain).eventListener(listener).build());
+            SmtpClient nowhere = SmtpClient.create(SmtpClientOptions.builder().relay("127.0.0.1", closedPort)
+                    .session(plain).eventListener(listener).build());
+
+            SendReport partial = client.send(Envelope.of("a@b.test", "x@c.test", "nobody@c.test"),
+                    MessageContent.of("Subject: one\r\n\r\nhello\r\n")).block(WAIT);
+            SendReport delivered = client.send(Envelope.of("a@b.test", "y@c.test"),
+                    MessageContent.of("Subject: two\r\n\r\nhello\r\n")).block(WAIT);
+            Throwable failed = catchThrowable(() -> nowhere.send(Envelope.of("a@b.test", "z@c.test"),
+                    MessageContent.of("Subject: three\r\n\r\nhello\r\n")).block(WAIT));
+            assertThat(partial.outcome()).isEqualTo(SendReport.Outcome.PARTIAL);
+            assertThat(delivered.outcome()).isEqualTo(SendReport.Outcome.DELIVERED);
+            assertThat(failed).isInstanceOf(SmtpConnectionException.class);
+            assertThat(registry.get("smtp.sessions.open").tags("destination", dest).gauge().value()).isEqualTo(1);
+
+            client.disposeLater().block(WAIT);
+            nowhere.disposeLater().block(WAIT);
+
+            // Every meter, with every tag: nothing missing, nothing extra (no TLS timer, no message for the
+            // connection that never opened, one connect for two messages on one pooled connection).
+            assertThat(registry.getMeters()).extracting(m -> m.getId().getName() + m.getId().getTags())
+                    .containsExactlyInAnyOrder(
+                            "smtp.messages[tag(destination=" + dest + "), tag(outcome=delivered)]",
+                            "smtp.messages[tag(destination=" + dest + "), tag(outcome=partial)]",
+                            "smtp.recipients[tag(destination=" + dest + "), tag(status=accepted)]",
+                            "smtp.recipients[tag(destination=" + dest + "), tag(status=permanent_failure)]",
+                            "smtp.replies[tag(code=250), tag(destination=" + dest + ")]",
+                            "smtp.replies[tag(code=550), tag(destination=" + dest + ")]",
+                            "smtp.transaction[tag(destination=" + dest + ")]",
+                            "smtp.connect[tag(destination=" + dest + ")]",
+                            "smtp.sessions.open[tag(destination=" + dest + ")]",
+                            "smtp.connections.failed[tag(destination=" + refused + "), tag(exception=SmtpConnectionException)]");
+            assertThat(count("smtp.messages", "destination", dest, "outcome", "partial")).isEqualTo(1);
+            assertThat(count("smtp.messages", "destination", dest, "outcome", "delivered")).isEqualTo(1);
+            assertThat(count("smtp.recipients", "destination", dest, "status", "accepted")).isEqualTo(2);
+            assertThat(count("smtp.recipients", "destination", dest, "status", "permanent_failure")).isEqualTo(1);
+            assertThat(count("smtp.replies", "destination", dest, "code", "250")).isEqualTo(2);
+            assertThat(count("smtp.replies", "destination", dest, "code", "550")).isEqualTo(1);
+            assertThat(count("smtp.connections.failed", "destination", refused, "exception", "SmtpConnectionException"))
+                    .isEqualTo(1);
+            Timer transaction = registry.get("smtp.transaction").tags("destination", dest).timer();
+            assertThat(transaction.count()).isEqualTo(2);
+            assertThat(transaction.totalTime(TimeUnit.NANOSECONDS))
+                    .isEqualTo((double) partial.duration().plus(delivered.duration()).toNanos());
+            assertThat(registry.get("smtp.connect").tags("destination", dest).timer().count()).isEqualTo(1);
+            // Closed at dispose (QUIT): the gauge is back to zero.
+            assertThat(registry.get("smtp.sessions.open").tags("destination", dest).gauge().value()).isEqualTo(0);
+        }
     }
 
     @Test

@@ -8,7 +8,7 @@ import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SendReport.Outcome;
 import io.reactivesmtp.SmtpConnectionException;
-import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
 import java.time.Duration;
@@ -100,7 +100,8 @@ class SmtpClientPoolTest {
             List<SendReport> reports = Flux.range(0, 20).flatMap(i -> client.send(envelope(i), BODY))
                     .collectList().block(WAIT);
             assertThat(reports).hasSize(20).allMatch(r -> r.outcome() == Outcome.DELIVERED);
-            assertThat(server.connections.get()).isBetween(1, 3);
+            // All 20 acquires come before the first connection is ready: the pool opens exactly its bound.
+            assertThat(server.connections.get()).isEqualTo(3);
             assertThat(server.peakActive.get()).isLessThanOrEqualTo(3);
             client.disposeLater().block(WAIT);
         }
@@ -123,15 +124,64 @@ class SmtpClientPoolTest {
 
     @Test
     void aConnectionThatSaw421IsNeverReused() {
-        try (LoopbackSmtpServer server = LoopbackSmtpServer.start()) {
+        // The server answers 421 but leaves the connection open and records what still arrives on it: only the
+        // client's own discard keeps the next message off it.
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().keepOpenAfter421().start()) {
             SmtpClient client = SmtpClient.create(options(server.port()).build());
-            SendReport first = client.send(Envelope.of("a@b.test", "tempfail421@c.test"), BODY)
-                    .onErrorResume(SmtpException.class, e -> Mono.justOrEmpty(e.partialReport()))
-                    .block(WAIT);
-            assertThat(first.recipients().get(0).isAccepted()).isFalse();
-            assertThat(client.send(envelope(1), BODY).block(WAIT).outcome()).isEqualTo(Outcome.DELIVERED);
+            SendReport first = client.send(Envelope.of("a@b.test", "tempfail421@c.test"), BODY).block(WAIT);
+            assertThat(first.outcome()).isEqualTo(Outcome.REJECTED);
+            assertThat(first.recipients().get(0).status()).isEqualTo(RecipientResult.Status.TRANSIENT_FAILURE);
+            assertThat(first.recipients().get(0).code()).isEqualTo(421);
+            // On the old connection the server answers nothing more: a client that reused it would wait forever.
+            SendReport second = client.send(envelope(1), BODY).timeout(WAIT, Mono.defer(() -> Mono.error(
+                    new AssertionError("no reply to the next message; lines on the connection after its 421: "
+                            + server.linesAfter421(1))))).block();
+            assertThat(second.outcome()).isEqualTo(Outcome.DELIVERED);
             assertThat(server.connections.get()).isEqualTo(2);
+            assertThat(server.messages.get()).isEqualTo(1);
+            LoopbackSmtpServer.await(() -> server.openConnections() == 1, WAIT,
+                    "the client closes the connection that saw 421 by itself");
             client.disposeLater().block(WAIT);
+            // After the 421 only the DATA that was pipelined with MAIL and RCPT before the 421 could be read: no
+            // RSET, MAIL or RCPT, not even at dispose. (Whether a QUIT may follow is aFourTwentyOneIsNotAnsweredWithQuit.)
+            assertThat(server.linesAfter421(1)).filteredOn(line -> !line.equals("QUIT")).containsExactly("DATA");
+            assertThat(server.linesAfter421(2)).isEmpty();
+            assertThat(server.quits.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFourTwentyOneIsNotAnsweredWithQuit() {
+        // The server said it is closing the channel: the client drops the connection, it does not talk on.
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().keepOpenAfter421().start()) {
+            SmtpClient client = SmtpClient.create(options(server.port()).build());
+            SendReport report = client.send(Envelope.of("a@b.test", "tempfail421@c.test"), BODY).block(WAIT);
+            assertThat(report.recipients().get(0).code()).isEqualTo(421);
+            LoopbackSmtpServer.await(() -> server.openConnections() == 0, WAIT, "the client closes the connection");
+            client.disposeLater().block(WAIT);
+            assertThat(server.linesAfter421(1)).containsExactly("DATA");
+        }
+    }
+
+    @Test
+    void aSessionOlderThanMaxLifetimeIsNotReusedAndIsClosedWithQuit() throws InterruptedException {
+        // Long enough for two sends on a loaded machine; the idle time is far longer, so only the age can end it.
+        Duration lifetime = Duration.ofSeconds(3);
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.start()) {
+            SmtpClient client = SmtpClient.create(options(server.port()).pool(PoolOptions.builder()
+                    .maxLifetime(lifetime).maxIdleTime(Duration.ofMinutes(5)).build()).build());
+            long opened = System.nanoTime();
+            assertThat(client.send(envelope(0), BODY).block(WAIT).outcome()).isEqualTo(Outcome.DELIVERED);
+            assertThat(client.send(envelope(1), BODY).block(WAIT).outcome()).isEqualTo(Outcome.DELIVERED);
+            assertThat(server.connections.get()).as("younger than maxLifetime: reused").isEqualTo(1);
+
+            Thread.sleep(Math.max(0, (opened + lifetime.toNanos() - System.nanoTime()) / 1_000_000) + 50);
+            assertThat(client.send(envelope(2), BODY).block(WAIT).outcome()).isEqualTo(Outcome.DELIVERED);
+            assertThat(server.connections.get()).as("older than maxLifetime: a new connection").isEqualTo(2);
+            LoopbackSmtpServer.await(() -> server.quits.get() == 1, WAIT, "QUIT on the connection too old to reuse");
+            assertThat(server.messages.get()).isEqualTo(3);
+            client.disposeLater().block(WAIT);
+            assertThat(server.quits.get()).isEqualTo(2);
         }
     }
 
@@ -185,7 +235,8 @@ class SmtpClientPoolTest {
             assertThat(server.quits.get()).isEqualTo(3);
             LoopbackSmtpServer.await(() -> server.openConnections() == 0, WAIT, "connections closed");
             assertThat(shared.isDisposed()).isFalse();
-            assertThat(client.send(envelope(9), BODY).onErrorResume(e -> Mono.empty()).block(WAIT)).isNull();
+            assertThat(catchThrowable(() -> client.send(envelope(9), BODY).block(WAIT)))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("disposed");
         } finally {
             shared.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(WAIT);
         }
@@ -242,9 +293,12 @@ class SmtpClientPoolTest {
             assertThat(ids).hasSize(12).contains("id-0", "id-11");
             for (MessageResult r : results) {
                 int i = Integer.parseInt(((String) r.id()).substring(3));
-                MessageResult.Outcome expected = i % 4 == 1 ? MessageResult.Outcome.REJECTED
-                        : i % 4 == 2 ? r.outcome() : MessageResult.Outcome.DELIVERED;
+                // A 421 to the only recipient is a verdict (transient), not an error: no recipient accepted.
+                MessageResult.Outcome expected = i % 4 == 0 || i % 4 == 3 ? MessageResult.Outcome.DELIVERED
+                        : MessageResult.Outcome.REJECTED;
                 assertThat(r.outcome()).as(r.toString()).isEqualTo(expected);
+                int code = r.report().orElseThrow().recipients().get(0).code();
+                assertThat(code).as(r.toString()).isEqualTo(i % 4 == 1 ? 550 : i % 4 == 2 ? 421 : 250);
                 assertThat(r.message().envelope().recipients()).hasSize(1);
             }
             client.disposeLater().block(WAIT);
