@@ -40,6 +40,8 @@ final class MailTransaction implements ContentReceiver {
     boolean bdat;
     MailParameters params;
     int chunksInFlight;
+    /** BDAT: the source ended; what is gathered goes out as the bound allows, then BDAT LAST. */
+    boolean contentEnded;
     boolean awaitingChunkReply;
     boolean streaming;
     boolean awaitingWritability;
@@ -202,15 +204,33 @@ final class MailTransaction implements ContentReceiver {
 
     void pull() {
         awaitingWritability = false;
-        if (s.tx != this || !streaming) {
+        if (s.tx != this) {
+            return;
+        }
+        if (bdat && (contentEnded || held != null && held.readableBytes() > s.options.bdatChunkSize())) {
+            // Chunks already encoded go first, as far as the bound allows; the source waits until they are out.
+            ChannelFuture written = writeBdatChunks();
+            if (written != null) {
+                s.flush();
+                afterBlock(written);
+            } else if (!terminatorSent) {
+                awaitingChunkReply = true;
+            }
+            return;
+        }
+        if (!streaming) {
             return;
         }
         // BDAT pipelines at most two chunks (one without PIPELINING): a refused chunk wastes little.
-        if (bdat && chunksInFlight >= (pipelined ? 2 : 1)) {
+        if (bdat && chunksInFlight >= bdatBound()) {
             awaitingChunkReply = true;
             return;
         }
         source.next(s.ctx.alloc(), this);
+    }
+
+    private int bdatBound() {
+        return pipelined ? 2 : 1;
     }
 
     @Override
@@ -239,9 +259,10 @@ final class MailTransaction implements ContentReceiver {
         }
         ChannelFuture written;
         if (bdat) {
-            written = cutChunks(encoded);
+            gather(encoded);
+            written = writeBdatChunks();
             if (written == null) {
-                s.ctx.executor().execute(this::pull); // still gathering the next chunk
+                s.ctx.executor().execute(this::pull); // still gathering the next chunk, or waiting for a reply
                 return;
             }
             s.flush();
@@ -257,13 +278,18 @@ final class MailTransaction implements ContentReceiver {
             written = s.ctx.write(previous);
             s.flush();
         }
+        afterBlock(written);
+    }
+
+    /** Times a block being written and, once it is out, asks for the next one (or waits for writability). */
+    private void afterBlock(ChannelFuture written) {
         s.armTimer(SmtpPhase.DATA_BLOCK);
         written.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 s.writeFailure.operationComplete(f);
                 return;
             }
-            if (s.tx != this || !streaming) {
+            if (s.tx != this || !streaming && !(bdat && contentEnded && !terminatorSent)) {
                 return;
             }
             // The block is out: from now on the clock runs for the oldest unanswered command, if any.
@@ -280,42 +306,46 @@ final class MailTransaction implements ContentReceiver {
         });
     }
 
+    /** BDAT: adds an encoded piece to what is gathered for the next chunks (no copy: a composite of pieces). */
+    private void gather(ByteBuf piece) {
+        if (held == null) {
+            held = s.ctx.alloc().compositeBuffer(64);
+        }
+        ((CompositeByteBuf) held).addComponent(true, piece);
+    }
+
     /**
-     * BDAT: gathers encoded pieces into chunks of at most bdatChunkSize bytes without copying them (a chunk is
-     * a composite of whole pieces; only a piece larger than a chunk is sliced). What is still gathered when
-     * the content ends goes out as BDAT n LAST, so a message that fits in one chunk costs one command.
+     * BDAT: writes chunks of exactly bdatChunkSize bytes from what is gathered while fewer than the bound are
+     * unanswered, keeping at least one chunk's worth back until the content ends; once it ended and the rest fits
+     * in one chunk, writes it as BDAT n LAST (BDAT 0 LAST for an empty content), so a message that fits in one
+     * chunk costs one command.
      *
-     * @return the write of the last full chunk (each written right behind its BDAT command), or null if none is
-     *     full yet
+     * @return the write of the last chunk written, or null if none could go now
      */
-    private ChannelFuture cutChunks(ByteBuf piece) {
+    private ChannelFuture writeBdatChunks() {
         int max = s.options.bdatChunkSize();
         ChannelFuture last = null;
-        while (piece != null && piece.isReadable()) {
-            int gathered = held == null ? 0 : held.readableBytes();
-            if (piece.readableBytes() <= max - gathered) {
-                if (held == null) {
-                    held = s.ctx.alloc().compositeBuffer(64);
-                }
-                ((CompositeByteBuf) held).addComponent(true, piece);
-                piece = null;
-                break;
-            }
-            ByteBuf chunk;
-            if (gathered > 0) {
-                chunk = held;
-                held = null;
-            } else {
-                chunk = piece.readRetainedSlice(max);
-            }
+        while (held != null && held.readableBytes() > max && chunksInFlight < bdatBound()) {
             chunksInFlight++;
-            s.write(new DefaultSmtpRequest(SmtpSessionHandler.BDAT, Integer.toString(chunk.readableBytes())),
+            s.write(new DefaultSmtpRequest(SmtpSessionHandler.BDAT, Integer.toString(max)),
                     new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
-            last = s.ctx.write(chunk);
+            last = s.ctx.write(held.readRetainedSlice(max));
             last.addListener(s.writeFailure);
         }
-        if (piece != null) {
-            piece.release();
+        if (held != null) {
+            ((CompositeByteBuf) held).discardReadComponents();
+        }
+        if (contentEnded && !terminatorSent && (held == null || held.readableBytes() <= max)
+                && chunksInFlight < bdatBound()) {
+            ByteBuf rest = held != null ? held : s.ctx.alloc().buffer(0);
+            held = null;
+            terminatorSent = true;
+            s.cancelTimer();
+            chunksInFlight++; // BDAT LAST counts towards the bound like any chunk
+            s.write(new DefaultSmtpRequest(SmtpSessionHandler.BDAT, Integer.toString(rest.readableBytes()), "LAST"),
+                    new PendingCommand("BDAT LAST", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
+            last = s.ctx.write(rest);
+            last.addListener(s.writeFailure);
         }
         return last;
     }
@@ -348,14 +378,14 @@ final class MailTransaction implements ContentReceiver {
             return;
         }
         streaming = false;
-        ByteBuf last = held;
+        ByteBuf last = held; // closeContent() would release it: for BDAT it is what is gathered, kept below
         held = null;
         closeContent();
-        ByteBuf tail = stuffer.finish(s.ctx.alloc());
-        if (last != null && bdat) {
-            tail = s.ctx.alloc().compositeBuffer(2).addComponents(true, last, tail);
+        if (bdat) {
+            held = last;
             last = null;
         }
+        ByteBuf tail = stuffer.finish(s.ctx.alloc());
         // The held chunk was checked when it was encoded; the tail is new.
         if (params.watchEightBit && SmtpSessionHandler.hasEightBit(tail)) {
             tail.release();
@@ -366,30 +396,27 @@ final class MailTransaction implements ContentReceiver {
                     + "not offer 8BITMIME (RFC 6152); the send was abandoned", null, report));
             return;
         }
+        if (bdat) {
+            // The rest goes out as chunks as the bound allows, the last as BDAT n LAST, whose reply is the verdict.
+            contentEnded = true;
+            if (tail.isReadable()) {
+                gather(tail);
+            } else {
+                tail.release();
+            }
+            pull();
+            return;
+        }
         terminatorSent = true;
         s.cancelTimer();
-        if (bdat) {
-            // BDAT n LAST (BDAT 0 LAST for an empty content) ends the content; its reply is the verdict.
-            int max = s.options.bdatChunkSize();
-            while (tail.readableBytes() > max) { // only when the tail pushed the last chunk over the limit
-                chunksInFlight++;
-                s.write(new DefaultSmtpRequest(SmtpSessionHandler.BDAT, Integer.toString(max)),
-                        new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
-                s.ctx.write(tail.readRetainedSlice(max)).addListener(s.writeFailure);
-            }
-            s.write(new DefaultSmtpRequest(SmtpSessionHandler.BDAT, Integer.toString(tail.readableBytes()), "LAST"),
-                    new PendingCommand("BDAT LAST", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
-            s.ctx.write(tail).addListener(s.writeFailure);
-        } else {
-            if (last != null) {
-                // Two buffers, one flush: they leave in one writev, without merging them into a copy first.
-                s.ctx.write(last).addListener(s.writeFailure);
-            }
-            s.write(tail, new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
-            if (pipelined) {
-                // The next message's MAIL/RCPT/DATA may go out behind the end of data, in the same write.
-                s.drain(this);
-            }
+        if (last != null) {
+            // Two buffers, one flush: they leave in one writev, without merging them into a copy first.
+            s.ctx.write(last).addListener(s.writeFailure);
+        }
+        s.write(tail, new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
+        if (pipelined) {
+            // The next message's MAIL/RCPT/DATA may go out behind the end of data, in the same write.
+            s.drain(this);
         }
         s.flush();
     }

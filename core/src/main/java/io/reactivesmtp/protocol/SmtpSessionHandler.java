@@ -113,6 +113,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      */
     MailTransaction draining;
     private SmtpException failure;
+    /** A 421 arrived: the server is closing the connection, so ours is closed without QUIT. */
+    private boolean serverClosing;
     TlsInfo tlsInfo;
     /** When the TLS upgrade began (STARTTLS written, or the connection up for implicit TLS), System.nanoTime(). */
     private long tlsStartNanos;
@@ -441,8 +443,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** 421: the server is closing the session. A transaction in progress gets a transient verdict. */
     private void onServiceClosing(SmtpReply reply) {
-        // Not reusable from here on: whoever gets a report below must not be offered this session again.
+        // Not reusable from here on: whoever gets a report below must not be offered this session again, and
+        // a close() it calls must not answer the 421 with QUIT (RFC 5321 3.8: the server is already closing).
         failure = new SmtpConnectionException("server closed the session: " + reply, null, null);
+        serverClosing = true;
         if (draining != null) {
             MailTransaction t = draining;
             finish(t, t.report(reply));
@@ -757,7 +761,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (state == State.CLOSED || state == State.QUITTING) {
             return;
         }
-        if (state == State.TRANSACTION || !ctx.channel().isActive()) {
+        if (state == State.TRANSACTION || serverClosing || !ctx.channel().isActive()) {
             failSession(report -> new SmtpConnectionException("session closed by the client", null, report));
             return;
         }
