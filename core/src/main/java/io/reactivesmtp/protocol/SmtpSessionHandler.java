@@ -1,9 +1,12 @@
 package io.reactivesmtp.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.smtp.DefaultSmtpRequest;
 import io.netty.handler.codec.smtp.SmtpCommand;
@@ -12,9 +15,7 @@ import io.netty.handler.codec.smtp.SmtpResponse;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.concurrent.EventExecutor;
 import io.reactivesmtp.Capabilities;
 import io.reactivesmtp.Credentials;
 import io.reactivesmtp.Envelope;
@@ -31,19 +32,15 @@ import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.SmtpTlsException;
 import io.reactivesmtp.TlsInfo;
-import io.reactivesmtp.TlsPolicy;
-import io.reactivesmtp.SmtpUnknownOutcomeException;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.net.ssl.SSLException;
 
@@ -68,58 +65,34 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     private enum State { GREETING, HELLO, READY, TRANSACTION, QUITTING, CLOSED }
 
-    /** Netty's SmtpCommand has no constants for RFC 3207's and RFC 3030's verbs. */
-    private static final SmtpCommand STARTTLS = SmtpCommand.valueOf("STARTTLS");
-    static final SmtpCommand BDAT = SmtpCommand.valueOf("BDAT");
-
-    /**
-     * The SMTP dialogue, one line per command and reply, at DEBUG (through whatever logging Netty binds to,
-     * SLF4J when present). AUTH arguments and continuation lines are redacted; content is never logged.
-     */
-    private static final InternalLogger TRANSCRIPT = InternalLoggerFactory.getInstance("io.reactivesmtp.transcript");
-
-    static boolean hasEightBit(ByteBuf buf) {
-        return buf.isReadable() && buf.forEachByte(b -> b >= 0) >= 0;
-    }
-
-    final SmtpSessionOptions options;
+    private final SmtpSessionOptions options;
     private final String peerHost;
     private final int peerPort;
     private final CompletableFuture<Capabilities> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    final ArrayDeque<PendingCommand> pending = new ArrayDeque<>();
+    private final ArrayDeque<PendingCommand> pending = new ArrayDeque<>();
+    /** What the transactions and the TLS upgrade may do with the session (one per session). */
+    private final Wire wire = new Wire();
+    private final StartTlsUpgrade tls;
 
-    ChannelHandlerContext ctx;
+    private ChannelHandlerContext ctx;
+    /** The session's one clock; set with the context. */
+    private SessionClock clock;
     private State state = State.GREETING;
     private boolean started;
-    Capabilities capabilities;
-    /**
-     * The one clock of the session: the phase it runs for (null when stopped) and its deadline. Re-arming only
-     * moves the deadline; a check scheduled on the event loop fires at the deadline it was scheduled for and
-     * then either times out or re-schedules itself, so the many commands of a busy session do not each
-     * schedule and cancel a task.
-     */
-    private SmtpPhase timerPhase;
-    private long deadline;
-    private ScheduledFuture<?> timerCheck;
-    private long checkAt;
-    boolean needsReset;
+    private Capabilities capabilities;
+    private boolean needsReset;
     /** The transaction that owns the wire: its commands or content are being written, or it awaits replies. */
-    MailTransaction tx;
+    private MailTransaction tx;
     /**
      * A message whose end of data is written and whose final reply is still due. With PIPELINING the next
      * transaction's commands may already follow it on the wire (RFC 2920 section 3.1: the message content may
      * be the first "command" of a group), so one connection needs one round trip per message.
      */
-    MailTransaction draining;
+    private MailTransaction draining;
     private SmtpException failure;
     /** A 421 arrived: the server is closing the connection, so ours is closed without QUIT. */
     private boolean serverClosing;
-    TlsInfo tlsInfo;
-    /** When the TLS upgrade began (STARTTLS written, or the connection up for implicit TLS), System.nanoTime(). */
-    private long tlsStartNanos;
-    /** How long the TLS upgrade took, once established; null without TLS. */
-    private Duration tlsHandshakeTime;
     /** The codec in front, whose decoder says what is buffered behind a reply; null until the first reply. */
     private SmtpClientCodec codec;
     /** True from the first reply of a read until the read completes. */
@@ -138,6 +111,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         this.options = options;
         this.peerHost = peerHost;
         this.peerPort = peerPort;
+        this.tls = new StartTlsUpgrade(wire, options.tls(), peerHost, peerPort);
     }
 
     /** @return completes with the server's capabilities once greeting and EHLO/HELO succeeded */
@@ -169,12 +143,12 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      *     TLS from the connection to the handshake's end), once established; null without TLS
      */
     public Duration tlsHandshakeTime() {
-        return tlsHandshakeTime;
+        return tls.handshakeTime();
     }
 
     /** @return what TLS the session runs over, once established; null without TLS */
     public TlsInfo tlsInfo() {
-        return tlsInfo;
+        return tls.info();
     }
 
     /**
@@ -190,7 +164,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      */
     public CompletableFuture<SendReport> send(Envelope envelope, MessageContent content, Runnable acceptsNext) {
         CompletableFuture<SendReport> result = new CompletableFuture<>();
-        MailTransaction t = new MailTransaction(this, envelope, content, result, acceptsNext);
+        MailTransaction t = new MailTransaction(wire, options.bdatChunkSize(), envelope, content, result, acceptsNext);
         if (ctx == null) {
             result.completeExceptionally(new IllegalStateException("the session handler is not in a pipeline"));
             return result;
@@ -232,6 +206,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.clock = new SessionClock(options, ctx.executor(), this::onTimeout);
         if (ctx.channel().isActive()) {
             startGreeting();
         }
@@ -261,7 +236,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (state == State.QUITTING) {
             state = State.CLOSED;
-            stopTimer();
+            clock.stop();
         } else {
             String where = tx != null || draining != null ? " during the transaction"
                     : state == State.READY ? " while idle" : "";
@@ -273,7 +248,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             failTransaction(draining, report -> new SmtpConnectionException(
                     "connection closed before the final reply", null, report));
         }
-        stopTimer();
+        clock.stop();
         closed.complete(null);
         super.channelInactive(ctx);
     }
@@ -283,7 +258,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (c instanceof SSLException || c instanceof NotSslRecordException) {
             // The handshake listener reports handshake failures; this covers TLS failing later on.
-            failSession(report -> new SmtpTlsException("TLS with " + peer() + " failed: " + describe(c), c));
+            failSession(report -> new SmtpTlsException("TLS with " + peer() + " failed: " + StartTlsUpgrade.describe(c), c));
         } else if (c instanceof SmtpProtocolException) {
             failSession(report -> new SmtpProtocolException(c.getMessage(), report));
         } else if (c instanceof IOException) {
@@ -310,8 +285,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        if (tx != null && tx.awaitingWritability && ctx.channel().isWritable()) {
-            tx.pull();
+        if (tx != null && ctx.channel().isWritable()) {
+            tx.onWritable();
         }
         super.channelWritabilityChanged(ctx);
     }
@@ -319,9 +294,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     // ---------------------------------------------------------------- replies and timers
 
     private void onReply(SmtpReply reply) {
-        if (TRANSCRIPT.isDebugEnabled()) {
-            TRANSCRIPT.debug("{} S: {}", ctx.channel().id().asShortText(), reply);
-        }
+        Transcript.reply(ctx.channel(), reply);
         if (state == State.CLOSED) {
             return;
         }
@@ -336,7 +309,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        cancelTimer();
+        clock.cancel();
         if (reply.code() == 421 && state != State.QUITTING) {
             onServiceClosing(reply);
             return;
@@ -363,74 +336,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                     + (head.phase == SmtpPhase.STARTTLS ? ", before TLS started (response injection)" : ""), report));
             return;
         }
-        if (state != State.CLOSED && !pending.isEmpty() && timerPhase == null) {
-            armTimer(pending.peek().phase);
+        if (state != State.CLOSED && !pending.isEmpty() && !clock.isRunning()) {
+            clock.arm(pending.peek().phase);
         }
-    }
-
-    /** The request as a log line; every secret-bearing part replaced by a marker. */
-    static String redacted(SmtpRequest request, PendingCommand command) {
-        if (command.phase == SmtpPhase.AUTH) {
-            if (SmtpCommand.AUTH.equals(request.command())) {
-                List<CharSequence> params = request.parameters();
-                return "AUTH " + (params.isEmpty() ? "" : params.get(0)) + (params.size() > 1 ? " <redacted>" : "");
-            }
-            return "<redacted>";
-        }
-        StringBuilder sb = new StringBuilder();
-        if (!SmtpCommand.EMPTY.equals(request.command())) {
-            sb.append(request.command().name());
-        }
-        for (CharSequence p : request.parameters()) {
-            sb.append(' ').append(p);
-        }
-        return sb.toString();
-    }
-
-    void armTimer(SmtpPhase phase) {
-        timerPhase = phase;
-        deadline = System.nanoTime() + options.timeout(phase).toNanos();
-        if (timerCheck == null || checkAt - deadline > 0) {
-            // No check scheduled, or it would come too late for this deadline.
-            stopTimerCheck();
-            scheduleTimerCheck();
-        }
-    }
-
-    void cancelTimer() {
-        timerPhase = null; // a check still scheduled finds nothing to do
-    }
-
-    /** Stops the clock for good (the connection is closing): no task of this session stays scheduled. */
-    private void stopTimer() {
-        timerPhase = null;
-        stopTimerCheck();
-    }
-
-    private void stopTimerCheck() {
-        if (timerCheck != null) {
-            timerCheck.cancel(false);
-            timerCheck = null;
-        }
-    }
-
-    private void scheduleTimerCheck() {
-        checkAt = deadline;
-        timerCheck = ctx.executor().schedule(this::onTimerCheck, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-    }
-
-    private void onTimerCheck() {
-        timerCheck = null;
-        SmtpPhase phase = timerPhase;
-        if (phase == null) {
-            return;
-        }
-        if (System.nanoTime() - deadline < 0) {
-            scheduleTimerCheck(); // re-armed since: wait for the new deadline
-            return;
-        }
-        timerPhase = null;
-        onTimeout(phase, options.timeout(phase));
     }
 
     private void onTimeout(SmtpPhase phase, Duration timeout) {
@@ -465,12 +373,12 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      * Ends the session for good: fails the transaction in progress (with its partial report), fails the
      * readiness if still pending, and closes the connection.
      */
-    void failSession(Function<SendReport, SmtpException> error) {
+    private void failSession(Function<SendReport, SmtpException> error) {
         if (state == State.CLOSED) {
             return;
         }
         state = State.CLOSED;
-        stopTimer();
+        clock.stop();
         pending.clear();
         SmtpException sessionError = error.apply(null);
         failure = sessionError;
@@ -486,28 +394,14 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /**
-     * Fails one transaction: with an unknown outcome if its end of data was sent (the server may have taken
-     * the message), otherwise with {@code error} and the replies so far.
-     */
+    /** Fails one transaction (see {@link MailTransaction#abort}); the session lets go of it first. */
     private void failTransaction(MailTransaction t, Function<SendReport, SmtpException> error) {
         if (t == tx) {
             tx = null;
         } else if (t == draining) {
             draining = null;
         }
-        t.closeContent();
-        SendReport partial = t.report(null);
-        SmtpException txError;
-        if (t.terminatorSent) {
-            SmtpException cause = error.apply(null);
-            txError = new SmtpUnknownOutcomeException("the message was sent but its outcome is unknown: "
-                    + cause.getMessage(), cause, partial);
-        } else {
-            txError = error.apply(partial);
-        }
-        t.handOff();
-        t.result.completeExceptionally(txError);
+        t.abort(error);
     }
 
     /**
@@ -526,7 +420,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Flushes now, or when the read in progress completes (see the class comment). */
-    void flush() {
+    private void flush() {
         if (reading) {
             flushAfterRead = true;
         } else {
@@ -534,19 +428,17 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    void write(Object message, PendingCommand command) {
-        if (TRANSCRIPT.isDebugEnabled() && message instanceof SmtpRequest) {
-            TRANSCRIPT.debug("{} C: {}", ctx.channel().id().asShortText(), redacted((SmtpRequest) message, command));
-        }
+    private void write(Object message, PendingCommand command) {
+        Transcript.command(ctx.channel(), message, command);
         command.queuedInRead = reading ? readCount : -1;
         pending.add(command);
         if (pending.size() == 1) {
-            armTimer(command.phase);
+            clock.arm(command.phase);
         }
         ctx.write(message).addListener(writeFailure);
     }
 
-    final ChannelFutureListener writeFailure = f -> {
+    private final ChannelFutureListener writeFailure = f -> {
         if (!f.isSuccess()) {
             Throwable c = f.cause();
             failSession(report -> new SmtpConnectionException("write failed: " + c, c, report));
@@ -566,12 +458,10 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         ctx.read();
         SslHandler implicitTls = ctx.pipeline().get(SslHandler.class);
         if (implicitTls != null) {
-            // Implicit TLS: the greeting comes only after the handshake; the greeting timer covers both.
-            tlsStartNanos = System.nanoTime();
-            implicitTls.handshakeFuture().addListener(f -> onHandshake(implicitTls, f.cause()));
+            tls.awaitImplicit(implicitTls);
         }
         pending.add(new PendingCommand("greeting", SmtpPhase.GREETING, this::onGreeting));
-        armTimer(SmtpPhase.GREETING);
+        clock.arm(SmtpPhase.GREETING);
     }
 
     private void onGreeting(SmtpReply reply) {
@@ -587,7 +477,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private void onEhlo(SmtpReply reply) {
         if (reply.isPositive()) {
             afterHello(Capabilities.fromEhlo(reply));
-        } else if (reply.isPermanentFailure() && tlsInfo == null) {
+        } else if (reply.isPermanentFailure() && tls.info() == null) {
             // RFC 5321 section 3.2: a server that does not know EHLO may still speak HELO.
             write(new DefaultSmtpRequest(SmtpCommand.HELO, heloName()), new PendingCommand("HELO", SmtpPhase.HELLO, this::onHelo));
             flush();
@@ -608,65 +498,17 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     /** After EHLO/HELO: upgrade to TLS if the policy wants it, then authenticate if asked to, then ready. */
     private void afterHello(Capabilities caps) {
         capabilities = caps;
-        TlsPolicy policy = options.tls().policy();
-        if (tlsInfo == null && (policy == TlsPolicy.REQUIRED || policy == TlsPolicy.OPPORTUNISTIC)) {
-            if (caps.startTls()) {
-                tlsStartNanos = System.nanoTime();
-                write(new DefaultSmtpRequest(STARTTLS),
-                        new PendingCommand("STARTTLS", SmtpPhase.STARTTLS, this::onStartTls));
-                flush();
-                return;
-            }
-            if (policy == TlsPolicy.REQUIRED) {
-                refuseSession(new SmtpTlsException("TLS is required but " + peer() + " does not offer STARTTLS"
-                        + (caps.isExtended() ? " (EHLO: " + caps.keywords().keySet() + ")" : " (it refused EHLO)")
-                        + "; nothing was sent", null));
-                return;
-            }
+        if (!tls.offer(caps)) {
+            authenticateOrBecomeReady();
         }
-        authenticateOrBecomeReady();
     }
 
-    private void onStartTls(SmtpReply reply) {
-        if (reply.code() != 220) {
-            if (options.tls().policy() == TlsPolicy.REQUIRED) {
-                refuseSession(new SmtpTlsException("TLS is required but " + peer() + " refused STARTTLS: " + reply
-                        + "; nothing was sent", null));
-            } else {
-                authenticateOrBecomeReady(); // opportunistic: go on in plaintext
-            }
-            return;
-        }
-        // Anything already received behind the 220 was sent in plaintext, before TLS, and would be read as if
-        // it came over TLS: response injection (CVE-2021-22947). Fail instead of starting TLS.
-        SmtpClientCodec codec = ctx.pipeline().get(SmtpClientCodec.class);
-        int injected = codec == null ? 0 : codec.bufferedBytes();
-        if (injected > 0) {
-            failSession(report -> new SmtpProtocolException(injected + " byte(s) arrived behind the STARTTLS 220 "
-                    + "before TLS started (response injection); the session is closed", report));
-            return;
-        }
-        SslHandler ssl = options.tls().newHandler(ctx.alloc(), peerHost, peerPort);
-        ctx.pipeline().addFirst(HandlerNames.TLS, ssl);
-        armTimer(SmtpPhase.TLS_HANDSHAKE);
-        ssl.handshakeFuture().addListener(f -> onHandshake(ssl, f.cause()));
-    }
-
-    private void onHandshake(SslHandler ssl, Throwable cause) {
-        if (state == State.CLOSED || state == State.QUITTING) {
-            return;
-        }
-        if (cause != null) {
-            failSession(report -> new SmtpTlsException("TLS handshake with " + peer() + " failed: " + describe(cause), cause));
-            return;
-        }
-        tlsHandshakeTime = Duration.ofNanos(System.nanoTime() - tlsStartNanos);
-        tlsInfo = TlsInfo.of(ssl.engine().getSession(), options.tls().provider().name());
+    /** TLS is up. RFC 3207 section 4.2: after STARTTLS, forget everything learned before TLS and ask again. */
+    private void secured() {
         if (state == State.GREETING) {
             return; // implicit TLS: now the greeting comes
         }
-        // RFC 3207 section 4.2: forget everything learned before TLS and ask again.
-        cancelTimer();
+        clock.cancel();
         capabilities = null;
         write(new DefaultSmtpRequest(SmtpCommand.EHLO, heloName()), new PendingCommand("EHLO", SmtpPhase.HELLO, this::onEhlo));
         flush();
@@ -678,7 +520,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             becomeReady();
             return;
         }
-        if (tlsInfo == null && !options.allowAuthWithoutTls()) {
+        if (tls.info() == null && !options.allowAuthWithoutTls()) {
             refuseSession(new SmtpPolicyException("credentials for " + credentials.username() + " are not sent to "
                     + peer() + " without TLS (allowAuthWithoutTls is off)"));
             return;
@@ -686,8 +528,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         new Authenticator(credentials, capabilities.authMechanisms(), ctx.executor(), this::authCommand, this::authDone).start();
     }
 
-    private void authCommand(SmtpRequest request, java.util.function.Consumer<SmtpReply> onReply) {
-        if (state == State.CLOSED || state == State.QUITTING) {
+    private void authCommand(SmtpRequest request, Consumer<SmtpReply> onReply) {
+        if (isOver()) {
             return;
         }
         write(request, new PendingCommand("AUTH", SmtpPhase.AUTH, onReply));
@@ -699,7 +541,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             ctx.executor().execute(() -> authDone(error));
             return;
         }
-        if (state == State.CLOSED || state == State.QUITTING) {
+        if (isOver()) {
             return;
         }
         if (error == null) {
@@ -725,15 +567,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         return peerHost + ":" + peerPort;
     }
 
-    private static String describe(Throwable cause) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String top = String.valueOf(cause.getMessage());
-        String detail = root.getMessage();
-        // OpenSSL says only "General OpenSslEngine problem" on top; the reason is further down the chain.
-        return root == cause || detail == null || top.contains(detail) ? top : top + " (" + detail + ")";
+    /** @return true once the session is closing or closed */
+    private boolean isOver() {
+        return state == State.CLOSED || state == State.QUITTING;
     }
 
     private void rejectSession(SmtpPhase phase, SmtpReply reply) {
@@ -758,7 +594,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void quit() {
-        if (state == State.CLOSED || state == State.QUITTING) {
+        if (isOver()) {
             return;
         }
         if (state == State.TRANSACTION || serverClosing || !ctx.channel().isActive()) {
@@ -767,7 +603,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         if (draining == null) {
             pending.clear();
-            cancelTimer();
+            clock.cancel();
         } // else QUIT goes behind the end of data, whose reply still decides that message
         if (failure == null) {
             failure = new SmtpConnectionException("session closed by the client", null, null);
@@ -783,81 +619,46 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     // ---------------------------------------------------------------- mail transactions
 
     private void start(MailTransaction t) {
-        if (t.result.isDone()) {
+        if (t.isDone()) {
             t.handOff(); // cancelled before it started: nothing was written, the session is as it was
             return;
         }
-        if (failure != null || state == State.CLOSED || state == State.QUITTING) {
-            t.handOff();
-            t.result.completeExceptionally(new SmtpConnectionException(
+        if (failure != null || isOver()) {
+            t.refuse(new SmtpConnectionException(
                     "the session is closed" + (failure == null ? "" : ": " + failure.getMessage()), failure, null));
             return;
         }
         if (state != State.READY) {
-            t.handOff();
-            t.result.completeExceptionally(new IllegalStateException(
+            t.refuse(new IllegalStateException(
                     state == State.TRANSACTION ? "the session is busy with another message" : "the session is not ready yet"));
             return;
         }
-        Envelope envelope = t.envelope;
         try {
-            t.params = MailParameters.negotiate(envelope, t.content, capabilities, tlsInfo != null);
+            t.negotiate(capabilities, tls.info() != null, options.pipelining() && capabilities.pipelining(),
+                    options.chunking() && capabilities.chunking());
         } catch (SmtpPolicyException e) {
-            t.handOff();
-            t.result.completeExceptionally(e); // nothing was written: the session stays ready
+            t.refuse(e); // nothing was written: the session stays ready
             return;
         }
-        t.pipelined = options.pipelining() && capabilities.pipelining();
-        t.bdat = options.chunking() && capabilities.chunking();
         tx = t;
         state = State.TRANSACTION;
-        t.startedAt = Instant.now();
-        t.startNanos = System.nanoTime();
-        if (needsReset) {
-            needsReset = false;
-            write(new DefaultSmtpRequest(SmtpCommand.RSET), new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, t::onRset));
-            if (!t.pipelined) {
-                flush();
-                return;
-            }
-        }
-        t.sendMail();
-        if (t.pipelined) {
-            for (int i = 0; i < envelope.recipients().size(); i++) {
-                t.sendRcpt(i);
-            }
-            if (!t.bdat) {
-                // DATA ends the group (RFC 2920); with BDAT the content waits for the RCPT replies, so that it
-                // is never transmitted when nobody can receive it.
-                t.sendData();
-            }
-        }
-        flush();
+        boolean reset = needsReset;
+        needsReset = false;
+        t.begin(reset);
     }
 
     /**
-     * The caller cancelled {@code t}'s result. Before DATA the transaction is abandoned: the replies still due
-     * are read, then RSET, and once the server answered it the session is ready again (and says so through
-     * {@code acceptsNext}). Once DATA was written the content cannot be withdrawn, and only closing the
-     * connection keeps a partial message from being completed. After the end of data there is nothing left to
-     * stop: the final reply is read as usual, with nobody to report it to.
+     * The caller cancelled {@code t}'s result (see {@link MailTransaction#cancel}). Once the server answered the
+     * RSET of an abandoned transaction the session is ready again (and says so through {@code acceptsNext}).
      */
     private void cancel(MailTransaction t) {
-        if (tx != t || t.cancelled || t.terminatorSent) {
-            return; // not started (start skips it), already over, or only its final reply is due
+        if (tx == t) {
+            t.cancel(); // else not started (start skips it) or already over
         }
-        t.cancelled = true;
-        if (t.dataSent || t.streaming) {
-            failSession(report -> new SmtpConnectionException(
-                    "the send was cancelled after DATA: the connection is closed so the message is not completed",
-                    null, report));
-        } else if (pending.isEmpty()) {
-            resetAfterCancel(t);
-        } // else the transaction's replies still due arrive first (see afterCancelledReply)
     }
 
     /** A reply to a command of the cancelled {@code t}: once none is due any more, RSET. */
-    void afterCancelledReply(MailTransaction t) {
+    private void afterCancelledReply(MailTransaction t) {
         if (tx == t && pending.isEmpty()) {
             resetAfterCancel(t);
         }
@@ -883,7 +684,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      * The end of data of {@code t} is written (not yet flushed) and the server pipelines: the session takes
      * the next message now; {@code t} awaits its final reply.
      */
-    void drain(MailTransaction t) {
+    private void drain(MailTransaction t) {
         if (tx != t || draining != null) {
             return;
         }
@@ -895,12 +696,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         t.handOff(); // may start the next transaction right here, behind the end of data
     }
 
-    /** @return true while {@code t} may still take replies: it owns the wire or awaits its final reply */
-    boolean isCurrent(MailTransaction t) {
-        return tx == t || draining == t;
-    }
-
-    void finish(MailTransaction t, SendReport report) {
+    private void finish(MailTransaction t, SendReport report) {
         if (draining == t) {
             draining = null;
         } else if (tx == t) {
@@ -912,7 +708,127 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         } else {
             return;
         }
-        t.handOff();
-        t.result.complete(report);
+        t.complete(report);
+    }
+
+
+    /** The session as its transactions and its TLS upgrade see it. */
+    private final class Wire implements MailTransaction.Session, StartTlsUpgrade.Session {
+
+        @Override
+        public void write(Object message, PendingCommand command) {
+            SmtpSessionHandler.this.write(message, command);
+        }
+
+        @Override
+        public ChannelFuture writeContent(ByteBuf content) {
+            return ctx.write(content).addListener(writeFailure);
+        }
+
+        @Override
+        public void flush() {
+            SmtpSessionHandler.this.flush();
+        }
+
+        @Override
+        public ByteBufAllocator alloc() {
+            return ctx.alloc();
+        }
+
+        @Override
+        public EventExecutor executor() {
+            return ctx.executor();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return ctx.channel().isWritable();
+        }
+
+        @Override
+        public void armTimer(SmtpPhase phase) {
+            clock.arm(phase);
+        }
+
+        @Override
+        public void cancelTimer() {
+            clock.cancel();
+        }
+
+        @Override
+        public void timeOldestCommand() {
+            clock.cancel();
+            if (!pending.isEmpty()) {
+                clock.arm(pending.peek().phase);
+            }
+        }
+
+        @Override
+        public void fail(Function<SendReport, SmtpException> error) {
+            failSession(error);
+        }
+
+        @Override
+        public void needsReset() {
+            needsReset = true;
+        }
+
+        @Override
+        public boolean owns(MailTransaction t) {
+            return tx == t;
+        }
+
+        @Override
+        public boolean isCurrent(MailTransaction t) {
+            return tx == t || draining == t;
+        }
+
+        @Override
+        public void finish(MailTransaction t, SendReport report) {
+            SmtpSessionHandler.this.finish(t, report);
+        }
+
+        @Override
+        public void drain(MailTransaction t) {
+            SmtpSessionHandler.this.drain(t);
+        }
+
+        @Override
+        public void afterCancelledReply(MailTransaction t) {
+            SmtpSessionHandler.this.afterCancelledReply(t);
+        }
+
+        @Override
+        public SendReport.Builder reportBuilder() {
+            return SendReport.builder()
+                    .serverAddress(ctx.channel().remoteAddress())
+                    .capabilities(capabilities)
+                    .tls(tls.info());
+        }
+
+        @Override
+        public ChannelPipeline pipeline() {
+            return ctx.pipeline();
+        }
+
+        @Override
+        public boolean isOver() {
+            return SmtpSessionHandler.this.isOver();
+        }
+
+        @Override
+        public void refuse(SmtpException error) {
+            refuseSession(error);
+        }
+
+        @Override
+        public void withoutTls() {
+            authenticateOrBecomeReady();
+        }
+
+        @Override
+        public void secured() {
+            SmtpSessionHandler.this.secured();
+        }
     }
 }

@@ -17,19 +17,19 @@ class TranscriptRedactionTest {
     @Test
     void authInitialResponsesAndContinuationsAreRedacted() {
         String secret = "AGFsaWNlAHMzY3JldA==";
-        assertThat(SmtpSessionHandler.redacted(new DefaultSmtpRequest(SmtpCommand.AUTH, "PLAIN", secret), in(SmtpPhase.AUTH)))
+        assertThat(Transcript.redacted(new DefaultSmtpRequest(SmtpCommand.AUTH, "PLAIN", secret), in(SmtpPhase.AUTH)))
                 .isEqualTo("AUTH PLAIN <redacted>").doesNotContain(secret);
-        assertThat(SmtpSessionHandler.redacted(new DefaultSmtpRequest(SmtpCommand.AUTH, "LOGIN"), in(SmtpPhase.AUTH)))
+        assertThat(Transcript.redacted(new DefaultSmtpRequest(SmtpCommand.AUTH, "LOGIN"), in(SmtpPhase.AUTH)))
                 .isEqualTo("AUTH LOGIN");
-        assertThat(SmtpSessionHandler.redacted(new DefaultSmtpRequest(SmtpCommand.EMPTY, "YWxpY2U="), in(SmtpPhase.AUTH)))
+        assertThat(Transcript.redacted(new DefaultSmtpRequest(SmtpCommand.EMPTY, "YWxpY2U="), in(SmtpPhase.AUTH)))
                 .isEqualTo("<redacted>");
     }
 
     @Test
     void otherCommandsAreShownAsSent() {
-        assertThat(SmtpSessionHandler.redacted(new DefaultSmtpRequest(SmtpCommand.MAIL, "FROM:<a@b.test>", "SIZE=12"),
+        assertThat(Transcript.redacted(new DefaultSmtpRequest(SmtpCommand.MAIL, "FROM:<a@b.test>", "SIZE=12"),
                 in(SmtpPhase.MAIL))).isEqualTo("MAIL FROM:<a@b.test> SIZE=12");
-        assertThat(SmtpSessionHandler.redacted(new DefaultSmtpRequest(SmtpCommand.QUIT), in(SmtpPhase.OTHER_COMMAND)))
+        assertThat(Transcript.redacted(new DefaultSmtpRequest(SmtpCommand.QUIT), in(SmtpPhase.OTHER_COMMAND)))
                 .isEqualTo("QUIT");
     }
 }

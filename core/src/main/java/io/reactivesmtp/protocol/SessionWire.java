@@ -1,0 +1,44 @@
+package io.reactivesmtp.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFuture;
+import io.netty.util.concurrent.EventExecutor;
+import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpPhase;
+import java.util.function.Function;
+
+/**
+ * What the session's helpers (a mail transaction, the STARTTLS upgrade) may do with the connection: write
+ * commands that are queued for their replies, write content, flush, run the clock, fail the session. Everything
+ * runs on {@link #executor()}.
+ */
+interface SessionWire {
+
+    /** Queues {@code command} for its reply, then writes {@code message}; it leaves with the next {@link #flush()}. */
+    void write(Object message, PendingCommand command);
+
+    /** Writes bytes that answer no command (content); a failed write fails the session. */
+    ChannelFuture writeContent(ByteBuf content);
+
+    /** Flushes now, or when the read in progress completes (once every reply of that read is matched). */
+    void flush();
+
+    ByteBufAllocator alloc();
+
+    EventExecutor executor();
+
+    /** Runs the session's clock for {@code phase}, from now. */
+    void armTimer(SmtpPhase phase);
+
+    /** Stops the session's clock until it is armed again. */
+    void cancelTimer();
+
+    /**
+     * Ends the session for good and closes the connection.
+     *
+     * @param error makes the exception, given the partial report of a transaction (null for the session's own)
+     */
+    void fail(Function<SendReport, SmtpException> error);
+}
