@@ -31,7 +31,8 @@ import java.util.function.Function;
 
 /**
  * One message on its way through a session: the envelope's commands, the content being streamed, the replies
- * collected so far. It runs on the session's event loop and reaches the session only through {@link Session}.
+ * collected so far. It runs on the session's event loop and reaches the session only through its
+ * {@link SessionWire} and {@link Session}.
  */
 final class MailTransaction implements ContentReceiver {
 
@@ -57,12 +58,7 @@ final class MailTransaction implements ContentReceiver {
     }
 
     /** What a transaction needs of its session beyond the wire: the session's say in how it ends. */
-    interface Session extends SessionWire {
-        boolean isWritable();
-
-        /** A block is out: the clock runs for the oldest unanswered command, if any. */
-        void timeOldestCommand();
-
+    interface Session {
         /** The server holds an open mail transaction: the next one starts with RSET. */
         void needsReset();
 
@@ -90,6 +86,7 @@ final class MailTransaction implements ContentReceiver {
     }
 
     private final Session session;
+    private final SessionWire wire;
     private final Envelope envelope;
     private final MessageContent content;
     private final CompletableFuture<SendReport> result;
@@ -120,9 +117,10 @@ final class MailTransaction implements ContentReceiver {
     /** Run once when the session can take the next message; null once run. */
     private Runnable acceptsNext;
 
-    MailTransaction(Session session, int chunkSize, Envelope envelope, MessageContent content,
+    MailTransaction(Session session, SessionWire wire, int chunkSize, Envelope envelope, MessageContent content,
                     CompletableFuture<SendReport> result, Runnable acceptsNext) {
         this.session = session;
+        this.wire = wire;
         this.chunkSize = chunkSize;
         this.envelope = envelope;
         this.content = content;
@@ -167,9 +165,9 @@ final class MailTransaction implements ContentReceiver {
         startedAt = Instant.now();
         startNanos = System.nanoTime();
         if (reset) {
-            session.write(new DefaultSmtpRequest(SmtpCommand.RSET), new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, this::onRset));
+            wire.write(new DefaultSmtpRequest(SmtpCommand.RSET), new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, this::onRset));
             if (!pipelined) {
-                session.flush();
+                wire.flush();
                 return;
             }
         }
@@ -184,7 +182,7 @@ final class MailTransaction implements ContentReceiver {
                 sendData();
             }
         }
-        session.flush();
+        wire.flush();
     }
 
     /**
@@ -202,7 +200,7 @@ final class MailTransaction implements ContentReceiver {
             case DATA_SENT:
             case STREAMING:
             case CONTENT_ENDED:
-                session.fail(report -> new SmtpConnectionException(
+                wire.fail(report -> new SmtpConnectionException(
                         "the send was cancelled after DATA: the connection is closed so the message is not completed",
                         null, report));
                 break;
@@ -213,12 +211,12 @@ final class MailTransaction implements ContentReceiver {
 
     private void onRset(SmtpReply reply) {
         if (!reply.isPositive()) {
-            session.fail(report -> new SmtpProtocolException("the server refused RSET: " + reply, report));
+            wire.fail(report -> new SmtpProtocolException("the server refused RSET: " + reply, report));
         } else if (phase == Phase.CANCELLED) {
             session.afterCancelledReply(this);
         } else if (!pipelined) {
             sendMail();
-            session.flush();
+            wire.flush();
         }
     }
 
@@ -226,7 +224,7 @@ final class MailTransaction implements ContentReceiver {
         List<CharSequence> args = new ArrayList<>();
         args.add("FROM:" + envelope.sender().map(params::path).orElse("<>"));
         args.addAll(params.mail);
-        session.write(new DefaultSmtpRequest(SmtpCommand.MAIL, args.toArray(new CharSequence[0])), new PendingCommand("MAIL", SmtpPhase.MAIL, this::onMail));
+        wire.write(new DefaultSmtpRequest(SmtpCommand.MAIL, args.toArray(new CharSequence[0])), new PendingCommand("MAIL", SmtpPhase.MAIL, this::onMail));
     }
 
     private void sendRcpt(int i) {
@@ -234,13 +232,13 @@ final class MailTransaction implements ContentReceiver {
         List<CharSequence> args = new ArrayList<>();
         args.add("TO:" + params.path(to));
         args.addAll(params.rcpt(to));
-        session.write(new DefaultSmtpRequest(SmtpCommand.RCPT, args.toArray(new CharSequence[0])),
+        wire.write(new DefaultSmtpRequest(SmtpCommand.RCPT, args.toArray(new CharSequence[0])),
                 new PendingCommand("RCPT", SmtpPhase.RCPT, reply -> onRcpt(i, reply)));
     }
 
     private void sendData() {
         phase = Phase.DATA_SENT;
-        session.write(new DefaultSmtpRequest(SmtpCommand.DATA), new PendingCommand("DATA", SmtpPhase.DATA_INITIATION, this::onData));
+        wire.write(new DefaultSmtpRequest(SmtpCommand.DATA), new PendingCommand("DATA", SmtpPhase.DATA_INITIATION, this::onData));
     }
 
     private void onMail(SmtpReply reply) {
@@ -254,7 +252,7 @@ final class MailTransaction implements ContentReceiver {
         }
         if (reply.isPositive()) {
             sendRcpt(0);
-            session.flush();
+            wire.flush();
         } else {
             session.finish(this, report(null));
         }
@@ -274,7 +272,7 @@ final class MailTransaction implements ContentReceiver {
         }
         if (!pipelined && i + 1 < rcptReplies.length) {
             sendRcpt(i + 1);
-            session.flush();
+            wire.flush();
         } else if (i + 1 < rcptReplies.length) {
             return; // pipelined BDAT: wait for the last RCPT reply
         } else if (accepted > 0 && mailReply != null && mailReply.isPositive()) {
@@ -282,7 +280,7 @@ final class MailTransaction implements ContentReceiver {
                 startContent();
             } else {
                 sendData();
-                session.flush();
+                wire.flush();
             }
         } else if (mailReply != null && !mailReply.isPositive()) {
             session.finish(this, report(null)); // pipelined BDAT after a refused MAIL: no transaction to reset
@@ -299,11 +297,11 @@ final class MailTransaction implements ContentReceiver {
             } else {
                 // Pipelined DATA got 354 although nobody can receive the message: end it empty,
                 // never transmit the content (RFC 2920 section 3.1).
-                session.write(Unpooled.wrappedBuffer(new byte[] {'.', '\r', '\n'}), new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, r -> {
+                wire.write(Unpooled.wrappedBuffer(new byte[] {'.', '\r', '\n'}), new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, r -> {
                     dataReply = r;
                     session.finish(this, report(null));
                 }));
-                session.flush();
+                wire.flush();
             }
             return;
         }
@@ -347,7 +345,7 @@ final class MailTransaction implements ContentReceiver {
             // Chunks already encoded go first, as far as the bound allows; the source waits until they are out.
             ChannelFuture written = writeBdatChunks();
             if (written != null) {
-                session.flush();
+                wire.flush();
                 afterBlock(written);
             } else if (phase != Phase.ENDED) {
                 awaitingChunkReply = true;
@@ -362,7 +360,7 @@ final class MailTransaction implements ContentReceiver {
             awaitingChunkReply = true;
             return;
         }
-        source.next(session.alloc(), this);
+        source.next(wire.alloc(), this);
     }
 
     private int bdatBound() {
@@ -371,7 +369,7 @@ final class MailTransaction implements ContentReceiver {
 
     @Override
     public void onChunk(ByteBuf chunk) {
-        EventExecutor loop = session.executor();
+        EventExecutor loop = wire.executor();
         if (!loop.inEventLoop()) {
             loop.execute(() -> onChunk(chunk));
             return;
@@ -380,11 +378,11 @@ final class MailTransaction implements ContentReceiver {
             chunk.release();
             return;
         }
-        ByteBuf encoded = stuffer.encode(chunk, session.alloc());
+        ByteBuf encoded = stuffer.encode(chunk, wire.alloc());
         if (params.watchEightBit && hasEightBit(encoded)) {
             encoded.release();
             phase = Phase.STOPPED;
-            session.fail(report -> new SmtpContentException("the message has 8-bit content but the server does not "
+            wire.fail(report -> new SmtpContentException("the message has 8-bit content but the server does not "
                     + "offer 8BITMIME (RFC 6152); the send was abandoned before its end, so nothing was delivered; "
                     + "declare the content's body type or encode it as 7-bit", null, report));
             return;
@@ -402,7 +400,7 @@ final class MailTransaction implements ContentReceiver {
                 loop.execute(this::pull); // still gathering the next chunk, or waiting for a reply
                 return;
             }
-            session.flush();
+            wire.flush();
         } else {
             // One chunk is held back: the last one then leaves with the terminator in a single write, so a
             // message that fits in one chunk costs one write instead of two.
@@ -412,24 +410,24 @@ final class MailTransaction implements ContentReceiver {
                 loop.execute(this::pull);
                 return;
             }
-            written = session.writeContent(previous);
-            session.flush();
+            written = wire.writeContent(previous);
+            wire.flush();
         }
         afterBlock(written);
     }
 
     /** Times a block being written and, once it is out, asks for the next one (or waits for writability). */
     private void afterBlock(ChannelFuture written) {
-        session.armTimer(SmtpPhase.DATA_BLOCK);
+        wire.armTimer(SmtpPhase.DATA_BLOCK);
         written.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess() || !session.owns(this) || phase != Phase.STREAMING && phase != Phase.CONTENT_ENDED) {
                 return; // a failed write already failed the session
             }
             // The block is out: from now on the clock runs for the oldest unanswered command, if any.
-            session.timeOldestCommand();
-            if (session.isWritable()) {
+            wire.timeOldestCommand();
+            if (wire.isWritable()) {
                 // A task, not a call: a synchronous source would otherwise recurse once per chunk.
-                session.executor().execute(this::pull);
+                wire.executor().execute(this::pull);
             } else {
                 awaitingWritability = true;
             }
@@ -439,7 +437,7 @@ final class MailTransaction implements ContentReceiver {
     /** BDAT: adds an encoded piece to what is gathered for the next chunks (no copy: a composite of pieces). */
     private void gather(ByteBuf piece) {
         if (held == null) {
-            held = session.alloc().compositeBuffer(64);
+            held = wire.alloc().compositeBuffer(64);
         }
         ((CompositeByteBuf) held).addComponent(true, piece);
     }
@@ -456,23 +454,23 @@ final class MailTransaction implements ContentReceiver {
         ChannelFuture last = null;
         while (held != null && held.readableBytes() > chunkSize && chunksInFlight < bdatBound()) {
             chunksInFlight++;
-            session.write(new DefaultSmtpRequest(BDAT, Integer.toString(chunkSize)),
+            wire.write(new DefaultSmtpRequest(BDAT, Integer.toString(chunkSize)),
                     new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
-            last = session.writeContent(held.readRetainedSlice(chunkSize));
+            last = wire.writeContent(held.readRetainedSlice(chunkSize));
         }
         if (held != null) {
             ((CompositeByteBuf) held).discardReadComponents();
         }
         if (phase == Phase.CONTENT_ENDED && (held == null || held.readableBytes() <= chunkSize)
                 && chunksInFlight < bdatBound()) {
-            ByteBuf rest = held != null ? held : session.alloc().buffer(0);
+            ByteBuf rest = held != null ? held : wire.alloc().buffer(0);
             held = null;
             phase = Phase.ENDED;
-            session.cancelTimer();
+            wire.cancelTimer();
             chunksInFlight++; // BDAT LAST counts towards the bound like any chunk
-            session.write(new DefaultSmtpRequest(BDAT, Integer.toString(rest.readableBytes()), "LAST"),
+            wire.write(new DefaultSmtpRequest(BDAT, Integer.toString(rest.readableBytes()), "LAST"),
                     new PendingCommand("BDAT LAST", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
-            last = session.writeContent(rest);
+            last = wire.writeContent(rest);
         }
         return last;
     }
@@ -497,7 +495,7 @@ final class MailTransaction implements ContentReceiver {
 
     @Override
     public void onEnd() {
-        EventExecutor loop = session.executor();
+        EventExecutor loop = wire.executor();
         if (!loop.inEventLoop()) {
             loop.execute(this::onEnd);
             return;
@@ -513,14 +511,14 @@ final class MailTransaction implements ContentReceiver {
             held = last;
             last = null;
         }
-        ByteBuf tail = stuffer.finish(session.alloc());
+        ByteBuf tail = stuffer.finish(wire.alloc());
         // The held chunk was checked when it was encoded; the tail is new.
         if (params.watchEightBit && hasEightBit(tail)) {
             tail.release();
             if (last != null) {
                 last.release();
             }
-            session.fail(report -> new SmtpContentException("the message has 8-bit content but the server does "
+            wire.fail(report -> new SmtpContentException("the message has 8-bit content but the server does "
                     + "not offer 8BITMIME (RFC 6152); the send was abandoned", null, report));
             return;
         }
@@ -536,22 +534,22 @@ final class MailTransaction implements ContentReceiver {
             return;
         }
         phase = Phase.ENDED;
-        session.cancelTimer();
+        wire.cancelTimer();
         if (last != null) {
             // Two buffers, one flush: they leave in one writev, without merging them into a copy first.
-            session.writeContent(last);
+            wire.writeContent(last);
         }
-        session.write(tail, new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
+        wire.write(tail, new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
         if (pipelined) {
             // The next message's MAIL/RCPT/DATA may go out behind the end of data, in the same write.
             session.drain(this);
         }
-        session.flush();
+        wire.flush();
     }
 
     @Override
     public void onError(Throwable error) {
-        EventExecutor loop = session.executor();
+        EventExecutor loop = wire.executor();
         if (!loop.inEventLoop()) {
             loop.execute(() -> onError(error));
             return;
@@ -561,7 +559,7 @@ final class MailTransaction implements ContentReceiver {
         }
         phase = Phase.STOPPED;
         // Closing without the final dot makes the server discard the partial message.
-        session.fail(report -> new SmtpContentException(
+        wire.fail(report -> new SmtpContentException(
                 "the message content failed while sending: " + error, error, report));
     }
 

@@ -29,11 +29,16 @@ interface SessionWire {
 
     EventExecutor executor();
 
+    boolean isWritable();
+
     /** Runs the session's clock for {@code phase}, from now. */
     void armTimer(SmtpPhase phase);
 
     /** Stops the session's clock until it is armed again. */
     void cancelTimer();
+
+    /** A content block is out: the clock runs for the oldest unanswered command, if any. */
+    void timeOldestCommand();
 
     /**
      * Ends the session for good and closes the connection.

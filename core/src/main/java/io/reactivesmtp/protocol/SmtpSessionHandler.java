@@ -70,14 +70,14 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private final int peerPort;
     private final CompletableFuture<Capabilities> ready = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private final ArrayDeque<PendingCommand> pending = new ArrayDeque<>();
-    /** What the transactions and the TLS upgrade may do with the session (one per session). */
-    private final Wire wire = new Wire();
-    private final StartTlsUpgrade tls;
+    /** The session's say over its transactions and its TLS upgrade (one per session). */
+    private final Lifecycle lifecycle = new Lifecycle();
 
     private ChannelHandlerContext ctx;
-    /** The session's one clock; set with the context. */
-    private SessionClock clock;
+    /** The pending commands, the writes and the clock; set with the context. */
+    private CommandWire wire;
+    /** Set with the context. */
+    private StartTlsUpgrade tls;
     private State state = State.GREETING;
     private boolean started;
     private Capabilities capabilities;
@@ -93,15 +93,6 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     private SmtpException failure;
     /** A 421 arrived: the server is closing the connection, so ours is closed without QUIT. */
     private boolean serverClosing;
-    /** The codec in front, whose decoder says what is buffered behind a reply; null until the first reply. */
-    private SmtpClientCodec codec;
-    /** True from the first reply of a read until the read completes. */
-    private boolean reading;
-    /** How many reads that carried a reply have completed: the number of the read in progress. */
-    private long readCount;
-    /** A flush was asked for during the read in progress; it happens when the read completes. */
-    private boolean flushAfterRead;
-
     /**
      * @param options timeouts, TLS, credentials, HELO name and pipelining preference of this session
      * @param peerHost the server's host name as the caller named it: TLS verifies the certificate against it
@@ -111,7 +102,6 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         this.options = options;
         this.peerHost = peerHost;
         this.peerPort = peerPort;
-        this.tls = new StartTlsUpgrade(wire, options.tls(), peerHost, peerPort);
     }
 
     /** @return completes with the server's capabilities once greeting and EHLO/HELO succeeded */
@@ -143,12 +133,12 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      *     TLS from the connection to the handshake's end), once established; null without TLS
      */
     public Duration tlsHandshakeTime() {
-        return tls.handshakeTime();
+        return tls == null ? null : tls.handshakeTime();
     }
 
     /** @return what TLS the session runs over, once established; null without TLS */
     public TlsInfo tlsInfo() {
-        return tls.info();
+        return tls == null ? null : tls.info();
     }
 
     /**
@@ -164,7 +154,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      */
     public CompletableFuture<SendReport> send(Envelope envelope, MessageContent content, Runnable acceptsNext) {
         CompletableFuture<SendReport> result = new CompletableFuture<>();
-        MailTransaction t = new MailTransaction(wire, options.bdatChunkSize(), envelope, content, result, acceptsNext);
+        MailTransaction t = new MailTransaction(lifecycle, wire, options.bdatChunkSize(), envelope, content, result, acceptsNext);
         if (ctx == null) {
             result.completeExceptionally(new IllegalStateException("the session handler is not in a pipeline"));
             return result;
@@ -206,7 +196,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.clock = new SessionClock(options, ctx.executor(), this::onTimeout);
+        this.wire = new CommandWire(ctx, options, this::onTimeout, this::failSession);
+        this.tls = new StartTlsUpgrade(lifecycle, wire, options.tls(), peerHost, peerPort);
         if (ctx.channel().isActive()) {
             startGreeting();
         }
@@ -224,7 +215,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof SmtpResponse) {
-                reading = true;
+                wire.replyRead();
                 onReply(SmtpReply.of((SmtpResponse) msg));
             }
         } finally {
@@ -236,7 +227,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (state == State.QUITTING) {
             state = State.CLOSED;
-            clock.stop();
+            wire.stopClock();
         } else {
             String where = tx != null || draining != null ? " during the transaction"
                     : state == State.READY ? " while idle" : "";
@@ -248,7 +239,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             failTransaction(draining, report -> new SmtpConnectionException(
                     "connection closed before the final reply", null, report));
         }
-        clock.stop();
+        wire.stopClock();
         closed.complete(null);
         super.channelInactive(ctx);
     }
@@ -270,14 +261,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (reading) {
-            reading = false;
-            readCount++;
-            if (flushAfterRead) {
-                flushAfterRead = false;
-                ctx.flush(); // after a failure the channel is closed: what was written is dropped, never sent
-            }
-        }
+        wire.readComplete();
         if (!ctx.channel().config().isAutoRead() && state != State.CLOSED) {
             ctx.read();
         }
@@ -298,7 +282,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (state == State.CLOSED) {
             return;
         }
-        PendingCommand head = pending.poll();
+        PendingCommand head = wire.answer();
         if (head == null) {
             // A 421 may come at any time (RFC 5321 section 3.8), e.g. while the content streams.
             if (reply.code() == 421) {
@@ -309,19 +293,18 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        clock.cancel();
         if (reply.code() == 421 && state != State.QUITTING) {
             onServiceClosing(reply);
             return;
         }
-        if (head.queuedInRead == readCount) {
+        if (wire.queuedInThisRead(head)) {
             // Received before the command it would answer was even sent (that command waits for the end of
             // this read): it answers nothing. Failing now keeps that command from ever leaving.
             failSession(report -> new SmtpProtocolException("unexpected reply with no command pending: " + reply
                     + " (it came in the same read as the previous reply, before " + head.name + " was sent)", report));
             return;
         }
-        String behind = pending.isEmpty() ? unexpectedBytesBehind() : null;
+        String behind = wire.isIdle() ? wire.unexpectedBytesBehind() : null;
         if (behind == null) {
             head.onReply.accept(reply);
         } else {
@@ -336,8 +319,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
                     + (head.phase == SmtpPhase.STARTTLS ? ", before TLS started (response injection)" : ""), report));
             return;
         }
-        if (state != State.CLOSED && !pending.isEmpty() && !clock.isRunning()) {
-            clock.arm(pending.peek().phase);
+        if (state != State.CLOSED) {
+            wire.timeNextCommand();
         }
     }
 
@@ -378,8 +361,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.CLOSED;
-        clock.stop();
-        pending.clear();
+        wire.stopClock();
+        wire.forget();
         SmtpException sessionError = error.apply(null);
         failure = sessionError;
         if (draining != null) {
@@ -404,46 +387,13 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         t.abort(error);
     }
 
-    /**
-     * The bytes buffered behind the reply being handled, shown safe for an error message, when they cannot
-     * answer anything because no command is pending; null when there are none or they start a 421.
-     */
-    private String unexpectedBytesBehind() {
-        if (codec == null) {
-            codec = ctx.pipeline().get(SmtpClientCodec.class);
-            if (codec == null) {
-                return null; // a pipeline without our codec (not one SmtpSession builds): nothing to look at
-            }
-        }
-        String text = codec.bufferedText();
-        return text.isEmpty() || text.startsWith("421") ? null : text;
-    }
-
-    /** Flushes now, or when the read in progress completes (see the class comment). */
-    private void flush() {
-        if (reading) {
-            flushAfterRead = true;
-        } else {
-            ctx.flush();
-        }
-    }
-
     private void write(Object message, PendingCommand command) {
-        Transcript.command(ctx.channel(), message, command);
-        command.queuedInRead = reading ? readCount : -1;
-        pending.add(command);
-        if (pending.size() == 1) {
-            clock.arm(command.phase);
-        }
-        ctx.write(message).addListener(writeFailure);
+        wire.write(message, command);
     }
 
-    private final ChannelFutureListener writeFailure = f -> {
-        if (!f.isSuccess()) {
-            Throwable c = f.cause();
-            failSession(report -> new SmtpConnectionException("write failed: " + c, c, report));
-        }
-    };
+    private void flush() {
+        wire.flush();
+    }
 
     // ---------------------------------------------------------------- greeting and EHLO
 
@@ -460,8 +410,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (implicitTls != null) {
             tls.awaitImplicit(implicitTls);
         }
-        pending.add(new PendingCommand("greeting", SmtpPhase.GREETING, this::onGreeting));
-        clock.arm(SmtpPhase.GREETING);
+        wire.expect(new PendingCommand("greeting", SmtpPhase.GREETING, this::onGreeting));
     }
 
     private void onGreeting(SmtpReply reply) {
@@ -508,7 +457,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (state == State.GREETING) {
             return; // implicit TLS: now the greeting comes
         }
-        clock.cancel();
+        wire.cancelTimer();
         capabilities = null;
         write(new DefaultSmtpRequest(SmtpCommand.EHLO, heloName()), new PendingCommand("EHLO", SmtpPhase.HELLO, this::onEhlo));
         flush();
@@ -602,8 +551,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (draining == null) {
-            pending.clear();
-            clock.cancel();
+            wire.forget();
         } // else QUIT goes behind the end of data, whose reply still decides that message
         if (failure == null) {
             failure = new SmtpConnectionException("session closed by the client", null, null);
@@ -659,7 +607,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
     /** A reply to a command of the cancelled {@code t}: once none is due any more, RSET. */
     private void afterCancelledReply(MailTransaction t) {
-        if (tx == t && pending.isEmpty()) {
+        if (tx == t && wire.isIdle()) {
             resetAfterCancel(t);
         }
     }
@@ -713,60 +661,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
 
 
     /** The session as its transactions and its TLS upgrade see it. */
-    private final class Wire implements MailTransaction.Session, StartTlsUpgrade.Session {
-
-        @Override
-        public void write(Object message, PendingCommand command) {
-            SmtpSessionHandler.this.write(message, command);
-        }
-
-        @Override
-        public ChannelFuture writeContent(ByteBuf content) {
-            return ctx.write(content).addListener(writeFailure);
-        }
-
-        @Override
-        public void flush() {
-            SmtpSessionHandler.this.flush();
-        }
-
-        @Override
-        public ByteBufAllocator alloc() {
-            return ctx.alloc();
-        }
-
-        @Override
-        public EventExecutor executor() {
-            return ctx.executor();
-        }
-
-        @Override
-        public boolean isWritable() {
-            return ctx.channel().isWritable();
-        }
-
-        @Override
-        public void armTimer(SmtpPhase phase) {
-            clock.arm(phase);
-        }
-
-        @Override
-        public void cancelTimer() {
-            clock.cancel();
-        }
-
-        @Override
-        public void timeOldestCommand() {
-            clock.cancel();
-            if (!pending.isEmpty()) {
-                clock.arm(pending.peek().phase);
-            }
-        }
-
-        @Override
-        public void fail(Function<SendReport, SmtpException> error) {
-            failSession(error);
-        }
+    private final class Lifecycle implements MailTransaction.Session, StartTlsUpgrade.Session {
 
         @Override
         public void needsReset() {

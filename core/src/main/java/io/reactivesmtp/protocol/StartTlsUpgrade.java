@@ -27,7 +27,7 @@ final class StartTlsUpgrade {
     private static final SmtpCommand STARTTLS = SmtpCommand.valueOf("STARTTLS");
 
     /** What the upgrade needs of its session beyond the wire. */
-    interface Session extends SessionWire {
+    interface Session {
         ChannelPipeline pipeline();
 
         /** @return true once the session is closing or closed: a late handshake result is ignored */
@@ -44,6 +44,7 @@ final class StartTlsUpgrade {
     }
 
     private final Session session;
+    private final SessionWire wire;
     private final TlsOptions options;
     private final String peerHost;
     private final int peerPort;
@@ -52,8 +53,9 @@ final class StartTlsUpgrade {
     private Duration handshakeTime;
     private TlsInfo info;
 
-    StartTlsUpgrade(Session session, TlsOptions options, String peerHost, int peerPort) {
+    StartTlsUpgrade(Session session, SessionWire wire, TlsOptions options, String peerHost, int peerPort) {
         this.session = session;
+        this.wire = wire;
         this.options = options;
         this.peerHost = peerHost;
         this.peerPort = peerPort;
@@ -88,9 +90,9 @@ final class StartTlsUpgrade {
         }
         if (caps.startTls()) {
             startNanos = System.nanoTime();
-            session.write(new DefaultSmtpRequest(STARTTLS),
+            wire.write(new DefaultSmtpRequest(STARTTLS),
                     new PendingCommand("STARTTLS", SmtpPhase.STARTTLS, this::onStartTls));
-            session.flush();
+            wire.flush();
             return true;
         }
         if (policy == TlsPolicy.REQUIRED) {
@@ -118,13 +120,13 @@ final class StartTlsUpgrade {
         SmtpClientCodec codec = pipeline.get(SmtpClientCodec.class);
         int injected = codec == null ? 0 : codec.bufferedBytes();
         if (injected > 0) {
-            session.fail(report -> new SmtpProtocolException(injected + " byte(s) arrived behind the STARTTLS 220 "
+            wire.fail(report -> new SmtpProtocolException(injected + " byte(s) arrived behind the STARTTLS 220 "
                     + "before TLS started (response injection); the session is closed", report));
             return;
         }
-        SslHandler ssl = options.newHandler(session.alloc(), peerHost, peerPort);
+        SslHandler ssl = options.newHandler(wire.alloc(), peerHost, peerPort);
         pipeline.addFirst(HandlerNames.TLS, ssl);
-        session.armTimer(SmtpPhase.TLS_HANDSHAKE);
+        wire.armTimer(SmtpPhase.TLS_HANDSHAKE);
         ssl.handshakeFuture().addListener(f -> onHandshake(ssl, f.cause()));
     }
 
@@ -133,7 +135,7 @@ final class StartTlsUpgrade {
             return;
         }
         if (cause != null) {
-            session.fail(report -> new SmtpTlsException("TLS handshake with " + peer() + " failed: " + describe(cause), cause));
+            wire.fail(report -> new SmtpTlsException("TLS handshake with " + peer() + " failed: " + describe(cause), cause));
             return;
         }
         handshakeTime = Duration.ofNanos(System.nanoTime() - startNanos);
