@@ -3,7 +3,7 @@ package io.reactivesmtp.protocol;
 import io.netty.buffer.ByteBuf;
 
 /**
- * Receives the answer to one {@link ContentSource#next} call. Exactly one of the three methods is called per
+ * Receives the answer to one {@code ContentSource.next} call. Exactly one of the three methods is called per
  * {@code next()}, possibly synchronously inside it, possibly later on another thread.
  */
 public interface ContentReceiver {

@@ -10,7 +10,7 @@ public final class HandlerNames {
     public static final String TLS = "smtp-tls";
     /** The {@link SmtpClientCodec}. */
     public static final String CODEC = "smtp-codec";
-    /** The {@link SmtpSessionHandler}, the state machine. */
+    /** The session handler ({@code SmtpSessionHandler}), the state machine. */
     public static final String SESSION = "smtp-session";
 
     private HandlerNames() {

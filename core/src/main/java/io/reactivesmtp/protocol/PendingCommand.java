@@ -14,7 +14,7 @@ final class PendingCommand {
     final SmtpPhase phase;
     final Consumer<SmtpReply> onReply;
     /**
-     * The read during which the command was queued (see {@link SmtpSessionHandler}), or -1 if it was queued
+     * The read during which the command was queued (see the CommandWire), or -1 if it was queued
      * outside a read: a reply that came in that same read was received before the command was sent.
      */
     long queuedInRead = -1;

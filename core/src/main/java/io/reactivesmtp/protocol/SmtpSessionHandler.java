@@ -1,9 +1,5 @@
 package io.reactivesmtp.protocol;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -15,7 +11,6 @@ import io.netty.handler.codec.smtp.SmtpResponse;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.EventExecutor;
 import io.reactivesmtp.Capabilities;
 import io.reactivesmtp.Credentials;
 import io.reactivesmtp.Envelope;
@@ -37,7 +32,6 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -45,16 +39,17 @@ import java.util.function.Function;
 import javax.net.ssl.SSLException;
 
 /**
- * The state machine of one SMTP connection: greeting, EHLO (HELO fallback), then mail transactions one
- * after another, then QUIT. Every command is queued in a FIFO of pending commands <em>before</em> it is
- * written, and each complete reply completes the head of that queue, so pipelined replies (RFC 2920) can
- * never pair with the wrong command. One timer runs at a time: for the oldest unanswered command, or for
- * the content block being written.
+ * The state machine of one SMTP connection: greeting, EHLO (HELO fallback), STARTTLS and AUTH as asked, then mail
+ * transactions one after another, then QUIT. Why this file is over 450 lines: it is the session's state and every
+ * transition of it, kept in one place so the lifecycle can be read and checked as a whole (the channel events, the
+ * reply dispatch, the failure and closing paths, greeting/EHLO/AUTH/QUIT, and handing the wire from one
+ * transaction to the next). What is not a transition lives apart: {@link CommandWire} (pending commands, writes,
+ * read-batched flushes), {@link SessionClock}, {@link StartTlsUpgrade}, {@link Transcript}, and
+ * {@link MailTransaction} with its {@link ContentStream}.
  *
  * <p>Replies come in reads: the decoder fires every reply of one read, one after the other, then the read
- * completes. What a reply triggers (the next command, the content) is written at once but flushed only when
- * the read completes, so that every byte of that read has been matched first. Bytes that answer nothing fail
- * the session before anything they could be mistaken for goes out: a reply with no command pending, a reply
+ * completes; what a reply triggers is flushed only when the read completes. Bytes that answer nothing fail the
+ * session before anything they could be mistaken for goes out: a reply with no command pending, a reply
  * received in the same read as the command it would answer was queued (the server answered a command it had
  * not seen), and any byte buffered behind the reply to the last pending command (421 aside: RFC 5321 section
  * 3.8 lets a server announce its closing at any time).
@@ -387,14 +382,6 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         t.abort(error);
     }
 
-    private void write(Object message, PendingCommand command) {
-        wire.write(message, command);
-    }
-
-    private void flush() {
-        wire.flush();
-    }
-
     // ---------------------------------------------------------------- greeting and EHLO
 
     private void startGreeting() {
@@ -419,8 +406,12 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.HELLO;
-        write(new DefaultSmtpRequest(SmtpCommand.EHLO, heloName()), new PendingCommand("EHLO", SmtpPhase.HELLO, this::onEhlo));
-        flush();
+        sendEhlo();
+    }
+
+    private void sendEhlo() {
+        wire.write(new DefaultSmtpRequest(SmtpCommand.EHLO, heloName()), new PendingCommand("EHLO", SmtpPhase.HELLO, this::onEhlo));
+        wire.flush();
     }
 
     private void onEhlo(SmtpReply reply) {
@@ -428,8 +419,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             afterHello(Capabilities.fromEhlo(reply));
         } else if (reply.isPermanentFailure() && tls.info() == null) {
             // RFC 5321 section 3.2: a server that does not know EHLO may still speak HELO.
-            write(new DefaultSmtpRequest(SmtpCommand.HELO, heloName()), new PendingCommand("HELO", SmtpPhase.HELLO, this::onHelo));
-            flush();
+            wire.write(new DefaultSmtpRequest(SmtpCommand.HELO, heloName()), new PendingCommand("HELO", SmtpPhase.HELLO, this::onHelo));
+            wire.flush();
         } else {
             rejectSession(SmtpPhase.HELLO, reply);
         }
@@ -459,8 +450,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         }
         wire.cancelTimer();
         capabilities = null;
-        write(new DefaultSmtpRequest(SmtpCommand.EHLO, heloName()), new PendingCommand("EHLO", SmtpPhase.HELLO, this::onEhlo));
-        flush();
+        sendEhlo();
     }
 
     private void authenticateOrBecomeReady() {
@@ -481,8 +471,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         if (isOver()) {
             return;
         }
-        write(request, new PendingCommand("AUTH", SmtpPhase.AUTH, onReply));
-        flush();
+        wire.write(request, new PendingCommand("AUTH", SmtpPhase.AUTH, onReply));
+        wire.flush();
     }
 
     private void authDone(SmtpException error) {
@@ -560,8 +550,8 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             ready.completeExceptionally(failure);
         }
         state = State.QUITTING;
-        write(new DefaultSmtpRequest(SmtpCommand.QUIT), new PendingCommand("QUIT", SmtpPhase.OTHER_COMMAND, r -> ctx.close()));
-        flush();
+        wire.write(new DefaultSmtpRequest(SmtpCommand.QUIT), new PendingCommand("QUIT", SmtpPhase.OTHER_COMMAND, r -> ctx.close()));
+        wire.flush();
     }
 
     // ---------------------------------------------------------------- mail transactions
@@ -613,7 +603,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void resetAfterCancel(MailTransaction t) {
-        write(new DefaultSmtpRequest(SmtpCommand.RSET), new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, reply -> {
+        wire.write(new DefaultSmtpRequest(SmtpCommand.RSET), new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, reply -> {
             if (!reply.isPositive()) {
                 failSession(report -> new SmtpProtocolException("the server refused RSET: " + reply, report));
                 return;
@@ -625,7 +615,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             }
             t.handOff();
         }));
-        flush();
+        wire.flush();
     }
 
     /**
