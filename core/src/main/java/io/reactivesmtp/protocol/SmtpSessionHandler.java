@@ -149,8 +149,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      */
     public CompletableFuture<SendReport> send(Envelope envelope, MessageContent content, Runnable acceptsNext) {
         CompletableFuture<SendReport> result = new CompletableFuture<>();
-        MailTransaction t = new MailTransaction(lifecycle, wire, options.bdatChunkSize(), envelope, content, result, acceptsNext);
-        if (ctx == null) {
+        CommandWire w = wire; // set on the event loop with ctx; its final fields make it safe to hand over
+        MailTransaction t = new MailTransaction(lifecycle, w, options.bdatChunkSize(), envelope, content, result, acceptsNext);
+        if (ctx == null || w == null) {
             result.completeExceptionally(new IllegalStateException("the session handler is not in a pipeline"));
             return result;
         }
