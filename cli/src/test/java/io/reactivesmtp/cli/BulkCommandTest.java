@@ -84,11 +84,15 @@ class BulkCommandTest {
         return IntStream.rangeClosed(1, n).mapToObj(i -> "user" + i + "@" + domain).toList();
     }
 
+    /** The message lines of a report (not its {@code run} and {@code end} lines). */
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> reportLines(Path report) throws IOException {
+    static List<Map<String, Object>> reportLines(Path report) throws IOException {
         List<Map<String, Object>> lines = new ArrayList<>();
         for (String line : Files.readAllLines(report)) {
-            lines.add((Map<String, Object>) MiniJson.parse(line));
+            Map<String, Object> object = (Map<String, Object>) MiniJson.parse(line);
+            if (object.containsKey("id")) {
+                lines.add(object);
+            }
         }
         return lines;
     }
@@ -279,7 +283,7 @@ class BulkCommandTest {
             assertThat(run.err().lines().toList()).singleElement().asString()
                     .startsWith("reactive-smtp bulk: " + file + ":3: skipped, not an address");
             assertThat(server.rcpts).containsExactlyInAnyOrder("a@example.com", "b@example.com");
-            assertThat(run.out()).contains("5 lines read, 1 bad line(s) skipped", "2: 2 accepted");
+            assertThat(run.out()).contains("5 line(s) read, 1 bad line(s) skipped", "2: 2 accepted");
             // Every address accepted, but one line was not delivered to: not a clean 0.
             assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.PARTIAL);
 
