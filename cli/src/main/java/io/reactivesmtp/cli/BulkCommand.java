@@ -22,6 +22,7 @@ import io.reactivesmtp.reactor.SmtpClient;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import io.reactivesmtp.reactor.SmtpEventListener;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -45,6 +46,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -197,6 +199,7 @@ public final class BulkCommand implements Callable<Integer> {
     private Duration drainTimeout = DRAIN_TIMEOUT;
     private Duration retryFirstBackoff = RetryPolicy.DEFAULT_FIRST_BACKOFF;
     private boolean installShutdownHook = true;
+    private UnaryOperator<InputStream> recipientsStream = in -> in;
 
     // Stopping.
     private final Sinks.Empty<Void> stop = Sinks.empty();
@@ -253,6 +256,11 @@ public final class BulkCommand implements Callable<Integer> {
     /** The first retry backoff of --retries (for tests). */
     void retryFirstBackoff(Duration backoff) {
         this.retryFirstBackoff = Objects.requireNonNull(backoff, "backoff");
+    }
+
+    /** Wraps the recipients file's stream, e.g. to make it fail (for tests). */
+    void recipientsStream(UnaryOperator<InputStream> wrap) {
+        this.recipientsStream = Objects.requireNonNull(wrap, "wrap");
     }
 
     /** Whether to install the Ctrl-C shutdown hook (for tests). */
@@ -560,7 +568,7 @@ public final class BulkCommand implements Callable<Integer> {
             AtomicReference<Throwable> readError = new AtomicReference<>();
             // Messages handed to the client and not yet recorded, by id: whoever removes one records it.
             Map<Long, List<RecipientFile.Recipient>> inFlight = new ConcurrentHashMap<>();
-            Flux<OutgoingMessage> messages = RecipientFile.recipients(recipientsFile,
+            Flux<OutgoingMessage> messages = RecipientFile.recipients(recipientsFile, recipientsStream,
                             (line, text, reason) -> {
                                 stats.badLines.incrementAndGet();
                                 ReportPrinter.printError(err, command, recipientsFile + ":" + line

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import reactor.core.publisher.Flux;
 
 /**
@@ -161,8 +162,18 @@ final class RecipientFile {
      */
     static Flux<Recipient> recipients(Path file, BadLineHandler badLines, Set<String> skip, AtomicLong skipped,
             AtomicLong linesRead) {
+        return recipients(file, in -> in, badLines, skip, skipped, linesRead);
+    }
+
+    /**
+     * The recipients of a file, lazily, read through a wrapper of its stream (tests wrap it to fail).
+     *
+     * @see #recipients(Path, BadLineHandler, Set, AtomicLong, AtomicLong)
+     */
+    static Flux<Recipient> recipients(Path file, UnaryOperator<InputStream> wrap, BadLineHandler badLines,
+            Set<String> skip, AtomicLong skipped, AtomicLong linesRead) {
         return Flux.using(
-                () -> new LineReader(Files.newInputStream(file)),
+                () -> new LineReader(wrap.apply(Files.newInputStream(file))),
                 reader -> Flux.<Recipient>generate(sink -> {
                     try {
                         // Skip comments, blank lines, bad lines and skipped addresses: emit at most one recipient.

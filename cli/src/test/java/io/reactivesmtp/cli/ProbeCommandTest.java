@@ -60,7 +60,7 @@ class ProbeCommandTest {
         System.setOut(capture);
         System.setErr(capture);
         try {
-            CommandLine cl = new CommandLine(new Main())
+            CommandLine cl = Main.commandLine()
                     .setOut(new PrintWriter(out, true))
                     .setErr(new PrintWriter(err, true));
             code = cl.execute(args);
