@@ -6,6 +6,7 @@ import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -58,6 +59,8 @@ final class BulkReport implements Closeable {
 
     /** The longest a written line waits in the buffer. */
     static final Duration FLUSH_INTERVAL = Duration.ofMillis(100);
+    /** The writer's buffer: a flush is one write of many lines. */
+    static final int WRITE_BUFFER_CHARS = 64 * 1024;
 
     /** One recipient object of a report line: its address and status, whatever follows. */
     private static final Pattern RECIPIENT = Pattern.compile(
@@ -108,8 +111,10 @@ final class BulkReport implements Closeable {
             throws IOException {
         // A killed run may have left a torn last line: start on a line of our own.
         boolean newLineFirst = append && endsInsideALine(file);
-        BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+        BufferedWriter w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file,
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING), StandardCharsets.UTF_8),
+                WRITE_BUFFER_CHARS);
         // Flushing every flushBatch lines keeps the syscalls few; the bound leaves room for two batches.
         int batch = Math.max(8, Math.min(1024, inFlight / 2));
         int max = (int) Math.min(Integer.MAX_VALUE, (long) inFlight + 2L * batch);
