@@ -23,9 +23,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -68,17 +69,28 @@ final class BulkReport implements Closeable {
     private static final Pattern RUN = Pattern.compile("^\\{\"run\": \\{.*\"maxUnreported\": (\\d+)\\}\\}$");
     private static final Pattern END = Pattern.compile("^\\{\"end\": \\{.*\"abandoned\": (\\d+)\\}\\}$");
 
-    /** A line to write, or the request to stop. */
-    private record Item(String line, boolean message) {
+    /** A message's result to write (formatted on the writing thread), another line, or the request to stop. */
+    private record Item(long id, String outcome, List<Entry> recipients, Throwable error, String other) {
+
+        boolean message() {
+            return other == null;
+        }
+
+        String line() {
+            return other != null ? other : BulkReport.line(id, outcome, recipients, error);
+        }
     }
 
-    private static final Item STOP = new Item(null, false);
+    private static final Item STOP = new Item(0, null, null, null, "");
+    /** How long the writing thread sleeps when it has nothing to write. */
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private final Path file;
     private final BufferedWriter writer;
     private final int maxUnreported;
     private final int flushBatch;
-    private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    // Lock-free, and no wake-up per result: the writing thread polls it (IDLE_PARK_NANOS when idle).
+    private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
     private final Thread thread;
     private final Object room = new Object();
     /** Message lines handed to {@link #add} (any thread). */
@@ -86,6 +98,8 @@ final class BulkReport implements Closeable {
     /** Message lines flushed to the file. */
     private volatile long flushed;
     private volatile IOException failure;
+    /** Set while a sender waits in {@link #awaitRoom}: the writing thread then flushes what it has at once. */
+    private volatile boolean senderWaiting;
 
     private BulkReport(Path file, BufferedWriter writer, int maxUnreported, int flushBatch) {
         this.file = file;
@@ -166,11 +180,14 @@ final class BulkReport implements Closeable {
         }
         synchronized (room) {
             while (handedOut - flushed >= maxUnreported && failure == null && !giveUp.getAsBoolean()) {
+                senderWaiting = true;
                 try {
                     room.wait(50);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return false;
+                } finally {
+                    senderWaiting = false;
                 }
             }
         }
@@ -198,24 +215,18 @@ final class BulkReport implements Closeable {
      */
     void add(long id, String outcome, List<Entry> recipients, Throwable error) {
         added.incrementAndGet();
-        queue.add(new Item(line(id, outcome, recipients, error), true));
+        queue.add(new Item(id, outcome, recipients, error, null));
     }
 
     private void writeLoop() {
         int unflushed = 0;
         long oldest = 0;
         while (true) {
-            Item item;
-            try {
-                item = unflushed == 0 ? queue.take()
-                        : queue.poll(Math.max(0, oldest + FLUSH_INTERVAL.toNanos() - System.nanoTime()),
-                        TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                item = STOP;
-            }
+            Item item = queue.poll();
             try {
                 if (item == null || item == STOP) {
-                    if (unflushed > 0 && failure == null) {
+                    if (unflushed > 0 && failure == null && (item == STOP || senderWaiting
+                            || System.nanoTime() - oldest >= FLUSH_INTERVAL.toNanos())) {
                         writer.flush();
                         released(unflushed);
                         unflushed = 0;
@@ -223,6 +234,7 @@ final class BulkReport implements Closeable {
                     if (item == STOP) {
                         return;
                     }
+                    LockSupport.parkNanos(IDLE_PARK_NANOS);
                     continue;
                 }
                 if (failure != null) {
@@ -265,8 +277,8 @@ final class BulkReport implements Closeable {
      * @throws IOException the first write error, if any
      */
     void finish(int exitStatus, long messages, long abandoned) throws IOException {
-        queue.add(new Item("{\"end\": {\"exitStatus\": " + exitStatus + ", \"messages\": " + messages
-                + ", \"abandoned\": " + abandoned + "}}", false));
+        queue.add(new Item(0, null, null, null, "{\"end\": {\"exitStatus\": " + exitStatus + ", \"messages\": "
+                + messages + ", \"abandoned\": " + abandoned + "}}"));
         close();
     }
 
