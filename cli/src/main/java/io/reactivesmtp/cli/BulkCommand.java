@@ -75,7 +75,13 @@ import reactor.netty.resources.LoopResources;
  * <p>Without {@code --server} or {@code --mx} it starts {@link EmbeddedSmtpServer#startDemo()} on 127.0.0.1
  * (no TLS) and says so. Progress: a live line on a terminal, a plain line every 5 s otherwise, nothing with
  * {@code --json} (one JSON summary object at the end). Ctrl-C (or {@link #interrupt()}) stops taking new
- * messages, waits at most {@link #DRAIN_TIMEOUT} for those in flight and prints the summary.
+ * messages, waits at most {@link #DRAIN_TIMEOUT} for those in flight and prints the summary; the process then
+ * exits with the status the summary printed (not 130).
+ *
+ * <p>However a run ends early (a read error in the recipients file, Ctrl-C, a report that cannot be written),
+ * reading stops but the messages already handed to servers finish, and each gets its report line before the
+ * process exits; those still in flight after the drain timeout get an {@code UNDETERMINED} line saying they
+ * were abandoned. See {@link BulkReport} for what a SIGKILL can lose and how the report bounds it.
  *
  * <p>Exit status: 0 every recipient accepted (and no bad line, no interruption), 3 some accepted, 4 none
  * accepted or no verdict, 2 usage error.
@@ -178,7 +184,9 @@ public final class BulkCommand implements Callable<Integer> {
     private int retries;
 
     @Option(names = "--report", paramLabel = "FILE.jsonl",
-            description = "Write one JSON line per message (recipients and their results), flushed as it goes.")
+            description = "Write one JSON line per message (recipients and their results), from a thread of its own, "
+                    + "flushed every 100 ms; a run never has more than a few times --concurrency messages at servers "
+                    + "without their line on disk.")
     private Path report;
 
     @Option(names = "--retry-from", paramLabel = "FILE.jsonl",
