@@ -54,8 +54,21 @@ final class BulkReport implements Closeable {
      * @throws IOException if it cannot be opened
      */
     static BulkReport open(Path file, boolean append) throws IOException {
-        return new BulkReport(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING));
+        // A killed run may have left a torn last line: start on a line of our own, not at its end.
+        boolean tornEnd = false;
+        if (append && Files.isRegularFile(file) && Files.size(file) > 0) {
+            try (java.nio.channels.SeekableByteChannel c = Files.newByteChannel(file)) {
+                java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+                tornEnd = c.position(c.size() - 1).read(last) == 1 && last.get(0) != '\n';
+            }
+        }
+        BulkReport report = new BulkReport(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING));
+        if (tornEnd) {
+            report.writer.newLine();
+        }
+        return report;
     }
 
     /**
