@@ -161,8 +161,7 @@ class CliJarIT {
                     "--per-message", "4", "--report", report.toString())
                     .run(RUN).assertExit(ExitCodes.PARTIAL);
             assertThat(r.out()).contains("exit status 3");
-            // 32 recipients, 4 per message (and the report's run and end lines)
-            assertThat(Files.readAllLines(report).stream().filter(l -> l.startsWith("{\"id\": "))).hasSize(8);
+            assertThat(messageLines(report)).hasSize(8); // 32 recipients, 4 per message
             assertThat(first.messages().stream().mapToInt(m -> m.recipients().size()).sum()).isEqualTo(30);
         }
         try (SubethaSmtpServer second = SubethaSmtpServer.start()) {
@@ -174,8 +173,13 @@ class CliJarIT {
             List<SubethaSmtpServer.ReceivedMessage> got = second.awaitMessages(1, WAIT);
             assertThat(got).hasSize(1);
             assertThat(got.get(0).recipients()).containsExactly("busy@example.net");
-            assertThat(Files.readAllLines(report).stream().filter(l -> l.startsWith("{\"id\": "))).hasSize(9).last()
-                    .asString().contains("busy@example.net", "\"ACCEPTED\"");
+            assertThat(messageLines(report)).hasSize(9).last().asString().contains("busy@example.net",
+                    "\"ACCEPTED\"");
         }
+    }
+
+    /** The report's message lines (one per message), whatever else it holds. */
+    private static List<String> messageLines(Path report) throws java.io.IOException {
+        return Files.readAllLines(report).stream().filter(l -> l.startsWith("{\"id\": ")).toList();
     }
 }
