@@ -1,7 +1,6 @@
 package io.reactivesmtp.protocol;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -56,6 +55,8 @@ final class MailTransaction implements ContentReceiver {
      * last); BDAT gathers at most one chunk's worth (a composite of the encoded pieces).
      */
     ByteBuf held;
+    /** BDAT: the encoded content gathered for the next chunks. */
+    private final BdatGather gathered = new BdatGather();
     DotStuffer stuffer;
     Instant startedAt = Instant.now();
     long startNanos = System.nanoTime();
@@ -207,7 +208,7 @@ final class MailTransaction implements ContentReceiver {
         if (s.tx != this) {
             return;
         }
-        if (bdat && (contentEnded || held != null && held.readableBytes() > s.options.bdatChunkSize())) {
+        if (bdat && (contentEnded || gathered.bytes() > s.options.bdatChunkSize())) {
             // Chunks already encoded go first, as far as the bound allows; the source waits until they are out.
             ChannelFuture written = writeBdatChunks();
             if (written != null) {
@@ -306,12 +307,9 @@ final class MailTransaction implements ContentReceiver {
         });
     }
 
-    /** BDAT: adds an encoded piece to what is gathered for the next chunks (no copy: a composite of pieces). */
+    /** BDAT: adds an encoded piece to what is gathered for the next chunks. */
     private void gather(ByteBuf piece) {
-        if (held == null) {
-            held = s.ctx.alloc().compositeBuffer(64);
-        }
-        ((CompositeByteBuf) held).addComponent(true, piece);
+        gathered.add(piece);
     }
 
     /**
@@ -325,20 +323,15 @@ final class MailTransaction implements ContentReceiver {
     private ChannelFuture writeBdatChunks() {
         int max = s.options.bdatChunkSize();
         ChannelFuture last = null;
-        while (held != null && held.readableBytes() > max && chunksInFlight < bdatBound()) {
+        while (gathered.bytes() > max && chunksInFlight < bdatBound()) {
             chunksInFlight++;
             s.write(new DefaultSmtpRequest(SmtpSessionHandler.BDAT, Integer.toString(max)),
                     new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
-            last = s.ctx.write(held.readRetainedSlice(max));
+            last = s.ctx.write(gathered.take(s.ctx.alloc(), max));
             last.addListener(s.writeFailure);
         }
-        if (held != null) {
-            ((CompositeByteBuf) held).discardReadComponents();
-        }
-        if (contentEnded && !terminatorSent && (held == null || held.readableBytes() <= max)
-                && chunksInFlight < bdatBound()) {
-            ByteBuf rest = held != null ? held : s.ctx.alloc().buffer(0);
-            held = null;
+        if (contentEnded && !terminatorSent && gathered.bytes() <= max && chunksInFlight < bdatBound()) {
+            ByteBuf rest = gathered.take(s.ctx.alloc(), gathered.bytes());
             terminatorSent = true;
             s.cancelTimer();
             chunksInFlight++; // BDAT LAST counts towards the bound like any chunk
@@ -378,13 +371,9 @@ final class MailTransaction implements ContentReceiver {
             return;
         }
         streaming = false;
-        ByteBuf last = held; // closeContent() would release it: for BDAT it is what is gathered, kept below
+        ByteBuf last = held;
         held = null;
-        closeContent();
-        if (bdat) {
-            held = last;
-            last = null;
-        }
+        source.close(); // the buffers still to send are kept: closeContent() would release them
         ByteBuf tail = stuffer.finish(s.ctx.alloc());
         // The held chunk was checked when it was encoded; the tail is new.
         if (params.watchEightBit && SmtpSessionHandler.hasEightBit(tail)) {
@@ -445,6 +434,7 @@ final class MailTransaction implements ContentReceiver {
             held.release();
             held = null;
         }
+        gathered.release();
     }
 
     void onDataEnd(SmtpReply reply) {
