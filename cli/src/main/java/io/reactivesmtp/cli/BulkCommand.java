@@ -22,6 +22,7 @@ import io.reactivesmtp.reactor.SmtpClient;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import io.reactivesmtp.reactor.SmtpEventListener;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -38,12 +39,14 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -72,7 +75,13 @@ import reactor.netty.resources.LoopResources;
  * <p>Without {@code --server} or {@code --mx} it starts {@link EmbeddedSmtpServer#startDemo()} on 127.0.0.1
  * (no TLS) and says so. Progress: a live line on a terminal, a plain line every 5 s otherwise, nothing with
  * {@code --json} (one JSON summary object at the end). Ctrl-C (or {@link #interrupt()}) stops taking new
- * messages, waits at most {@link #DRAIN_TIMEOUT} for those in flight and prints the summary.
+ * messages, waits at most {@link #DRAIN_TIMEOUT} for those in flight and prints the summary; the process then
+ * exits with the status the summary printed (not 130).
+ *
+ * <p>However a run ends early (a read error in the recipients file, Ctrl-C, a report that cannot be written),
+ * reading stops but the messages already handed to servers finish, and each gets its report line before the
+ * process exits; those still in flight after the drain timeout get an {@code UNDETERMINED} line saying they
+ * were abandoned. See {@link BulkReport} for what a SIGKILL can lose and how the report bounds it.
  *
  * <p>Exit status: 0 every recipient accepted (and no bad line, no interruption), 3 some accepted, 4 none
  * accepted or no verdict, 2 usage error.
@@ -175,7 +184,9 @@ public final class BulkCommand implements Callable<Integer> {
     private int retries;
 
     @Option(names = "--report", paramLabel = "FILE.jsonl",
-            description = "Write one JSON line per message (recipients and their results), flushed as it goes.")
+            description = "Write one JSON line per message (recipients and their results), from a thread of its own, "
+                    + "flushed every 100 ms; a run never has more than a few times --concurrency messages at servers "
+                    + "without their line on disk.")
     private Path report;
 
     @Option(names = "--retry-from", paramLabel = "FILE.jsonl",
@@ -186,6 +197,9 @@ public final class BulkCommand implements Callable<Integer> {
     @Option(names = "--json", description = "No progress; print one JSON summary object at the end.")
     private boolean json;
 
+    @Option(names = "--allow-empty", description = "Send the --body file even when it is empty (0 bytes).")
+    private boolean allowEmpty;
+
     // Test hooks.
     private Function<String, String> env = System::getenv;
     private Boolean terminal;
@@ -193,13 +207,17 @@ public final class BulkCommand implements Callable<Integer> {
     private Duration drainTimeout = DRAIN_TIMEOUT;
     private Duration retryFirstBackoff = RetryPolicy.DEFAULT_FIRST_BACKOFF;
     private boolean installShutdownHook = true;
+    private UnaryOperator<InputStream> recipientsStream = in -> in;
 
     // Stopping.
     private final Sinks.Empty<Void> stop = Sinks.empty();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final AtomicBoolean takingNoMore = new AtomicBoolean();
     private volatile long stopRequestedAt;
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
+    /** The status the run printed, for the shutdown hook (which must end the JVM with it). */
+    private volatile int exitStatus = ExitCodes.FAILED;
 
     /** Creates the command; picocli fills in its options. */
     public BulkCommand() {
@@ -213,8 +231,14 @@ public final class BulkCommand implements Callable<Integer> {
     public void interrupt() {
         if (stopRequested.compareAndSet(false, true)) {
             stopRequestedAt = System.nanoTime();
+            takingNoMore.set(true);
             stop.tryEmitEmpty();
         }
+    }
+
+    /** Whether the run should take no new messages: interrupted, or the report cannot be written. */
+    private boolean stopping() {
+        return takingNoMore.get();
     }
 
     /** Replaces the environment lookup (for tests). */
@@ -240,6 +264,11 @@ public final class BulkCommand implements Callable<Integer> {
     /** The first retry backoff of --retries (for tests). */
     void retryFirstBackoff(Duration backoff) {
         this.retryFirstBackoff = Objects.requireNonNull(backoff, "backoff");
+    }
+
+    /** Wraps the recipients file's stream, e.g. to make it fail (for tests). */
+    void recipientsStream(UnaryOperator<InputStream> wrap) {
+        this.recipientsStream = Objects.requireNonNull(wrap, "wrap");
     }
 
     /** Whether to install the Ctrl-C shutdown hook (for tests). */
@@ -280,7 +309,9 @@ public final class BulkCommand implements Callable<Integer> {
                 ReportPrinter.printError(err, spec.qualifiedName(), e.getMessage());
                 return ExitCodes.USAGE;
             }
-            return run(plan, out, err);
+            int code = run(plan, out, err);
+            exitStatus = code;
+            return code;
         } finally {
             started.countDown();
             finished.countDown();
@@ -298,6 +329,18 @@ public final class BulkCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--recipients: " + ReportPrinter.oneLine(recipientsFile.toString())
                     + " is not a readable file");
         }
+        try {
+            OptionalLong noText = RecipientFile.linesIfNoText(recipientsFile);
+            if (noText.isPresent()) {
+                throw new IllegalArgumentException("--recipients: " + ReportPrinter.oneLine(recipientsFile.toString())
+                        + " is not a text file: none of its " + noText.getAsLong() + " line(s) is UTF-8 text without "
+                        + "control characters");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--recipients: cannot read " + ReportPrinter.oneLine(
+                    recipientsFile.toString()) + ": " + e.getMessage(), e);
+        }
+        checkNotEmpty(body, allowEmpty);
         MessageContent content;
         try {
             content = MessageContent.of(body);
@@ -360,10 +403,19 @@ public final class BulkCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--retry-from: " + ReportPrinter.oneLine(retryFrom.toString())
                         + " is not a readable file");
             }
+            BulkReport.Previous previous;
             try {
-                skip = BulkReport.skipSet(retryFrom, err, spec.qualifiedName());
+                previous = BulkReport.readPrevious(retryFrom, err, spec.qualifiedName());
             } catch (IOException | IllegalArgumentException e) {
                 throw new IllegalArgumentException("--retry-from: cannot read " + retryFrom + ": " + e.getMessage(), e);
+            }
+            skip = previous.skip();
+            if (previous.mayRepeat() > 0) {
+                ReportPrinter.printError(err, spec.qualifiedName(), "warning: --retry-from "
+                        + ReportPrinter.oneLine(retryFrom.toString()) + ": up to " + previous.mayRepeat()
+                        + " message(s) were at a server without a result in it at the end of "
+                        + (previous.killed() ? "a run that was killed" : "a run that gave up on them")
+                        + "; their recipients are sent to again and may get this message twice");
             }
         }
         return new Plan(sender, content, relays, session.build(), skip, dns, port);
@@ -394,6 +446,22 @@ public final class BulkCommand implements Callable<Integer> {
         return Integer.parseInt(text);
     }
 
+    /**
+     * An empty body is refused unless asked for: a zero-byte message is almost always a mistake (a failed export,
+     * the wrong file).
+     */
+    static void checkNotEmpty(Path body, boolean allowEmpty) {
+        try {
+            if (!allowEmpty && Files.isRegularFile(body) && Files.size(body) == 0) {
+                throw new IllegalArgumentException("--body: " + ReportPrinter.oneLine(body.toString())
+                        + " is empty (0 bytes); give --allow-empty to send an empty message");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--body: cannot read " + ReportPrinter.oneLine(body.toString()) + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     private static void positive(String option, int value) {
         if (value < 1) {
             throw new IllegalArgumentException(option + " must be at least 1, not " + value);
@@ -415,16 +483,6 @@ public final class BulkCommand implements Callable<Integer> {
         SmtpClient client = null;
         Thread hook = null;
         try {
-            if (report != null) {
-                boolean append = retryFrom != null && Files.exists(report) && Files.isSameFile(report, retryFrom);
-                try {
-                    reportFile = BulkReport.open(report, append);
-                } catch (IOException e) {
-                    ReportPrinter.printError(err, command, "--report: cannot write " + report + ": " + e.getMessage());
-                    return ExitCodes.USAGE;
-                }
-            }
-
             SmtpClientOptions.Builder options = SmtpClientOptions.builder().session(plan.session());
             String serverText;
             if (mx) {
@@ -471,11 +529,25 @@ public final class BulkCommand implements Callable<Integer> {
             if (retries > 0) {
                 options.retry(RetryPolicy.builder().maxAttempts(retries + 1).firstBackoff(retryFirstBackoff).build());
             }
-            client = SmtpClient.create(options.build());
+            SmtpClientOptions built = options.build();
+            client = SmtpClient.create(built);
+
+            if (report != null) {
+                boolean append = retryFrom != null && Files.exists(report) && Files.isSameFile(report, retryFrom);
+                // Messages at servers at once: in flight, plus those waiting for a retry.
+                int atServers = retries == 0 ? concurrency
+                        : (int) Math.min(Integer.MAX_VALUE, (long) concurrency + built.maxAwaitingRetry());
+                try {
+                    reportFile = BulkReport.open(report, append, atServers, recipientsFile, perMessage);
+                } catch (IOException e) {
+                    ReportPrinter.printError(err, command, "--report: cannot write " + report + ": " + e.getMessage());
+                    return ExitCodes.USAGE;
+                }
+            }
 
             if (!json) {
                 out.println(command + ": " + recipientsFile + " -> " + serverText);
-                out.println("  " + (totalLines.isPresent() ? totalLines.getAsLong() + " lines, " : "")
+                out.println("  " + (totalLines.isPresent() ? totalLines.getAsLong() + " line(s), " : "")
                         + perMessage + " recipient(s) per message, up to " + concurrency + " in flight"
                         + (rate != null ? ", at most " + rate + " messages/s per server" : "")
                         + (plan.skip().isEmpty() ? "" : ", skipping " + plan.skip().size()
@@ -487,34 +559,55 @@ public final class BulkCommand implements Callable<Integer> {
                 hook = new Thread(() -> {
                     interrupt();
                     try {
-                        finished.await(drainTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+                        finished.await(drainTimeout.toMillis() + 40_000, TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
+                    out.flush();
+                    err.flush();
+                    // Once the JVM shuts down (SIGINT, SIGTERM) System.exit cannot change the status any more: the
+                    // process would end with 130 or 143 while the summary says otherwise. Halt with the printed one.
+                    Runtime.getRuntime().halt(exitStatus);
                 }, "reactive-smtp-bulk-ctrl-c");
                 Runtime.getRuntime().addShutdownHook(hook);
             }
 
-            Flux<OutgoingMessage> messages = RecipientFile.recipients(recipientsFile,
+            BulkReport writer = reportFile;
+            AtomicReference<Throwable> readError = new AtomicReference<>();
+            // Messages handed to the client and not yet recorded, by id: whoever removes one records it.
+            Map<Long, List<RecipientFile.Recipient>> inFlight = new ConcurrentHashMap<>();
+            Flux<OutgoingMessage> messages = RecipientFile.recipients(recipientsFile, recipientsStream,
                             (line, text, reason) -> {
                                 stats.badLines.incrementAndGet();
                                 ReportPrinter.printError(err, command, recipientsFile + ":" + line
                                         + ": skipped, not an address: " + ReportPrinter.oneLine(reason));
                             }, plan.skip(), stats.skipped, stats.linesRead)
+                    // A read error ends the reading, not the run: what was handed out finishes and is reported.
+                    // (As an error it would cancel the sends in flight, whose messages the server may have.)
+                    .onErrorResume(e -> {
+                        readError.set(e);
+                        return Mono.empty();
+                    })
                     .buffer(perMessage)
                     .map(batch -> message(batch, plan))
+                    // The report's bound on messages at servers without their line on disk (blocks this worker).
+                    .takeWhile(m -> writer == null || writer.awaitRoom(stats.submitted.get(), this::stopping))
                     // Requests reach the file on a worker thread, never on an event loop.
                     .subscribeOn(Schedulers.boundedElastic())
                     .takeUntilOther(stop.asMono())
-                    .doOnNext(m -> stats.submitted.incrementAndGet());
+                    .doOnNext(m -> {
+                        @SuppressWarnings("unchecked")
+                        List<RecipientFile.Recipient> batch = (List<RecipientFile.Recipient>) m.id();
+                        inFlight.put(batch.get(0).line(), batch);
+                        stats.submitted.incrementAndGet();
+                    });
 
-            BulkReport writer = reportFile;
             AtomicReference<Throwable> failure = new AtomicReference<>();
             CountDownLatch done = new CountDownLatch(1);
             long start = System.nanoTime();
+            // Results are counted and queued for the report on the thread that delivers them: nothing blocks.
             Disposable subscription = client.sendAll(messages)
-                    .publishOn(Schedulers.boundedElastic())
-                    .subscribe(result -> record(result, stats, writer),
+                    .subscribe(result -> record(result, stats, writer, inFlight),
                             e -> {
                                 failure.set(e);
                                 done.countDown();
@@ -524,12 +617,16 @@ public final class BulkCommand implements Callable<Integer> {
 
             boolean abandoned = false;
             boolean announced = false;
+            boolean reportFailed = false;
             int lastLength = 0;
             long nextProgress = start + interval.toNanos();
-            while (!done.await(50, TimeUnit.MILLISECONDS)) {
+            long lagShown = writer == null ? Long.MAX_VALUE : writer.maxUnreported() / 2;
+            while (true) {
+                boolean ended = done.await(50, TimeUnit.MILLISECONDS);
                 long now = System.nanoTime();
-                if (!json && now >= nextProgress) {
-                    String line = stats.progress(now - start, totalLines.orElse(-1));
+                if (!ended && !json && now >= nextProgress) {
+                    String line = stats.progress(now - start, totalLines.orElse(-1),
+                            writer == null ? 0 : writer.behind(), lagShown);
                     if (isTerminal) {
                         out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
                         lastLength = line.length();
@@ -539,22 +636,36 @@ public final class BulkCommand implements Callable<Integer> {
                     out.flush();
                     nextProgress = now + interval.toNanos();
                 }
-                if (stopRequested.get()) {
-                    if (!announced) {
-                        announced = true;
-                        if (lastLength > 0) {
-                            out.println();
-                            lastLength = 0;
-                        }
-                        out.flush();
-                        ReportPrinter.printError(err, command, "interrupted: taking no new messages, waiting up to "
-                                + drainTimeout.toSeconds() + " s for the " + (stats.submitted.get()
-                                - stats.completed.get()) + " in flight");
-                    }
-                    if (now - stopRequestedAt > drainTimeout.toNanos()) {
-                        subscription.dispose();
-                        abandoned = true;
-                        break;
+                if (writer != null && writer.failure() != null && !reportFailed) {
+                    reportFailed = true;
+                    lastLength = endLiveLine(out, lastLength);
+                    ReportPrinter.printError(err, command, "--report: cannot write " + report + ": "
+                            + writer.failure().getMessage() + "; taking no new messages");
+                    takingNoMore.set(true);
+                    stop.tryEmitEmpty();
+                }
+                if (stopRequested.get() && !announced) {
+                    announced = true;
+                    lastLength = endLiveLine(out, lastLength);
+                    ReportPrinter.printError(err, command, "interrupted: taking no new messages, waiting up to "
+                            + drainTimeout.toSeconds() + " s for the " + (stats.submitted.get()
+                            - stats.completed.get()) + " in flight");
+                }
+                if (ended) {
+                    break;
+                }
+                if (stopRequested.get() && now - stopRequestedAt > drainTimeout.toNanos()) {
+                    subscription.dispose();
+                    abandoned = true;
+                    break;
+                }
+            }
+            if (abandoned) {
+                // No result will come: they get a line saying so, the server may have them.
+                for (Long id : List.copyOf(inFlight.keySet())) {
+                    List<RecipientFile.Recipient> batch = inFlight.remove(id);
+                    if (batch != null) {
+                        recordAbandoned(batch, stats, writer);
                     }
                 }
             }
@@ -562,18 +673,36 @@ public final class BulkCommand implements Callable<Integer> {
             if (lastLength > 0) {
                 out.print("\r" + " ".repeat(lastLength) + "\r");
             }
-            Throwable error = failure.get();
+            Throwable error = failure.get() != null ? failure.get() : readError.get();
             if (error != null) {
                 ReportPrinter.printError(err, command, error instanceof UncheckedIOException u
                         ? u.getMessage() : String.valueOf(error));
             }
-            int code = exitCode(stats, error != null || abandoned);
+            int code = exitCode(stats, error != null || abandoned || reportFailed);
+            if (writer != null) {
+                reportFile = null; // finished here, not closed again below
+                try {
+                    writer.finish(code, stats.completed.get(), stats.abandoned());
+                } catch (IOException e) {
+                    if (!reportFailed) {
+                        ReportPrinter.printError(err, command, "--report: cannot write " + report + ": "
+                                + e.getMessage());
+                    }
+                    reportFailed = true;
+                    code = exitCode(stats, true);
+                }
+            }
+            if (code == ExitCodes.FAILED && stats.recipients() > 0) {
+                ReportPrinter.printError(err, command, "no recipient accepted; most frequent: "
+                        + stats.topErrorsText(1));
+            }
             if (json) {
-                printJson(out, stats, elapsed, serverText, embedded != null, code, error);
+                printJson(out, stats, elapsed, serverText, embedded != null, code, error, reportFailed);
             } else {
-                printSummary(out, stats, elapsed, serverText, code, abandoned);
+                printSummary(out, stats, elapsed, serverText, code, abandoned, reportFailed);
             }
             out.flush();
+            err.flush();
             return code;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -632,10 +761,14 @@ public final class BulkCommand implements Callable<Integer> {
         return OutgoingMessage.of(batch, envelope, plan.content());
     }
 
-    /** Counts a result and writes its report line. */
-    private static void record(MessageResult result, BulkStats stats, BulkReport writer) {
+    /** Counts a result and queues its report line, unless the message was already recorded as abandoned. */
+    private static void record(MessageResult result, BulkStats stats, BulkReport writer,
+            Map<Long, List<RecipientFile.Recipient>> inFlight) {
         @SuppressWarnings("unchecked")
         List<RecipientFile.Recipient> batch = (List<RecipientFile.Recipient>) result.id();
+        if (inFlight.remove(batch.get(0).line()) == null) {
+            return;
+        }
         Map<String, Long> lines = new HashMap<>();
         for (RecipientFile.Recipient r : batch) {
             lines.putIfAbsent(r.address().toString(), r.line());
@@ -663,17 +796,55 @@ public final class BulkCommand implements Callable<Integer> {
                         error == null ? "no result" : ReportPrinter.oneLine(error.getMessage())));
             }
         }
-        for (BulkReport.Entry e : entries) {
-            stats.recipient(RecipientResult.Status.valueOf(e.status()), e.code());
+        List<String> errors = new ArrayList<>(1);
+        if (error != null) {
+            errors.add(ReportPrinter.oneLine(error.getMessage()));
         }
-        stats.message(result.outcome());
-        if (writer != null) {
-            try {
-                writer.write(batch.get(0).line(), result.outcome().name(), entries, error);
-            } catch (IOException e) {
-                throw new UncheckedIOException("--report: cannot write: " + e.getMessage(), e);
+        for (BulkReport.Entry e : entries) {
+            if (e.code() >= 400) {
+                errors.add(e.code() + (e.enhancedStatus() == null ? "" : " " + e.enhancedStatus()) + " "
+                        + ReportPrinter.oneLine(e.text()));
             }
         }
+        count(stats, result.outcome(), entries, errors);
+        if (writer != null) {
+            writer.add(batch.get(0).line(), result.outcome().name(), entries, error);
+        }
+    }
+
+    /** A message given up on in flight: no verdict, and the server may have it. */
+    private static void recordAbandoned(List<RecipientFile.Recipient> batch, BulkStats stats, BulkReport writer) {
+        String why = "abandoned in flight when the run was stopped: the server may have it";
+        List<BulkReport.Entry> entries = new ArrayList<>(batch.size());
+        for (RecipientFile.Recipient r : batch) {
+            entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
+                    RecipientResult.Status.UNDETERMINED.name(), 0, null, why));
+        }
+        stats.abandoned.incrementAndGet();
+        count(stats, MessageResult.Outcome.UNKNOWN, entries, List.of("abandoned in flight"));
+        if (writer != null) {
+            writer.add(batch.get(0).line(), MessageResult.Outcome.UNKNOWN.name(), entries, null);
+        }
+    }
+
+    private static void count(BulkStats stats, MessageResult.Outcome outcome, List<BulkReport.Entry> entries,
+            List<String> errors) {
+        List<RecipientResult.Status> statuses = new ArrayList<>(entries.size());
+        int[] codes = new int[entries.size()];
+        for (int i = 0; i < entries.size(); i++) {
+            statuses.add(RecipientResult.Status.valueOf(entries.get(i).status()));
+            codes[i] = entries.get(i).code();
+        }
+        stats.result(outcome, statuses, codes, errors);
+    }
+
+    /** Ends a live progress line (terminal) before something else is printed; returns its new length, 0. */
+    private static int endLiveLine(PrintWriter out, int lastLength) {
+        if (lastLength > 0) {
+            out.println();
+        }
+        out.flush();
+        return 0;
     }
 
     private int exitCode(BulkStats stats, boolean broken) {
@@ -690,29 +861,31 @@ public final class BulkCommand implements Callable<Integer> {
     }
 
     private void printSummary(PrintWriter out, BulkStats stats, long elapsed, String serverText, int code,
-            boolean abandoned) {
+            boolean abandoned, boolean reportFailed) {
         long msgs = stats.completed.get();
         long rcpts = stats.recipients();
         out.println();
         out.println(spec.qualifiedName() + ": " + (stopRequested.get() ? "interrupted" : "done") + " in "
                 + BulkStats.duration(elapsed));
         out.println("server:       " + serverText);
-        out.println("recipients:   " + stats.linesRead.get() + " lines read, " + stats.badLines.get() + " bad line(s) "
+        out.println("recipients:   " + stats.linesRead.get() + " line(s) read, " + stats.badLines.get() + " bad line(s) "
                 + "skipped" + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")"
                 : ""));
         out.printf(Locale.ROOT, "messages:     %d sent: %d delivered, %d partial, %d rejected, %d failed, "
                         + "%d unknown%s%n", msgs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(),
                 stats.failed.sum(), stats.unknown.sum(),
-                abandoned ? ", " + stats.abandoned() + " abandoned in flight (no result, not in the report)" : "");
+                abandoned ? ", " + stats.abandoned() + " abandoned in flight (no result; the server may have them)"
+                        : "");
         out.printf(Locale.ROOT, "recipients:   %d: %d accepted, %d rejected (5xx), %d transient (4xx), "
                         + "%d unknown (no verdict)%n", rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(),
                 stats.rcptTransient.sum(), stats.rcptUnknown.sum());
         out.println("reply codes:  " + stats.replyCodesText());
+        out.println("errors:       " + stats.topErrorsText(3));
         out.printf(Locale.ROOT, "throughput:   %.1f messages/s, %.1f recipients/s%n",
                 BulkStats.perSecond(msgs, elapsed), BulkStats.perSecond(rcpts, elapsed));
         out.println("connections:  " + stats.connections.get());
         if (report != null) {
-            out.println("report:       " + report);
+            out.println("report:       " + report + (reportFailed ? " (INCOMPLETE: it could not be written)" : ""));
         }
         out.println("exit status " + code + switch (code) {
             case ExitCodes.OK -> ": every recipient accepted";
@@ -725,7 +898,7 @@ public final class BulkCommand implements Callable<Integer> {
     }
 
     private void printJson(PrintWriter out, BulkStats stats, long elapsed, String serverText, boolean embedded,
-            int code, Throwable error) {
+            int code, Throwable error, boolean reportFailed) {
         long msgs = stats.completed.get();
         long rcpts = stats.recipients();
         StringBuilder b = new StringBuilder("{\n");
@@ -749,10 +922,12 @@ public final class BulkCommand implements Callable<Integer> {
         b.append("  \"badLines\": ").append(stats.badLines.get()).append(",\n");
         b.append("  \"skipped\": ").append(stats.skipped.get()).append(",\n");
         b.append("  \"replyCodes\": ").append(stats.replyCodesJson()).append(",\n");
+        b.append("  \"errors\": ").append(stats.topErrorsJson(3)).append(",\n");
         b.append(String.format(Locale.ROOT, "  \"messagesPerSecond\": %.1f,%n", BulkStats.perSecond(msgs, elapsed)));
         b.append(String.format(Locale.ROOT, "  \"recipientsPerSecond\": %.1f,%n", BulkStats.perSecond(rcpts, elapsed)));
         b.append("  \"connections\": ").append(stats.connections.get()).append(",\n");
         b.append("  \"report\": ").append(Json.quote(report == null ? null : report.toString())).append(",\n");
+        b.append("  \"reportComplete\": ").append(report != null && !reportFailed).append(",\n");
         b.append("  \"error\": ").append(Json.quote(error == null ? null : String.valueOf(error.getMessage())))
                 .append(",\n");
         b.append("  \"exitStatus\": ").append(code).append("\n}");

@@ -5,60 +5,284 @@ import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The JSONL report of {@code bulk --report FILE}: one JSON object per line and per message, written and
- * flushed as each message's result arrives, so that an interrupted run loses nothing it already reported.
+ * The JSONL report of {@code bulk --report FILE}: one JSON object per line and per message, written by a thread of
+ * its own through a buffered writer, flushed every {@link #FLUSH_INTERVAL} or {@link #flushBatch} lines and at the
+ * end, so that writing it never slows the sends.
  *
  * <pre>{@code
+ * {"run": {"started": "2026-12-06T03:00:00Z", "recipients": "list.txt", "perMessage": 1, "maxUnreported": 150}}
  * {"id": 12, "outcome": "PARTIAL", "recipients": [{"address": "a@example.com", "line": 12, "status": "ACCEPTED",
  *   "code": 250, "enhancedStatus": null, "text": "Ok"}, ...], "error": null}
+ * ...
+ * {"end": {"exitStatus": 3, "messages": 1000, "abandoned": 0}}
  * }</pre>
- * (on one line). {@code id} is the line number of the message's first recipient; {@code outcome} is a
- * {@code MessageResult.Outcome} name; {@code status} a {@link RecipientResult.Status} name ({@code UNDETERMINED}
- * when no verdict came: then {@code code} is null and {@code text} says why); {@code error} is null or
- * {@code {"type": "...", "message": "..."}}.
+ * (each object on one line). A message line: {@code id} is the line number of the message's first recipient;
+ * {@code outcome} is a {@code MessageResult.Outcome} name; {@code status} a {@link RecipientResult.Status} name
+ * ({@code UNDETERMINED} when no verdict came: then {@code code} is null and {@code text} says why); {@code error} is
+ * null or {@code {"type": "...", "message": "..."}}.
  *
- * <p>{@link #skipSet} reads such a file back for {@code --retry-from}.
+ * <p>What a crash can lose is bounded and written down first. The {@code run} line is on disk before the first
+ * message goes out; it says {@code maxUnreported}: how many messages at most are ever handed to servers without
+ * their line on disk ({@link #awaitRoom} holds the next message back until the lines catch up). A run that ends,
+ * however it ends (read error, Ctrl-C, fatal error), writes a line for every message it handed out (those it gave
+ * up waiting for as {@code UNDETERMINED}, "abandoned") and then the {@code end} line. A report whose last
+ * {@code run} has no {@code end} was killed: up to {@code maxUnreported} messages may have reached a server
+ * without a line here, and {@code --retry-from} says so ({@link #readPrevious}).
  */
 final class BulkReport implements Closeable {
+
+    /** The longest a written line waits in the buffer. */
+    static final Duration FLUSH_INTERVAL = Duration.ofMillis(100);
+    /** The writer's buffer: a flush is one write of many lines. */
+    static final int WRITE_BUFFER_CHARS = 64 * 1024;
 
     /** One recipient object of a report line: its address and status, whatever follows. */
     private static final Pattern RECIPIENT = Pattern.compile(
             "\\{\"address\": (\"(?:[^\"\\\\]|\\\\.)*\"), \"line\": \\d+, \"status\": \"([A-Z_]+)\"");
+    private static final Pattern RUN = Pattern.compile("^\\{\"run\": \\{.*\"maxUnreported\": (\\d+)\\}\\}$");
+    private static final Pattern END = Pattern.compile("^\\{\"end\": \\{.*\"abandoned\": (\\d+)\\}\\}$");
 
+    /** A message's result to write (formatted on the writing thread), another line, or the request to stop. */
+    private record Item(long id, String outcome, List<Entry> recipients, Throwable error, String other) {
+
+        boolean message() {
+            return other == null;
+        }
+
+        String line() {
+            return other != null ? other : BulkReport.line(id, outcome, recipients, error);
+        }
+    }
+
+    private static final Item STOP = new Item(0, null, null, null, "");
+    /** How long the writing thread sleeps when it has nothing to write. */
+    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+    private final Path file;
     private final BufferedWriter writer;
+    private final int maxUnreported;
+    private final int flushBatch;
+    // Lock-free, and no wake-up per result: the writing thread polls it (IDLE_PARK_NANOS when idle).
+    private final ConcurrentLinkedQueue<Item> queue = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private final Object room = new Object();
+    /** Message lines handed to {@link #add} (any thread). */
+    private final AtomicLong added = new AtomicLong();
+    /** Message lines flushed to the file. */
+    private volatile long flushed;
+    private volatile IOException failure;
+    /** Set while a sender waits in {@link #awaitRoom}: the writing thread then flushes what it has at once. */
+    private volatile boolean senderWaiting;
 
-    private BulkReport(BufferedWriter writer) {
+    private BulkReport(Path file, BufferedWriter writer, int maxUnreported, int flushBatch) {
+        this.file = file;
         this.writer = writer;
+        this.maxUnreported = maxUnreported;
+        this.flushBatch = flushBatch;
+        this.thread = new Thread(this::writeLoop, "reactive-smtp-bulk-report");
+        thread.setDaemon(true);
     }
 
     /**
-     * Opens the report for writing.
+     * Opens the report, writes and flushes its {@code run} line and starts the writing thread.
      *
      * @param file the file
      * @param append whether to append (the report of the run being retried) rather than truncate
+     * @param inFlight how many messages can be at servers at once (in flight, or waiting for a retry)
+     * @param recipients the recipients file, named in the {@code run} line
+     * @param perMessage recipients per message
      * @return the report
-     * @throws IOException if it cannot be opened
+     * @throws IOException if it cannot be opened or written
      */
-    static BulkReport open(Path file, boolean append) throws IOException {
-        return new BulkReport(Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING));
+    static BulkReport open(Path file, boolean append, int inFlight, Path recipients, int perMessage)
+            throws IOException {
+        // A killed run may have left a torn last line: start on a line of our own.
+        boolean newLineFirst = append && endsInsideALine(file);
+        BufferedWriter w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(file,
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING), StandardCharsets.UTF_8),
+                WRITE_BUFFER_CHARS);
+        // Flushing every flushBatch lines keeps the syscalls few; the bound leaves room for two batches.
+        int batch = Math.max(8, Math.min(1024, inFlight / 2));
+        int max = (int) Math.min(Integer.MAX_VALUE, (long) inFlight + 2L * batch);
+        BulkReport report = new BulkReport(file, w, max, batch);
+        try {
+            if (newLineFirst) {
+                w.newLine();
+            }
+            w.write("{\"run\": {\"started\": " + Json.quote(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
+                    + ", \"recipients\": " + Json.quote(recipients.toString()) + ", \"perMessage\": " + perMessage
+                    + ", \"maxUnreported\": " + max + "}}");
+            w.newLine();
+            w.flush();
+        } catch (IOException e) {
+            w.close();
+            throw e;
+        }
+        report.thread.start();
+        return report;
+    }
+
+    private static boolean endsInsideALine(Path file) throws IOException {
+        if (!Files.isRegularFile(file) || Files.size(file) == 0) {
+            return false;
+        }
+        try (SeekableByteChannel c = Files.newByteChannel(file)) {
+            c.position(c.size() - 1);
+            ByteBuffer last = ByteBuffer.allocate(1);
+            return c.read(last) == 1 && last.get(0) != '\n';
+        }
+    }
+
+    /** @return at most this many messages are at servers without their line on disk */
+    int maxUnreported() {
+        return maxUnreported;
     }
 
     /**
+     * Holds the caller back until one more message may be handed to a server without breaking
+     * {@link #maxUnreported}. Blocks: call it on a worker thread, never on an event loop.
+     *
+     * @param handedOut messages handed to servers so far
+     * @param giveUp checked while waiting: stop waiting when it says so
+     * @return whether the message may go; false when the report failed or {@code giveUp} said so
+     */
+    boolean awaitRoom(long handedOut, BooleanSupplier giveUp) {
+        if (handedOut - flushed < maxUnreported && failure == null) {
+            return true;
+        }
+        synchronized (room) {
+            while (handedOut - flushed >= maxUnreported && failure == null && !giveUp.getAsBoolean()) {
+                senderWaiting = true;
+                try {
+                    room.wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                } finally {
+                    senderWaiting = false;
+                }
+            }
+        }
+        return failure == null && handedOut - flushed < maxUnreported;
+    }
+
+    /** @return message lines accepted by {@link #add} and not yet flushed to the file */
+    long behind() {
+        return added.get() - flushed;
+    }
+
+    /** @return the first write error, or null */
+    IOException failure() {
+        return failure;
+    }
+
+    /**
+     * Queues one message's line; the writing thread writes it. Never blocks (the queue is bounded by
+     * {@link #awaitRoom}: only messages handed out can be added).
+     *
+     * @param id the message id (line of its first recipient)
+     * @param outcome the outcome name
+     * @param recipients the recipients and their results
+     * @param error the failure without a verdict, or null
+     */
+    void add(long id, String outcome, List<Entry> recipients, Throwable error) {
+        added.incrementAndGet();
+        queue.add(new Item(id, outcome, recipients, error, null));
+    }
+
+    private void writeLoop() {
+        int unflushed = 0;
+        long oldest = 0;
+        while (true) {
+            Item item = queue.poll();
+            try {
+                if (item == null || item == STOP) {
+                    if (unflushed > 0 && failure == null && (item == STOP || senderWaiting
+                            || System.nanoTime() - oldest >= FLUSH_INTERVAL.toNanos())) {
+                        writer.flush();
+                        released(unflushed);
+                        unflushed = 0;
+                    }
+                    if (item == STOP) {
+                        return;
+                    }
+                    LockSupport.parkNanos(IDLE_PARK_NANOS);
+                    continue;
+                }
+                if (failure != null) {
+                    continue; // keep draining the queue so that nothing waits on it
+                }
+                writer.write(item.line());
+                writer.newLine();
+                if (item.message()) {
+                    if (unflushed++ == 0) {
+                        oldest = System.nanoTime();
+                    }
+                }
+                if (unflushed >= flushBatch || !item.message()) {
+                    writer.flush();
+                    released(unflushed);
+                    unflushed = 0;
+                }
+            } catch (IOException e) {
+                failure = e;
+                synchronized (room) {
+                    room.notifyAll();
+                }
+            }
+        }
+    }
+
+    private void released(int lines) {
+        flushed += lines;
+        synchronized (room) {
+            room.notifyAll();
+        }
+    }
+
+    /**
+     * Writes the {@code end} line after every queued message line, flushes, and stops the writing thread.
+     *
+     * @param exitStatus the run's exit status
+     * @param messages message lines written by this run
+     * @param abandoned messages given up on in flight (written as {@code UNDETERMINED})
+     * @throws IOException the first write error, if any
+     */
+    void finish(int exitStatus, long messages, long abandoned) throws IOException {
+        queue.add(new Item(0, null, null, null, "{\"end\": {\"exitStatus\": " + exitStatus + ", \"messages\": "
+                + messages + ", \"abandoned\": " + abandoned + "}}"));
+        close();
+    }
+
+        /**
      * A recipient's line of the report.
      *
      * @param address the address as sent
@@ -74,21 +298,6 @@ final class BulkReport implements Closeable {
             return new Entry(r.address().toString(), line, r.status().name(), r.code(),
                     r.enhancedStatus().orElse(null), r.text());
         }
-    }
-
-    /**
-     * Writes one message's line and flushes it.
-     *
-     * @param id the message id (line of its first recipient)
-     * @param outcome the outcome name
-     * @param recipients the recipients and their results
-     * @param error the failure without a verdict, or null
-     * @throws IOException if the write fails
-     */
-    synchronized void write(long id, String outcome, List<Entry> recipients, Throwable error) throws IOException {
-        writer.write(line(id, outcome, recipients, error));
-        writer.newLine();
-        writer.flush();
     }
 
     static String line(long id, String outcome, List<Entry> recipients, Throwable error) {
@@ -116,26 +325,62 @@ final class BulkReport implements Closeable {
         return b.append('}').toString();
     }
 
+    /** Stops the writing thread after the queued lines, flushes and closes the file. */
     @Override
-    public synchronized void close() throws IOException {
-        writer.close();
+    public void close() throws IOException {
+        if (thread.isAlive()) {
+            queue.add(STOP);
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            writer.close();
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /**
-     * Reads a previous report and returns the recipients not to send to again: those whose last result there
-     * was {@code ACCEPTED} or {@code PERMANENT_FAILURE}. A recipient whose last result was transient or
-     * undetermined, or who is not in the report at all, is sent to. Lines that are not report lines (a line cut
-     * short when a run was killed) are reported on {@code err} and ignored.
+     * What a previous report says for {@code --retry-from}.
+     *
+     * @param skip the addresses (as {@code MailAddress.toString()}) not to send to again: those whose last result
+     *     was {@code ACCEPTED} or {@code PERMANENT_FAILURE}
+     * @param mayRepeat how many messages of the previous runs may have reached a server without a final line
+     *     here (a run killed before its {@code end} line: its {@code maxUnreported}; messages abandoned in flight)
+     * @param killed whether the last run in the file has no {@code end} line
+     */
+    record Previous(Set<String> skip, long mayRepeat, boolean killed) {
+    }
+
+    /**
+     * Reads a previous report. A recipient whose last result was transient or undetermined, or who is not in the
+     * report at all, is sent to again. A line cut short (the run was killed while writing it) keeps the recipient
+     * results that are complete in it and is reported on {@code err}; so is any other line that is not a report
+     * line. Neither is fatal.
      *
      * @param file the previous report
      * @param err where to report unreadable lines
      * @param command the command name for those messages
-     * @return the addresses (as {@code MailAddress.toString()}) to skip
+     * @return the addresses to skip and what may have been sent without a line
      * @throws IOException if the file cannot be read
      */
-    static Set<String> skipSet(Path file, PrintWriter err, String command) throws IOException {
+    static Previous readPrevious(Path file, PrintWriter err, String command) throws IOException {
         Map<String, Boolean> last = new HashMap<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        long mayRepeat = 0;
+        long openRunMax = -1; // the maxUnreported of a run whose end line has not been seen
+        String name = ReportPrinter.oneLine(file.toString());
+        // A decoder that replaces: a line torn inside a character must not make the file unreadable.
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file),
+                StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                        .onUnmappableCharacter(CodingErrorAction.REPLACE)))) {
             String line;
             long n = 0;
             while ((line = reader.readLine()) != null) {
@@ -143,20 +388,41 @@ final class BulkReport implements Closeable {
                 if (line.isBlank()) {
                     continue;
                 }
+                Matcher run = RUN.matcher(line);
+                if (run.matches()) {
+                    if (openRunMax >= 0) {
+                        mayRepeat += openRunMax;
+                    }
+                    openRunMax = Long.parseLong(run.group(1));
+                    continue;
+                }
+                Matcher end = END.matcher(line);
+                if (end.matches()) {
+                    mayRepeat += Long.parseLong(end.group(1));
+                    openRunMax = -1;
+                    continue;
+                }
                 Matcher m = RECIPIENT.matcher(line);
-                boolean any = false;
+                int found = 0;
                 while (m.find()) {
-                    any = true;
+                    found++;
                     String status = m.group(2);
                     boolean done = status.equals(RecipientResult.Status.ACCEPTED.name())
                             || status.equals(RecipientResult.Status.PERMANENT_FAILURE.name());
                     last.put(Json.unquote(m.group(1)), done);
                 }
-                if (!any || !line.endsWith("}")) {
-                    ReportPrinter.printError(err, command, "--retry-from " + ReportPrinter.oneLine(file.toString())
-                            + ":" + n + ": not a complete report line, ignored");
+                if (!line.startsWith("{\"id\": ") || !line.endsWith("}")) {
+                    ReportPrinter.printError(err, command, "warning: --retry-from " + name + ":" + n + ": "
+                            + (line.startsWith("{\"id\": ")
+                            ? "cut short (the run was killed while writing it?): " + found
+                                    + " complete recipient result(s) used, the rest ignored"
+                            : "not a report line, ignored"));
                 }
             }
+        }
+        boolean killed = openRunMax >= 0;
+        if (killed) {
+            mayRepeat += openRunMax;
         }
         Set<String> skip = new HashSet<>();
         last.forEach((address, done) -> {
@@ -164,6 +430,6 @@ final class BulkReport implements Closeable {
                 skip.add(address);
             }
         });
-        return skip;
+        return new Previous(skip, mayRepeat, killed);
     }
 }

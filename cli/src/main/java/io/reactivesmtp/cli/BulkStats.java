@@ -2,6 +2,8 @@ package io.reactivesmtp.cli;
 
 import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.reactor.MessageResult;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -9,8 +11,18 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
-/** The counters of one {@code bulk} run, updated from any thread, and the lines and JSON made from them. */
+/**
+ * The counters of one {@code bulk} run, updated from any thread, and the lines and JSON made from them. A result is
+ * counted under the lock ({@link #result}) and the progress line reads under it, so that the line never shows more
+ * accepted recipients than messages with a result.
+ */
 final class BulkStats {
+
+    /** The ETA waits for this much rate before it says anything. */
+    static final long ETA_AFTER_NANOS = 3_000_000_000L;
+    /** Distinct error texts counted; others go under {@link #OTHER_ERRORS}. */
+    static final int MAX_ERROR_KINDS = 1000;
+    static final String OTHER_ERRORS = "(other errors)";
 
     final LongAdder delivered = new LongAdder();
     final LongAdder partial = new LongAdder();
@@ -25,14 +37,71 @@ final class BulkStats {
 
     /** Messages handed to the client. */
     final AtomicLong submitted = new AtomicLong();
-    /** Messages with a result. */
+    /** Messages with a result (or given up on). */
     final AtomicLong completed = new AtomicLong();
+    /** Messages given up on in flight (the drain after Ctrl-C timed out). */
+    final AtomicLong abandoned = new AtomicLong();
     final AtomicLong badLines = new AtomicLong();
     final AtomicLong skipped = new AtomicLong();
     final AtomicLong linesRead = new AtomicLong();
     /** Sessions that became ready (SmtpEventListener.sessionReady). */
     final AtomicLong connections = new AtomicLong();
     final Map<Integer, LongAdder> replyCodes = new ConcurrentSkipListMap<>();
+    /** Errors without a verdict (per message) and refusals (per recipient), by text. */
+    private final Map<String, Long> errors = new HashMap<>();
+
+    /**
+     * Counts one message's result: the recipients' statuses and codes, the errors, then the message.
+     *
+     * @param outcome the message's outcome
+     * @param statuses its recipients' statuses
+     * @param codes their reply codes (0 for none), same order
+     * @param errorTexts the texts to count as errors (the message's error, the refusals)
+     */
+    synchronized void result(MessageResult.Outcome outcome, List<RecipientResult.Status> statuses, int[] codes,
+            List<String> errorTexts) {
+        for (int i = 0; i < statuses.size(); i++) {
+            recipient(statuses.get(i), codes[i]);
+        }
+        for (String e : errorTexts) {
+            String key = errors.size() < MAX_ERROR_KINDS || errors.containsKey(e) ? e : OTHER_ERRORS;
+            errors.merge(key, 1L, Long::sum);
+        }
+        message(outcome);
+    }
+
+    /**
+     * @param n how many
+     * @return the most frequent error texts with their counts, most frequent first
+     */
+    synchronized List<Map.Entry<String, Long>> topErrors(int n) {
+        return errors.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(n).map(e -> Map.entry(e.getKey(), e.getValue())).toList();
+    }
+
+    /** @return the errors as text: {@code 1000 x connection refused; 3 x 550 5.1.1 no such user}, or "none" */
+    String topErrorsText(int n) {
+        List<Map.Entry<String, Long>> top = topErrors(n);
+        if (top.isEmpty()) {
+            return "none";
+        }
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, Long> e : top) {
+            b.append(b.length() == 0 ? "" : "; ").append(e.getValue()).append(" x ").append(e.getKey());
+        }
+        return b.toString();
+    }
+
+    /** @return the errors as a JSON array: {@code [{"error": "...", "count": 1000}]} */
+    String topErrorsJson(int n) {
+        StringBuilder b = new StringBuilder("[");
+        for (Map.Entry<String, Long> e : topErrors(n)) {
+            b.append(b.length() == 1 ? "" : ", ").append("{\"error\": ").append(Json.quote(e.getKey()))
+                    .append(", \"count\": ").append(e.getValue()).append('}');
+        }
+        return b.append(']').toString();
+    }
 
     void message(MessageResult.Outcome outcome) {
         switch (outcome) {
@@ -63,7 +132,7 @@ final class BulkStats {
 
     /** Messages handed to the client that never got a result (the drain after Ctrl-C timed out). */
     long abandoned() {
-        return Math.max(0, submitted.get() - completed.get());
+        return abandoned.get();
     }
 
     static double perSecond(long n, long elapsedNanos) {
@@ -71,14 +140,17 @@ final class BulkStats {
     }
 
     /**
-     * The progress line: elapsed time, messages and their rate, recipients by outcome, and an ETA when the
-     * number of lines is known.
+     * The progress line: elapsed time, messages with a result and their rate, the messages at a server (handed to
+     * the client, no result yet), recipients by outcome, the report writer's lag when it has one, and an ETA once
+     * there are a few seconds of rate and the number of lines is known.
      *
      * @param elapsedNanos since the start
      * @param totalLines the file's line count, or -1 when unknown
+     * @param reportBehind results not yet in the report file (0 without a report)
+     * @param reportLagShown from this lag on, the line shows it
      * @return the line, without a line break
      */
-    String progress(long elapsedNanos, long totalLines) {
+    synchronized String progress(long elapsedNanos, long totalLines, long reportBehind, long reportLagShown) {
         long msgs = completed.get();
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "[%s] %d messages (%.1f/s), in flight %d | recipients: %d accepted, "
@@ -86,14 +158,17 @@ final class BulkStats {
                 duration(elapsedNanos), msgs, perSecond(msgs, elapsedNanos), Math.max(0, submitted.get() - msgs),
                 rcptAccepted.sum(), rcptRefused.sum(), rcptTransient.sum(), rcptUnknown.sum()));
         if (badLines.get() > 0) {
-            b.append(", ").append(badLines.get()).append(" bad lines");
+            b.append(", ").append(badLines.get()).append(" bad line(s)");
+        }
+        if (reportBehind >= reportLagShown && reportBehind > 0) {
+            b.append(" | report: ").append(reportBehind).append(" result(s) waiting to be written");
         }
         if (totalLines >= 0) {
             long read = linesRead.get();
             double rate = perSecond(read, elapsedNanos);
             if (read >= totalLines) {
                 b.append(" | ETA: last messages in flight");
-            } else if (rate > 0) {
+            } else if (elapsedNanos >= ETA_AFTER_NANOS && rate > 0) {
                 b.append(" | ETA ").append(duration((long) ((totalLines - read) / rate * 1e9)));
             }
         }

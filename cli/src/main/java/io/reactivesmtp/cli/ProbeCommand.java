@@ -383,14 +383,19 @@ public final class ProbeCommand implements Callable<Integer> {
             if (session[0] != null) {
                 tlsInfo = session[0].tls().orElse(null);
                 chain = peerCertificates(session[0]);
-                // QUIT when idle; a failed session has closed itself already.
-                try {
-                    session[0].close().get(request.timeout().toMillis() + 2000, TimeUnit.MILLISECONDS);
-                } catch (ExecutionException | TimeoutException e) {
+                // QUIT when idle; a failed session has closed itself already. A channel that never connected
+                // (refused, unresolvable host) has nobody to say QUIT to: close it without waiting for a reply.
+                if (!connect.isSuccess() || !session[0].channel().isActive()) {
                     session[0].channel().close();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    session[0].channel().close();
+                } else {
+                    try {
+                        session[0].close().get(request.timeout().toMillis() + 2000, TimeUnit.MILLISECONDS);
+                    } catch (ExecutionException | TimeoutException e) {
+                        session[0].channel().close();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        session[0].channel().close();
+                    }
                 }
             }
         } finally {

@@ -112,6 +112,9 @@ public final class SendCommand implements Callable<Integer> {
             description = "The message (RFC 5322, headers and body); without it, standard input is sent.")
     private Path body;
 
+    @Option(names = "--allow-empty", description = "Send the --body file even when it is empty (0 bytes).")
+    private boolean allowEmpty;
+
     private InputStream stdin = System.in;
     private Function<String, String> env = System::getenv;
     private Path tempDir;
@@ -230,6 +233,7 @@ public final class SendCommand implements Callable<Integer> {
 
         MessageContent content = null;
         if (body != null) {
+            BulkCommand.checkNotEmpty(body, allowEmpty);
             try {
                 content = MessageContent.of(body);
             } catch (IllegalArgumentException e) {

@@ -53,7 +53,7 @@ class BulkCommandTest {
     static Run run(Consumer<BulkCommand> setup, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main())
+        CommandLine cl = Main.commandLine()
                 .setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true));
         BulkCommand bulk = cl.getSubcommands().get("bulk").getCommand();
@@ -84,11 +84,15 @@ class BulkCommandTest {
         return IntStream.rangeClosed(1, n).mapToObj(i -> "user" + i + "@" + domain).toList();
     }
 
+    /** The message lines of a report (not its {@code run} and {@code end} lines). */
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> reportLines(Path report) throws IOException {
+    static List<Map<String, Object>> reportLines(Path report) throws IOException {
         List<Map<String, Object>> lines = new ArrayList<>();
         for (String line : Files.readAllLines(report)) {
-            lines.add((Map<String, Object>) MiniJson.parse(line));
+            Map<String, Object> object = (Map<String, Object>) MiniJson.parse(line);
+            if (object.containsKey("id")) {
+                lines.add(object);
+            }
         }
         return lines;
     }
@@ -206,7 +210,13 @@ class BulkCommandTest {
 
         assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.FAILED);
         assertThat(run.out()).contains("2 sent: 0 delivered, 0 partial, 0 rejected, 2 failed",
-                "2: 0 accepted, 0 rejected (5xx), 0 transient (4xx), 2 unknown");
+                "2: 0 accepted, 0 rejected (5xx), 0 transient (4xx), 2 unknown",
+                "errors:       2 x cannot connect to 127.0.0.1:" + port);
+        assertThat(run.err()).contains("no recipient accepted; most frequent: 2 x cannot connect to 127.0.0.1:" + port);
+        Run json = run("--from", "news@example.com", "--recipients", recipients("a@example.com").toString(),
+                "--body", body().toString(), "--server", "127.0.0.1:" + port, "--tls", "none", "--json");
+        assertThat(DemoCommandTest.json(json.out()).get("errors")).asList().singleElement()
+                .satisfies(e -> assertThat(e.toString()).contains("count=1", "cannot connect to 127.0.0.1:" + port));
         List<Map<String, Object>> entries = reportLines(report);
         assertThat(entries).hasSize(2).allSatisfy(l -> {
             assertThat(l.get("outcome")).isEqualTo("FAILED");
@@ -279,7 +289,7 @@ class BulkCommandTest {
             assertThat(run.err().lines().toList()).singleElement().asString()
                     .startsWith("reactive-smtp bulk: " + file + ":3: skipped, not an address");
             assertThat(server.rcpts).containsExactlyInAnyOrder("a@example.com", "b@example.com");
-            assertThat(run.out()).contains("5 lines read, 1 bad line(s) skipped", "2: 2 accepted");
+            assertThat(run.out()).contains("5 line(s) read, 1 bad line(s) skipped", "2: 2 accepted");
             // Every address accepted, but one line was not delivered to: not a clean 0.
             assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.PARTIAL);
 
@@ -356,7 +366,7 @@ class BulkCommandTest {
             Path file = recipients(addresses(40, "example.com").toArray(String[]::new));
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            CommandLine cl = new CommandLine(new Main())
+            CommandLine cl = Main.commandLine()
                     .setOut(new PrintWriter(out, true))
                     .setErr(new PrintWriter(err, true));
             BulkCommand bulk = cl.getSubcommands().get("bulk").getCommand();
@@ -397,7 +407,7 @@ class BulkCommandTest {
             server.dataDelayMillis = 5_000;
             Path file = recipients(addresses(5, "example.com").toArray(String[]::new));
             StringWriter out = new StringWriter();
-            CommandLine cl = new CommandLine(new Main())
+            CommandLine cl = Main.commandLine()
                     .setOut(new PrintWriter(out, true))
                     .setErr(new PrintWriter(new StringWriter(), true));
             BulkCommand bulk = cl.getSubcommands().get("bulk").getCommand();
@@ -418,6 +428,177 @@ class BulkCommandTest {
             assertThat(code.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(ExitCodes.FAILED);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
             assertThat(out.toString()).contains("interrupted in", "2 abandoned in flight");
+        }
+    }
+
+    /** A stream that hands out at most 512 bytes per read and fails once {@code failAt} bytes were read. */
+    static InputStream failingAfter(InputStream in, long failAt) {
+        return new java.io.FilterInputStream(in) {
+            private long position;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (position >= failAt) {
+                    throw new IOException("simulated read error at byte " + position);
+                }
+                int n = super.read(b, off, (int) Math.min(Math.min(len, 512), failAt - position));
+                if (n > 0) {
+                    position += n;
+                }
+                return n;
+            }
+        };
+    }
+
+    @Test
+    void aReadErrorLetsTheMessagesHandedOutFinishSoTheReportHasEveryDeliveryAndRetryFromSendsNobodyTwice()
+            throws IOException {
+        java.util.Random random = new java.util.Random();
+        for (int round = 0; round < 3; round++) {
+            try (CountingServer server = new CountingServer()) {
+                server.dataDelayMillis = 20;
+                List<String> to = addresses(3000, "r" + round + ".example.org");
+                Path file = recipients(to.toArray(String[]::new));
+                long failAt = Files.size(file) / 5 + random.nextInt((int) (Files.size(file) * 3 / 5));
+                Path report = dir.resolve("read-error-" + round + ".jsonl");
+                Run run = run(b -> b.recipientsStream(in -> failingAfter(in, failAt)),
+                        "--from", "news@example.com", "--recipients", file.toString(), "--body", body().toString(),
+                        "--server", server.address(), "--tls", "none", "--concurrency", "50",
+                        "--report", report.toString());
+
+                String why = "read error at byte " + failAt + "\n" + run;
+                assertThat(run.code()).as(why).isEqualTo(ExitCodes.PARTIAL);
+                assertThat(run.err()).as(why).contains("cannot read " + file, "simulated read error");
+                // Every message the server took in has its line, and the report claims no other.
+                Map<String, String> statuses = statuses(report);
+                assertThat(statuses.entrySet().stream().filter(e -> e.getValue().equals("ACCEPTED"))
+                        .map(Map.Entry::getKey)).as(why).containsExactlyInAnyOrderElementsOf(server.delivered.keySet());
+                int got = server.delivered.size();
+                assertThat(run.out()).as(why).contains(got + " sent: " + got + " delivered");
+                assertThat(Files.readAllLines(report)).last().asString().startsWith("{\"end\": {\"exitStatus\": 3");
+
+                Run retry = run("--from", "news@example.com", "--recipients", file.toString(), "--body",
+                        body().toString(), "--server", server.address(), "--tls", "none", "--concurrency", "50",
+                        "--retry-from", report.toString(), "--report", report.toString());
+                assertThat(retry.code()).as(retry.toString()).isEqualTo(ExitCodes.OK);
+                assertThat(retry.err()).as(retry.toString()).isEmpty();
+                assertThat(server.delivered.keySet()).as(why).containsExactlyInAnyOrderElementsOf(to);
+                assertThat(server.deliveredTwice()).as(why).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aLineThatIsNotUtf8OrHoldsAControlCharacterIsOneBadLineAndLaterLinesKeepTheirNumbers() throws IOException {
+        try (CountingServer server = new CountingServer()) {
+            Path file = dir.resolve("mixed.txt");
+            Files.write(file, concat("a@example.com\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                    new byte[] {'R', 'e', 'n', (byte) 0xe9, '@', 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'o', 'r', 'g',
+                        '\n'},
+                    "bad\rcr@example.com\nb@example.com\r\nnul\u0000@example.com\nc@example.com"
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            Path report = dir.resolve("mixed.jsonl");
+            Run run = run("--from", "news@example.com", "--recipients", file.toString(), "--body", body().toString(),
+                    "--server", server.address(), "--tls", "none", "--report", report.toString());
+
+            assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.PARTIAL);
+            assertThat(run.err().lines().toList()).as(run.toString()).containsExactly(
+                    "reactive-smtp bulk: " + file + ":2: skipped, not an address: not UTF-8 text (the recipients "
+                            + "file's charset must be UTF-8)",
+                    "reactive-smtp bulk: " + file + ":3: skipped, not an address: control character U+000D at "
+                            + "column 4 (only LF, or CR LF, ends a line)",
+                    "reactive-smtp bulk: " + file + ":5: skipped, not an address: control character U+0000 at "
+                            + "column 4 (only LF, or CR LF, ends a line)");
+            assertThat(server.delivered.keySet()).containsExactlyInAnyOrder("a@example.com", "b@example.com",
+                    "c@example.com");
+            assertThat(run.out()).contains("6 line(s) read, 3 bad line(s) skipped");
+            assertThat(reportLines(report)).extracting(l -> rcpts(l).get(0).get("address") + ":"
+                    + rcpts(l).get(0).get("line")).containsExactlyInAnyOrder("a@example.com:1", "b@example.com:4",
+                    "c@example.com:6");
+        }
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            b.writeBytes(p);
+        }
+        return b.toByteArray();
+    }
+
+    @Test
+    void aFileWithoutATextLineIsAUsageErrorAndNothingIsSent() throws IOException {
+        try (CountingServer server = new CountingServer()) {
+            byte[] binary = new byte[3000];
+            new java.util.Random(7).nextBytes(binary);
+            for (int i = 0; i < binary.length; i++) {
+                if (binary[i] == '\n') {
+                    binary[i] = 0;
+                }
+            }
+            binary[0] = (byte) 0x89; // not UTF-8 whatever follows
+            Path file = Files.write(dir.resolve("image.png"), binary);
+            Run run = run("--from", "news@example.com", "--recipients", file.toString(), "--body", body().toString(),
+                    "--server", server.address(), "--tls", "none");
+
+            assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.err()).contains("--recipients: " + file + " is not a text file: none of its 1 line(s) is "
+                    + "UTF-8 text");
+            assertThat(run.out()).isEmpty();
+            assertThat(server.rcpts).isEmpty();
+        }
+    }
+
+    @Test
+    void anEmptyBodyIsRefusedUnlessAllowed() throws IOException {
+        try (CountingServer server = new CountingServer()) {
+            Path empty = Files.write(dir.resolve("empty.eml"), new byte[0]);
+            Path file = recipients("a@example.com");
+            Run run = run("--from", "news@example.com", "--recipients", file.toString(), "--body", empty.toString(),
+                    "--server", server.address(), "--tls", "none");
+            assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.err()).contains("--body: " + empty + " is empty (0 bytes); give --allow-empty");
+            assertThat(server.rcpts).isEmpty();
+
+            Run allowed = run("--from", "news@example.com", "--recipients", file.toString(), "--body",
+                    empty.toString(), "--server", server.address(), "--tls", "none", "--allow-empty");
+            assertThat(allowed.code()).as(allowed.toString()).isEqualTo(ExitCodes.OK);
+            assertThat(server.delivered).containsOnlyKeys("a@example.com");
+        }
+    }
+
+    @Test
+    void progressCountsOnlyMessagesAtAServerAndNeverMoreAcceptedThanMessages() throws IOException {
+        try (CountingServer server = new CountingServer()) {
+            server.dataDelayMillis = 2;
+            Path file = recipients(addresses(400, "example.com").toArray(String[]::new));
+            Run run = run(b -> b.progressInterval(Duration.ofMillis(5)),
+                    "--from", "news@example.com", "--recipients", file.toString(), "--body", body().toString(),
+                    "--server", server.address(), "--tls", "none", "--concurrency", "5",
+                    "--report", dir.resolve("progress.jsonl").toString());
+
+            assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.OK);
+            java.util.regex.Pattern p = java.util.regex.Pattern.compile(
+                    "\\] (\\d+) messages \\([^)]*\\), in flight (\\d+) \\| recipients: (\\d+) accepted");
+            List<String> progress = run.out().lines().filter(l -> l.startsWith("reactive-smtp bulk: [")).toList();
+            assertThat(progress).as(run.out()).isNotEmpty().allSatisfy(l -> {
+                java.util.regex.Matcher m = p.matcher(l);
+                assertThat(m.find()).as(l).isTrue();
+                assertThat(Long.parseLong(m.group(2))).as(l).isLessThanOrEqualTo(5);
+                assertThat(Long.parseLong(m.group(3))).as(l).isLessThanOrEqualTo(Long.parseLong(m.group(1)));
+            });
+        }
+    }
+
+    @Test
+    void anInterruptionIsAnnouncedEvenWhenTheRunEndsAtOnce() throws IOException {
+        try (CountingServer server = new CountingServer()) {
+            Path file = recipients(addresses(50, "example.com").toArray(String[]::new));
+            Run run = run(BulkCommand::interrupt, "--from", "news@example.com", "--recipients", file.toString(),
+                    "--body", body().toString(), "--server", server.address(), "--tls", "none");
+
+            assertThat(run.err()).as(run.toString()).contains("interrupted: taking no new messages");
+            assertThat(run.out()).contains("reactive-smtp bulk: interrupted in", "exit status " + run.code());
         }
     }
 
@@ -466,6 +647,8 @@ class BulkCommandTest {
         final AtomicInteger dataStarted = new AtomicInteger();
         final AtomicInteger messages = new AtomicInteger();
         final Map<String, Integer> rejections = new ConcurrentHashMap<>();
+        /** Messages whose data was taken in, per recipient (the server has them, whatever the client saw). */
+        final Map<String, AtomicInteger> delivered = new ConcurrentHashMap<>();
         volatile long dataDelayMillis;
         private final SMTPServer server;
 
@@ -486,7 +669,14 @@ class BulkCommandTest {
             return "127.0.0.1:" + server.getPortAllocated();
         }
 
+        /** @return recipients that got more than one message */
+        Map<String, Integer> deliveredTwice() {
+            return delivered.entrySet().stream().filter(e -> e.getValue().get() > 1)
+                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get()));
+        }
+
         private MessageHandler handler(MessageContext context) {
+            List<String> accepted = new ArrayList<>();
             return new MessageHandler() {
                 @Override
                 public void from(String from) {
@@ -499,12 +689,16 @@ class BulkCommandTest {
                     if (code != null) {
                         throw new RejectException(code, (code >= 500 ? "5.1.1" : "4.2.1") + " refused by the test");
                     }
+                    accepted.add(recipient);
                 }
 
                 @Override
                 public String data(InputStream data) throws IOException {
                     dataStarted.incrementAndGet();
                     data.readAllBytes();
+                    for (String r : accepted) {
+                        delivered.computeIfAbsent(r, k -> new AtomicInteger()).incrementAndGet();
+                    }
                     try {
                         Thread.sleep(dataDelayMillis);
                     } catch (InterruptedException e) {

@@ -70,7 +70,7 @@ class BulkMxTest {
             assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.PARTIAL);
             assertThat(run.out()).contains(
                     "-> MX of each recipient domain (port " + servers.port + "), TLS none, DNS server " + dnsServer,
-                    "recipients:   7 lines read, 0 bad line(s) skipped",
+                    "recipients:   7 line(s) read, 0 bad line(s) skipped",
                     "messages:     7 sent: 5 delivered, 0 partial, 0 rejected, 2 failed, 0 unknown",
                     "recipients:   7: 5 accepted, 0 rejected (5xx), 0 transient (4xx), 2 unknown (no verdict)",
                     "reply codes:  250 x5",
@@ -78,12 +78,7 @@ class BulkMxTest {
                     "exit status 3: some recipients accepted");
             assertThat(run.err()).isEmpty();
 
-            List<Map<String, Object>> lines = new ArrayList<>();
-            for (String line : Files.readAllLines(report)) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> parsed = (Map<String, Object>) MiniJson.parse(line);
-                lines.add(parsed);
-            }
+            List<Map<String, Object>> lines = BulkCommandTest.reportLines(report);
             assertThat(lines).hasSize(7);
             Map<String, Map<String, Object>> byAddress = lines.stream()
                     .collect(Collectors.toMap(l -> (String) rcpts(l).get(0).get("address"), l -> l));

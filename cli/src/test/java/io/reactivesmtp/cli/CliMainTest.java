@@ -45,11 +45,36 @@ class CliMainTest {
     }
 
     @Test
+    void aUsageErrorPrintsOneLineAndWhereTheHelpIsNotTheWholeUsage() {
+        DemoCommandTest.Run run = DemoCommandTest.run("bulk", "--frobnicate", "3", "--from", "a@example.com",
+                "--recipients", "r.txt", "--body", "b.eml");
+
+        assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.out()).isEmpty();
+        // No suggestion: --frobnicate is nothing like --from.
+        assertThat(run.err().lines().toList()).containsExactly(
+                "reactive-smtp bulk: Unknown options: '--frobnicate', '3'", "see `reactive-smtp help bulk`");
+    }
+
+    @Test
+    void aMistypedOptionGetsTheNearOne() {
+        DemoCommandTest.Run run = DemoCommandTest.run("bulk", "--concurency", "3", "--from", "a@example.com",
+                "--recipients", "r.txt", "--body", "b.eml");
+
+        assertThat(run.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err().lines().toList()).contains("did you mean --concurrency?", "see `reactive-smtp help bulk`")
+                .hasSizeLessThanOrEqualTo(3);
+    }
+
+    @Test
     void versionIsPrinted() {
         DemoCommandTest.Run run = DemoCommandTest.run("--version");
 
         assertThat(run.code()).isZero();
         assertThat(run.out()).startsWith("reactive-smtp ");
+        DemoCommandTest.Run command = DemoCommandTest.run("version");
+        assertThat(command.code()).as(command.toString()).isZero();
+        assertThat(command.out()).isEqualTo(run.out());
     }
 
     @Test

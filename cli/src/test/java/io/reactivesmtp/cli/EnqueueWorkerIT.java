@@ -55,7 +55,7 @@ class EnqueueWorkerIT {
     static Run run(String command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
+        CommandLine cl = Main.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
         Object sub = cl.getSubcommands().get(command).getCommand();
         if (sub instanceof WorkerCommand w) {
             w.terminal(false);

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +60,7 @@ class ProbeCommandTest {
         System.setOut(capture);
         System.setErr(capture);
         try {
-            CommandLine cl = new CommandLine(new Main())
+            CommandLine cl = Main.commandLine()
                     .setOut(new PrintWriter(out, true))
                     .setErr(new PrintWriter(err, true));
             code = cl.execute(args);
@@ -322,6 +324,23 @@ class ProbeCommandTest {
         Run garbage = run("probe", "--server", "localhost:25", "--trust-pem", notPem.toString());
         assertThat(garbage.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(garbage.err()).startsWith("reactive-smtp probe: --trust-pem:");
+    }
+
+    @Test
+    void closedPortFailsWithinTheTimeoutLikeSend() throws IOException {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        long start = System.nanoTime();
+        Run run = run("probe", "--server", "127.0.0.1:" + closed, "--timeout-seconds", "20");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.FAILED);
+        assertThat(run.out() + run.err()).contains("127.0.0.1:" + closed);
+        // It used to wait for a QUIT reply on the never-connected channel: the timeout + 2 s. A wide bound (the
+        // JVM is warm or not, the machine busy or not); ProbeTimingJarIT checks the packaged program.
+        assertThat(took).as("probe to a closed port").isLessThan(Duration.ofSeconds(20));
     }
 
     @Test

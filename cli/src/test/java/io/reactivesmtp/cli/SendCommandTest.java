@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactivesmtp.testing.ScriptedSmtpServer;
 import io.reactivesmtp.testing.Script;
+import io.reactivesmtp.testing.SubethaSmtpServer;
 import io.reactivesmtp.testing.TestPki;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -77,7 +78,7 @@ class SendCommandTest {
         System.setOut(capture);
         System.setErr(capture);
         try {
-            CommandLine cl = new CommandLine(new Main())
+            CommandLine cl = Main.commandLine()
                     .setOut(new PrintWriter(out, true))
                     .setErr(new PrintWriter(err, true));
             SendCommand send = cl.getSubcommands().get("send").getCommand();
@@ -246,6 +247,23 @@ class SendCommandTest {
             assertOneErrorLine(run, "does not offer STARTTLS");
             server.awaitScriptDone(WAIT);
             assertThat(server.linesReceived(0)).containsExactly("EHLO client.test", "QUIT");
+        }
+    }
+
+    @Test
+    void anEmptyBodyFileIsAUsageErrorUnlessAllowed(@TempDir Path temp) throws IOException {
+        Path empty = Files.write(temp.resolve("empty.eml"), new byte[0]);
+        Run run = run("send", "--server", "127.0.0.1:1", "--tls", "none", "--from", "me@example.com", "--to",
+                "you@example.com", "--body", empty.toString());
+
+        assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("--body: " + empty + " is empty (0 bytes); give --allow-empty");
+        assertThat(run.out()).isEmpty();
+        try (SubethaSmtpServer server = SubethaSmtpServer.start()) {
+            Run allowed = run("send", "--server", "127.0.0.1:" + server.port(), "--tls", "none", "--from",
+                    "me@example.com", "--to", "you@example.com", "--body", empty.toString(), "--allow-empty");
+            assertThat(allowed.code()).as(allowed.toString()).isEqualTo(ExitCodes.OK);
+            assertThat(server.awaitMessages(1, WAIT)).hasSize(1);
         }
     }
 

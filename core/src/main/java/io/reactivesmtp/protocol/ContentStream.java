@@ -1,7 +1,6 @@
 package io.reactivesmtp.protocol;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.smtp.DefaultSmtpRequest;
@@ -60,11 +59,10 @@ abstract class ContentStream implements ContentReceiver {
     private boolean awaitingChunkReply;
     private int chunksInFlight;
     private ContentSource source;
-    /**
-     * Encoded content not yet sent: DATA holds the latest chunk (it goes out with the terminator if it is the
-     * last); BDAT gathers at most one chunk's worth (a composite of the encoded pieces).
-     */
+    /** DATA: the latest encoded chunk, held back so that the last one goes out with the terminator. */
     private ByteBuf held;
+    /** BDAT: the encoded content gathered for the next chunks. */
+    private final BdatGather gathered = new BdatGather();
     private DotStuffer stuffer;
 
     ContentStream(SessionWire wire, int chunkSize, MessageContent content) {
@@ -136,7 +134,7 @@ abstract class ContentStream implements ContentReceiver {
         if (!ownsWire()) {
             return;
         }
-        if (bdat && (phase == Phase.CONTENT_ENDED || phase == Phase.ENDED || held != null && held.readableBytes() > chunkSize)) {
+        if (bdat && (phase == Phase.CONTENT_ENDED || phase == Phase.ENDED || gathered.bytes() > chunkSize)) {
             // Chunks already encoded go first, as far as the bound allows; the source waits until they are out.
             ChannelFuture written = writeBdatChunks();
             if (written != null) {
@@ -229,12 +227,9 @@ abstract class ContentStream implements ContentReceiver {
         });
     }
 
-    /** BDAT: adds an encoded piece to what is gathered for the next chunks (no copy: a composite of pieces). */
+    /** BDAT: adds an encoded piece to what is gathered for the next chunks. */
     private void gather(ByteBuf piece) {
-        if (held == null) {
-            held = wire.alloc().compositeBuffer(64);
-        }
-        ((CompositeByteBuf) held).addComponent(true, piece);
+        gathered.add(piece);
     }
 
     /**
@@ -247,19 +242,14 @@ abstract class ContentStream implements ContentReceiver {
      */
     private ChannelFuture writeBdatChunks() {
         ChannelFuture last = null;
-        while (held != null && held.readableBytes() > chunkSize && chunksInFlight < bdatBound()) {
+        while (gathered.bytes() > chunkSize && chunksInFlight < bdatBound()) {
             chunksInFlight++;
             wire.write(new DefaultSmtpRequest(BDAT, Integer.toString(chunkSize)),
                     new PendingCommand("BDAT", SmtpPhase.DATA_BLOCK, this::onChunkReply));
-            last = wire.writeContent(held.readRetainedSlice(chunkSize));
+            last = wire.writeContent(gathered.take(wire.alloc(), chunkSize));
         }
-        if (held != null) {
-            ((CompositeByteBuf) held).discardReadComponents();
-        }
-        if (phase == Phase.CONTENT_ENDED && (held == null || held.readableBytes() <= chunkSize)
-                && chunksInFlight < bdatBound()) {
-            ByteBuf rest = held != null ? held : wire.alloc().buffer(0);
-            held = null;
+        if (phase == Phase.CONTENT_ENDED && gathered.bytes() <= chunkSize && chunksInFlight < bdatBound()) {
+            ByteBuf rest = gathered.take(wire.alloc(), gathered.bytes());
             phase = Phase.ENDED;
             wire.cancelTimer();
             chunksInFlight++; // BDAT LAST counts towards the bound like any chunk
@@ -297,13 +287,9 @@ abstract class ContentStream implements ContentReceiver {
             return;
         }
         phase = Phase.STOPPED;
-        ByteBuf last = held; // closeContent() would release it: for BDAT it is what is gathered, kept below
+        ByteBuf last = held;
         held = null;
-        closeContent();
-        if (bdat) {
-            held = last;
-            last = null;
-        }
+        source.close(); // the buffers still to send are kept: closeContent() would release them
         ByteBuf tail = stuffer.finish(wire.alloc());
         // The held chunk was checked when it was encoded; the tail is new.
         if (watchEightBit && hasEightBit(tail)) {
@@ -368,5 +354,6 @@ abstract class ContentStream implements ContentReceiver {
             held.release();
             held = null;
         }
+        gathered.release();
     }
 }

@@ -1,0 +1,106 @@
+package io.reactivesmtp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report file of {@code bulk}: its writer thread, its bound, and reading it back for {@code --retry-from}. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class BulkReportTest {
+
+    @TempDir
+    Path dir;
+
+    private static List<BulkReport.Entry> accepted(String address, long line) {
+        return List.of(new BulkReport.Entry(address, line, "ACCEPTED", 250, "2.0.0", "Ok"));
+    }
+
+    @Test
+    void linesReachTheFileOnTheTimerAndTheBoundHoldsSendsBackUntilTheyDo() throws IOException, InterruptedException {
+        Path file = dir.resolve("r.jsonl");
+        BulkReport report = BulkReport.open(file, false, 4, Path.of("list.txt"), 1);
+        try {
+            int max = report.maxUnreported();
+            assertThat(max).isEqualTo(4 + 2 * 8);
+            // The run line is on disk before anything is sent.
+            assertThat(Files.readAllLines(file)).singleElement().asString()
+                    .startsWith("{\"run\": {\"started\": ").endsWith("\"recipients\": \"list.txt\", \"perMessage\": 1, "
+                            + "\"maxUnreported\": " + max + "}}");
+            // max messages handed out, none reported: the next one waits (here until giveUp says stop).
+            assertThat(report.awaitRoom(max - 1, () -> false)).isTrue();
+            long start = System.nanoTime();
+            assertThat(report.awaitRoom(max, () -> System.nanoTime() - start > 200_000_000L)).isFalse();
+
+            for (int i = 1; i <= 3; i++) {
+                report.add(i, "DELIVERED", accepted("u" + i + "@example.com", i), null);
+            }
+            // Fewer than a batch: flushed by the timer.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (report.behind() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(report.behind()).isZero();
+            assertThat(Files.readAllLines(file)).hasSize(4);
+            assertThat(report.awaitRoom(max, () -> false)).isTrue();
+            report.finish(0, 3, 0);
+        } finally {
+            report.close();
+        }
+        assertThat(Files.readAllLines(file)).hasSize(5).last().isEqualTo(
+                "{\"end\": {\"exitStatus\": 0, \"messages\": 3, \"abandoned\": 0}}");
+        StringWriter err = new StringWriter();
+        BulkReport.Previous previous = BulkReport.readPrevious(file, new PrintWriter(err, true), "bulk");
+        assertThat(previous.skip()).containsExactlyInAnyOrder("u1@example.com", "u2@example.com", "u3@example.com");
+        assertThat(previous.killed()).isFalse();
+        assertThat(previous.mayRepeat()).isZero();
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void aRunKilledMidLineLeavesATornLineThatRetryFromWarnsAboutAndABoundOnWhatMayRepeat() throws IOException {
+        Path file = dir.resolve("killed.jsonl");
+        String whole = BulkReport.line(2, "DELIVERED", List.of(
+                new BulkReport.Entry("a@example.com", 2, "ACCEPTED", 250, null, "Ok"),
+                new BulkReport.Entry("b@example.com", 3, "ACCEPTED", 250, null, "Ok é")), null);
+        // Cut inside the escaped é of the second recipient's text, and a stray byte that is not UTF-8 after it.
+        byte[] bytes = (whole.substring(0, whole.indexOf("Ok \\u00e9") + 6) + "\u00ff")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        int cut = bytes.length;
+        String start = "{\"run\": {\"started\": \"2026-12-06T03:00:00Z\", \"recipients\": \"l.txt\", \"perMessage\": 2, "
+                + "\"maxUnreported\": 150}}\n" + BulkReport.line(1, "DELIVERED", accepted("z@example.com", 1), null)
+                + "\n";
+        byte[] torn = new byte[cut];
+        System.arraycopy(bytes, 0, torn, 0, cut);
+        Files.write(file, start.getBytes(StandardCharsets.UTF_8));
+        Files.write(file, torn, java.nio.file.StandardOpenOption.APPEND);
+
+        StringWriter err = new StringWriter();
+        BulkReport.Previous previous = BulkReport.readPrevious(file, new PrintWriter(err, true), "bulk");
+
+        assertThat(previous.skip()).containsExactlyInAnyOrder("z@example.com", "a@example.com", "b@example.com");
+        assertThat(previous.killed()).isTrue();
+        assertThat(previous.mayRepeat()).isEqualTo(150);
+        assertThat(err.toString()).contains("bulk: warning: --retry-from " + file + ":3: cut short",
+                "2 complete recipient result(s) used");
+
+        // Retrying into the same file: the new run starts on a line of its own.
+        BulkReport again = BulkReport.open(file, true, 4, Path.of("l.txt"), 2);
+        again.finish(0, 0, 0);
+        List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+        assertThat(lines.get(lines.size() - 2)).startsWith("{\"run\": ");
+        BulkReport.Previous after = BulkReport.readPrevious(file, new PrintWriter(new StringWriter(), true), "bulk");
+        assertThat(after.killed()).isFalse();
+        assertThat(after.mayRepeat()).as("the killed run's bound still counts").isEqualTo(150);
+    }
+}

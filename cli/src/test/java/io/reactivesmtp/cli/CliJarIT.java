@@ -1,0 +1,185 @@
+package io.reactivesmtp.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reactivesmtp.testing.DkimTestKeys;
+import io.reactivesmtp.testing.ScriptedSmtpServer;
+import io.reactivesmtp.testing.Script;
+import io.reactivesmtp.testing.SubethaSmtpServer;
+import io.reactivesmtp.testing.TestPki;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged program ({@code java -jar reactive-smtp-cli.jar}, see {@link PackagedCli}) on each command's main
+ * path, against servers in this JVM on loopback: what a user who built the jar gets. A class or resource the
+ * shaded jar lacks fails these tests (issue 13: Bouncy Castle was missing, so every DKIM send crashed), which the
+ * in-process command tests cannot see. The Kafka commands are in {@link KafkaJarIT}, the SIGKILL of a bulk run in
+ * {@link BulkKillJarIT}, Postfix and dkimpy in {@link CliJarInteropIT}.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class CliJarIT {
+
+    private static final Duration RUN = Duration.ofSeconds(90);
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String PASSWORD = "Jar-9vK!q2-not-in-any-output";
+    private static final String MESSAGE = "From: me@example.com\r\nTo: you@example.com\r\nSubject: from the jar\r\n"
+            + "Message-ID: <jar@example.com>\r\n\r\nHello from the packaged jar.\r\n.A line starting with a dot.\r\n";
+
+    @TempDir
+    Path dir;
+
+    private PackagedCli cli;
+
+    @BeforeEach
+    void setUp() {
+        cli = new PackagedCli(dir);
+    }
+
+    @Test
+    void versionComesFromTheJarManifest() {
+        PackagedCli.Result r = cli.command("--version").run(RUN).assertExit(ExitCodes.OK);
+        assertThat(r.out()).startsWith("reactive-smtp 0.").doesNotContain("development build");
+    }
+
+    @Test
+    void demoShowsAPartialDeliveryAndExitsThree() {
+        PackagedCli.Result r = cli.command("demo").run(RUN).assertExit(ExitCodes.PARTIAL);
+        assertThat(r.out()).contains("embedded SubEthaSMTP on 127.0.0.1:", "PARTIAL",
+                "embedded server received 1 message");
+        assertThat(r.out().lines()).filteredOn(l -> l.matches("\\s+alice@example\\.com\\s+ACCEPTED\\s+250\\s.*"))
+                .hasSize(1);
+        assertThat(r.out().lines()).filteredOn(l -> l.matches("\\s+busy@example\\.net\\s+TRANSIENT_FAILURE\\s+451\\s.*"))
+                .hasSize(1);
+        assertThat(r.err()).as("stderr stays clean: the jar's logging configuration is in it").isEmpty();
+    }
+
+    @Test
+    void sendFromStandardInputShowsEachRecipient() {
+        try (SubethaSmtpServer server = SubethaSmtpServer.builder()
+                .rejectRecipient("nobody@example.net", 550, "5.1.1 no such user").start()) {
+            PackagedCli.Result r = cli.command("send", "--server", "127.0.0.1:" + server.port(), "--tls", "none",
+                    "--from", "me@example.com", "--to", "you@example.com", "--to", "nobody@example.net")
+                    .stdin(MESSAGE).run(RUN).assertExit(ExitCodes.PARTIAL);
+            assertThat(r.out()).contains("PARTIAL", "message:  standard input");
+            assertThat(r.out().lines()).filteredOn(l -> l.matches("\\s+you@example\\.com\\s+ACCEPTED\\s+250\\s.*"))
+                    .hasSize(1);
+            assertThat(r.out().lines())
+                    .filteredOn(l -> l.matches("\\s+nobody@example\\.net\\s+PERMANENT_FAILURE\\s+550\\s.*")).hasSize(1);
+            List<SubethaSmtpServer.ReceivedMessage> got = server.awaitMessages(1, WAIT);
+            assertThat(got.get(0).recipients()).containsExactly("you@example.com");
+            assertThat(got.get(0).dataAsString()).contains("Subject: from the jar", "\r\n.A line starting with a dot.");
+        }
+    }
+
+    @Test
+    void sendWithStartTlsTrustPemAndAuthDelivers() throws Exception {
+        Path caPem = TestPki.caPem(dir);
+        Script script = Script.create().send("220 mx.test ESMTP")
+                .expect("EHLO client.test").send("250-mx.test", "250-PIPELINING", "250 STARTTLS")
+                .expect("STARTTLS").send("220 2.0.0 ready to start TLS")
+                .startTls(TestPki.serverContext(TestPki.good()))
+                .expect("EHLO client.test").send("250-mx.test", "250-PIPELINING", "250-ENHANCEDSTATUSCODES",
+                        "250 AUTH PLAIN LOGIN")
+                .expect("AUTH PLAIN " + Base64.getEncoder().encodeToString(
+                        ("\0alice\0" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                .send("235 2.7.0 authenticated")
+                .expect("MAIL FROM:<me@example.com>").send("250 2.1.0 ok")
+                .expect("RCPT TO:<you@example.com>").send("250 2.1.5 ok")
+                .expect("DATA").send("354 go")
+                .expectData().send("250 2.0.0 queued as 42")
+                .expect("QUIT").send("221 bye").close();
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
+            Path body = Files.writeString(dir.resolve("message.eml"), MESSAGE);
+            PackagedCli.Result r = cli.command("send", "--server", "localhost:" + server.port(),
+                    "--helo", "client.test", "--trust-pem", caPem.toString(), "--user", "alice",
+                    "--password-env", "SMTP_PASSWORD", "--from", "me@example.com", "--to", "you@example.com",
+                    "--body", body.toString())
+                    .env("SMTP_PASSWORD", PASSWORD).run(RUN).assertExit(ExitCodes.OK);
+            assertThat(r.out()).contains("tls:      TLSv1.", "DELIVERED (1 of 1 recipients accepted)");
+            assertThat(r.out() + r.err()).doesNotContain(PASSWORD);
+            server.awaitScriptDone(WAIT);
+            assertThat(new String(server.messageReceived(0), StandardCharsets.UTF_8)).isEqualTo(MESSAGE);
+        }
+    }
+
+    @Test
+    void sendSignsWithRsaAndEd25519Keys() throws Exception {
+        Path rsa = DkimTestKeys.rsaPkcs1(dir.resolve("rsa.pem"));
+        Path ed = DkimTestKeys.ed25519Pkcs8(dir.resolve("ed25519.pem"));
+        try (SubethaSmtpServer server = SubethaSmtpServer.start()) {
+            Path body = Files.writeString(dir.resolve("message.eml"), MESSAGE);
+            PackagedCli.Result r = cli.command("send", "--server", "127.0.0.1:" + server.port(), "--tls", "none",
+                    "--from", "me@example.com", "--to", "you@example.com", "--body", body.toString(),
+                    "--dkim-key", rsa.toString(), "--dkim-selector", "rsa", "--dkim-domain", "example.com",
+                    "--dkim-key", ed.toString(), "--dkim-selector", "ed", "--dkim-domain", "example.com")
+                    .run(RUN).assertExit(ExitCodes.OK);
+            assertThat(r.out()).contains("DELIVERED");
+            String received = server.awaitMessages(1, WAIT).get(0).dataAsString();
+            List<String> signatures = received.lines().filter(l -> l.startsWith("DKIM-Signature:")).toList();
+            assertThat(signatures).hasSize(2);
+            assertThat(received).contains("a=rsa-sha256", "s=rsa", "a=ed25519-sha256", "s=ed", "d=example.com");
+        }
+    }
+
+    @Test
+    void probeListsTheCapabilities() {
+        try (SubethaSmtpServer server = SubethaSmtpServer.start()) {
+            PackagedCli.Result r = cli.command("probe", "--server", "127.0.0.1:" + server.port(),
+                    "--tls", "opportunistic").run(RUN).assertExit(ExitCodes.OK);
+            assertThat(r.out()).containsPattern("greeting:     220 ")
+                    .contains("capabilities before TLS (EHLO ", "  8BITMIME", "  PIPELINING", "  CHUNKING",
+                            "tls:          not offered", "result:       OK, TLS policy opportunistic met");
+            assertThat(server.messages()).isEmpty();
+        }
+    }
+
+    @Test
+    void bulkWritesAReportAndRetryFromSendsOnlyTheTransientFailures() throws Exception {
+        StringBuilder file = new StringBuilder("# newsletter\n");
+        for (int i = 0; i < 30; i++) {
+            file.append("reader").append(i).append("@example.com\n");
+        }
+        file.append("busy@example.net\nnobody@example.net\n");
+        Path recipients = Files.writeString(dir.resolve("recipients.txt"), file);
+        Path body = Files.writeString(dir.resolve("message.eml"), MESSAGE);
+        Path report = dir.resolve("report.jsonl");
+        try (SubethaSmtpServer first = SubethaSmtpServer.builder()
+                .rejectRecipient("nobody@example.net", 550, "5.1.1 no such user")
+                .rejectRecipient("busy@example.net", 451, "4.2.1 mailbox busy").start()) {
+            PackagedCli.Result r = cli.command("bulk", "--server", "127.0.0.1:" + first.port(), "--tls", "none",
+                    "--from", "news@example.com", "--recipients", recipients.toString(), "--body", body.toString(),
+                    "--per-message", "4", "--report", report.toString())
+                    .run(RUN).assertExit(ExitCodes.PARTIAL);
+            assertThat(r.out()).contains("exit status 3");
+            assertThat(messageLines(report)).hasSize(8); // 32 recipients, 4 per message
+            assertThat(first.messages().stream().mapToInt(m -> m.recipients().size()).sum()).isEqualTo(30);
+        }
+        try (SubethaSmtpServer second = SubethaSmtpServer.start()) {
+            PackagedCli.Result r = cli.command("bulk", "--server", "127.0.0.1:" + second.port(), "--tls", "none",
+                    "--from", "news@example.com", "--recipients", recipients.toString(), "--body", body.toString(),
+                    "--retry-from", report.toString(), "--report", report.toString())
+                    .run(RUN).assertExit(ExitCodes.OK);
+            assertThat(r.out()).contains("exit status 0");
+            List<SubethaSmtpServer.ReceivedMessage> got = second.awaitMessages(1, WAIT);
+            assertThat(got).hasSize(1);
+            assertThat(got.get(0).recipients()).containsExactly("busy@example.net");
+            assertThat(messageLines(report)).hasSize(9).last().asString().contains("busy@example.net",
+                    "\"ACCEPTED\"");
+        }
+    }
+
+    /** The report's message lines (one per message), whatever else it holds. */
+    private static List<String> messageLines(Path report) throws java.io.IOException {
+        return Files.readAllLines(report).stream().filter(l -> l.startsWith("{\"id\": ")).toList();
+    }
+}
