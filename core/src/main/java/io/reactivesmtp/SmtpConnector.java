@@ -1,6 +1,7 @@
 package io.reactivesmtp;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -13,6 +14,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.reactivesmtp.protocol.FirstByteTimeoutHandler;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Opens {@link SmtpSession}s over a plain Netty bootstrap, for users of the core without Reactor. It owns
@@ -60,6 +62,34 @@ public final class SmtpConnector implements AutoCloseable {
      * @return completes with a ready session, or fails with an {@link SmtpException}
      */
     public CompletableFuture<SmtpSession> connect(String host, int port, SmtpSessionOptions options) {
+        return connect(host, port, options, null);
+    }
+
+    /**
+     * Like {@link #connect(String, int, SmtpSessionOptions)}, with a say in the connection's pipeline: a tool that
+     * watches the session (a probe recording the greeting and each reply, a tracer) adds its own handlers instead
+     * of building a second bootstrap.
+     *
+     * <p>The customiser runs once, on the connection's event loop, while the channel is initialised: after the
+     * session's handlers are in the pipeline ({@code smtp-tls} for implicit TLS, {@code smtp-codec},
+     * {@code smtp-session}, named in {@code io.reactivesmtp.protocol.HandlerNames}) and before any byte is read. It
+     * may add handlers, e.g. between the codec and the session to see every decoded reply and every command
+     * written; it must not remove, replace or reorder the session's handlers, nor block. The connect timeout still
+     * lasts until the server's first byte, whatever it adds. If it throws, the channel is closed and the future
+     * fails with an {@link SmtpConnectionException} carrying what it threw.
+     *
+     * <pre>{@code
+     * connector.connect(host, 25, options, ch -> ch.pipeline().addBefore("smtp-session", "tap", new MyTap()));
+     * }</pre>
+     *
+     * @param host the server's host name or address
+     * @param port its port
+     * @param options how the session behaves
+     * @param pipelineCustomizer adds handlers to the new channel's pipeline; null for none
+     * @return completes with a ready session, or fails with an {@link SmtpException}
+     */
+    public CompletableFuture<SmtpSession> connect(String host, int port, SmtpSessionOptions options,
+                                                  Consumer<? super Channel> pipelineCustomizer) {
         CompletableFuture<SmtpSession> result = new CompletableFuture<>();
         SmtpSession[] session = new SmtpSession[1];
         Bootstrap bootstrap = new Bootstrap()
@@ -72,6 +102,17 @@ public final class SmtpConnector implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         session[0] = SmtpSession.install(ch, options, host, port);
+                        if (pipelineCustomizer != null) {
+                            try {
+                                pipelineCustomizer.accept(ch);
+                            } catch (RuntimeException e) {
+                                // Before close(): the session's own failure must not win the race.
+                                result.completeExceptionally(new SmtpConnectionException(
+                                        "the pipeline customiser failed: " + e, e, null));
+                                ch.close();
+                                return;
+                            }
+                        }
                         // Last, so it goes first, in front of implicit TLS: it watches the raw bytes.
                         FirstByteTimeoutHandler.install(ch, options.timeout(SmtpPhase.CONNECT));
                     }

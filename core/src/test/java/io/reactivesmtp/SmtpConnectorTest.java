@@ -5,16 +5,25 @@ import static io.reactivesmtp.SessionFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.smtp.SmtpResponse;
+import io.reactivesmtp.protocol.HandlerNames;
 import io.reactivesmtp.testing.ScriptedSmtpServer;
 import io.reactivesmtp.testing.Script;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The connect phase: the connect timeout lasts until the server's first byte, the greeting timeout after it. */
+/**
+ * The connect phase: the connect timeout lasts until the server's first byte, the greeting timeout after it; a
+ * pipeline customiser sees the session's handlers and keeps that rule.
+ */
 class SmtpConnectorTest {
 
     static final Duration CONNECT_TIMEOUT = Duration.ofMillis(300);
@@ -66,6 +75,65 @@ class SmtpConnectorTest {
             assertThat(session.capabilities()).isNotNull();
             await(session.close());
             server.awaitScriptDone(WAIT);
+        }
+    }
+
+    /** Records the code of every decoded reply, between the codec and the session. */
+    static final class ReplyTap extends ChannelInboundHandlerAdapter {
+        final List<Integer> codes = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof SmtpResponse response) {
+                codes.add(response.code());
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    @Test
+    void aPipelineCustomiserFindsTheSessionHandlersAndItsHandlerSeesEveryReply() throws Throwable {
+        Script script = Script.create()
+                .send("220 mx.test ready")
+                .expectMatching("EHLO \\S+").send("250-mx.test", "250 PIPELINING")
+                .expect("QUIT").send("221 bye").close();
+        ReplyTap tap = new ReplyTap();
+        List<String> namesSeen = new CopyOnWriteArrayList<>();
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
+            SmtpSession session = await(connector.connect("127.0.0.1", server.port(), options(), ch -> {
+                namesSeen.addAll(ch.pipeline().names());
+                ch.pipeline().addBefore(HandlerNames.SESSION, "tap", tap);
+            }));
+            assertThat(session.capabilities().supports("PIPELINING")).isTrue();
+            assertThat(tap.codes).containsExactly(220, 250);
+            await(session.close());
+            server.awaitScriptDone(WAIT);
+        }
+        assertThat(namesSeen).containsSubsequence(HandlerNames.CODEC, HandlerNames.SESSION);
+        assertThat(tap.codes).containsExactly(220, 250, 221);
+    }
+
+    @Test
+    void withAPipelineCustomiserTheConnectTimeoutStillLastsUntilTheFirstByte() throws Exception {
+        try (ServerSocket neverAccepts = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Throwable error = catchThrowable(() -> await(connector.connect("127.0.0.1", neverAccepts.getLocalPort(),
+                    options(), ch -> ch.pipeline().addFirst("first", new ChannelInboundHandlerAdapter()))));
+            assertThat(error).isInstanceOf(SmtpTimeoutException.class);
+            assertThat(((SmtpTimeoutException) error).phase()).isEqualTo(SmtpPhase.CONNECT);
+        }
+    }
+
+    @Test
+    void aPipelineCustomiserThatThrowsFailsTheConnectWithWhatItThrew() throws Exception {
+        Script script = Script.create().send("220 mx.test ready").close();
+        IllegalStateException thrown = new IllegalStateException("no tap today");
+        try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
+            Throwable error = catchThrowable(() -> await(connector.connect("127.0.0.1", server.port(), options(),
+                    ch -> {
+                        throw thrown;
+                    })));
+            assertThat(error).isInstanceOf(SmtpConnectionException.class).hasCause(thrown)
+                    .hasMessageContaining("no tap today");
         }
     }
 }

@@ -344,16 +344,6 @@ class ProbeCommandTest {
     }
 
     @Test
-    void hostNameMatchingFollowsTheSubjectAltNames() {
-        assertThat(ProbeCommand.matchesHost(TestPki.good().certificate(), "localhost")).isTrue();
-        assertThat(ProbeCommand.matchesHost(TestPki.good().certificate(), "LOCALHOST.")).isTrue();
-        assertThat(ProbeCommand.matchesHost(TestPki.good().certificate(), "127.0.0.1")).isTrue();
-        assertThat(ProbeCommand.matchesHost(TestPki.good().certificate(), "127.0.0.2")).isFalse();
-        assertThat(ProbeCommand.matchesHost(TestPki.wrongHost().certificate(), "localhost")).isFalse();
-        assertThat(ProbeCommand.matchesHost(TestPki.wrongHost().certificate(), "mail.example.org")).isTrue();
-    }
-
-    @Test
     void helpListsTheOptionsAndTheDefault() {
         Run run = run("help", "probe");
         assertThat(run.code()).isZero();
