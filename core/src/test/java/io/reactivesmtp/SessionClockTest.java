@@ -11,27 +11,17 @@ import io.reactivesmtp.SendReport.Outcome;
 import io.reactivesmtp.testing.ScriptedSmtpServer;
 import io.reactivesmtp.testing.Script;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The session's one clock: each command gets its phase's full timeout from when it became the oldest unanswered
  * one, however the deadlines of earlier commands lay.
  */
+@ExtendWith(ConnectorExtension.class)
 class SessionClockTest {
 
-    private SmtpConnector connector;
-
-    @BeforeEach
-    void setUp() {
-        connector = SmtpConnector.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        connector.close();
-    }
+    private SmtpConnector connector; // a fresh one per test, from ConnectorExtension
 
     @Test
     void everyReplyRestartsTheClockForTheNextCommand() throws Throwable {

@@ -12,28 +12,18 @@ import io.reactivesmtp.testing.Script;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** AUTH (RFC 4954) against the scripted server: each mechanism, refusals, hostile challenges, plaintext policy. */
+@ExtendWith(ConnectorExtension.class)
 class SmtpSessionAuthTest {
 
     private static final String USER = "alice";
     private static final String PASSWORD = "s3cret-Pa55";
     private static final Credentials ALICE = Credentials.password(USER, PASSWORD);
 
-    private SmtpConnector connector;
-
-    @BeforeEach
-    void setUp() {
-        connector = SmtpConnector.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        connector.close();
-    }
+    private SmtpConnector connector; // a fresh one per test, from ConnectorExtension
 
     private static String b64(String s) {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));

@@ -17,27 +17,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A send whose caller gives up: before DATA the session resets and stays usable; after, the connection goes. */
+@ExtendWith(ConnectorExtension.class)
 class SmtpSessionCancelTest {
 
     private static final String BODY = "Subject: hi\r\n\r\nHello\r\n";
     private static final Envelope ENVELOPE = Envelope.of("a@b.test", "x@c.test", "y@c.test");
 
-    private SmtpConnector connector;
-
-    @BeforeEach
-    void setUp() {
-        connector = SmtpConnector.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        connector.close();
-    }
+    private SmtpConnector connector; // a fresh one per test, from ConnectorExtension
 
     /** Waits (bounded) until the server has received {@code line} on the first connection. */
     private static void awaitLine(ScriptedSmtpServer server, String line) throws InterruptedException {

@@ -18,12 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Flow;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ESMTP extensions against the scripted server: each one used when offered, never claimed when not. */
+@ExtendWith(ConnectorExtension.class)
 class SmtpSessionExtensionsTest {
 
     private static final String ASCII = "Subject: plain\r\n\r\n.leading dot\r\nplain ascii\r\n";
@@ -33,17 +33,7 @@ class SmtpSessionExtensionsTest {
     @TempDir
     Path dir;
 
-    private SmtpConnector connector;
-
-    @BeforeEach
-    void setUp() {
-        connector = SmtpConnector.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        connector.close();
-    }
+    private SmtpConnector connector; // a fresh one per test, from ConnectorExtension
 
     private static Script delivered(Script s, String mailLine) {
         return s.expect(mailLine).send("250 ok")

@@ -17,29 +17,19 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Flow;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Faults and hostile servers: 421 and closes at every step, stalls, malformed replies, failing content. */
+@ExtendWith(ConnectorExtension.class)
 class SmtpSessionFaultTest {
 
     private static final String BODY = "Subject: hi\r\n\r\nHello\r\n";
     private static final Envelope ENVELOPE = Envelope.of("a@b.test", "x@c.test", "y@c.test");
 
-    private SmtpConnector connector;
-
-    @BeforeEach
-    void setUp() {
-        connector = SmtpConnector.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        connector.close();
-    }
+    private SmtpConnector connector; // a fresh one per test, from ConnectorExtension
 
     /** The steps of a pipelined transaction where a server can fail. */
     enum Step {

@@ -19,9 +19,8 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of the dialogue. The session must fail with a protocol error naming the extra reply before it writes the next
  * command or any content; the scripts end with {@code expectClose}, so a command that leaves anyway fails them.
  */
+@ExtendWith(ConnectorExtension.class)
 class SmtpSessionLockStepTest {
 
     @TempDir
@@ -38,17 +38,7 @@ class SmtpSessionLockStepTest {
     private static final Envelope ENVELOPE = Envelope.of("a@b.test", "x@c.test");
     private static final Credentials ALICE = Credentials.password("alice", "s3cret-Pa55");
 
-    private SmtpConnector connector;
-
-    @BeforeEach
-    void setUp() {
-        connector = SmtpConnector.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        connector.close();
-    }
+    private SmtpConnector connector; // a fresh one per test, from ConnectorExtension
 
     private static String b64(String s) {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));

@@ -16,30 +16,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The next message pipelined behind the end of data (RFC 2920 section 3.1): one round trip per message on a busy
  * connection, and every verdict still paired with its own message.
  */
+@ExtendWith(ConnectorExtension.class)
 class SmtpSessionNextMessageTest {
 
     private static final Envelope FIRST = Envelope.of("a@b.test", "x@c.test");
     private static final Envelope SECOND = Envelope.of("a@b.test", "y@c.test");
 
-    private SmtpConnector connector;
-
-    @BeforeEach
-    void setUp() {
-        connector = SmtpConnector.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        connector.close();
-    }
+    private SmtpConnector connector; // a fresh one per test, from ConnectorExtension
 
     private static MessageContent body(int n) {
         return MessageContent.of("Subject: " + n + "\r\n\r\nmessage " + n + "\r\n");

@@ -15,26 +15,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The session state machine against the scripted server: transactions, pipelining, per-recipient verdicts. */
+@ExtendWith(ConnectorExtension.class)
 class SmtpSessionTest {
 
     private static final String BODY = "From: a@b.test\r\nSubject: hi\r\n\r\nHello\r\n.leading dot\r\n";
 
-    private SmtpConnector connector;
-
-    @BeforeEach
-    void setUp() {
-        connector = SmtpConnector.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        connector.close();
-    }
+    private SmtpConnector connector; // a fresh one per test, from ConnectorExtension
 
     @Test
     void pipelinedDeliveryToSeveralRecipientsSendsMailRcptAndDataInOneGroup() throws Throwable {

@@ -9,31 +9,21 @@ import io.reactivesmtp.testing.ScriptedSmtpServer;
 import io.reactivesmtp.testing.Script;
 import io.reactivesmtp.testing.TestPki;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** STARTTLS and implicit TLS against the scripted server: the happy path and every hostile case in TESTING.md. */
+@ExtendWith(ConnectorExtension.class)
 class SmtpSessionTlsTest {
 
     @TempDir
     static Path pemDir;
 
-    private SmtpConnector connector;
-
-    @BeforeEach
-    void setUp() {
-        connector = SmtpConnector.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        connector.close();
-    }
+    private SmtpConnector connector; // a fresh one per test, from ConnectorExtension
 
     private static TlsOptions trusting(TlsPolicy policy, TlsProvider provider) {
         return TlsOptions.builder().policy(policy).trustPem(TestPki.caPem(pemDir)).provider(provider).build();

@@ -13,14 +13,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Delivery to SubEthaSMTP, a real SMTP server in the same JVM, with and without PIPELINING. */
+@ExtendWith(ConnectorExtension.class)
 class SubethaDeliveryIT {
 
     // Bare LF, bare CR, a lone dot line and a smuggling attempt: the server must see one message, CRLF only.
@@ -28,17 +28,7 @@ class SubethaDeliveryIT {
             + "line one\rline two\r\n.\r\n.leading dot\n\n.\nMAIL FROM:<evil@x.test>\r\nlast line without newline")
             .getBytes(StandardCharsets.UTF_8);
 
-    private SmtpConnector connector;
-
-    @BeforeEach
-    void setUp() {
-        connector = SmtpConnector.create();
-    }
-
-    @AfterEach
-    void tearDown() {
-        connector.close();
-    }
+    private SmtpConnector connector; // a fresh one per test, from ConnectorExtension
 
     private SmtpSession connect(SubethaSmtpServer server) throws Throwable {
         return await(connector.connect("127.0.0.1", server.port(), SmtpSessionOptions.builder().tls(TlsPolicy.NONE).build()));

@@ -53,7 +53,6 @@ public final class DkimSigner {
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*");
     private static final Pattern HEADER_NAME = Pattern.compile("[!-9;-~]+");
-    private static final int LINE = 76;
 
     private final PrivateKey key;
     private final DkimAlgorithm algorithm;
@@ -150,7 +149,7 @@ public final class DkimSigner {
      */
     String signatureHeader(List<HeaderField> fields, byte[] bodyHash, long bodyLength) {
         List<String> names = headerNames(fields);
-        Folder f = new Folder("DKIM-Signature:");
+        HeaderFolder f = new HeaderFolder("DKIM-Signature:");
         f.atom(" ", "v=1;");
         f.atom(" ", "a=" + algorithm.tag() + ";");
         f.atom(" ", "c=" + headerCanonicalization.tag() + "/" + bodyCanonicalization.tag() + ";");
@@ -294,34 +293,6 @@ public final class DkimSigner {
     public String toString() {
         return "DkimSigner[" + algorithm.tag() + ", d=" + domain + ", s=" + selector + ", c="
                 + headerCanonicalization.tag() + "/" + bodyCanonicalization.tag() + "]";
-    }
-
-    /** Folds a header field at atom boundaries so that lines stay within 76 characters where possible. */
-    private static final class Folder {
-        private final StringBuilder text;
-        private int lineLength;
-
-        Folder(String start) {
-            text = new StringBuilder(start);
-            lineLength = start.length();
-        }
-
-        void atom(String gap, String atom) {
-            if (lineLength + gap.length() + atom.length() > LINE && lineLength > 1) {
-                text.append("\r\n ");
-                lineLength = 1;
-            } else {
-                text.append(gap);
-                lineLength += gap.length();
-            }
-            text.append(atom);
-            lineLength += atom.length();
-        }
-
-        @Override
-        public String toString() {
-            return text.toString();
-        }
     }
 
     /** Builds a {@link DkimSigner}; {@link #build()} checks everything. */
