@@ -21,6 +21,7 @@ import io.reactivesmtp.reactor.Routing;
 import io.reactivesmtp.reactor.SmtpClient;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import io.reactivesmtp.reactor.SmtpEventListener;
+import io.reactivesmtp.testing.SubethaSmtpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -72,7 +73,7 @@ import reactor.netty.resources.LoopResources;
  *      [--dkim-key FILE --dkim-selector SEL --dkim-domain DOMAIN ...]
  * }</pre>
  *
- * <p>Without {@code --server} or {@code --mx} it starts {@link EmbeddedSmtpServer#startDemo()} on 127.0.0.1
+ * <p>Without {@code --server} or {@code --mx} it starts {@link DemoServer#start()} on 127.0.0.1
  * (no TLS) and says so. Progress: a live line on a terminal, a plain line every 5 s otherwise, nothing with
  * {@code --json} (one JSON summary object at the end). Ctrl-C (or {@link #interrupt()}) stops taking new
  * messages, waits at most {@link #DRAIN_TIMEOUT} for those in flight and prints the summary; the process then
@@ -476,7 +477,7 @@ public final class BulkCommand implements Callable<Integer> {
                 : Duration.ofSeconds(isTerminal ? 1 : 5);
         OptionalLong totalLines = RecipientFile.countLinesIfSmall(recipientsFile);
 
-        EmbeddedSmtpServer embedded = null;
+        SubethaSmtpServer embedded = null;
         LoopResources loops = null;
         DnsMxResolver resolver = null;
         BulkReport reportFile = null;
@@ -499,9 +500,9 @@ public final class BulkCommand implements Callable<Integer> {
                         : ", DNS server " + new ServerAddress(plan.dnsServer().getHostString(),
                         plan.dnsServer().getPort()));
             } else if (plan.relays().isEmpty()) {
-                embedded = EmbeddedSmtpServer.startDemo();
-                options.relay(embedded.host(), embedded.port());
-                serverText = embedded + " (no --server or --mx given: started in-process, TLS none)";
+                embedded = DemoServer.start();
+                options.relay(DemoServer.HOST, embedded.port());
+                serverText = DemoServer.describe(embedded) + " (no --server or --mx given: started in-process, TLS none)";
             } else {
                 List<InetSocketAddress> relays = new ArrayList<>();
                 for (ServerAddress a : plan.relays()) {
