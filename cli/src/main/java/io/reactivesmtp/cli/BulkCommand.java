@@ -432,7 +432,7 @@ public final class BulkCommand implements Callable<Integer> {
         }
         InetAddress ip = NetUtil.createInetAddressFromIpAddressString(a.host());
         if (ip == null) {
-            throw new IllegalArgumentException("--dns-server: " + Json.quote(text)
+            throw new IllegalArgumentException("--dns-server: " + CliJson.quote(text)
                     + " must name an IP address, not a host name, e.g. 127.0.0.1:5353");
         }
         return new InetSocketAddress(ip, a.port());
@@ -442,7 +442,7 @@ public final class BulkCommand implements Callable<Integer> {
     private static int mxPort(String text) {
         if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')
                 || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535) {
-            throw new IllegalArgumentException("--mx-port must be a port number 1-65535, not " + Json.quote(text));
+            throw new IllegalArgumentException("--mx-port must be a port number 1-65535, not " + CliJson.quote(text));
         }
         return Integer.parseInt(text);
     }
@@ -697,11 +697,8 @@ public final class BulkCommand implements Callable<Integer> {
                 ReportPrinter.printError(err, command, "no recipient accepted; most frequent: "
                         + stats.topErrorsText(1));
             }
-            if (json) {
-                printJson(out, stats, elapsed, serverText, embedded != null, code, error, reportFailed);
-            } else {
-                printSummary(out, stats, elapsed, serverText, code, abandoned, reportFailed);
-            }
+            new BulkSummary(command, stats, elapsed, serverText, embedded != null, stopRequested.get(), abandoned,
+                    retryFrom, report, reportFailed, error, code).print(out, json);
             out.flush();
             err.flush();
             return code;
@@ -859,79 +856,5 @@ public final class BulkCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         return accepted > 0 ? ExitCodes.PARTIAL : ExitCodes.FAILED;
-    }
-
-    private void printSummary(PrintWriter out, BulkStats stats, long elapsed, String serverText, int code,
-            boolean abandoned, boolean reportFailed) {
-        long msgs = stats.completed.get();
-        long rcpts = stats.recipients();
-        out.println();
-        out.println(spec.qualifiedName() + ": " + (stopRequested.get() ? "interrupted" : "done") + " in "
-                + BulkStats.duration(elapsed));
-        out.println("server:       " + serverText);
-        out.println("recipients:   " + stats.linesRead.get() + " line(s) read, " + stats.badLines.get() + " bad line(s) "
-                + "skipped" + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")"
-                : ""));
-        out.printf(Locale.ROOT, "messages:     %d sent: %d delivered, %d partial, %d rejected, %d failed, "
-                        + "%d unknown%s%n", msgs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(),
-                stats.failed.sum(), stats.unknown.sum(),
-                abandoned ? ", " + stats.abandoned() + " abandoned in flight (no result; the server may have them)"
-                        : "");
-        out.printf(Locale.ROOT, "recipients:   %d: %d accepted, %d rejected (5xx), %d transient (4xx), "
-                        + "%d unknown (no verdict)%n", rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(),
-                stats.rcptTransient.sum(), stats.rcptUnknown.sum());
-        out.println("reply codes:  " + stats.replyCodesText());
-        out.println("errors:       " + stats.topErrorsText(3));
-        out.printf(Locale.ROOT, "throughput:   %.1f messages/s, %.1f recipients/s%n",
-                BulkStats.perSecond(msgs, elapsed), BulkStats.perSecond(rcpts, elapsed));
-        out.println("connections:  " + stats.connections.get());
-        if (report != null) {
-            out.println("report:       " + report + (reportFailed ? " (INCOMPLETE: it could not be written)" : ""));
-        }
-        out.println("exit status " + code + switch (code) {
-            case ExitCodes.OK -> ": every recipient accepted";
-            case ExitCodes.PARTIAL -> ": some recipients accepted"
-                    + (stats.rcptTransient.sum() + stats.rcptUnknown.sum() > 0 || stopRequested.get()
-                    ? (report != null ? "; rerun with --retry-from " + report + " for the rest"
-                    : "; use --report FILE, then --retry-from FILE, to retry the rest") : "");
-            default -> ": no recipient accepted";
-        });
-    }
-
-    private void printJson(PrintWriter out, BulkStats stats, long elapsed, String serverText, boolean embedded,
-            int code, Throwable error, boolean reportFailed) {
-        long msgs = stats.completed.get();
-        long rcpts = stats.recipients();
-        StringBuilder b = new StringBuilder("{\n");
-        b.append("  \"server\": ").append(Json.quote(serverText)).append(",\n");
-        b.append("  \"embeddedServer\": ").append(embedded).append(",\n");
-        b.append("  \"interrupted\": ").append(stopRequested.get()).append(",\n");
-        b.append("  \"elapsedMillis\": ").append(elapsed / 1_000_000).append(",\n");
-        b.append("  \"messages\": {\"sent\": ").append(msgs)
-                .append(", \"delivered\": ").append(stats.delivered.sum())
-                .append(", \"partial\": ").append(stats.partial.sum())
-                .append(", \"rejected\": ").append(stats.rejected.sum())
-                .append(", \"failed\": ").append(stats.failed.sum())
-                .append(", \"unknown\": ").append(stats.unknown.sum())
-                .append(", \"abandoned\": ").append(stats.abandoned()).append("},\n");
-        b.append("  \"recipients\": {\"total\": ").append(rcpts)
-                .append(", \"accepted\": ").append(stats.rcptAccepted.sum())
-                .append(", \"rejected\": ").append(stats.rcptRefused.sum())
-                .append(", \"transient\": ").append(stats.rcptTransient.sum())
-                .append(", \"unknown\": ").append(stats.rcptUnknown.sum()).append("},\n");
-        b.append("  \"linesRead\": ").append(stats.linesRead.get()).append(",\n");
-        b.append("  \"badLines\": ").append(stats.badLines.get()).append(",\n");
-        b.append("  \"skipped\": ").append(stats.skipped.get()).append(",\n");
-        b.append("  \"replyCodes\": ").append(stats.replyCodesJson()).append(",\n");
-        b.append("  \"errors\": ").append(stats.topErrorsJson(3)).append(",\n");
-        b.append(String.format(Locale.ROOT, "  \"messagesPerSecond\": %.1f,%n", BulkStats.perSecond(msgs, elapsed)));
-        b.append(String.format(Locale.ROOT, "  \"recipientsPerSecond\": %.1f,%n", BulkStats.perSecond(rcpts, elapsed)));
-        b.append("  \"connections\": ").append(stats.connections.get()).append(",\n");
-        b.append("  \"report\": ").append(Json.quote(report == null ? null : report.toString())).append(",\n");
-        b.append("  \"reportComplete\": ").append(report != null && !reportFailed).append(",\n");
-        b.append("  \"error\": ").append(Json.quote(error == null ? null : String.valueOf(error.getMessage())))
-                .append(",\n");
-        b.append("  \"exitStatus\": ").append(code).append("\n}");
-        out.println(b);
     }
 }

@@ -1,5 +1,10 @@
 package io.reactivesmtp.cli;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.reactivesmtp.RecipientResult;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -22,14 +27,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The JSONL report of {@code bulk --report FILE}: one JSON object per line and per message, written by a thread of
@@ -62,12 +66,6 @@ final class BulkReport implements Closeable {
     static final Duration FLUSH_INTERVAL = Duration.ofMillis(100);
     /** The writer's buffer: a flush is one write of many lines. */
     static final int WRITE_BUFFER_CHARS = 64 * 1024;
-
-    /** One recipient object of a report line: its address and status, whatever follows. */
-    private static final Pattern RECIPIENT = Pattern.compile(
-            "\\{\"address\": (\"(?:[^\"\\\\]|\\\\.)*\"), \"line\": \\d+, \"status\": \"([A-Z_]+)\"");
-    private static final Pattern RUN = Pattern.compile("^\\{\"run\": \\{.*\"maxUnreported\": (\\d+)\\}\\}$");
-    private static final Pattern END = Pattern.compile("^\\{\"end\": \\{.*\"abandoned\": (\\d+)\\}\\}$");
 
     /** A message's result to write (formatted on the writing thread), another line, or the request to stop. */
     private record Item(long id, String outcome, List<Entry> recipients, Throwable error, String other) {
@@ -137,9 +135,8 @@ final class BulkReport implements Closeable {
             if (newLineFirst) {
                 w.newLine();
             }
-            w.write("{\"run\": {\"started\": " + Json.quote(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
-                    + ", \"recipients\": " + Json.quote(recipients.toString()) + ", \"perMessage\": " + perMessage
-                    + ", \"maxUnreported\": " + max + "}}");
+            w.write(CliJson.line(new RunLine(new Run(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                    recipients.toString(), perMessage, max))));
             w.newLine();
             w.flush();
         } catch (IOException e) {
@@ -277,8 +274,7 @@ final class BulkReport implements Closeable {
      * @throws IOException the first write error, if any
      */
     void finish(int exitStatus, long messages, long abandoned) throws IOException {
-        queue.add(new Item(0, null, null, null, "{\"end\": {\"exitStatus\": " + exitStatus + ", \"messages\": "
-                + messages + ", \"abandoned\": " + abandoned + "}}"));
+        queue.add(new Item(0, null, null, null, CliJson.line(new EndLine(new End(exitStatus, messages, abandoned)))));
         close();
     }
 
@@ -301,28 +297,72 @@ final class BulkReport implements Closeable {
     }
 
     static String line(long id, String outcome, List<Entry> recipients, Throwable error) {
-        StringBuilder b = new StringBuilder(128 + 96 * recipients.size());
-        b.append("{\"id\": ").append(id).append(", \"outcome\": ").append(Json.quote(outcome))
-                .append(", \"recipients\": [");
-        for (int i = 0; i < recipients.size(); i++) {
-            Entry r = recipients.get(i);
-            b.append(i == 0 ? "" : ", ")
-                    .append("{\"address\": ").append(Json.quote(r.address()))
-                    .append(", \"line\": ").append(r.line())
-                    .append(", \"status\": ").append(Json.quote(r.status()))
-                    .append(", \"code\": ").append(r.code() == 0 ? "null" : Integer.toString(r.code()))
-                    .append(", \"enhancedStatus\": ").append(Json.quote(r.enhancedStatus()))
-                    .append(", \"text\": ").append(Json.quote(r.text()))
-                    .append('}');
+        return CliJson.line(new MessageLine(id, outcome, recipients.stream().map(MessageLine.Recipient::of).toList(),
+                error == null ? null : new MessageLine.Failure(error.getClass().getSimpleName(),
+                        String.valueOf(error.getMessage()))));
+    }
+
+    /** The first line of a run: when, from which file, and the bound on messages at servers without a line. */
+    @JsonPropertyOrder({"started", "recipients", "perMessage", "maxUnreported"})
+    record Run(String started, String recipients, int perMessage, long maxUnreported) {
+        Run {
+            if (maxUnreported < 1) {
+                throw new IllegalArgumentException("maxUnreported must be at least 1, not " + maxUnreported);
+            }
         }
-        b.append("], \"error\": ");
-        if (error == null) {
-            b.append("null");
-        } else {
-            b.append("{\"type\": ").append(Json.quote(error.getClass().getSimpleName()))
-                    .append(", \"message\": ").append(Json.quote(String.valueOf(error.getMessage()))).append('}');
+    }
+
+    /** {@code {"run": {...}}}. */
+    record RunLine(Run run) {
+    }
+
+    /** The last line of a run that ended (however it ended). */
+    @JsonPropertyOrder({"exitStatus", "messages", "abandoned"})
+    record End(int exitStatus, long messages, long abandoned) {
+        End {
+            if (messages < 0 || abandoned < 0) {
+                throw new IllegalArgumentException("negative count in an end line: " + messages + ", " + abandoned);
+            }
         }
-        return b.append('}').toString();
+    }
+
+    /** {@code {"end": {...}}}. */
+    record EndLine(End end) {
+    }
+
+    /**
+     * One message's line.
+     *
+     * @param id the line number of its first recipient
+     * @param outcome a {@code MessageResult.Outcome} name
+     * @param recipients the recipients and their results
+     * @param error the failure that left recipients without a verdict, or null
+     */
+    @JsonPropertyOrder({"id", "outcome", "recipients", "error"})
+    record MessageLine(long id, String outcome, List<Recipient> recipients, Failure error) {
+        MessageLine {
+            Objects.requireNonNull(outcome, "outcome");
+            recipients = List.copyOf(recipients);
+        }
+
+        /** A recipient of the line; {@code code} is null when no reply decided it. */
+        @JsonPropertyOrder({"address", "line", "status", "code", "enhancedStatus", "text"})
+        record Recipient(String address, long line, String status, Integer code, String enhancedStatus, String text) {
+            Recipient {
+                Objects.requireNonNull(address, "address");
+                Objects.requireNonNull(status, "status");
+            }
+
+            static Recipient of(Entry e) {
+                return new Recipient(e.address(), e.line(), e.status(), e.code() == 0 ? null : e.code(),
+                        e.enhancedStatus(), e.text());
+            }
+        }
+
+        /** The exception's simple class name and message. */
+        @JsonPropertyOrder({"type", "message"})
+        record Failure(String type, String message) {
+        }
     }
 
     /** Stops the writing thread after the queued lines, flushes and closes the file. */
@@ -360,6 +400,66 @@ final class BulkReport implements Closeable {
     record Previous(Set<String> skip, long mayRepeat, boolean killed) {
     }
 
+    private static void warn(PrintWriter err, String command, String file, long line, String what) {
+        ReportPrinter.printError(err, command, "warning: --retry-from " + file + ":" + line + ": " + what);
+    }
+
+    /** Records a recipient's last result: whether it is done (accepted or refused for good). */
+    private static void remember(String address, String status, Map<String, Boolean> last) {
+        last.put(address, status.equals(RecipientResult.Status.ACCEPTED.name())
+                || status.equals(RecipientResult.Status.PERMANENT_FAILURE.name()));
+    }
+
+    /**
+     * Reads a torn line as far as it goes: each recipient whose address and status were read before the tear counts
+     * (what follows them, code and text, decides nothing).
+     *
+     * @return how many recipients it used, or -1 when it did not start as a message line (an object whose first
+     *     member is {@code id})
+     */
+    private static int salvage(String line, Map<String, Boolean> last) {
+        int used = 0;
+        try (JsonParser p = CliJson.MAPPER.createParser(line)) {
+            if (p.nextToken() != JsonToken.START_OBJECT || p.nextToken() != JsonToken.FIELD_NAME
+                    || !"id".equals(p.currentName())) {
+                return -1;
+            }
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                if (p.nextToken() != JsonToken.START_ARRAY || !"recipients".equals(field)) {
+                    p.skipChildren();
+                    continue;
+                }
+                while (p.nextToken() == JsonToken.START_OBJECT) {
+                    String address = null;
+                    String status = null;
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = p.currentName();
+                        JsonToken value = p.nextToken();
+                        if (value == JsonToken.VALUE_STRING && name.equals("address")) {
+                            address = p.getText();
+                        } else if (value == JsonToken.VALUE_STRING && name.equals("status")) {
+                            status = p.getText();
+                        } else {
+                            p.skipChildren();
+                        }
+                        if (address != null && status != null) {
+                            remember(address, status, last);
+                            used++;
+                            address = null;
+                            status = null;
+                        }
+                    }
+                }
+                return used;
+            }
+        } catch (IOException e) {
+            // The tear: the recipients read before it are remembered.
+        }
+        return used;
+    }
+
     /**
      * Reads a previous report. A recipient whose last result was transient or undetermined, or who is not in the
      * report at all, is sent to again. A line cut short (the run was killed while writing it) keeps the recipient
@@ -388,35 +488,33 @@ final class BulkReport implements Closeable {
                 if (line.isBlank()) {
                     continue;
                 }
-                Matcher run = RUN.matcher(line);
-                if (run.matches()) {
+                JsonNode node;
+                try {
+                    node = CliJson.MAPPER.readTree(line);
+                } catch (JsonProcessingException e) {
+                    // A line cut short (killed while writing it): keep the recipient results complete in it.
+                    int used = salvage(line, last);
+                    warn(err, command, name, n, used >= 0 ? "cut short (the run was killed while writing it?): "
+                            + used + " complete recipient result(s) used, the rest ignored"
+                            : "not a report line, ignored");
+                    continue;
+                }
+                if (node.path("run").isObject()) {
                     if (openRunMax >= 0) {
                         mayRepeat += openRunMax;
                     }
-                    openRunMax = Long.parseLong(run.group(1));
-                    continue;
-                }
-                Matcher end = END.matcher(line);
-                if (end.matches()) {
-                    mayRepeat += Long.parseLong(end.group(1));
+                    openRunMax = Math.max(0, node.path("run").path("maxUnreported").asLong());
+                } else if (node.path("end").isObject()) {
+                    mayRepeat += Math.max(0, node.path("end").path("abandoned").asLong());
                     openRunMax = -1;
-                    continue;
-                }
-                Matcher m = RECIPIENT.matcher(line);
-                int found = 0;
-                while (m.find()) {
-                    found++;
-                    String status = m.group(2);
-                    boolean done = status.equals(RecipientResult.Status.ACCEPTED.name())
-                            || status.equals(RecipientResult.Status.PERMANENT_FAILURE.name());
-                    last.put(Json.unquote(m.group(1)), done);
-                }
-                if (!line.startsWith("{\"id\": ") || !line.endsWith("}")) {
-                    ReportPrinter.printError(err, command, "warning: --retry-from " + name + ":" + n + ": "
-                            + (line.startsWith("{\"id\": ")
-                            ? "cut short (the run was killed while writing it?): " + found
-                                    + " complete recipient result(s) used, the rest ignored"
-                            : "not a report line, ignored"));
+                } else if (node.has("id") && node.path("recipients").isArray()) {
+                    for (JsonNode r : node.path("recipients")) {
+                        if (r.path("address").isTextual()) {
+                            remember(r.path("address").asText(), r.path("status").asText(""), last);
+                        }
+                    }
+                } else {
+                    warn(err, command, name, n, "not a report line, ignored");
                 }
             }
         }

@@ -358,7 +358,7 @@ public final class SendCommand implements Callable<Integer> {
                 }
             }
             throw new CommandLine.TypeConversionException("expected none, opportunistic, required or implicit, not "
-                    + Json.quote(value));
+                    + CliJson.quote(value));
         }
     }
 }

@@ -28,7 +28,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
@@ -185,16 +184,6 @@ public final class WorkerCommand implements Callable<Integer> {
         this.installShutdownHook = install;
     }
 
-    /** Counters of one worker run, beyond {@link BulkStats}. */
-    private static final class Counters {
-        final LongAdder retrying = new LongAdder();
-        final LongAdder invalid = new LongAdder();
-        final LongAdder replays = new LongAdder();
-        final LongAdder alreadyAccepted = new LongAdder();
-        final AtomicLong partitions = new AtomicLong();
-        final AtomicBoolean assignedOnce = new AtomicBoolean();
-    }
-
     /**
      * Checks the options, runs the worker until Ctrl-C (or idle), prints the summary.
      *
@@ -275,7 +264,7 @@ public final class WorkerCommand implements Callable<Integer> {
             List<ServerAddress> relays, PrintWriter out, PrintWriter err) {
         String command = spec.qualifiedName();
         BulkStats stats = new BulkStats();
-        Counters counters = new Counters();
+        WorkerSummary.Counters counters = new WorkerSummary.Counters();
         AtomicLong lastActivity = new AtomicLong(System.nanoTime());
         boolean isTerminal = terminal != null ? terminal : System.console() != null;
         Duration interval = progressInterval != null ? progressInterval : Duration.ofSeconds(isTerminal ? 1 : 5);
@@ -384,11 +373,8 @@ public final class WorkerCommand implements Callable<Integer> {
                         + ReportPrinter.oneLine(String.valueOf(failure.getMessage())));
             }
             int code = exitCode(stats, failure != null);
-            if (json) {
-                printJson(out, stats, counters, elapsed, serverText, code, failure);
-            } else {
-                printSummary(out, stats, counters, elapsed, serverText, code);
-            }
+            new WorkerSummary(command, stats, counters, elapsed, serverText, stopRequested.get(), failure, code)
+                    .print(out, json);
             out.flush();
             return code;
         } catch (InterruptedException e) {
@@ -419,7 +405,7 @@ public final class WorkerCommand implements Callable<Integer> {
         }
     }
 
-    private static void count(JobReport report, BulkStats stats, Counters counters) {
+    private static void count(JobReport report, BulkStats stats, WorkerSummary.Counters counters) {
         for (JobReport.Recipient r : report.recipients()) {
             switch (r.status()) {
                 case ACCEPTED -> stats.recipient(RecipientResult.Status.ACCEPTED, r.code());
@@ -442,7 +428,7 @@ public final class WorkerCommand implements Callable<Integer> {
         stats.completed.incrementAndGet();
     }
 
-    private static String progress(BulkStats stats, Counters counters, int inFlight, long elapsedNanos) {
+    private static String progress(BulkStats stats, WorkerSummary.Counters counters, int inFlight, long elapsedNanos) {
         long jobs = stats.completed.get();
         return String.format(Locale.ROOT, "[%s] %d jobs reported (%.1f/s), in flight %d, %d partition(s) | "
                         + "recipients: %d accepted, %d rejected, %d transient, %d unknown | %d retrying, %d invalid, "
@@ -463,60 +449,5 @@ public final class WorkerCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         return accepted > 0 ? ExitCodes.PARTIAL : ExitCodes.FAILED;
-    }
-
-    private void printSummary(PrintWriter out, BulkStats stats, Counters counters, long elapsed, String serverText,
-            int code) {
-        long jobs = stats.completed.get();
-        long rcpts = stats.recipients();
-        out.println();
-        out.println(spec.qualifiedName() + ": " + (stopRequested.get() ? "interrupted" : "stopped") + " after "
-                + BulkStats.duration(elapsed));
-        out.println("server:       " + serverText);
-        out.printf(Locale.ROOT, "jobs:         %d reported: %d delivered, %d partial, %d rejected, %d failed, "
-                        + "%d retrying (retry job written), %d invalid; %d replays skipped (already reported)%n",
-                jobs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(), stats.failed.sum(),
-                counters.retrying.sum(), counters.invalid.sum(), counters.replays.sum());
-        out.printf(Locale.ROOT, "recipients:   %d: %d accepted, %d rejected (5xx), %d transient (4xx), "
-                        + "%d unknown (no verdict); %d not resent (accepted in an earlier report)%n", rcpts,
-                stats.rcptAccepted.sum(), stats.rcptRefused.sum(), stats.rcptTransient.sum(), stats.rcptUnknown.sum(),
-                counters.alreadyAccepted.sum());
-        out.println("reply codes:  " + stats.replyCodesText());
-        out.printf(Locale.ROOT, "throughput:   %.1f jobs/s, %.1f recipients/s%n",
-                BulkStats.perSecond(jobs, elapsed), BulkStats.perSecond(rcpts, elapsed));
-        out.println("connections:  " + stats.connections.get());
-        out.println("exit status " + code + switch (code) {
-            case ExitCodes.OK -> ": every recipient reported was accepted";
-            case ExitCodes.PARTIAL -> ": some recipients accepted";
-            default -> ": no recipient accepted, or the worker failed";
-        });
-    }
-
-    private void printJson(PrintWriter out, BulkStats stats, Counters counters, long elapsed, String serverText,
-            int code, Throwable failure) {
-        StringBuilder b = new StringBuilder("{\n");
-        b.append("  \"server\": ").append(Json.quote(serverText)).append(",\n");
-        b.append("  \"interrupted\": ").append(stopRequested.get()).append(",\n");
-        b.append("  \"elapsedMillis\": ").append(elapsed / 1_000_000).append(",\n");
-        b.append("  \"jobs\": {\"reported\": ").append(stats.completed.get())
-                .append(", \"delivered\": ").append(stats.delivered.sum())
-                .append(", \"partial\": ").append(stats.partial.sum())
-                .append(", \"rejected\": ").append(stats.rejected.sum())
-                .append(", \"failed\": ").append(stats.failed.sum())
-                .append(", \"retrying\": ").append(counters.retrying.sum())
-                .append(", \"invalid\": ").append(counters.invalid.sum())
-                .append(", \"replaysSkipped\": ").append(counters.replays.sum()).append("},\n");
-        b.append("  \"recipients\": {\"total\": ").append(stats.recipients())
-                .append(", \"accepted\": ").append(stats.rcptAccepted.sum())
-                .append(", \"rejected\": ").append(stats.rcptRefused.sum())
-                .append(", \"transient\": ").append(stats.rcptTransient.sum())
-                .append(", \"unknown\": ").append(stats.rcptUnknown.sum())
-                .append(", \"alreadyAccepted\": ").append(counters.alreadyAccepted.sum()).append("},\n");
-        b.append("  \"replyCodes\": ").append(stats.replyCodesJson()).append(",\n");
-        b.append("  \"connections\": ").append(stats.connections.get()).append(",\n");
-        b.append("  \"error\": ").append(Json.quote(failure == null ? null : String.valueOf(failure.getMessage())))
-                .append(",\n");
-        b.append("  \"exitStatus\": ").append(code).append("\n}");
-        out.println(b);
     }
 }

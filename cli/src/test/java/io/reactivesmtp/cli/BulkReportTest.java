@@ -74,7 +74,7 @@ class BulkReportTest {
                 new BulkReport.Entry("a@example.com", 2, "ACCEPTED", 250, null, "Ok"),
                 new BulkReport.Entry("b@example.com", 3, "ACCEPTED", 250, null, "Ok é")), null);
         // Cut inside the escaped é of the second recipient's text, and a stray byte that is not UTF-8 after it.
-        byte[] bytes = (whole.substring(0, whole.indexOf("Ok \\u00e9") + 6) + "\u00ff")
+        byte[] bytes = (whole.substring(0, whole.indexOf("Ok \\u00E9") + 6) + "\u00ff")
                 .getBytes(StandardCharsets.ISO_8859_1);
         int cut = bytes.length;
         String start = "{\"run\": {\"started\": \"2026-12-06T03:00:00Z\", \"recipients\": \"l.txt\", \"perMessage\": 2, "
@@ -102,5 +102,24 @@ class BulkReportTest {
         BulkReport.Previous after = BulkReport.readPrevious(file, new PrintWriter(new StringWriter(), true), "bulk");
         assertThat(after.killed()).isFalse();
         assertThat(after.mayRepeat()).as("the killed run's bound still counts").isEqualTo(150);
+    }
+
+    @Test
+    void retryFromReadsReportsWhateverTheirSpacingAndIgnoresUnknownFields() throws IOException {
+        Path file = dir.resolve("compact.jsonl");
+        Files.writeString(file, String.join("\n",
+                "{\"run\":{\"started\":\"2026-12-06T03:00:00Z\",\"maxUnreported\":20,\"host\":\"h\"}}",
+                "{ \"id\" : 1 , \"outcome\":\"PARTIAL\", \"recipients\" : [ {\"status\":\"ACCEPTED\",\"address\":"
+                        + "\"a@example.com\", \"extra\": [1, {\"x\": null}]}, {\"address\":\"b@example.com\","
+                        + "\"status\":\"TRANSIENT_FAILURE\"},{\"address\":\"c@example.com\",\"status\":"
+                        + "\"PERMANENT_FAILURE\"} ], \"error\" : null, \"new\": true }",
+                "\t{\"end\" :{\"abandoned\":2, \"exitStatus\":3}}", "{\"something\": \"else\"}", ""));
+        StringWriter err = new StringWriter();
+        BulkReport.Previous previous = BulkReport.readPrevious(file, new PrintWriter(err, true), "bulk");
+        assertThat(previous.skip()).containsExactlyInAnyOrder("a@example.com", "c@example.com");
+        assertThat(previous.killed()).isFalse();
+        assertThat(previous.mayRepeat()).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("bulk: warning: --retry-from " + file + ":4: not a report line, ignored"
+                + System.lineSeparator());
     }
 }

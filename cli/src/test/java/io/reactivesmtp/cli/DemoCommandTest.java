@@ -37,7 +37,7 @@ class DemoCommandTest {
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> json(String text) {
-        Object parsed = MiniJson.parse(text);
+        Object parsed = TestJson.parse(text);
         assertThat(parsed).as("top-level JSON value of %s", text).isInstanceOf(Map.class);
         return (Map<String, Object>) parsed;
     }
