@@ -472,9 +472,6 @@ public final class BulkCommand implements Callable<Integer> {
     private int run(Plan plan, PrintWriter out, PrintWriter err) {
         String command = spec.qualifiedName();
         BulkStats stats = new BulkStats();
-        boolean isTerminal = terminal != null ? terminal : System.console() != null;
-        Duration interval = progressInterval != null ? progressInterval
-                : Duration.ofSeconds(isTerminal ? 1 : 5);
         OptionalLong totalLines = RecipientFile.countLinesIfSmall(recipientsFile);
 
         SubethaSmtpServer embedded = null;
@@ -557,7 +554,7 @@ public final class BulkCommand implements Callable<Integer> {
             }
 
             if (installShutdownHook) {
-                hook = new Thread(() -> {
+                hook = CtrlCHook.install("reactive-smtp-bulk-ctrl-c", () -> {
                     interrupt();
                     try {
                         finished.await(drainTimeout.toMillis() + 40_000, TimeUnit.MILLISECONDS);
@@ -569,8 +566,7 @@ public final class BulkCommand implements Callable<Integer> {
                     // Once the JVM shuts down (SIGINT, SIGTERM) System.exit cannot change the status any more: the
                     // process would end with 130 or 143 while the summary says otherwise. Halt with the printed one.
                     Runtime.getRuntime().halt(exitStatus);
-                }, "reactive-smtp-bulk-ctrl-c");
-                Runtime.getRuntime().addShutdownHook(hook);
+                });
             }
 
             BulkReport writer = reportFile;
@@ -590,7 +586,7 @@ public final class BulkCommand implements Callable<Integer> {
                         return Mono.empty();
                     })
                     .buffer(perMessage)
-                    .map(batch -> message(batch, plan))
+                    .map(batch -> BulkResults.message(batch, plan.sender(), plan.content()))
                     // The report's bound on messages at servers without their line on disk (blocks this worker).
                     .takeWhile(m -> writer == null || writer.awaitRoom(stats.submitted.get(), this::stopping))
                     // Requests reach the file on a worker thread, never on an event loop.
@@ -608,7 +604,7 @@ public final class BulkCommand implements Callable<Integer> {
             long start = System.nanoTime();
             // Results are counted and queued for the report on the thread that delivers them: nothing blocks.
             Disposable subscription = client.sendAll(messages)
-                    .subscribe(result -> record(result, stats, writer, inFlight),
+                    .subscribe(result -> BulkResults.record(result, stats, writer, inFlight),
                             e -> {
                                 failure.set(e);
                                 done.countDown();
@@ -619,27 +615,18 @@ public final class BulkCommand implements Callable<Integer> {
             boolean abandoned = false;
             boolean announced = false;
             boolean reportFailed = false;
-            int lastLength = 0;
-            long nextProgress = start + interval.toNanos();
+            ProgressLine progress = new ProgressLine(out, command, !json, terminal, progressInterval, start);
             long lagShown = writer == null ? Long.MAX_VALUE : writer.maxUnreported() / 2;
             while (true) {
                 boolean ended = done.await(50, TimeUnit.MILLISECONDS);
                 long now = System.nanoTime();
-                if (!ended && !json && now >= nextProgress) {
-                    String line = stats.progress(now - start, totalLines.orElse(-1),
-                            writer == null ? 0 : writer.behind(), lagShown);
-                    if (isTerminal) {
-                        out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
-                        lastLength = line.length();
-                    } else {
-                        out.println(command + ": " + line);
-                    }
-                    out.flush();
-                    nextProgress = now + interval.toNanos();
+                if (!ended) {
+                    progress.tick(now, () -> stats.progress(now - start, totalLines.orElse(-1),
+                            writer == null ? 0 : writer.behind(), lagShown));
                 }
                 if (writer != null && writer.failure() != null && !reportFailed) {
                     reportFailed = true;
-                    lastLength = endLiveLine(out, lastLength);
+                    progress.breakLine();
                     ReportPrinter.printError(err, command, "--report: cannot write " + report + ": "
                             + writer.failure().getMessage() + "; taking no new messages");
                     takingNoMore.set(true);
@@ -647,7 +634,7 @@ public final class BulkCommand implements Callable<Integer> {
                 }
                 if (stopRequested.get() && !announced) {
                     announced = true;
-                    lastLength = endLiveLine(out, lastLength);
+                    progress.breakLine();
                     ReportPrinter.printError(err, command, "interrupted: taking no new messages, waiting up to "
                             + drainTimeout.toSeconds() + " s for the " + (stats.submitted.get()
                             - stats.completed.get()) + " in flight");
@@ -666,14 +653,12 @@ public final class BulkCommand implements Callable<Integer> {
                 for (Long id : List.copyOf(inFlight.keySet())) {
                     List<RecipientFile.Recipient> batch = inFlight.remove(id);
                     if (batch != null) {
-                        recordAbandoned(batch, stats, writer);
+                        BulkResults.recordAbandoned(batch, stats, writer);
                     }
                 }
             }
             long elapsed = System.nanoTime() - start;
-            if (lastLength > 0) {
-                out.print("\r" + " ".repeat(lastLength) + "\r");
-            }
+            progress.clear();
             Throwable error = failure.get() != null ? failure.get() : readError.get();
             if (error != null) {
                 ReportPrinter.printError(err, command, error instanceof UncheckedIOException u
@@ -734,115 +719,13 @@ public final class BulkCommand implements Callable<Integer> {
                     ReportPrinter.printError(err, command, "--report: " + e.getMessage());
                 }
             }
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // Shutting down (Ctrl-C): the hook waits for `finished`.
-                }
-            }
+            CtrlCHook.remove(hook);
         }
     }
 
 
     private String tlsName(Plan plan) {
         return plan.session().tls().policy().name().toLowerCase(Locale.ROOT);
-    }
-
-    /** The message for a batch of recipients; its id is the batch, whose first line is the message id. */
-    private static OutgoingMessage message(List<RecipientFile.Recipient> batch, Plan plan) {
-        List<MailAddress> to = new ArrayList<>(batch.size());
-        for (RecipientFile.Recipient r : batch) {
-            to.add(r.address());
-        }
-        Envelope envelope = Envelope.builder().from(plan.sender()).to(to).build();
-        return OutgoingMessage.of(batch, envelope, plan.content());
-    }
-
-    /** Counts a result and queues its report line, unless the message was already recorded as abandoned. */
-    private static void record(MessageResult result, BulkStats stats, BulkReport writer,
-            Map<Long, List<RecipientFile.Recipient>> inFlight) {
-        @SuppressWarnings("unchecked")
-        List<RecipientFile.Recipient> batch = (List<RecipientFile.Recipient>) result.id();
-        if (inFlight.remove(batch.get(0).line()) == null) {
-            return;
-        }
-        Map<String, Long> lines = new HashMap<>();
-        for (RecipientFile.Recipient r : batch) {
-            lines.putIfAbsent(r.address().toString(), r.line());
-        }
-        SmtpException error = result.error().orElse(null);
-        List<RecipientResult> results = result.report().map(SendReport::recipients)
-                .or(() -> result.error().flatMap(SmtpException::partialReport).map(SendReport::recipients))
-                .orElse(List.of());
-        List<BulkReport.Entry> entries = new ArrayList<>(batch.size());
-        for (RecipientResult r : results) {
-            String address = r.address().toString();
-            Long line = lines.remove(address);
-            BulkReport.Entry entry = BulkReport.Entry.of(r, line == null ? 0 : line);
-            if (error != null && r.status() == RecipientResult.Status.UNDETERMINED && entry.code() == 0) {
-                entry = new BulkReport.Entry(address, entry.line(), entry.status(), 0, null,
-                        ReportPrinter.oneLine(error.getMessage()));
-            }
-            entries.add(entry);
-        }
-        // Recipients the error's report (if any) did not cover: no verdict.
-        for (RecipientFile.Recipient r : batch) {
-            if (lines.remove(r.address().toString()) != null) {
-                entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
-                        RecipientResult.Status.UNDETERMINED.name(), 0, null,
-                        error == null ? "no result" : ReportPrinter.oneLine(error.getMessage())));
-            }
-        }
-        List<String> errors = new ArrayList<>(1);
-        if (error != null) {
-            errors.add(ReportPrinter.oneLine(error.getMessage()));
-        }
-        for (BulkReport.Entry e : entries) {
-            if (e.code() >= 400) {
-                errors.add(e.code() + (e.enhancedStatus() == null ? "" : " " + e.enhancedStatus()) + " "
-                        + ReportPrinter.oneLine(e.text()));
-            }
-        }
-        count(stats, result.outcome(), entries, errors);
-        if (writer != null) {
-            writer.add(batch.get(0).line(), result.outcome().name(), entries, error);
-        }
-    }
-
-    /** A message given up on in flight: no verdict, and the server may have it. */
-    private static void recordAbandoned(List<RecipientFile.Recipient> batch, BulkStats stats, BulkReport writer) {
-        String why = "abandoned in flight when the run was stopped: the server may have it";
-        List<BulkReport.Entry> entries = new ArrayList<>(batch.size());
-        for (RecipientFile.Recipient r : batch) {
-            entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
-                    RecipientResult.Status.UNDETERMINED.name(), 0, null, why));
-        }
-        stats.abandoned.incrementAndGet();
-        count(stats, MessageResult.Outcome.UNKNOWN, entries, List.of("abandoned in flight"));
-        if (writer != null) {
-            writer.add(batch.get(0).line(), MessageResult.Outcome.UNKNOWN.name(), entries, null);
-        }
-    }
-
-    private static void count(BulkStats stats, MessageResult.Outcome outcome, List<BulkReport.Entry> entries,
-            List<String> errors) {
-        List<RecipientResult.Status> statuses = new ArrayList<>(entries.size());
-        int[] codes = new int[entries.size()];
-        for (int i = 0; i < entries.size(); i++) {
-            statuses.add(RecipientResult.Status.valueOf(entries.get(i).status()));
-            codes[i] = entries.get(i).code();
-        }
-        stats.result(outcome, statuses, codes, errors);
-    }
-
-    /** Ends a live progress line (terminal) before something else is printed; returns its new length, 0. */
-    private static int endLiveLine(PrintWriter out, int lastLength) {
-        if (lastLength > 0) {
-            out.println();
-        }
-        out.flush();
-        return 0;
     }
 
     private int exitCode(BulkStats stats, boolean broken) {

@@ -266,8 +266,6 @@ public final class WorkerCommand implements Callable<Integer> {
         BulkStats stats = new BulkStats();
         WorkerSummary.Counters counters = new WorkerSummary.Counters();
         AtomicLong lastActivity = new AtomicLong(System.nanoTime());
-        boolean isTerminal = terminal != null ? terminal : System.console() != null;
-        Duration interval = progressInterval != null ? progressInterval : Duration.ofSeconds(isTerminal ? 1 : 5);
         String serverText = String.join(", ", relays.stream().map(ServerAddress::toString).toList())
                 + (relays.size() > 1 ? " (in this order, failover)" : "") + ", TLS "
                 + security.tls().name().toLowerCase(Locale.ROOT);
@@ -328,18 +326,16 @@ public final class WorkerCommand implements Callable<Integer> {
                 worker.stop();
             }
             if (installShutdownHook) {
-                hook = new Thread(() -> {
+                hook = CtrlCHook.install("reactive-smtp-worker-ctrl-c", () -> {
                     interrupt();
                     try {
                         finished.await(built.revokeTimeout().toMillis() + 10_000, TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                }, "reactive-smtp-worker-ctrl-c");
-                Runtime.getRuntime().addShutdownHook(hook);
+                });
             }
-            int lastLength = 0;
-            long nextProgress = start + interval.toNanos();
+            ProgressLine progress = new ProgressLine(out, command, !json, terminal, progressInterval, start);
             while (!worker.awaitTermination(Duration.ofMillis(50))) {
                 long now = System.nanoTime();
                 if (worker.inFlight() > 0) {
@@ -351,21 +347,10 @@ public final class WorkerCommand implements Callable<Integer> {
                         && (counters.assignedOnce.get() || now - start > TimeUnit.SECONDS.toNanos(60))) {
                     worker.stop();
                 }
-                if (!json && now >= nextProgress) {
-                    String line = progress(stats, counters, worker.inFlight(), now - start);
-                    if (isTerminal) {
-                        out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
-                        lastLength = line.length();
-                    } else {
-                        out.println(command + ": " + line);
-                    }
-                    out.flush();
-                    nextProgress = now + interval.toNanos();
-                }
+                KafkaSmtpWorker w = worker;
+                progress.tick(now, () -> progress(stats, counters, w.inFlight(), now - start));
             }
-            if (lastLength > 0) {
-                out.print("\r" + " ".repeat(lastLength) + "\r");
-            }
+            progress.clear();
             long elapsed = System.nanoTime() - start;
             Throwable failure = worker.failure().orElse(null);
             if (failure != null) {
@@ -395,13 +380,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 // Closing only.
             }
             finished.countDown();
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // Shutting down (Ctrl-C): the hook waits for `finished`.
-                }
-            }
+            CtrlCHook.remove(hook);
         }
     }
 
