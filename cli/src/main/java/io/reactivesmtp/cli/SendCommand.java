@@ -233,7 +233,7 @@ public final class SendCommand implements Callable<Integer> {
 
         MessageContent content = null;
         if (body != null) {
-            BulkCommand.checkNotEmpty(body, allowEmpty);
+            BulkOptions.checkNotEmpty(body, allowEmpty);
             try {
                 content = MessageContent.of(body);
             } catch (IllegalArgumentException e) {
