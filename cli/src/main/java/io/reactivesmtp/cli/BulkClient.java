@@ -3,7 +3,6 @@ package io.reactivesmtp.cli;
 import io.reactivesmtp.SmtpSession;
 import io.reactivesmtp.reactor.DnsMxResolver;
 import io.reactivesmtp.reactor.PoolOptions;
-import io.reactivesmtp.reactor.RateLimit;
 import io.reactivesmtp.reactor.RetryPolicy;
 import io.reactivesmtp.reactor.Routing;
 import io.reactivesmtp.reactor.SmtpClient;
@@ -86,9 +85,7 @@ final class BulkClient implements AutoCloseable {
         }
         int perDest = o.perDestination != null ? o.perDestination : o.concurrency;
         PoolOptions.Builder pool = PoolOptions.builder().maxConnectionsPerDestination(perDest);
-        if (o.maxPerConnection != null) {
-            pool.maxMessagesPerConnection(o.maxPerConnection);
-        }
+        o.delivery.applyTo(pool, options);
         options.pool(pool.build()).maxInFlight(o.concurrency).maxInFlightPerDestination(perDest)
                 .eventListener(new SmtpEventListener() {
                     @Override
@@ -96,9 +93,6 @@ final class BulkClient implements AutoCloseable {
                         stats.connections.incrementAndGet();
                     }
                 });
-        if (o.rate != null) {
-            options.rateLimit(RateLimit.perSecond(o.rate));
-        }
         if (o.retries > 0) {
             options.retry(RetryPolicy.builder().maxAttempts(o.retries + 1).firstBackoff(retryFirstBackoff).build());
         }

@@ -243,7 +243,7 @@ public final class BulkCommand implements Callable<Integer> {
                 out.println(command + ": " + o.recipientsFile + " -> " + serverText);
                 out.println("  " + (totalLines.isPresent() ? totalLines.getAsLong() + " line(s), " : "")
                         + o.perMessage + " recipient(s) per message, up to " + o.concurrency + " in flight"
-                        + (o.rate != null ? ", at most " + o.rate + " messages/s per server" : "")
+                        + (o.delivery.rate != null ? ", at most " + o.delivery.rate + " messages/s per server" : "")
                         + (plan.skip().isEmpty() ? "" : ", skipping " + plan.skip().size()
                                 + " recipients already accepted or refused in " + o.retryFrom));
                 out.flush();

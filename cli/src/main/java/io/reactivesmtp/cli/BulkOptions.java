@@ -6,7 +6,6 @@ import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.dkim.DkimSigner;
-import io.reactivesmtp.reactor.PoolOptions;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -80,15 +79,8 @@ final class BulkOptions {
                     + "recipient domain with --mx). Default: the concurrency.")
     Integer perDestination;
 
-    @Option(names = "--rate", paramLabel = "MSGS_PER_S",
-            description = "At most this many messages per second per destination server (token bucket, slowed "
-                    + "down on 421 or 4.7.x).")
-    Double rate;
-
-    @Option(names = "--max-per-connection", paramLabel = "M",
-            description = "Transactions per connection before it is closed and a new one opened. Default: "
-                    + PoolOptions.DEFAULT_MAX_MESSAGES_PER_CONNECTION + ".")
-    Integer maxPerConnection;
+    @Mixin
+    DeliveryOptions delivery = new DeliveryOptions();
 
     @Option(names = "--retries", paramLabel = "K", defaultValue = "0",
             description = "Retry transient failures K times, only to the recipients that failed, with exponential "
@@ -163,30 +155,18 @@ final class BulkOptions {
         if (mx && !servers.isEmpty()) {
             throw new IllegalArgumentException("--mx and --server exclude each other: give one or the other");
         }
-        List<ServerAddress> relays = new ArrayList<>();
-        for (String s : servers) {
-            try {
-                relays.add(ServerAddress.parse(s));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--server: " + e.getMessage(), e);
-            }
-        }
+        List<ServerAddress> relays = DeliveryOptions.relays(servers);
         if (!mx && (dnsServer != null || mxPort != null)) {
             throw new IllegalArgumentException((dnsServer != null ? "--dns-server" : "--mx-port") + " needs --mx");
         }
         InetSocketAddress dns = dnsServer == null ? null : dnsServer(dnsServer);
         int port = mxPort == null ? SmtpClientOptions.DEFAULT_MX_PORT : mxPort(mxPort);
-        positive("--per-message", perMessage);
-        positive("--concurrency", concurrency);
+        DeliveryOptions.positive("--per-message", perMessage);
+        DeliveryOptions.positive("--concurrency", concurrency);
         if (perDestination != null) {
-            positive("--per-destination", perDestination);
+            DeliveryOptions.positive("--per-destination", perDestination);
         }
-        if (maxPerConnection != null) {
-            positive("--max-per-connection", maxPerConnection);
-        }
-        if (rate != null && !(rate > 0 && rate <= 1_000_000)) {
-            throw new IllegalArgumentException("--rate must be a number of messages per second above 0, not " + rate);
-        }
+        delivery.check();
         if (retries < 0 || retries > 100) {
             throw new IllegalArgumentException("--retries must be 0 to 100, not " + retries);
         }
@@ -266,12 +246,6 @@ final class BulkOptions {
         } catch (IOException e) {
             throw new IllegalArgumentException("--body: cannot read " + ReportPrinter.oneLine(body.toString()) + ": "
                     + e.getMessage(), e);
-        }
-    }
-
-    private static void positive(String option, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(option + " must be at least 1, not " + value);
         }
     }
 }

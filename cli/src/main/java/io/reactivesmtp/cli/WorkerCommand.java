@@ -9,7 +9,6 @@ import io.reactivesmtp.kafka.KafkaSmtpWorker;
 import io.reactivesmtp.kafka.KafkaWorkerOptions;
 import io.reactivesmtp.kafka.WorkerListener;
 import io.reactivesmtp.reactor.PoolOptions;
-import io.reactivesmtp.reactor.RateLimit;
 import io.reactivesmtp.reactor.RetryPolicy;
 import io.reactivesmtp.reactor.Routing;
 import io.reactivesmtp.reactor.SmtpClient;
@@ -112,15 +111,8 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Connections at most to the relay. Default: ${DEFAULT-VALUE}.")
     private int perDestination;
 
-    @Option(names = "--rate", paramLabel = "MSGS_PER_S",
-            description = "At most this many messages per second to the relay, for this worker (token bucket, "
-                    + "slowed down on 421 or 4.7.x).")
-    private Double rate;
-
-    @Option(names = "--max-per-connection", paramLabel = "M",
-            description = "Transactions per connection before it is closed and a new one opened. Default: "
-                    + PoolOptions.DEFAULT_MAX_MESSAGES_PER_CONNECTION + ".")
-    private Integer maxPerConnection;
+    @Mixin
+    private DeliveryOptions delivery = new DeliveryOptions();
 
     @Option(names = "--max-attempts", paramLabel = "K", defaultValue = "4",
             description = "Attempts per recipient, the first included; transient failures go through the retry "
@@ -198,23 +190,11 @@ public final class WorkerCommand implements Callable<Integer> {
         KafkaWorkerOptions.Builder options = KafkaWorkerOptions.builder();
         List<ServerAddress> relays = new ArrayList<>();
         try {
-            for (String s : servers) {
-                try {
-                    relays.add(ServerAddress.parse(s));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("--server: " + e.getMessage(), e);
-                }
-            }
-            positive("--in-flight-per-partition", inFlightPerPartition);
-            positive("--per-destination", perDestination);
-            positive("--max-attempts", maxAttempts);
-            if (maxPerConnection != null) {
-                positive("--max-per-connection", maxPerConnection);
-            }
-            if (rate != null && !(rate > 0 && rate <= 1_000_000)) {
-                throw new IllegalArgumentException("--rate must be a number of messages per second above 0, not "
-                        + rate);
-            }
+            relays.addAll(DeliveryOptions.relays(servers));
+            DeliveryOptions.positive("--in-flight-per-partition", inFlightPerPartition);
+            DeliveryOptions.positive("--per-destination", perDestination);
+            DeliveryOptions.positive("--max-attempts", maxAttempts);
+            delivery.check();
             if (firstBackoffSeconds < 0 || revokeTimeoutSeconds < 0 || (exitWhenIdle != null && exitWhenIdle < 1)) {
                 throw new IllegalArgumentException(firstBackoffSeconds < 0 ? "--first-backoff-seconds must not be negative"
                         : revokeTimeoutSeconds < 0 ? "--revoke-timeout-seconds must not be negative"
@@ -227,14 +207,9 @@ public final class WorkerCommand implements Callable<Integer> {
                 addresses.add(InetSocketAddress.createUnresolved(a.host(), a.port()));
             }
             PoolOptions.Builder pool = PoolOptions.builder().maxConnectionsPerDestination(perDestination);
-            if (maxPerConnection != null) {
-                pool.maxMessagesPerConnection(maxPerConnection);
-            }
+            delivery.applyTo(pool, client);
             client.routing(Routing.relays(addresses)).session(session.build()).pool(pool.build())
                     .retry(RetryPolicy.NONE);
-            if (rate != null) {
-                client.rateLimit(RateLimit.perSecond(rate));
-            }
             options.bootstrapServers(bootstrapServers).groupId(group).jobsTopic(jobsTopic).reportsTopic(reportsTopic)
                     .maxInFlightPerPartition(inFlightPerPartition).maxAttempts(maxAttempts)
                     .firstBackoff(Duration.ofSeconds(firstBackoffSeconds))
@@ -252,12 +227,6 @@ public final class WorkerCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         return run(client, options, relays, out, err);
-    }
-
-    private static void positive(String option, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(option + " must be at least 1, not " + value);
-        }
     }
 
     private int run(SmtpClientOptions.Builder clientOptions, KafkaWorkerOptions.Builder options,
