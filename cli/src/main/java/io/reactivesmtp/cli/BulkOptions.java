@@ -190,9 +190,9 @@ final class BulkOptions {
                 throw new IllegalArgumentException("--retry-from: " + ReportPrinter.oneLine(retryFrom.toString())
                         + " is not a readable file");
             }
-            BulkReport.Previous previous;
+            PreviousReport previous;
             try {
-                previous = BulkReport.readPrevious(retryFrom, err, spec.qualifiedName());
+                previous = PreviousReport.read(retryFrom, err, spec.qualifiedName());
             } catch (IOException | IllegalArgumentException e) {
                 throw new IllegalArgumentException("--retry-from: cannot read " + retryFrom + ": " + e.getMessage(), e);
             }

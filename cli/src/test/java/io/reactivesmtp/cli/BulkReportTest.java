@@ -60,7 +60,7 @@ class BulkReportTest {
         assertThat(Files.readAllLines(file)).hasSize(5).last().isEqualTo(
                 "{\"end\": {\"exitStatus\": 0, \"messages\": 3, \"abandoned\": 0}}");
         StringWriter err = new StringWriter();
-        BulkReport.Previous previous = BulkReport.readPrevious(file, new PrintWriter(err, true), "bulk");
+        PreviousReport previous = PreviousReport.read(file, new PrintWriter(err, true), "bulk");
         assertThat(previous.skip()).containsExactlyInAnyOrder("u1@example.com", "u2@example.com", "u3@example.com");
         assertThat(previous.killed()).isFalse();
         assertThat(previous.mayRepeat()).isZero();
@@ -86,7 +86,7 @@ class BulkReportTest {
         Files.write(file, torn, java.nio.file.StandardOpenOption.APPEND);
 
         StringWriter err = new StringWriter();
-        BulkReport.Previous previous = BulkReport.readPrevious(file, new PrintWriter(err, true), "bulk");
+        PreviousReport previous = PreviousReport.read(file, new PrintWriter(err, true), "bulk");
 
         assertThat(previous.skip()).containsExactlyInAnyOrder("z@example.com", "a@example.com", "b@example.com");
         assertThat(previous.killed()).isTrue();
@@ -99,7 +99,7 @@ class BulkReportTest {
         again.finish(0, 0, 0);
         List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
         assertThat(lines.get(lines.size() - 2)).startsWith("{\"run\": ");
-        BulkReport.Previous after = BulkReport.readPrevious(file, new PrintWriter(new StringWriter(), true), "bulk");
+        PreviousReport after = PreviousReport.read(file, new PrintWriter(new StringWriter(), true), "bulk");
         assertThat(after.killed()).isFalse();
         assertThat(after.mayRepeat()).as("the killed run's bound still counts").isEqualTo(150);
     }
@@ -115,7 +115,7 @@ class BulkReportTest {
                         + "\"PERMANENT_FAILURE\"} ], \"error\" : null, \"new\": true }",
                 "\t{\"end\" :{\"abandoned\":2, \"exitStatus\":3}}", "{\"something\": \"else\"}", ""));
         StringWriter err = new StringWriter();
-        BulkReport.Previous previous = BulkReport.readPrevious(file, new PrintWriter(err, true), "bulk");
+        PreviousReport previous = PreviousReport.read(file, new PrintWriter(err, true), "bulk");
         assertThat(previous.skip()).containsExactlyInAnyOrder("a@example.com", "c@example.com");
         assertThat(previous.killed()).isFalse();
         assertThat(previous.mayRepeat()).isEqualTo(2);
