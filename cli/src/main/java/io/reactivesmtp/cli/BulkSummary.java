@@ -44,7 +44,8 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
 
     /** Recipients by verdict. */
     @JsonPropertyOrder({"total", "accepted", "rejected", "transient", "unknown"})
-    record Recipients(long total, long accepted, long rejected, @JsonProperty("transient") long transientFailures, long unknown) {
+    record Recipients(long total, long accepted, long rejected,
+            @JsonProperty("transient") long transientFailures, long unknown) {
     }
 
     /** The {@code --json} object. */
@@ -91,11 +92,12 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
         long msgs = stats.completed.get();
         long rcpts = stats.recipients();
         out.println();
-        out.println(command + ": " + (interrupted ? "interrupted" : "done") + " in " + BulkStats.duration(elapsedNanos));
+        out.println(command + ": " + (interrupted ? "interrupted" : "done") + " in "
+                + BulkStats.duration(elapsedNanos));
         out.println("server:       " + server);
-        out.println("recipients:   " + stats.linesRead.get() + " line(s) read, " + stats.badLines.get() + " bad line(s) "
-                + "skipped" + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")"
-                : ""));
+        out.println("recipients:   " + stats.linesRead.get() + " line(s) read, " + stats.badLines.get()
+                + " bad line(s) skipped"
+                + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")" : ""));
         out.printf(Locale.ROOT, "messages:     %d sent: %d delivered, %d partial, %d rejected, %d failed, "
                         + "%d unknown%s%n", msgs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(),
                 stats.failed.sum(), stats.unknown.sum(),
