@@ -1,63 +1,36 @@
 package io.reactivesmtp.cli;
 
-import io.netty.util.NetUtil;
-import io.reactivesmtp.Envelope;
-import io.reactivesmtp.MailAddress;
-import io.reactivesmtp.MessageContent;
-import io.reactivesmtp.dkim.DkimSigner;
-import io.reactivesmtp.RecipientResult;
-import io.reactivesmtp.SendReport;
-import io.reactivesmtp.SmtpException;
-import io.reactivesmtp.SmtpSession;
-import io.reactivesmtp.SmtpSessionOptions;
-import io.reactivesmtp.TlsPolicy;
-import io.reactivesmtp.reactor.DnsMxResolver;
-import io.reactivesmtp.reactor.MessageResult;
 import io.reactivesmtp.reactor.OutgoingMessage;
-import io.reactivesmtp.reactor.PoolOptions;
-import io.reactivesmtp.reactor.RateLimit;
 import io.reactivesmtp.reactor.RetryPolicy;
-import io.reactivesmtp.reactor.Routing;
 import io.reactivesmtp.reactor.SmtpClient;
 import io.reactivesmtp.reactor.SmtpClientOptions;
-import io.reactivesmtp.reactor.SmtpEventListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
-import reactor.netty.resources.LoopResources;
 
 /**
  * {@code reactive-smtp bulk}: sends one message ({@code --body FILE}) to every address of a recipients file,
@@ -72,7 +45,7 @@ import reactor.netty.resources.LoopResources;
  *      [--dkim-key FILE --dkim-selector SEL --dkim-domain DOMAIN ...]
  * }</pre>
  *
- * <p>Without {@code --server} or {@code --mx} it starts {@link EmbeddedSmtpServer#startDemo()} on 127.0.0.1
+ * <p>Without {@code --server} or {@code --mx} it starts {@link DemoServer#start()} on 127.0.0.1
  * (no TLS) and says so. Progress: a live line on a terminal, a plain line every 5 s otherwise, nothing with
  * {@code --json} (one JSON summary object at the end). Ctrl-C (or {@link #interrupt()}) stops taking new
  * messages, waits at most {@link #DRAIN_TIMEOUT} for those in flight and prints the summary; the process then
@@ -89,7 +62,7 @@ import reactor.netty.resources.LoopResources;
  * <p>Test hooks, hidden from {@code --help} (they only make sense against servers a test starts on loopback):
  * <ul>
  *   <li>{@code --dns-server HOST:PORT} (with {@code --mx}): the DNS server asked instead of the system's
- *       resolv.conf ({@link DnsMxResolver.Builder#nameServers(InetSocketAddress...)}); HOST must be an IP address.
+ *       resolv.conf ({@code DnsMxResolver.Builder.nameServers}); HOST must be an IP address.
  *       The client resolves the MX hosts' names through the same resolver, so their addresses come from that
  *       server too.</li>
  *   <li>{@code --mx-port PORT} (with {@code --mx}): the port of the MX hosts instead of 25
@@ -121,84 +94,8 @@ public final class BulkCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--from", paramLabel = "ADDR", required = true, description = "The sender (MAIL FROM).")
-    private String from;
-
-    @Option(names = "--recipients", paramLabel = "FILE", required = true,
-            description = "One address per line; blank lines and lines starting with # are ignored, bad lines "
-                    + "reported (with their number) and skipped.")
-    private Path recipientsFile;
-
-    @Option(names = "--body", paramLabel = "FILE", required = true,
-            description = "The message (RFC 5322, headers and body), sent as is in every transaction.")
-    private Path body;
-
-    @Option(names = "--server", paramLabel = "HOST:PORT",
-            description = "The relay; repeat for a failover list (tried in order). Default: an embedded server.")
-    private List<String> servers = new ArrayList<>();
-
-    @Option(names = "--mx", description = "Deliver straight to each recipient domain's MX hosts (port 25).")
-    private boolean mx;
-
-    // Test hooks (see the class comment): hidden from --help.
-    @Option(names = "--dns-server", paramLabel = "HOST:PORT", hidden = true,
-            description = "With --mx: the DNS server to ask instead of the system's (test hook).")
-    private String dnsServer;
-
-    @Option(names = "--mx-port", paramLabel = "PORT", hidden = true,
-            description = "With --mx: the port of the MX hosts instead of 25 (test hook).")
-    private String mxPort;
-
     @Mixin
-    private SecurityOptions security = new SecurityOptions();
-
-    @Mixin
-    private DkimOptions dkim = new DkimOptions();
-
-    @Option(names = "--per-message", paramLabel = "N", defaultValue = "1",
-            description = "Recipients per transaction. Default: ${DEFAULT-VALUE}.")
-    private int perMessage;
-
-    @Option(names = "--concurrency", paramLabel = "C", defaultValue = "10",
-            description = "Messages in flight at most, overall. Default: ${DEFAULT-VALUE}.")
-    private int concurrency;
-
-    @Option(names = "--per-destination", paramLabel = "D",
-            description = "Messages in flight (and connections) at most per destination (the relays, or one "
-                    + "recipient domain with --mx). Default: the concurrency.")
-    private Integer perDestination;
-
-    @Option(names = "--rate", paramLabel = "MSGS_PER_S",
-            description = "At most this many messages per second per destination server (token bucket, slowed "
-                    + "down on 421 or 4.7.x).")
-    private Double rate;
-
-    @Option(names = "--max-per-connection", paramLabel = "M",
-            description = "Transactions per connection before it is closed and a new one opened. Default: "
-                    + PoolOptions.DEFAULT_MAX_MESSAGES_PER_CONNECTION + ".")
-    private Integer maxPerConnection;
-
-    @Option(names = "--retries", paramLabel = "K", defaultValue = "0",
-            description = "Retry transient failures K times, only to the recipients that failed, with exponential "
-                    + "backoff (first 30 s). Default: ${DEFAULT-VALUE}.")
-    private int retries;
-
-    @Option(names = "--report", paramLabel = "FILE.jsonl",
-            description = "Write one JSON line per message (recipients and their results), from a thread of its own, "
-                    + "flushed every 100 ms; a run never has more than a few times --concurrency messages at servers "
-                    + "without their line on disk.")
-    private Path report;
-
-    @Option(names = "--retry-from", paramLabel = "FILE.jsonl",
-            description = "A previous --report: send only to recipients whose last result there was transient, "
-                    + "undetermined or missing (never again to an accepted or permanently refused one).")
-    private Path retryFrom;
-
-    @Option(names = "--json", description = "No progress; print one JSON summary object at the end.")
-    private boolean json;
-
-    @Option(names = "--allow-empty", description = "Send the --body file even when it is empty (0 bytes).")
-    private boolean allowEmpty;
+    private BulkOptions o = new BulkOptions();
 
     // Test hooks.
     private Function<String, String> env = System::getenv;
@@ -287,11 +184,6 @@ public final class BulkCommand implements Callable<Integer> {
         return started.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Everything the user typed, checked. */
-    private record Plan(MailAddress sender, MessageContent content, List<ServerAddress> relays,
-            SmtpSessionOptions session, Set<String> skip, InetSocketAddress dnsServer, int mxPort) {
-    }
-
     /**
      * Checks the options, sends and prints the summary.
      *
@@ -302,9 +194,9 @@ public final class BulkCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            Plan plan;
+            BulkOptions.Plan plan;
             try {
-                plan = validate(err);
+                plan = o.validate(err, env);
             } catch (IllegalArgumentException e) {
                 ReportPrinter.printError(err, spec.qualifiedName(), e.getMessage());
                 return ExitCodes.USAGE;
@@ -318,245 +210,47 @@ public final class BulkCommand implements Callable<Integer> {
         }
     }
 
-    private Plan validate(PrintWriter err) {
-        MailAddress sender;
-        try {
-            sender = MailAddress.of(from);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--from: " + e.getMessage(), e);
-        }
-        if (!Files.isRegularFile(recipientsFile) || !Files.isReadable(recipientsFile)) {
-            throw new IllegalArgumentException("--recipients: " + ReportPrinter.oneLine(recipientsFile.toString())
-                    + " is not a readable file");
-        }
-        try {
-            OptionalLong noText = RecipientFile.linesIfNoText(recipientsFile);
-            if (noText.isPresent()) {
-                throw new IllegalArgumentException("--recipients: " + ReportPrinter.oneLine(recipientsFile.toString())
-                        + " is not a text file: none of its " + noText.getAsLong() + " line(s) is UTF-8 text without "
-                        + "control characters");
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--recipients: cannot read " + ReportPrinter.oneLine(
-                    recipientsFile.toString()) + ": " + e.getMessage(), e);
-        }
-        checkNotEmpty(body, allowEmpty);
-        MessageContent content;
-        try {
-            content = MessageContent.of(body);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--body: " + ReportPrinter.oneLine(body.toString())
-                    + " is not a readable file", e);
-        }
-        List<DkimSigner> signers = dkim.signers(); // keys read and checked before anything is sent
-        if (!signers.isEmpty()) {
-            dkim.checkMessage("--body", body);
-            content = content.signedWith(signers);
-        }
-        if (mx && !servers.isEmpty()) {
-            throw new IllegalArgumentException("--mx and --server exclude each other: give one or the other");
-        }
-        List<ServerAddress> relays = new ArrayList<>();
-        for (String s : servers) {
-            try {
-                relays.add(ServerAddress.parse(s));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--server: " + e.getMessage(), e);
-            }
-        }
-        if (!mx && (dnsServer != null || mxPort != null)) {
-            throw new IllegalArgumentException((dnsServer != null ? "--dns-server" : "--mx-port") + " needs --mx");
-        }
-        InetSocketAddress dns = dnsServer == null ? null : dnsServer(dnsServer);
-        int port = mxPort == null ? SmtpClientOptions.DEFAULT_MX_PORT : mxPort(mxPort);
-        positive("--per-message", perMessage);
-        positive("--concurrency", concurrency);
-        if (perDestination != null) {
-            positive("--per-destination", perDestination);
-        }
-        if (maxPerConnection != null) {
-            positive("--max-per-connection", maxPerConnection);
-        }
-        if (rate != null && !(rate > 0 && rate <= 1_000_000)) {
-            throw new IllegalArgumentException("--rate must be a number of messages per second above 0, not " + rate);
-        }
-        if (retries < 0 || retries > 100) {
-            throw new IllegalArgumentException("--retries must be 0 to 100, not " + retries);
-        }
-
-        SmtpSessionOptions.Builder session = SmtpSessionOptions.builder();
-        boolean embedded = relays.isEmpty() && !mx;
-        if (embedded) {
-            boolean tlsGiven = spec.commandLine().getParseResult().hasMatchedOption("--tls");
-            if (security.trustOrCredentialsGiven() || tlsGiven && security.tls() != TlsPolicy.NONE) {
-                throw new IllegalArgumentException("--tls, --trust-pem, --user and --password-env need --server or "
-                        + "--mx: the embedded server speaks plaintext only");
-            }
-            session.tls(TlsPolicy.NONE);
-        } else {
-            security.applyTo(session, env);
-        }
-
-        Set<String> skip = Set.of();
-        if (retryFrom != null) {
-            if (!Files.isRegularFile(retryFrom) || !Files.isReadable(retryFrom)) {
-                throw new IllegalArgumentException("--retry-from: " + ReportPrinter.oneLine(retryFrom.toString())
-                        + " is not a readable file");
-            }
-            BulkReport.Previous previous;
-            try {
-                previous = BulkReport.readPrevious(retryFrom, err, spec.qualifiedName());
-            } catch (IOException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("--retry-from: cannot read " + retryFrom + ": " + e.getMessage(), e);
-            }
-            skip = previous.skip();
-            if (previous.mayRepeat() > 0) {
-                ReportPrinter.printError(err, spec.qualifiedName(), "warning: --retry-from "
-                        + ReportPrinter.oneLine(retryFrom.toString()) + ": up to " + previous.mayRepeat()
-                        + " message(s) were at a server without a result in it at the end of "
-                        + (previous.killed() ? "a run that was killed" : "a run that gave up on them")
-                        + "; their recipients are sent to again and may get this message twice");
-            }
-        }
-        return new Plan(sender, content, relays, session.build(), skip, dns, port);
-    }
-
-    /** {@code --dns-server}: HOST:PORT with an IP address, so that finding the DNS server needs no DNS. */
-    private static InetSocketAddress dnsServer(String text) {
-        ServerAddress a;
-        try {
-            a = ServerAddress.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--dns-server: " + e.getMessage(), e);
-        }
-        InetAddress ip = NetUtil.createInetAddressFromIpAddressString(a.host());
-        if (ip == null) {
-            throw new IllegalArgumentException("--dns-server: " + Json.quote(text)
-                    + " must name an IP address, not a host name, e.g. 127.0.0.1:5353");
-        }
-        return new InetSocketAddress(ip, a.port());
-    }
-
-    /** {@code --mx-port}: 1 to 65535. */
-    private static int mxPort(String text) {
-        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')
-                || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535) {
-            throw new IllegalArgumentException("--mx-port must be a port number 1-65535, not " + Json.quote(text));
-        }
-        return Integer.parseInt(text);
-    }
-
-    /**
-     * An empty body is refused unless asked for: a zero-byte message is almost always a mistake (a failed export,
-     * the wrong file).
-     */
-    static void checkNotEmpty(Path body, boolean allowEmpty) {
-        try {
-            if (!allowEmpty && Files.isRegularFile(body) && Files.size(body) == 0) {
-                throw new IllegalArgumentException("--body: " + ReportPrinter.oneLine(body.toString())
-                        + " is empty (0 bytes); give --allow-empty to send an empty message");
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--body: cannot read " + ReportPrinter.oneLine(body.toString()) + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static void positive(String option, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(option + " must be at least 1, not " + value);
-        }
-    }
-
-    private int run(Plan plan, PrintWriter out, PrintWriter err) {
+    private int run(BulkOptions.Plan plan, PrintWriter out, PrintWriter err) {
         String command = spec.qualifiedName();
         BulkStats stats = new BulkStats();
-        boolean isTerminal = terminal != null ? terminal : System.console() != null;
-        Duration interval = progressInterval != null ? progressInterval
-                : Duration.ofSeconds(isTerminal ? 1 : 5);
-        OptionalLong totalLines = RecipientFile.countLinesIfSmall(recipientsFile);
+        OptionalLong totalLines = RecipientFile.countLinesIfSmall(o.recipientsFile);
 
-        EmbeddedSmtpServer embedded = null;
-        LoopResources loops = null;
-        DnsMxResolver resolver = null;
+        BulkClient bulkClient = null;
         BulkReport reportFile = null;
-        SmtpClient client = null;
         Thread hook = null;
         try {
-            SmtpClientOptions.Builder options = SmtpClientOptions.builder().session(plan.session());
-            String serverText;
-            if (mx) {
-                loops = LoopResources.create("reactive-smtp-bulk", 1, true);
-                DnsMxResolver.Builder dns = DnsMxResolver.builder(loops.onClient(true).next());
-                if (plan.dnsServer() != null) {
-                    dns.nameServers(plan.dnsServer());
-                }
-                resolver = dns.build();
-                // The client resolves the MX host names through the same resolver, so its DNS server too.
-                options.loopResources(loops).routing(Routing.mx(resolver)).mxPort(plan.mxPort());
-                serverText = "MX of each recipient domain (port " + plan.mxPort() + "), TLS " + tlsName(plan)
-                        + (plan.dnsServer() == null ? ""
-                        : ", DNS server " + new ServerAddress(plan.dnsServer().getHostString(),
-                        plan.dnsServer().getPort()));
-            } else if (plan.relays().isEmpty()) {
-                embedded = EmbeddedSmtpServer.startDemo();
-                options.relay(embedded.host(), embedded.port());
-                serverText = embedded + " (no --server or --mx given: started in-process, TLS none)";
-            } else {
-                List<InetSocketAddress> relays = new ArrayList<>();
-                for (ServerAddress a : plan.relays()) {
-                    relays.add(InetSocketAddress.createUnresolved(a.host(), a.port()));
-                }
-                options.routing(Routing.relays(relays));
-                serverText = String.join(", ", plan.relays().stream().map(ServerAddress::toString).toList())
-                        + (relays.size() > 1 ? " (in this order, failover)" : "") + ", TLS " + tlsName(plan);
-            }
-            int perDest = perDestination != null ? perDestination : concurrency;
-            PoolOptions.Builder pool = PoolOptions.builder().maxConnectionsPerDestination(perDest);
-            if (maxPerConnection != null) {
-                pool.maxMessagesPerConnection(maxPerConnection);
-            }
-            options.pool(pool.build()).maxInFlight(concurrency).maxInFlightPerDestination(perDest)
-                    .eventListener(new SmtpEventListener() {
-                        @Override
-                        public void sessionReady(String destination, SmtpSession session, Duration elapsed) {
-                            stats.connections.incrementAndGet();
-                        }
-                    });
-            if (rate != null) {
-                options.rateLimit(RateLimit.perSecond(rate));
-            }
-            if (retries > 0) {
-                options.retry(RetryPolicy.builder().maxAttempts(retries + 1).firstBackoff(retryFirstBackoff).build());
-            }
-            SmtpClientOptions built = options.build();
-            client = SmtpClient.create(built);
+            bulkClient = BulkClient.open(o, plan, stats, retryFirstBackoff);
+            SmtpClient client = bulkClient.client();
+            SmtpClientOptions built = bulkClient.options();
+            String serverText = bulkClient.serverText();
 
-            if (report != null) {
-                boolean append = retryFrom != null && Files.exists(report) && Files.isSameFile(report, retryFrom);
+            if (o.report != null) {
+                boolean append = o.retryFrom != null && Files.exists(o.report)
+                        && Files.isSameFile(o.report, o.retryFrom);
                 // Messages at servers at once: in flight, plus those waiting for a retry.
-                int atServers = retries == 0 ? concurrency
-                        : (int) Math.min(Integer.MAX_VALUE, (long) concurrency + built.maxAwaitingRetry());
+                int atServers = o.retries == 0 ? o.concurrency
+                        : (int) Math.min(Integer.MAX_VALUE, (long) o.concurrency + built.maxAwaitingRetry());
                 try {
-                    reportFile = BulkReport.open(report, append, atServers, recipientsFile, perMessage);
+                    reportFile = BulkReport.open(o.report, append, atServers, o.recipientsFile, o.perMessage);
                 } catch (IOException e) {
-                    ReportPrinter.printError(err, command, "--report: cannot write " + report + ": " + e.getMessage());
+                    ReportPrinter.printError(err, command, "--report: cannot write " + o.report + ": "
+                            + e.getMessage());
                     return ExitCodes.USAGE;
                 }
             }
 
-            if (!json) {
-                out.println(command + ": " + recipientsFile + " -> " + serverText);
+            if (!o.json) {
+                out.println(command + ": " + o.recipientsFile + " -> " + serverText);
                 out.println("  " + (totalLines.isPresent() ? totalLines.getAsLong() + " line(s), " : "")
-                        + perMessage + " recipient(s) per message, up to " + concurrency + " in flight"
-                        + (rate != null ? ", at most " + rate + " messages/s per server" : "")
+                        + o.perMessage + " recipient(s) per message, up to " + o.concurrency + " in flight"
+                        + (o.delivery.rate != null ? ", at most " + o.delivery.rate + " messages/s per server" : "")
                         + (plan.skip().isEmpty() ? "" : ", skipping " + plan.skip().size()
-                                + " recipients already accepted or refused in " + retryFrom));
+                                + " recipients already accepted or refused in " + o.retryFrom));
                 out.flush();
             }
 
             if (installShutdownHook) {
-                hook = new Thread(() -> {
+                hook = CtrlCHook.install("reactive-smtp-bulk-ctrl-c", () -> {
                     interrupt();
                     try {
                         finished.await(drainTimeout.toMillis() + 40_000, TimeUnit.MILLISECONDS);
@@ -568,18 +262,17 @@ public final class BulkCommand implements Callable<Integer> {
                     // Once the JVM shuts down (SIGINT, SIGTERM) System.exit cannot change the status any more: the
                     // process would end with 130 or 143 while the summary says otherwise. Halt with the printed one.
                     Runtime.getRuntime().halt(exitStatus);
-                }, "reactive-smtp-bulk-ctrl-c");
-                Runtime.getRuntime().addShutdownHook(hook);
+                });
             }
 
             BulkReport writer = reportFile;
             AtomicReference<Throwable> readError = new AtomicReference<>();
             // Messages handed to the client and not yet recorded, by id: whoever removes one records it.
             Map<Long, List<RecipientFile.Recipient>> inFlight = new ConcurrentHashMap<>();
-            Flux<OutgoingMessage> messages = RecipientFile.recipients(recipientsFile, recipientsStream,
+            Flux<OutgoingMessage> messages = RecipientFile.recipients(o.recipientsFile, recipientsStream,
                             (line, text, reason) -> {
                                 stats.badLines.incrementAndGet();
-                                ReportPrinter.printError(err, command, recipientsFile + ":" + line
+                                ReportPrinter.printError(err, command, o.recipientsFile + ":" + line
                                         + ": skipped, not an address: " + ReportPrinter.oneLine(reason));
                             }, plan.skip(), stats.skipped, stats.linesRead)
                     // A read error ends the reading, not the run: what was handed out finishes and is reported.
@@ -588,8 +281,8 @@ public final class BulkCommand implements Callable<Integer> {
                         readError.set(e);
                         return Mono.empty();
                     })
-                    .buffer(perMessage)
-                    .map(batch -> message(batch, plan))
+                    .buffer(o.perMessage)
+                    .map(batch -> BulkResults.message(batch, plan.sender(), plan.content()))
                     // The report's bound on messages at servers without their line on disk (blocks this worker).
                     .takeWhile(m -> writer == null || writer.awaitRoom(stats.submitted.get(), this::stopping))
                     // Requests reach the file on a worker thread, never on an event loop.
@@ -607,7 +300,7 @@ public final class BulkCommand implements Callable<Integer> {
             long start = System.nanoTime();
             // Results are counted and queued for the report on the thread that delivers them: nothing blocks.
             Disposable subscription = client.sendAll(messages)
-                    .subscribe(result -> record(result, stats, writer, inFlight),
+                    .subscribe(result -> BulkResults.record(result, stats, writer, inFlight),
                             e -> {
                                 failure.set(e);
                                 done.countDown();
@@ -618,35 +311,26 @@ public final class BulkCommand implements Callable<Integer> {
             boolean abandoned = false;
             boolean announced = false;
             boolean reportFailed = false;
-            int lastLength = 0;
-            long nextProgress = start + interval.toNanos();
+            ProgressLine progress = new ProgressLine(out, command, !o.json, terminal, progressInterval, start);
             long lagShown = writer == null ? Long.MAX_VALUE : writer.maxUnreported() / 2;
             while (true) {
                 boolean ended = done.await(50, TimeUnit.MILLISECONDS);
                 long now = System.nanoTime();
-                if (!ended && !json && now >= nextProgress) {
-                    String line = stats.progress(now - start, totalLines.orElse(-1),
-                            writer == null ? 0 : writer.behind(), lagShown);
-                    if (isTerminal) {
-                        out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
-                        lastLength = line.length();
-                    } else {
-                        out.println(command + ": " + line);
-                    }
-                    out.flush();
-                    nextProgress = now + interval.toNanos();
+                if (!ended) {
+                    progress.tick(now, () -> stats.progress(now - start, totalLines.orElse(-1),
+                            writer == null ? 0 : writer.behind(), lagShown));
                 }
                 if (writer != null && writer.failure() != null && !reportFailed) {
                     reportFailed = true;
-                    lastLength = endLiveLine(out, lastLength);
-                    ReportPrinter.printError(err, command, "--report: cannot write " + report + ": "
+                    progress.breakLine();
+                    ReportPrinter.printError(err, command, "--report: cannot write " + o.report + ": "
                             + writer.failure().getMessage() + "; taking no new messages");
                     takingNoMore.set(true);
                     stop.tryEmitEmpty();
                 }
                 if (stopRequested.get() && !announced) {
                     announced = true;
-                    lastLength = endLiveLine(out, lastLength);
+                    progress.breakLine();
                     ReportPrinter.printError(err, command, "interrupted: taking no new messages, waiting up to "
                             + drainTimeout.toSeconds() + " s for the " + (stats.submitted.get()
                             - stats.completed.get()) + " in flight");
@@ -665,14 +349,12 @@ public final class BulkCommand implements Callable<Integer> {
                 for (Long id : List.copyOf(inFlight.keySet())) {
                     List<RecipientFile.Recipient> batch = inFlight.remove(id);
                     if (batch != null) {
-                        recordAbandoned(batch, stats, writer);
+                        BulkResults.recordAbandoned(batch, stats, writer);
                     }
                 }
             }
             long elapsed = System.nanoTime() - start;
-            if (lastLength > 0) {
-                out.print("\r" + " ".repeat(lastLength) + "\r");
-            }
+            progress.clear();
             Throwable error = failure.get() != null ? failure.get() : readError.get();
             if (error != null) {
                 ReportPrinter.printError(err, command, error instanceof UncheckedIOException u
@@ -685,7 +367,7 @@ public final class BulkCommand implements Callable<Integer> {
                     writer.finish(code, stats.completed.get(), stats.abandoned());
                 } catch (IOException e) {
                     if (!reportFailed) {
-                        ReportPrinter.printError(err, command, "--report: cannot write " + report + ": "
+                        ReportPrinter.printError(err, command, "--report: cannot write " + o.report + ": "
                                 + e.getMessage());
                     }
                     reportFailed = true;
@@ -696,11 +378,8 @@ public final class BulkCommand implements Callable<Integer> {
                 ReportPrinter.printError(err, command, "no recipient accepted; most frequent: "
                         + stats.topErrorsText(1));
             }
-            if (json) {
-                printJson(out, stats, elapsed, serverText, embedded != null, code, error, reportFailed);
-            } else {
-                printSummary(out, stats, elapsed, serverText, code, abandoned, reportFailed);
-            }
+            new BulkSummary(command, stats, elapsed, serverText, bulkClient.embedded(), stopRequested.get(), abandoned,
+                    o.retryFrom, o.report, reportFailed, error, code).print(out, o.json);
             out.flush();
             err.flush();
             return code;
@@ -712,22 +391,8 @@ public final class BulkCommand implements Callable<Integer> {
             ReportPrinter.printError(err, command, e.getMessage());
             return ExitCodes.FAILED;
         } finally {
-            if (client != null) {
-                // QUIT on the pooled sessions before the program ends.
-                try {
-                    client.disposeLater().block(Duration.ofSeconds(10));
-                } catch (RuntimeException e) {
-                    // Closing only: the summary is out.
-                }
-            }
-            if (resolver != null) {
-                resolver.close();
-            }
-            if (loops != null) {
-                loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
-            }
-            if (embedded != null) {
-                embedded.close();
+            if (bulkClient != null) {
+                bulkClient.close();
             }
             if (reportFile != null) {
                 try {
@@ -736,116 +401,10 @@ public final class BulkCommand implements Callable<Integer> {
                     ReportPrinter.printError(err, command, "--report: " + e.getMessage());
                 }
             }
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // Shutting down (Ctrl-C): the hook waits for `finished`.
-                }
-            }
+            CtrlCHook.remove(hook);
         }
     }
 
-
-    private String tlsName(Plan plan) {
-        return plan.session().tls().policy().name().toLowerCase(Locale.ROOT);
-    }
-
-    /** The message for a batch of recipients; its id is the batch, whose first line is the message id. */
-    private static OutgoingMessage message(List<RecipientFile.Recipient> batch, Plan plan) {
-        List<MailAddress> to = new ArrayList<>(batch.size());
-        for (RecipientFile.Recipient r : batch) {
-            to.add(r.address());
-        }
-        Envelope envelope = Envelope.builder().from(plan.sender()).to(to).build();
-        return OutgoingMessage.of(batch, envelope, plan.content());
-    }
-
-    /** Counts a result and queues its report line, unless the message was already recorded as abandoned. */
-    private static void record(MessageResult result, BulkStats stats, BulkReport writer,
-            Map<Long, List<RecipientFile.Recipient>> inFlight) {
-        @SuppressWarnings("unchecked")
-        List<RecipientFile.Recipient> batch = (List<RecipientFile.Recipient>) result.id();
-        if (inFlight.remove(batch.get(0).line()) == null) {
-            return;
-        }
-        Map<String, Long> lines = new HashMap<>();
-        for (RecipientFile.Recipient r : batch) {
-            lines.putIfAbsent(r.address().toString(), r.line());
-        }
-        SmtpException error = result.error().orElse(null);
-        List<RecipientResult> results = result.report().map(SendReport::recipients)
-                .or(() -> result.error().flatMap(SmtpException::partialReport).map(SendReport::recipients))
-                .orElse(List.of());
-        List<BulkReport.Entry> entries = new ArrayList<>(batch.size());
-        for (RecipientResult r : results) {
-            String address = r.address().toString();
-            Long line = lines.remove(address);
-            BulkReport.Entry entry = BulkReport.Entry.of(r, line == null ? 0 : line);
-            if (error != null && r.status() == RecipientResult.Status.UNDETERMINED && entry.code() == 0) {
-                entry = new BulkReport.Entry(address, entry.line(), entry.status(), 0, null,
-                        ReportPrinter.oneLine(error.getMessage()));
-            }
-            entries.add(entry);
-        }
-        // Recipients the error's report (if any) did not cover: no verdict.
-        for (RecipientFile.Recipient r : batch) {
-            if (lines.remove(r.address().toString()) != null) {
-                entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
-                        RecipientResult.Status.UNDETERMINED.name(), 0, null,
-                        error == null ? "no result" : ReportPrinter.oneLine(error.getMessage())));
-            }
-        }
-        List<String> errors = new ArrayList<>(1);
-        if (error != null) {
-            errors.add(ReportPrinter.oneLine(error.getMessage()));
-        }
-        for (BulkReport.Entry e : entries) {
-            if (e.code() >= 400) {
-                errors.add(e.code() + (e.enhancedStatus() == null ? "" : " " + e.enhancedStatus()) + " "
-                        + ReportPrinter.oneLine(e.text()));
-            }
-        }
-        count(stats, result.outcome(), entries, errors);
-        if (writer != null) {
-            writer.add(batch.get(0).line(), result.outcome().name(), entries, error);
-        }
-    }
-
-    /** A message given up on in flight: no verdict, and the server may have it. */
-    private static void recordAbandoned(List<RecipientFile.Recipient> batch, BulkStats stats, BulkReport writer) {
-        String why = "abandoned in flight when the run was stopped: the server may have it";
-        List<BulkReport.Entry> entries = new ArrayList<>(batch.size());
-        for (RecipientFile.Recipient r : batch) {
-            entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
-                    RecipientResult.Status.UNDETERMINED.name(), 0, null, why));
-        }
-        stats.abandoned.incrementAndGet();
-        count(stats, MessageResult.Outcome.UNKNOWN, entries, List.of("abandoned in flight"));
-        if (writer != null) {
-            writer.add(batch.get(0).line(), MessageResult.Outcome.UNKNOWN.name(), entries, null);
-        }
-    }
-
-    private static void count(BulkStats stats, MessageResult.Outcome outcome, List<BulkReport.Entry> entries,
-            List<String> errors) {
-        List<RecipientResult.Status> statuses = new ArrayList<>(entries.size());
-        int[] codes = new int[entries.size()];
-        for (int i = 0; i < entries.size(); i++) {
-            statuses.add(RecipientResult.Status.valueOf(entries.get(i).status()));
-            codes[i] = entries.get(i).code();
-        }
-        stats.result(outcome, statuses, codes, errors);
-    }
-
-    /** Ends a live progress line (terminal) before something else is printed; returns its new length, 0. */
-    private static int endLiveLine(PrintWriter out, int lastLength) {
-        if (lastLength > 0) {
-            out.println();
-        }
-        out.flush();
-        return 0;
-    }
 
     private int exitCode(BulkStats stats, boolean broken) {
         long accepted = stats.rcptAccepted.sum();
@@ -858,79 +417,5 @@ public final class BulkCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         return accepted > 0 ? ExitCodes.PARTIAL : ExitCodes.FAILED;
-    }
-
-    private void printSummary(PrintWriter out, BulkStats stats, long elapsed, String serverText, int code,
-            boolean abandoned, boolean reportFailed) {
-        long msgs = stats.completed.get();
-        long rcpts = stats.recipients();
-        out.println();
-        out.println(spec.qualifiedName() + ": " + (stopRequested.get() ? "interrupted" : "done") + " in "
-                + BulkStats.duration(elapsed));
-        out.println("server:       " + serverText);
-        out.println("recipients:   " + stats.linesRead.get() + " line(s) read, " + stats.badLines.get() + " bad line(s) "
-                + "skipped" + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")"
-                : ""));
-        out.printf(Locale.ROOT, "messages:     %d sent: %d delivered, %d partial, %d rejected, %d failed, "
-                        + "%d unknown%s%n", msgs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(),
-                stats.failed.sum(), stats.unknown.sum(),
-                abandoned ? ", " + stats.abandoned() + " abandoned in flight (no result; the server may have them)"
-                        : "");
-        out.printf(Locale.ROOT, "recipients:   %d: %d accepted, %d rejected (5xx), %d transient (4xx), "
-                        + "%d unknown (no verdict)%n", rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(),
-                stats.rcptTransient.sum(), stats.rcptUnknown.sum());
-        out.println("reply codes:  " + stats.replyCodesText());
-        out.println("errors:       " + stats.topErrorsText(3));
-        out.printf(Locale.ROOT, "throughput:   %.1f messages/s, %.1f recipients/s%n",
-                BulkStats.perSecond(msgs, elapsed), BulkStats.perSecond(rcpts, elapsed));
-        out.println("connections:  " + stats.connections.get());
-        if (report != null) {
-            out.println("report:       " + report + (reportFailed ? " (INCOMPLETE: it could not be written)" : ""));
-        }
-        out.println("exit status " + code + switch (code) {
-            case ExitCodes.OK -> ": every recipient accepted";
-            case ExitCodes.PARTIAL -> ": some recipients accepted"
-                    + (stats.rcptTransient.sum() + stats.rcptUnknown.sum() > 0 || stopRequested.get()
-                    ? (report != null ? "; rerun with --retry-from " + report + " for the rest"
-                    : "; use --report FILE, then --retry-from FILE, to retry the rest") : "");
-            default -> ": no recipient accepted";
-        });
-    }
-
-    private void printJson(PrintWriter out, BulkStats stats, long elapsed, String serverText, boolean embedded,
-            int code, Throwable error, boolean reportFailed) {
-        long msgs = stats.completed.get();
-        long rcpts = stats.recipients();
-        StringBuilder b = new StringBuilder("{\n");
-        b.append("  \"server\": ").append(Json.quote(serverText)).append(",\n");
-        b.append("  \"embeddedServer\": ").append(embedded).append(",\n");
-        b.append("  \"interrupted\": ").append(stopRequested.get()).append(",\n");
-        b.append("  \"elapsedMillis\": ").append(elapsed / 1_000_000).append(",\n");
-        b.append("  \"messages\": {\"sent\": ").append(msgs)
-                .append(", \"delivered\": ").append(stats.delivered.sum())
-                .append(", \"partial\": ").append(stats.partial.sum())
-                .append(", \"rejected\": ").append(stats.rejected.sum())
-                .append(", \"failed\": ").append(stats.failed.sum())
-                .append(", \"unknown\": ").append(stats.unknown.sum())
-                .append(", \"abandoned\": ").append(stats.abandoned()).append("},\n");
-        b.append("  \"recipients\": {\"total\": ").append(rcpts)
-                .append(", \"accepted\": ").append(stats.rcptAccepted.sum())
-                .append(", \"rejected\": ").append(stats.rcptRefused.sum())
-                .append(", \"transient\": ").append(stats.rcptTransient.sum())
-                .append(", \"unknown\": ").append(stats.rcptUnknown.sum()).append("},\n");
-        b.append("  \"linesRead\": ").append(stats.linesRead.get()).append(",\n");
-        b.append("  \"badLines\": ").append(stats.badLines.get()).append(",\n");
-        b.append("  \"skipped\": ").append(stats.skipped.get()).append(",\n");
-        b.append("  \"replyCodes\": ").append(stats.replyCodesJson()).append(",\n");
-        b.append("  \"errors\": ").append(stats.topErrorsJson(3)).append(",\n");
-        b.append(String.format(Locale.ROOT, "  \"messagesPerSecond\": %.1f,%n", BulkStats.perSecond(msgs, elapsed)));
-        b.append(String.format(Locale.ROOT, "  \"recipientsPerSecond\": %.1f,%n", BulkStats.perSecond(rcpts, elapsed)));
-        b.append("  \"connections\": ").append(stats.connections.get()).append(",\n");
-        b.append("  \"report\": ").append(Json.quote(report == null ? null : report.toString())).append(",\n");
-        b.append("  \"reportComplete\": ").append(report != null && !reportFailed).append(",\n");
-        b.append("  \"error\": ").append(Json.quote(error == null ? null : String.valueOf(error.getMessage())))
-                .append(",\n");
-        b.append("  \"exitStatus\": ").append(code).append("\n}");
-        out.println(b);
     }
 }

@@ -1,16 +1,13 @@
 package io.reactivesmtp.cli;
 
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.reactivesmtp.RecipientResult;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
-import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,18 +15,13 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The JSONL report of {@code bulk --report FILE}: one JSON object per line and per message, written by a thread of
@@ -54,7 +46,7 @@ import java.util.regex.Pattern;
  * however it ends (read error, Ctrl-C, fatal error), writes a line for every message it handed out (those it gave
  * up waiting for as {@code UNDETERMINED}, "abandoned") and then the {@code end} line. A report whose last
  * {@code run} has no {@code end} was killed: up to {@code maxUnreported} messages may have reached a server
- * without a line here, and {@code --retry-from} says so ({@link #readPrevious}).
+ * without a line here, and {@code --retry-from} says so ({@link PreviousReport#read}).
  */
 final class BulkReport implements Closeable {
 
@@ -62,12 +54,6 @@ final class BulkReport implements Closeable {
     static final Duration FLUSH_INTERVAL = Duration.ofMillis(100);
     /** The writer's buffer: a flush is one write of many lines. */
     static final int WRITE_BUFFER_CHARS = 64 * 1024;
-
-    /** One recipient object of a report line: its address and status, whatever follows. */
-    private static final Pattern RECIPIENT = Pattern.compile(
-            "\\{\"address\": (\"(?:[^\"\\\\]|\\\\.)*\"), \"line\": \\d+, \"status\": \"([A-Z_]+)\"");
-    private static final Pattern RUN = Pattern.compile("^\\{\"run\": \\{.*\"maxUnreported\": (\\d+)\\}\\}$");
-    private static final Pattern END = Pattern.compile("^\\{\"end\": \\{.*\"abandoned\": (\\d+)\\}\\}$");
 
     /** A message's result to write (formatted on the writing thread), another line, or the request to stop. */
     private record Item(long id, String outcome, List<Entry> recipients, Throwable error, String other) {
@@ -137,9 +123,8 @@ final class BulkReport implements Closeable {
             if (newLineFirst) {
                 w.newLine();
             }
-            w.write("{\"run\": {\"started\": " + Json.quote(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
-                    + ", \"recipients\": " + Json.quote(recipients.toString()) + ", \"perMessage\": " + perMessage
-                    + ", \"maxUnreported\": " + max + "}}");
+            w.write(CliJson.line(new RunLine(new Run(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+                    recipients.toString(), perMessage, max))));
             w.newLine();
             w.flush();
         } catch (IOException e) {
@@ -277,8 +262,7 @@ final class BulkReport implements Closeable {
      * @throws IOException the first write error, if any
      */
     void finish(int exitStatus, long messages, long abandoned) throws IOException {
-        queue.add(new Item(0, null, null, null, "{\"end\": {\"exitStatus\": " + exitStatus + ", \"messages\": "
-                + messages + ", \"abandoned\": " + abandoned + "}}"));
+        queue.add(new Item(0, null, null, null, CliJson.line(new EndLine(new End(exitStatus, messages, abandoned)))));
         close();
     }
 
@@ -301,28 +285,72 @@ final class BulkReport implements Closeable {
     }
 
     static String line(long id, String outcome, List<Entry> recipients, Throwable error) {
-        StringBuilder b = new StringBuilder(128 + 96 * recipients.size());
-        b.append("{\"id\": ").append(id).append(", \"outcome\": ").append(Json.quote(outcome))
-                .append(", \"recipients\": [");
-        for (int i = 0; i < recipients.size(); i++) {
-            Entry r = recipients.get(i);
-            b.append(i == 0 ? "" : ", ")
-                    .append("{\"address\": ").append(Json.quote(r.address()))
-                    .append(", \"line\": ").append(r.line())
-                    .append(", \"status\": ").append(Json.quote(r.status()))
-                    .append(", \"code\": ").append(r.code() == 0 ? "null" : Integer.toString(r.code()))
-                    .append(", \"enhancedStatus\": ").append(Json.quote(r.enhancedStatus()))
-                    .append(", \"text\": ").append(Json.quote(r.text()))
-                    .append('}');
+        return CliJson.line(new MessageLine(id, outcome, recipients.stream().map(MessageLine.Recipient::of).toList(),
+                error == null ? null : new MessageLine.Failure(error.getClass().getSimpleName(),
+                        String.valueOf(error.getMessage()))));
+    }
+
+    /** The first line of a run: when, from which file, and the bound on messages at servers without a line. */
+    @JsonPropertyOrder({"started", "recipients", "perMessage", "maxUnreported"})
+    record Run(String started, String recipients, int perMessage, long maxUnreported) {
+        Run {
+            if (maxUnreported < 1) {
+                throw new IllegalArgumentException("maxUnreported must be at least 1, not " + maxUnreported);
+            }
         }
-        b.append("], \"error\": ");
-        if (error == null) {
-            b.append("null");
-        } else {
-            b.append("{\"type\": ").append(Json.quote(error.getClass().getSimpleName()))
-                    .append(", \"message\": ").append(Json.quote(String.valueOf(error.getMessage()))).append('}');
+    }
+
+    /** {@code {"run": {...}}}. */
+    record RunLine(Run run) {
+    }
+
+    /** The last line of a run that ended (however it ended). */
+    @JsonPropertyOrder({"exitStatus", "messages", "abandoned"})
+    record End(int exitStatus, long messages, long abandoned) {
+        End {
+            if (messages < 0 || abandoned < 0) {
+                throw new IllegalArgumentException("negative count in an end line: " + messages + ", " + abandoned);
+            }
         }
-        return b.append('}').toString();
+    }
+
+    /** {@code {"end": {...}}}. */
+    record EndLine(End end) {
+    }
+
+    /**
+     * One message's line.
+     *
+     * @param id the line number of its first recipient
+     * @param outcome a {@code MessageResult.Outcome} name
+     * @param recipients the recipients and their results
+     * @param error the failure that left recipients without a verdict, or null
+     */
+    @JsonPropertyOrder({"id", "outcome", "recipients", "error"})
+    record MessageLine(long id, String outcome, List<Recipient> recipients, Failure error) {
+        MessageLine {
+            Objects.requireNonNull(outcome, "outcome");
+            recipients = List.copyOf(recipients);
+        }
+
+        /** A recipient of the line; {@code code} is null when no reply decided it. */
+        @JsonPropertyOrder({"address", "line", "status", "code", "enhancedStatus", "text"})
+        record Recipient(String address, long line, String status, Integer code, String enhancedStatus, String text) {
+            Recipient {
+                Objects.requireNonNull(address, "address");
+                Objects.requireNonNull(status, "status");
+            }
+
+            static Recipient of(Entry e) {
+                return new Recipient(e.address(), e.line(), e.status(), e.code() == 0 ? null : e.code(),
+                        e.enhancedStatus(), e.text());
+            }
+        }
+
+        /** The exception's simple class name and message. */
+        @JsonPropertyOrder({"type", "message"})
+        record Failure(String type, String message) {
+        }
     }
 
     /** Stops the writing thread after the queued lines, flushes and closes the file. */
@@ -346,90 +374,5 @@ final class BulkReport implements Closeable {
         if (failure != null) {
             throw failure;
         }
-    }
-
-    /**
-     * What a previous report says for {@code --retry-from}.
-     *
-     * @param skip the addresses (as {@code MailAddress.toString()}) not to send to again: those whose last result
-     *     was {@code ACCEPTED} or {@code PERMANENT_FAILURE}
-     * @param mayRepeat how many messages of the previous runs may have reached a server without a final line
-     *     here (a run killed before its {@code end} line: its {@code maxUnreported}; messages abandoned in flight)
-     * @param killed whether the last run in the file has no {@code end} line
-     */
-    record Previous(Set<String> skip, long mayRepeat, boolean killed) {
-    }
-
-    /**
-     * Reads a previous report. A recipient whose last result was transient or undetermined, or who is not in the
-     * report at all, is sent to again. A line cut short (the run was killed while writing it) keeps the recipient
-     * results that are complete in it and is reported on {@code err}; so is any other line that is not a report
-     * line. Neither is fatal.
-     *
-     * @param file the previous report
-     * @param err where to report unreadable lines
-     * @param command the command name for those messages
-     * @return the addresses to skip and what may have been sent without a line
-     * @throws IOException if the file cannot be read
-     */
-    static Previous readPrevious(Path file, PrintWriter err, String command) throws IOException {
-        Map<String, Boolean> last = new HashMap<>();
-        long mayRepeat = 0;
-        long openRunMax = -1; // the maxUnreported of a run whose end line has not been seen
-        String name = ReportPrinter.oneLine(file.toString());
-        // A decoder that replaces: a line torn inside a character must not make the file unreadable.
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file),
-                StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                        .onUnmappableCharacter(CodingErrorAction.REPLACE)))) {
-            String line;
-            long n = 0;
-            while ((line = reader.readLine()) != null) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                Matcher run = RUN.matcher(line);
-                if (run.matches()) {
-                    if (openRunMax >= 0) {
-                        mayRepeat += openRunMax;
-                    }
-                    openRunMax = Long.parseLong(run.group(1));
-                    continue;
-                }
-                Matcher end = END.matcher(line);
-                if (end.matches()) {
-                    mayRepeat += Long.parseLong(end.group(1));
-                    openRunMax = -1;
-                    continue;
-                }
-                Matcher m = RECIPIENT.matcher(line);
-                int found = 0;
-                while (m.find()) {
-                    found++;
-                    String status = m.group(2);
-                    boolean done = status.equals(RecipientResult.Status.ACCEPTED.name())
-                            || status.equals(RecipientResult.Status.PERMANENT_FAILURE.name());
-                    last.put(Json.unquote(m.group(1)), done);
-                }
-                if (!line.startsWith("{\"id\": ") || !line.endsWith("}")) {
-                    ReportPrinter.printError(err, command, "warning: --retry-from " + name + ":" + n + ": "
-                            + (line.startsWith("{\"id\": ")
-                            ? "cut short (the run was killed while writing it?): " + found
-                                    + " complete recipient result(s) used, the rest ignored"
-                            : "not a report line, ignored"));
-                }
-            }
-        }
-        boolean killed = openRunMax >= 0;
-        if (killed) {
-            mayRepeat += openRunMax;
-        }
-        Set<String> skip = new HashSet<>();
-        last.forEach((address, done) -> {
-            if (done) {
-                skip.add(address);
-            }
-        });
-        return new Previous(skip, mayRepeat, killed);
     }
 }

@@ -3,6 +3,7 @@ package io.reactivesmtp.cli;
 import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.reactor.MessageResult;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -93,14 +94,18 @@ final class BulkStats {
         return b.toString();
     }
 
-    /** @return the errors as a JSON array: {@code [{"error": "...", "count": 1000}]} */
-    String topErrorsJson(int n) {
-        StringBuilder b = new StringBuilder("[");
-        for (Map.Entry<String, Long> e : topErrors(n)) {
-            b.append(b.length() == 1 ? "" : ", ").append("{\"error\": ").append(Json.quote(e.getKey()))
-                    .append(", \"count\": ").append(e.getValue()).append('}');
-        }
-        return b.append(']').toString();
+    /**
+     * An error text and how often it came.
+     *
+     * @param error the text
+     * @param count how many times
+     */
+    record ErrorCount(String error, long count) {
+    }
+
+    /** @return the {@code n} most frequent errors, most frequent first */
+    List<ErrorCount> topErrorCounts(int n) {
+        return topErrors(n).stream().map(e -> new ErrorCount(e.getKey(), e.getValue())).toList();
     }
 
     void message(MessageResult.Outcome outcome) {
@@ -198,11 +203,10 @@ final class BulkStats {
         return b.toString();
     }
 
-    /** @return reply codes as a JSON object, {@code {"250": 298, "451": 1}} */
-    String replyCodesJson() {
-        StringBuilder b = new StringBuilder("{");
-        new TreeMap<>(replyCodes).forEach((code, n) -> b.append(b.length() == 1 ? "" : ", ")
-                .append('"').append(code).append("\": ").append(n.sum()));
-        return b.append('}').toString();
+    /** @return how often each reply code came, by code in ascending order: {@code {"250": 298, "451": 1}} */
+    Map<String, Long> replyCodeCounts() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        new TreeMap<>(replyCodes).forEach((code, n) -> counts.put(Integer.toString(code), n.sum()));
+        return counts;
     }
 }

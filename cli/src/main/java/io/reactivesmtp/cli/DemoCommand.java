@@ -8,6 +8,7 @@ import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.reactor.SmtpClient;
 import io.reactivesmtp.reactor.SmtpClientOptions;
+import io.reactivesmtp.testing.SubethaSmtpServer;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,7 +30,7 @@ import reactor.core.Exceptions;
  * {@code reactive-smtp demo}: sends one small message with the Reactor API and prints, recipient by
  * recipient, what the server answered.
  *
- * <p>Without {@code --server} it starts an {@link EmbeddedSmtpServer} on {@code 127.0.0.1} that refuses
+ * <p>Without {@code --server} it starts an {@link DemoServer} on {@code 127.0.0.1} that refuses
  * {@code nobody@example.net} (550) and {@code busy@example.net} (451) and accepts everyone else, so the
  * default run ends PARTIAL with exit status 3: two recipients accepted, one refused for good, one worth
  * retrying later.
@@ -117,10 +118,10 @@ public final class DemoCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
 
-        EmbeddedSmtpServer embedded = target == null ? EmbeddedSmtpServer.startDemo() : null;
+        SubethaSmtpServer embedded = target == null ? DemoServer.start() : null;
         try {
             if (embedded != null) {
-                target = new ServerAddress(embedded.host(), embedded.port());
+                target = new ServerAddress(DemoServer.HOST, embedded.port());
             }
             String messageId = "<" + UUID.randomUUID() + "@" + envelope.sender().orElseThrow().asciiDomain() + ">";
             String text = message(envelope, messageId);
@@ -183,10 +184,10 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private void printText(PrintWriter out, Envelope envelope, String messageId, String text,
-            EmbeddedSmtpServer embedded, ServerAddress target, ReportPrinter.Result result) {
+            SubethaSmtpServer embedded, ServerAddress target, ReportPrinter.Result result) {
         out.println("reactive-smtp demo: one message to " + envelope.recipients().size()
                 + " recipient(s) with the Reactor API");
-        out.println("server:   " + target + (embedded == null ? "" : " (" + embedded + ")"));
+        out.println("server:   " + target + (embedded == null ? "" : " (" + DemoServer.describe(embedded) + ")"));
         if (result.report() != null) {
             result.report().capabilities().ifPresent(c -> out.println("esmtp:    "
                     + (c.pipelining() ? "PIPELINING (MAIL/RCPT/DATA sent in one go)" : "no PIPELINING (lock-step)")
@@ -197,12 +198,12 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("message:  " + messageId + ", " + text.getBytes(StandardCharsets.UTF_8).length + " bytes");
         ReportPrinter.printText(out, result);
         if (embedded != null) {
-            List<EmbeddedSmtpServer.ReceivedMessage> received = embedded.messages();
+            List<SubethaSmtpServer.ReceivedMessage> received = embedded.messages();
             out.println();
             if (received.isEmpty()) {
                 out.println("embedded server received no message");
             }
-            for (EmbeddedSmtpServer.ReceivedMessage m : received) {
+            for (SubethaSmtpServer.ReceivedMessage m : received) {
                 out.println("embedded server received 1 message (" + m.data().length + " bytes) from "
                         + ReportPrinter.oneLine(m.from()) + " for "
                         + ReportPrinter.oneLine(String.join(", ", m.recipients())));

@@ -265,14 +265,22 @@ public final class EnqueueCommand implements Callable<Integer> {
         int code = jobsAcked.get() == 0 ? ExitCodes.FAILED
                 : unacked == 0 && badLines.get() == 0 && firstError.get() == null ? ExitCodes.OK : ExitCodes.PARTIAL;
         if (json) {
-            out.println("{\n  \"kafka\": " + Json.quote(bootstrapServers) + ",\n  \"topic\": " + Json.quote(topic)
-                    + ",\n  \"key\": " + Json.quote(keys.name()) + ",\n  \"elapsedMillis\": " + elapsed / 1_000_000
-                    + ",\n  \"linesRead\": " + linesRead.get() + ",\n  \"badLines\": " + badLines.get()
-                    + ",\n  \"duplicates\": " + duplicates.get() + ",\n  \"jobs\": {\"enqueued\": " + jobsAcked.get()
-                    + ", \"failed\": " + unacked + "},\n  \"recipients\": " + recipientsAcked.get()
-                    + ",\n  \"error\": " + Json.quote(firstError.get() == null ? null
-                            : String.valueOf(firstError.get().getMessage()))
-                    + ",\n  \"exitStatus\": " + code + "\n}");
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("kafka", bootstrapServers);
+            o.put("topic", topic);
+            o.put("key", keys.name());
+            o.put("elapsedMillis", elapsed / 1_000_000);
+            o.put("linesRead", linesRead.get());
+            o.put("badLines", badLines.get());
+            o.put("duplicates", duplicates.get());
+            Map<String, Object> jobs = new LinkedHashMap<>();
+            jobs.put("enqueued", jobsAcked.get());
+            jobs.put("failed", unacked);
+            o.put("jobs", jobs);
+            o.put("recipients", recipientsAcked.get());
+            o.put("error", firstError.get() == null ? null : String.valueOf(firstError.get().getMessage()));
+            o.put("exitStatus", code);
+            out.println(CliJson.document(o));
         } else {
             out.println();
             out.println(command + ": done in " + BulkStats.duration(elapsed));

@@ -1,12 +1,17 @@
 package io.reactivesmtp.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpUnknownOutcomeException;
 import io.reactivesmtp.TlsInfo;
+import io.reactivesmtp.internal.SafeText;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -158,42 +163,35 @@ public final class ReportPrinter {
      *     peer of the session)
      */
     public static void printJson(PrintWriter out, Result result, boolean withTls) {
-        StringBuilder b = new StringBuilder();
-        b.append("{\n");
-        b.append("  \"outcome\": ").append(Json.quote(result.outcome())).append(",\n");
-        b.append("  \"server\": ").append(Json.quote(result.server())).append(",\n");
-        b.append("  \"recipients\": [");
-        List<RecipientResult> recipients = result.recipients();
-        for (int i = 0; i < recipients.size(); i++) {
-            RecipientResult r = recipients.get(i);
-            b.append(i == 0 ? "\n" : ",\n");
-            b.append("    {\"address\": ").append(Json.quote(r.address().toString()))
-                    .append(", \"accepted\": ").append(r.isAccepted())
-                    .append(", \"status\": ").append(Json.quote(r.status().name()))
-                    .append(", \"code\": ").append(r.code() == 0 ? "null" : Integer.toString(r.code()))
-                    .append(", \"enhancedStatus\": ").append(Json.quote(r.enhancedStatus().orElse(null)))
-                    .append(", \"text\": ").append(Json.quote(r.text()))
-                    .append('}');
-        }
-        b.append(recipients.isEmpty() ? "],\n" : "\n  ],\n");
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("outcome", result.outcome());
+        o.put("server", result.server());
+        o.put("recipients", result.recipients().stream().map(r -> new RecipientJson(r.address().toString(),
+                r.isAccepted(), r.status().name(), r.code() == 0 ? null : r.code(), r.enhancedStatus().orElse(null),
+                r.text())).toList());
         if (withTls) {
-            b.append("  \"tls\": ");
-            Optional<TlsInfo> tls = result.tls();
-            if (tls.isEmpty()) {
-                b.append("null");
-            } else {
-                TlsInfo t = tls.get();
-                b.append("{\"protocol\": ").append(Json.quote(t.protocol()))
-                        .append(", \"cipherSuite\": ").append(Json.quote(t.cipherSuite()))
-                        .append(", \"provider\": ").append(Json.quote(t.provider()))
-                        .append(", \"peer\": ").append(Json.quote(t.peerPrincipal().orElse(null)))
-                        .append('}');
-            }
-            b.append(",\n");
+            o.put("tls", result.tls().map(t -> new TlsJson(t.protocol(), t.cipherSuite(), t.provider(),
+                    t.peerPrincipal().orElse(null))).orElse(null));
         }
-        b.append("  \"error\": ").append(errorJson(result.error()));
-        b.append("\n}");
-        out.println(b);
+        o.put("error", error(result.error()));
+        out.println(CliJson.document(o));
+    }
+
+    /** A recipient in the {@code --json} output; {@code code} is null when no reply decided it. */
+    @JsonPropertyOrder({"address", "accepted", "status", "code", "enhancedStatus", "text"})
+    record RecipientJson(String address, boolean accepted, String status, Integer code, String enhancedStatus,
+            String text) {
+    }
+
+    /** The TLS session in the {@code --json} output. */
+    @JsonPropertyOrder({"protocol", "cipherSuite", "provider", "peer"})
+    record TlsJson(String protocol, String cipherSuite, String provider, String peer) {
+    }
+
+    /** A failure in the {@code --json} output; {@code retryable} only for SMTP failures. */
+    @JsonPropertyOrder({"type", "message", "retryable"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ErrorJson(String type, String message, Boolean retryable) {
     }
 
     /**
@@ -227,40 +225,14 @@ public final class ReportPrinter {
         err.flush();
     }
 
-    /** Control characters from a server or an exception shown escaped, so that every entry stays on its line. */
+    /** Text from a server or an exception, by the one escaping rule (SafeText.line): every entry stays on its line. */
     static String oneLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\r') {
-                b.append("\\r");
-            } else if (c == '\n') {
-                b.append("\\n");
-            } else if (c < 0x20 || c == 0x7f) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
+        return SafeText.line(s);
     }
 
-    /**
-     * @param e a failure, or null
-     * @return {@code null}, or {@code {"type": ..., "message": ..., "retryable": ...}} (retryable for SMTP failures)
-     */
-    static String errorJson(Throwable e) {
-        if (e == null) {
-            return "null";
-        }
-        StringBuilder b = new StringBuilder("{\"type\": ").append(Json.quote(e.getClass().getSimpleName()))
-                .append(", \"message\": ").append(Json.quote(Optional.ofNullable(e.getMessage()).orElse("")));
-        if (e instanceof SmtpException se) {
-            b.append(", \"retryable\": ").append(se.isRetryable());
-        }
-        return b.append('}').toString();
+    private static ErrorJson error(Throwable e) {
+        return e == null ? null : new ErrorJson(e.getClass().getSimpleName(),
+                Optional.ofNullable(e.getMessage()).orElse(""),
+                e instanceof SmtpException se ? se.isRetryable() : null);
     }
 }

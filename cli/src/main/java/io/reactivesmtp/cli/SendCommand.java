@@ -233,7 +233,7 @@ public final class SendCommand implements Callable<Integer> {
 
         MessageContent content = null;
         if (body != null) {
-            BulkCommand.checkNotEmpty(body, allowEmpty);
+            BulkOptions.checkNotEmpty(body, allowEmpty);
             try {
                 content = MessageContent.of(body);
             } catch (IllegalArgumentException e) {
@@ -358,7 +358,7 @@ public final class SendCommand implements Callable<Integer> {
                 }
             }
             throw new CommandLine.TypeConversionException("expected none, opportunistic, required or implicit, not "
-                    + Json.quote(value));
+                    + CliJson.quote(value));
         }
     }
 }

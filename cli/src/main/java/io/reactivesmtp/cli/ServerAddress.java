@@ -22,7 +22,7 @@ public record ServerAddress(String host, int port) {
     public ServerAddress {
         Objects.requireNonNull(host, "host");
         if (host.isEmpty() || host.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
-            throw new IllegalArgumentException("invalid host " + Json.quote(host));
+            throw new IllegalArgumentException("invalid host " + CliJson.quote(host));
         }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("invalid port " + port + ": expected 1-65535");
@@ -37,7 +37,7 @@ public record ServerAddress(String host, int port) {
      * @throws IllegalArgumentException naming the input when it is not {@code HOST:PORT} with a port 1 to 65535
      */
     public static ServerAddress parse(String text) {
-        String shown = Json.quote(text == null ? "" : text);
+        String shown = CliJson.quote(text == null ? "" : text);
         if (text == null) {
             throw new IllegalArgumentException("invalid server " + shown + ": expected HOST:PORT");
         }

@@ -9,7 +9,6 @@ import io.reactivesmtp.kafka.KafkaSmtpWorker;
 import io.reactivesmtp.kafka.KafkaWorkerOptions;
 import io.reactivesmtp.kafka.WorkerListener;
 import io.reactivesmtp.reactor.PoolOptions;
-import io.reactivesmtp.reactor.RateLimit;
 import io.reactivesmtp.reactor.RetryPolicy;
 import io.reactivesmtp.reactor.Routing;
 import io.reactivesmtp.reactor.SmtpClient;
@@ -28,7 +27,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
@@ -113,15 +111,8 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "Connections at most to the relay. Default: ${DEFAULT-VALUE}.")
     private int perDestination;
 
-    @Option(names = "--rate", paramLabel = "MSGS_PER_S",
-            description = "At most this many messages per second to the relay, for this worker (token bucket, "
-                    + "slowed down on 421 or 4.7.x).")
-    private Double rate;
-
-    @Option(names = "--max-per-connection", paramLabel = "M",
-            description = "Transactions per connection before it is closed and a new one opened. Default: "
-                    + PoolOptions.DEFAULT_MAX_MESSAGES_PER_CONNECTION + ".")
-    private Integer maxPerConnection;
+    @Mixin
+    private DeliveryOptions delivery = new DeliveryOptions();
 
     @Option(names = "--max-attempts", paramLabel = "K", defaultValue = "4",
             description = "Attempts per recipient, the first included; transient failures go through the retry "
@@ -185,16 +176,6 @@ public final class WorkerCommand implements Callable<Integer> {
         this.installShutdownHook = install;
     }
 
-    /** Counters of one worker run, beyond {@link BulkStats}. */
-    private static final class Counters {
-        final LongAdder retrying = new LongAdder();
-        final LongAdder invalid = new LongAdder();
-        final LongAdder replays = new LongAdder();
-        final LongAdder alreadyAccepted = new LongAdder();
-        final AtomicLong partitions = new AtomicLong();
-        final AtomicBoolean assignedOnce = new AtomicBoolean();
-    }
-
     /**
      * Checks the options, runs the worker until Ctrl-C (or idle), prints the summary.
      *
@@ -209,23 +190,11 @@ public final class WorkerCommand implements Callable<Integer> {
         KafkaWorkerOptions.Builder options = KafkaWorkerOptions.builder();
         List<ServerAddress> relays = new ArrayList<>();
         try {
-            for (String s : servers) {
-                try {
-                    relays.add(ServerAddress.parse(s));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("--server: " + e.getMessage(), e);
-                }
-            }
-            positive("--in-flight-per-partition", inFlightPerPartition);
-            positive("--per-destination", perDestination);
-            positive("--max-attempts", maxAttempts);
-            if (maxPerConnection != null) {
-                positive("--max-per-connection", maxPerConnection);
-            }
-            if (rate != null && !(rate > 0 && rate <= 1_000_000)) {
-                throw new IllegalArgumentException("--rate must be a number of messages per second above 0, not "
-                        + rate);
-            }
+            relays.addAll(DeliveryOptions.relays(servers));
+            DeliveryOptions.positive("--in-flight-per-partition", inFlightPerPartition);
+            DeliveryOptions.positive("--per-destination", perDestination);
+            DeliveryOptions.positive("--max-attempts", maxAttempts);
+            delivery.check();
             if (firstBackoffSeconds < 0 || revokeTimeoutSeconds < 0 || (exitWhenIdle != null && exitWhenIdle < 1)) {
                 throw new IllegalArgumentException(firstBackoffSeconds < 0 ? "--first-backoff-seconds must not be negative"
                         : revokeTimeoutSeconds < 0 ? "--revoke-timeout-seconds must not be negative"
@@ -238,14 +207,9 @@ public final class WorkerCommand implements Callable<Integer> {
                 addresses.add(InetSocketAddress.createUnresolved(a.host(), a.port()));
             }
             PoolOptions.Builder pool = PoolOptions.builder().maxConnectionsPerDestination(perDestination);
-            if (maxPerConnection != null) {
-                pool.maxMessagesPerConnection(maxPerConnection);
-            }
+            delivery.applyTo(pool, client);
             client.routing(Routing.relays(addresses)).session(session.build()).pool(pool.build())
                     .retry(RetryPolicy.NONE);
-            if (rate != null) {
-                client.rateLimit(RateLimit.perSecond(rate));
-            }
             options.bootstrapServers(bootstrapServers).groupId(group).jobsTopic(jobsTopic).reportsTopic(reportsTopic)
                     .maxInFlightPerPartition(inFlightPerPartition).maxAttempts(maxAttempts)
                     .firstBackoff(Duration.ofSeconds(firstBackoffSeconds))
@@ -265,20 +229,12 @@ public final class WorkerCommand implements Callable<Integer> {
         return run(client, options, relays, out, err);
     }
 
-    private static void positive(String option, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(option + " must be at least 1, not " + value);
-        }
-    }
-
     private int run(SmtpClientOptions.Builder clientOptions, KafkaWorkerOptions.Builder options,
             List<ServerAddress> relays, PrintWriter out, PrintWriter err) {
         String command = spec.qualifiedName();
         BulkStats stats = new BulkStats();
-        Counters counters = new Counters();
+        WorkerSummary.Counters counters = new WorkerSummary.Counters();
         AtomicLong lastActivity = new AtomicLong(System.nanoTime());
-        boolean isTerminal = terminal != null ? terminal : System.console() != null;
-        Duration interval = progressInterval != null ? progressInterval : Duration.ofSeconds(isTerminal ? 1 : 5);
         String serverText = String.join(", ", relays.stream().map(ServerAddress::toString).toList())
                 + (relays.size() > 1 ? " (in this order, failover)" : "") + ", TLS "
                 + security.tls().name().toLowerCase(Locale.ROOT);
@@ -339,18 +295,16 @@ public final class WorkerCommand implements Callable<Integer> {
                 worker.stop();
             }
             if (installShutdownHook) {
-                hook = new Thread(() -> {
+                hook = CtrlCHook.install("reactive-smtp-worker-ctrl-c", () -> {
                     interrupt();
                     try {
                         finished.await(built.revokeTimeout().toMillis() + 10_000, TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
-                }, "reactive-smtp-worker-ctrl-c");
-                Runtime.getRuntime().addShutdownHook(hook);
+                });
             }
-            int lastLength = 0;
-            long nextProgress = start + interval.toNanos();
+            ProgressLine progress = new ProgressLine(out, command, !json, terminal, progressInterval, start);
             while (!worker.awaitTermination(Duration.ofMillis(50))) {
                 long now = System.nanoTime();
                 if (worker.inFlight() > 0) {
@@ -362,21 +316,10 @@ public final class WorkerCommand implements Callable<Integer> {
                         && (counters.assignedOnce.get() || now - start > TimeUnit.SECONDS.toNanos(60))) {
                     worker.stop();
                 }
-                if (!json && now >= nextProgress) {
-                    String line = progress(stats, counters, worker.inFlight(), now - start);
-                    if (isTerminal) {
-                        out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
-                        lastLength = line.length();
-                    } else {
-                        out.println(command + ": " + line);
-                    }
-                    out.flush();
-                    nextProgress = now + interval.toNanos();
-                }
+                KafkaSmtpWorker w = worker;
+                progress.tick(now, () -> progress(stats, counters, w.inFlight(), now - start));
             }
-            if (lastLength > 0) {
-                out.print("\r" + " ".repeat(lastLength) + "\r");
-            }
+            progress.clear();
             long elapsed = System.nanoTime() - start;
             Throwable failure = worker.failure().orElse(null);
             if (failure != null) {
@@ -384,11 +327,8 @@ public final class WorkerCommand implements Callable<Integer> {
                         + ReportPrinter.oneLine(String.valueOf(failure.getMessage())));
             }
             int code = exitCode(stats, failure != null);
-            if (json) {
-                printJson(out, stats, counters, elapsed, serverText, code, failure);
-            } else {
-                printSummary(out, stats, counters, elapsed, serverText, code);
-            }
+            new WorkerSummary(command, stats, counters, elapsed, serverText, stopRequested.get(), failure, code)
+                    .print(out, json);
             out.flush();
             return code;
         } catch (InterruptedException e) {
@@ -409,17 +349,11 @@ public final class WorkerCommand implements Callable<Integer> {
                 // Closing only.
             }
             finished.countDown();
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // Shutting down (Ctrl-C): the hook waits for `finished`.
-                }
-            }
+            CtrlCHook.remove(hook);
         }
     }
 
-    private static void count(JobReport report, BulkStats stats, Counters counters) {
+    private static void count(JobReport report, BulkStats stats, WorkerSummary.Counters counters) {
         for (JobReport.Recipient r : report.recipients()) {
             switch (r.status()) {
                 case ACCEPTED -> stats.recipient(RecipientResult.Status.ACCEPTED, r.code());
@@ -442,7 +376,7 @@ public final class WorkerCommand implements Callable<Integer> {
         stats.completed.incrementAndGet();
     }
 
-    private static String progress(BulkStats stats, Counters counters, int inFlight, long elapsedNanos) {
+    private static String progress(BulkStats stats, WorkerSummary.Counters counters, int inFlight, long elapsedNanos) {
         long jobs = stats.completed.get();
         return String.format(Locale.ROOT, "[%s] %d jobs reported (%.1f/s), in flight %d, %d partition(s) | "
                         + "recipients: %d accepted, %d rejected, %d transient, %d unknown | %d retrying, %d invalid, "
@@ -463,60 +397,5 @@ public final class WorkerCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         return accepted > 0 ? ExitCodes.PARTIAL : ExitCodes.FAILED;
-    }
-
-    private void printSummary(PrintWriter out, BulkStats stats, Counters counters, long elapsed, String serverText,
-            int code) {
-        long jobs = stats.completed.get();
-        long rcpts = stats.recipients();
-        out.println();
-        out.println(spec.qualifiedName() + ": " + (stopRequested.get() ? "interrupted" : "stopped") + " after "
-                + BulkStats.duration(elapsed));
-        out.println("server:       " + serverText);
-        out.printf(Locale.ROOT, "jobs:         %d reported: %d delivered, %d partial, %d rejected, %d failed, "
-                        + "%d retrying (retry job written), %d invalid; %d replays skipped (already reported)%n",
-                jobs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(), stats.failed.sum(),
-                counters.retrying.sum(), counters.invalid.sum(), counters.replays.sum());
-        out.printf(Locale.ROOT, "recipients:   %d: %d accepted, %d rejected (5xx), %d transient (4xx), "
-                        + "%d unknown (no verdict); %d not resent (accepted in an earlier report)%n", rcpts,
-                stats.rcptAccepted.sum(), stats.rcptRefused.sum(), stats.rcptTransient.sum(), stats.rcptUnknown.sum(),
-                counters.alreadyAccepted.sum());
-        out.println("reply codes:  " + stats.replyCodesText());
-        out.printf(Locale.ROOT, "throughput:   %.1f jobs/s, %.1f recipients/s%n",
-                BulkStats.perSecond(jobs, elapsed), BulkStats.perSecond(rcpts, elapsed));
-        out.println("connections:  " + stats.connections.get());
-        out.println("exit status " + code + switch (code) {
-            case ExitCodes.OK -> ": every recipient reported was accepted";
-            case ExitCodes.PARTIAL -> ": some recipients accepted";
-            default -> ": no recipient accepted, or the worker failed";
-        });
-    }
-
-    private void printJson(PrintWriter out, BulkStats stats, Counters counters, long elapsed, String serverText,
-            int code, Throwable failure) {
-        StringBuilder b = new StringBuilder("{\n");
-        b.append("  \"server\": ").append(Json.quote(serverText)).append(",\n");
-        b.append("  \"interrupted\": ").append(stopRequested.get()).append(",\n");
-        b.append("  \"elapsedMillis\": ").append(elapsed / 1_000_000).append(",\n");
-        b.append("  \"jobs\": {\"reported\": ").append(stats.completed.get())
-                .append(", \"delivered\": ").append(stats.delivered.sum())
-                .append(", \"partial\": ").append(stats.partial.sum())
-                .append(", \"rejected\": ").append(stats.rejected.sum())
-                .append(", \"failed\": ").append(stats.failed.sum())
-                .append(", \"retrying\": ").append(counters.retrying.sum())
-                .append(", \"invalid\": ").append(counters.invalid.sum())
-                .append(", \"replaysSkipped\": ").append(counters.replays.sum()).append("},\n");
-        b.append("  \"recipients\": {\"total\": ").append(stats.recipients())
-                .append(", \"accepted\": ").append(stats.rcptAccepted.sum())
-                .append(", \"rejected\": ").append(stats.rcptRefused.sum())
-                .append(", \"transient\": ").append(stats.rcptTransient.sum())
-                .append(", \"unknown\": ").append(stats.rcptUnknown.sum())
-                .append(", \"alreadyAccepted\": ").append(counters.alreadyAccepted.sum()).append("},\n");
-        b.append("  \"replyCodes\": ").append(stats.replyCodesJson()).append(",\n");
-        b.append("  \"connections\": ").append(stats.connections.get()).append(",\n");
-        b.append("  \"error\": ").append(Json.quote(failure == null ? null : String.valueOf(failure.getMessage())))
-                .append(",\n");
-        b.append("  \"exitStatus\": ").append(code).append("\n}");
-        out.println(b);
     }
 }

@@ -89,7 +89,7 @@ class BulkCommandTest {
     static List<Map<String, Object>> reportLines(Path report) throws IOException {
         List<Map<String, Object>> lines = new ArrayList<>();
         for (String line : Files.readAllLines(report)) {
-            Map<String, Object> object = (Map<String, Object>) MiniJson.parse(line);
+            Map<String, Object> object = (Map<String, Object>) TestJson.parse(line);
             if (object.containsKey("id")) {
                 lines.add(object);
             }

@@ -60,7 +60,7 @@ class BulkReportTest {
         assertThat(Files.readAllLines(file)).hasSize(5).last().isEqualTo(
                 "{\"end\": {\"exitStatus\": 0, \"messages\": 3, \"abandoned\": 0}}");
         StringWriter err = new StringWriter();
-        BulkReport.Previous previous = BulkReport.readPrevious(file, new PrintWriter(err, true), "bulk");
+        PreviousReport previous = PreviousReport.read(file, new PrintWriter(err, true), "bulk");
         assertThat(previous.skip()).containsExactlyInAnyOrder("u1@example.com", "u2@example.com", "u3@example.com");
         assertThat(previous.killed()).isFalse();
         assertThat(previous.mayRepeat()).isZero();
@@ -74,7 +74,7 @@ class BulkReportTest {
                 new BulkReport.Entry("a@example.com", 2, "ACCEPTED", 250, null, "Ok"),
                 new BulkReport.Entry("b@example.com", 3, "ACCEPTED", 250, null, "Ok é")), null);
         // Cut inside the escaped é of the second recipient's text, and a stray byte that is not UTF-8 after it.
-        byte[] bytes = (whole.substring(0, whole.indexOf("Ok \\u00e9") + 6) + "\u00ff")
+        byte[] bytes = (whole.substring(0, whole.indexOf("Ok \\u00E9") + 6) + "\u00ff")
                 .getBytes(StandardCharsets.ISO_8859_1);
         int cut = bytes.length;
         String start = "{\"run\": {\"started\": \"2026-12-06T03:00:00Z\", \"recipients\": \"l.txt\", \"perMessage\": 2, "
@@ -86,7 +86,7 @@ class BulkReportTest {
         Files.write(file, torn, java.nio.file.StandardOpenOption.APPEND);
 
         StringWriter err = new StringWriter();
-        BulkReport.Previous previous = BulkReport.readPrevious(file, new PrintWriter(err, true), "bulk");
+        PreviousReport previous = PreviousReport.read(file, new PrintWriter(err, true), "bulk");
 
         assertThat(previous.skip()).containsExactlyInAnyOrder("z@example.com", "a@example.com", "b@example.com");
         assertThat(previous.killed()).isTrue();
@@ -99,8 +99,27 @@ class BulkReportTest {
         again.finish(0, 0, 0);
         List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
         assertThat(lines.get(lines.size() - 2)).startsWith("{\"run\": ");
-        BulkReport.Previous after = BulkReport.readPrevious(file, new PrintWriter(new StringWriter(), true), "bulk");
+        PreviousReport after = PreviousReport.read(file, new PrintWriter(new StringWriter(), true), "bulk");
         assertThat(after.killed()).isFalse();
         assertThat(after.mayRepeat()).as("the killed run's bound still counts").isEqualTo(150);
+    }
+
+    @Test
+    void retryFromReadsReportsWhateverTheirSpacingAndIgnoresUnknownFields() throws IOException {
+        Path file = dir.resolve("compact.jsonl");
+        Files.writeString(file, String.join("\n",
+                "{\"run\":{\"started\":\"2026-12-06T03:00:00Z\",\"maxUnreported\":20,\"host\":\"h\"}}",
+                "{ \"id\" : 1 , \"outcome\":\"PARTIAL\", \"recipients\" : [ {\"status\":\"ACCEPTED\",\"address\":"
+                        + "\"a@example.com\", \"extra\": [1, {\"x\": null}]}, {\"address\":\"b@example.com\","
+                        + "\"status\":\"TRANSIENT_FAILURE\"},{\"address\":\"c@example.com\",\"status\":"
+                        + "\"PERMANENT_FAILURE\"} ], \"error\" : null, \"new\": true }",
+                "\t{\"end\" :{\"abandoned\":2, \"exitStatus\":3}}", "{\"something\": \"else\"}", ""));
+        StringWriter err = new StringWriter();
+        PreviousReport previous = PreviousReport.read(file, new PrintWriter(err, true), "bulk");
+        assertThat(previous.skip()).containsExactlyInAnyOrder("a@example.com", "c@example.com");
+        assertThat(previous.killed()).isFalse();
+        assertThat(previous.mayRepeat()).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("bulk: warning: --retry-from " + file + ":4: not a report line, ignored"
+                + System.lineSeparator());
     }
 }

@@ -33,8 +33,7 @@ class BulkStatsTest {
                 new int[] {550}, List.of("550 5.1.1 no such user"));
 
         assertThat(stats.topErrorsText(3)).isEqualTo("5 x connection refused; 1 x 550 5.1.1 no such user");
-        assertThat(MiniJson.parse(stats.topErrorsJson(1))).asList().singleElement().asString()
-                .contains("count=5", "error=connection refused");
+        assertThat(stats.topErrorCounts(1)).containsExactly(new BulkStats.ErrorCount("connection refused", 5));
         assertThat(new BulkStats().topErrorsText(3)).isEqualTo("none");
     }
 

@@ -78,11 +78,11 @@ class CliMainTest {
     }
 
     @Test
-    void jsonQuoteEscapesEverythingOutsidePrintableAscii() {
-        assertThat(Json.quote("a\"b\\c\r\n\t\u0000\u007fé\u2028")).isEqualTo(
-                "\"a\\\"b\\\\c\\r\\n\\t\\u0000\\u007f\\u00e9\\u2028\"");
-        assertThat(Json.quote(null)).isEqualTo("null");
-        assertThat(MiniJson.parse(Json.quote("x\"\\\u0001ü"))).isEqualTo("x\"\\\u0001ü");
+    void jsonQuoteEscapesControlAndNonAsciiCharacters() {
+        assertThat(CliJson.quote("a\"b\\c\r\n\t\u0000é\u2028")).isEqualTo(
+                "\"a\\\"b\\\\c\\r\\n\\t\\u0000\\u00E9\\u2028\"");
+        assertThat(CliJson.quote(null)).isEqualTo("null");
+        assertThat(TestJson.parse(CliJson.quote("x\"\\\u0001ü"))).isEqualTo("x\"\\\u0001ü");
     }
 
     @Test

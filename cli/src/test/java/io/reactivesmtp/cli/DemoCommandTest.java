@@ -2,6 +2,7 @@ package io.reactivesmtp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reactivesmtp.testing.SubethaSmtpServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -36,7 +37,7 @@ class DemoCommandTest {
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> json(String text) {
-        Object parsed = MiniJson.parse(text);
+        Object parsed = TestJson.parse(text);
         assertThat(parsed).as("top-level JSON value of %s", text).isInstanceOf(Map.class);
         return (Map<String, Object>) parsed;
     }
@@ -96,7 +97,7 @@ class DemoCommandTest {
     void jsonEscapesQuotesAndBackslashesInAddresses() {
         // A quoted local part with an escaped quote and a backslash: valid, and a JSON escaping test.
         String tricky = "\"john \\\"q\\\\ doe\"@example.com";
-        try (EmbeddedSmtpServer server = EmbeddedSmtpServer.builder().start()) {
+        try (SubethaSmtpServer server = SubethaSmtpServer.builder().start()) {
             Run run = run("demo", "--json", "--server", "127.0.0.1:" + server.port(), "--to", tricky);
 
             assertThat(run.out()).contains("\"address\": \"\\\"john \\\\\\\"q\\\\\\\\ doe\\\"@example.com\"");
@@ -107,7 +108,7 @@ class DemoCommandTest {
 
     @Test
     void addressWithCrLfIsAUsageErrorBeforeAnyConnection() {
-        try (EmbeddedSmtpServer server = EmbeddedSmtpServer.builder().start()) {
+        try (SubethaSmtpServer server = SubethaSmtpServer.builder().start()) {
             Run run = run("demo", "--server", "127.0.0.1:" + server.port(),
                     "--to", "alice@example.com", "--to", "a@b\r\nRCPT TO:<x@y>");
 
@@ -143,7 +144,7 @@ class DemoCommandTest {
 
     @Test
     void serverThatAcceptsEveryoneGivesExitZero() {
-        try (EmbeddedSmtpServer server = EmbeddedSmtpServer.builder().start()) {
+        try (SubethaSmtpServer server = SubethaSmtpServer.builder().start()) {
             Run run = run("demo", "--server", "127.0.0.1:" + server.port(), "--from", "me@example.org");
 
             assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.OK);
@@ -151,7 +152,7 @@ class DemoCommandTest {
                     .contains("server:   127.0.0.1:" + server.port() + "\n")
                     .doesNotContain("embedded SubEthaSMTP");
             assertThat(server.messages()).hasSize(1);
-            EmbeddedSmtpServer.ReceivedMessage m = server.messages().get(0);
+            SubethaSmtpServer.ReceivedMessage m = server.messages().get(0);
             assertThat(m.from()).isEqualTo("me@example.org");
             assertThat(m.recipients()).containsExactlyElementsOf(DemoCommand.DEFAULT_TO);
             assertThat(m.dataAsString())

@@ -142,7 +142,7 @@ class EnqueueWorkerIT {
         Run enqueue = run("enqueue", "--bootstrap-servers", broker.bootstrapServers(), "--topic", "json.jobs",
                 "--from", "news@example.com", "--recipients", recipients.toString(), "--body", body.toString(), "--json");
         assertThat(enqueue.code()).isEqualTo(ExitCodes.OK);
-        java.util.Map<?, ?> e = (java.util.Map<?, ?>) MiniJson.parse(enqueue.out());
+        java.util.Map<?, ?> e = (java.util.Map<?, ?>) TestJson.parse(enqueue.out());
         assertThat(e.get("jobs")).isEqualTo(java.util.Map.of("enqueued", 2L, "failed", 0L));
         assertThat(e.get("recipients")).isEqualTo(3L);
         assertThat(e.get("exitStatus")).isEqualTo(0L);
@@ -151,7 +151,7 @@ class EnqueueWorkerIT {
                     "--reports-topic", "json.reports", "--group", "json", "--server", "127.0.0.1:" + smtp.port(),
                     "--tls", "none", "--exit-when-idle", "2", "--json");
             assertThat(worker.code()).as(worker.err()).isEqualTo(ExitCodes.OK);
-            java.util.Map<?, ?> w = (java.util.Map<?, ?>) MiniJson.parse(worker.out());
+            java.util.Map<?, ?> w = (java.util.Map<?, ?>) TestJson.parse(worker.out());
             assertThat(((java.util.Map<?, ?>) w.get("jobs")).get("delivered")).isEqualTo(2L);
             assertThat(((java.util.Map<?, ?>) w.get("recipients")).get("accepted")).isEqualTo(3L);
             assertThat(w.get("replyCodes")).isEqualTo(java.util.Map.of("250", 3L));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reactivesmtp.testing.ScriptedSmtpServer;
 import io.reactivesmtp.testing.Script;
 import io.reactivesmtp.testing.TestPki;
+import io.reactivesmtp.testing.SubethaSmtpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -242,8 +243,8 @@ class ProbeCommandTest {
 
     @Test
     void embeddedServerWithOpportunisticTlsReportsNoStartTlsAndExitsZero() {
-        try (EmbeddedSmtpServer server = EmbeddedSmtpServer.builder().start()) {
-            Run run = run("probe", "--server", server.host() + ":" + server.port(), "--tls", "opportunistic",
+        try (SubethaSmtpServer server = SubethaSmtpServer.builder().start()) {
+            Run run = run("probe", "--server", "127.0.0.1:" + server.port(), "--tls", "opportunistic",
                     "--timeout-seconds", "5");
 
             assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.OK);
@@ -258,8 +259,8 @@ class ProbeCommandTest {
 
     @Test
     void embeddedServerWithRequiredTlsExitsFour() {
-        try (EmbeddedSmtpServer server = EmbeddedSmtpServer.builder().start()) {
-            Run run = run("probe", "--server", server.host() + ":" + server.port(), "--timeout-seconds", "5",
+        try (SubethaSmtpServer server = SubethaSmtpServer.builder().start()) {
+            Run run = run("probe", "--server", "127.0.0.1:" + server.port(), "--timeout-seconds", "5",
                     "--json");
 
             assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.FAILED);

@@ -15,11 +15,16 @@ package io.reactivesmtp.internal;
  *       {@code \xNN};</li>
  *   <li>at most {@link #MAX_CHARS} characters of input are shown, then {@code ... (N chars)}.</li>
  * </ul>
+ * {@link #line} applies the same rule to text that stands on a line of its own, not inside quotes: there a quote
+ * and a backslash need no escape, and up to {@link #MAX_LINE_CHARS} characters are shown.
  */
 public final class SafeText {
 
-    /** How much of a text is shown at most. */
+    /** How much of a text is shown at most inside quotes. */
     public static final int MAX_CHARS = 300;
+
+    /** How much of a text is shown at most on a line of its own. */
+    public static final int MAX_LINE_CHARS = 2000;
 
     private SafeText() {
     }
@@ -29,10 +34,26 @@ public final class SafeText {
      * @return the text escaped by the rule above, cut after {@link #MAX_CHARS} characters
      */
     public static String escape(CharSequence s) {
+        return render(s, true, MAX_CHARS);
+    }
+
+    /**
+     * The same rule for text shown on a line of its own rather than inside quotes (a command's error line, a
+     * server's reply in a report): a double quote and a backslash are kept as they are, and up to
+     * {@link #MAX_LINE_CHARS} characters are shown.
+     *
+     * @param s any text, possibly hostile; {@code null} gives {@code ""}
+     * @return the text escaped, on one line
+     */
+    public static String line(CharSequence s) {
+        return s == null ? "" : render(s, false, MAX_LINE_CHARS);
+    }
+
+    private static String render(CharSequence s, boolean quoted, int max) {
         if (s == null) {
             return "null";
         }
-        int n = Math.min(s.length(), MAX_CHARS);
+        int n = Math.min(s.length(), max);
         StringBuilder b = new StringBuilder(n + 8);
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
@@ -41,8 +62,8 @@ public final class SafeText {
                 case '\n' -> b.append("\\n");
                 case '\t' -> b.append("\\t");
                 case '\0' -> b.append("\\0");
-                case '\\' -> b.append("\\\\");
-                case '"' -> b.append("\\\"");
+                case '\\' -> b.append(quoted ? "\\\\" : "\\");
+                case '"' -> b.append(quoted ? "\\\"" : "\"");
                 default -> {
                     if (unsafe(s, i, c)) {
                         b.append(String.format("\\u%04x", (int) c));
@@ -52,7 +73,7 @@ public final class SafeText {
                 }
             }
         }
-        if (s.length() > MAX_CHARS) {
+        if (s.length() > max) {
             b.append("... (").append(s.length()).append(" chars)");
         }
         return b.toString();

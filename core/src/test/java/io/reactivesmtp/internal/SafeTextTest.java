@@ -24,6 +24,13 @@ class SafeTextTest {
     }
 
     @Test
+    void onALineOfItsOwnQuotesAndBackslashesStayAndControlsAreStillShown() {
+        assertThat(SafeText.line("550 \"bob\" C:\\x\r\nQUIT\u202e")).isEqualTo("550 \"bob\" C:\\x\\r\\nQUIT\\u202e");
+        assertThat(SafeText.line(null)).isEmpty();
+        assertThat(SafeText.line("y".repeat(3000))).endsWith("... (3000 chars)").hasSize(SafeText.MAX_LINE_CHARS + 16);
+    }
+
+    @Test
     void longTextIsCutAndItsLengthSaid() {
         String s = "x".repeat(1000);
         assertThat(SafeText.escape(s)).isEqualTo("x".repeat(SafeText.MAX_CHARS) + "... (1000 chars)");

@@ -1,0 +1,153 @@
+package io.reactivesmtp.cli;
+
+import io.reactivesmtp.SmtpSession;
+import io.reactivesmtp.reactor.DnsMxResolver;
+import io.reactivesmtp.reactor.PoolOptions;
+import io.reactivesmtp.reactor.RetryPolicy;
+import io.reactivesmtp.reactor.Routing;
+import io.reactivesmtp.reactor.SmtpClient;
+import io.reactivesmtp.reactor.SmtpClientOptions;
+import io.reactivesmtp.reactor.SmtpEventListener;
+import io.reactivesmtp.testing.SubethaSmtpServer;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * The SMTP client of one {@code bulk} run, built from its checked options: MX delivery (with its own resolver and
+ * event loop), the relays, or the in-process {@link DemoServer}; the pool, rate and retry options; a listener that
+ * counts connections. Closing it closes all of that (QUIT on the pooled sessions first).
+ */
+final class BulkClient implements AutoCloseable {
+
+    private final SmtpClient client;
+    private final SmtpClientOptions options;
+    private final String serverText;
+    private final SubethaSmtpServer embedded;
+    private final DnsMxResolver resolver;
+    private final LoopResources loops;
+
+    private BulkClient(SmtpClientOptions options, String serverText, SubethaSmtpServer embedded,
+            DnsMxResolver resolver, LoopResources loops) {
+        this.options = options;
+        this.serverText = serverText;
+        this.embedded = embedded;
+        this.resolver = resolver;
+        this.loops = loops;
+        this.client = SmtpClient.create(options);
+    }
+
+    /**
+     * Builds the client (and starts the in-process server when neither --server nor --mx was given).
+     *
+     * @param o the options
+     * @param plan what {@link BulkOptions#validate} made of them
+     * @param stats counts the connections
+     * @param retryFirstBackoff the first backoff of --retries
+     * @return the client
+     */
+    static BulkClient open(BulkOptions o, BulkOptions.Plan plan, BulkStats stats, Duration retryFirstBackoff) {
+        SmtpClientOptions.Builder options = SmtpClientOptions.builder().session(plan.session());
+        String tls = plan.session().tls().policy().name().toLowerCase(Locale.ROOT);
+        String serverText;
+        SubethaSmtpServer embedded = null;
+        DnsMxResolver resolver = null;
+        LoopResources loops = null;
+        if (o.mx) {
+            loops = LoopResources.create("reactive-smtp-bulk", 1, true);
+            DnsMxResolver.Builder dns = DnsMxResolver.builder(loops.onClient(true).next());
+            if (plan.dnsServer() != null) {
+                dns.nameServers(plan.dnsServer());
+            }
+            resolver = dns.build();
+            // The client resolves the MX host names through the same resolver, so its DNS server too.
+            options.loopResources(loops).routing(Routing.mx(resolver)).mxPort(plan.mxPort());
+            serverText = "MX of each recipient domain (port " + plan.mxPort() + "), TLS " + tls
+                    + (plan.dnsServer() == null ? ""
+                    : ", DNS server " + new ServerAddress(plan.dnsServer().getHostString(),
+                    plan.dnsServer().getPort()));
+        } else if (plan.relays().isEmpty()) {
+            embedded = DemoServer.start();
+            options.relay(DemoServer.HOST, embedded.port());
+            serverText = DemoServer.describe(embedded)
+                    + " (no --server or --mx given: started in-process, TLS none)";
+        } else {
+            List<InetSocketAddress> relays = new ArrayList<>();
+            for (ServerAddress a : plan.relays()) {
+                relays.add(InetSocketAddress.createUnresolved(a.host(), a.port()));
+            }
+            options.routing(Routing.relays(relays));
+            serverText = String.join(", ", plan.relays().stream().map(ServerAddress::toString).toList())
+                    + (relays.size() > 1 ? " (in this order, failover)" : "") + ", TLS " + tls;
+        }
+        int perDest = o.perDestination != null ? o.perDestination : o.concurrency;
+        PoolOptions.Builder pool = PoolOptions.builder().maxConnectionsPerDestination(perDest);
+        o.delivery.applyTo(pool, options);
+        options.pool(pool.build()).maxInFlight(o.concurrency).maxInFlightPerDestination(perDest)
+                .eventListener(new SmtpEventListener() {
+                    @Override
+                    public void sessionReady(String destination, SmtpSession session, Duration elapsed) {
+                        stats.connections.incrementAndGet();
+                    }
+                });
+        if (o.retries > 0) {
+            options.retry(RetryPolicy.builder().maxAttempts(o.retries + 1).firstBackoff(retryFirstBackoff).build());
+        }
+        try {
+            return new BulkClient(options.build(), serverText, embedded, resolver, loops);
+        } catch (RuntimeException e) {
+            new BulkClient.Resources(embedded, resolver, loops).close();
+            throw e;
+        }
+    }
+
+    /** @return the client */
+    SmtpClient client() {
+        return client;
+    }
+
+    /** @return its options */
+    SmtpClientOptions options() {
+        return options;
+    }
+
+    /** @return where the mail goes, for the first line and the summary */
+    String serverText() {
+        return serverText;
+    }
+
+    /** @return whether that is the in-process server */
+    boolean embedded() {
+        return embedded != null;
+    }
+
+    @Override
+    public void close() {
+        try {
+            // QUIT on the pooled sessions before the program ends.
+            client.disposeLater().block(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            // Closing only: the summary is out.
+        }
+        new Resources(embedded, resolver, loops).close();
+    }
+
+    /** What the client runs on, closed after it. */
+    private record Resources(SubethaSmtpServer embedded, DnsMxResolver resolver,
+            LoopResources loops) {
+        void close() {
+            if (resolver != null) {
+                resolver.close();
+            }
+            if (loops != null) {
+                loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+            }
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+}

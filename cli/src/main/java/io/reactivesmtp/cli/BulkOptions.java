@@ -1,0 +1,251 @@
+package io.reactivesmtp.cli;
+
+import io.netty.util.NetUtil;
+import io.reactivesmtp.MailAddress;
+import io.reactivesmtp.MessageContent;
+import io.reactivesmtp.SmtpSessionOptions;
+import io.reactivesmtp.TlsPolicy;
+import io.reactivesmtp.dkim.DkimSigner;
+import io.reactivesmtp.reactor.SmtpClientOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Function;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The options of {@code bulk} (see {@link BulkCommand}) and their checking: {@link #validate} turns them into a
+ * {@link Plan} or names the option that is wrong, before anything is started or sent.
+ */
+final class BulkOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    private CommandSpec spec;
+
+    @Option(names = "--from", paramLabel = "ADDR", required = true, description = "The sender (MAIL FROM).")
+    String from;
+
+    @Option(names = "--recipients", paramLabel = "FILE", required = true,
+            description = "One address per line; blank lines and lines starting with # are ignored, bad lines "
+                    + "reported (with their number) and skipped.")
+    Path recipientsFile;
+
+    @Option(names = "--body", paramLabel = "FILE", required = true,
+            description = "The message (RFC 5322, headers and body), sent as is in every transaction.")
+    Path body;
+
+    @Option(names = "--server", paramLabel = "HOST:PORT",
+            description = "The relay; repeat for a failover list (tried in order). Default: an embedded server.")
+    List<String> servers = new ArrayList<>();
+
+    @Option(names = "--mx", description = "Deliver straight to each recipient domain's MX hosts (port 25).")
+    boolean mx;
+
+    // Test hooks (see the class comment): hidden from --help.
+    @Option(names = "--dns-server", paramLabel = "HOST:PORT", hidden = true,
+            description = "With --mx: the DNS server to ask instead of the system's (test hook).")
+    String dnsServer;
+
+    @Option(names = "--mx-port", paramLabel = "PORT", hidden = true,
+            description = "With --mx: the port of the MX hosts instead of 25 (test hook).")
+    String mxPort;
+
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
+    @Mixin
+    DkimOptions dkim = new DkimOptions();
+
+    @Option(names = "--per-message", paramLabel = "N", defaultValue = "1",
+            description = "Recipients per transaction. Default: ${DEFAULT-VALUE}.")
+    int perMessage;
+
+    @Option(names = "--concurrency", paramLabel = "C", defaultValue = "10",
+            description = "Messages in flight at most, overall. Default: ${DEFAULT-VALUE}.")
+    int concurrency;
+
+    @Option(names = "--per-destination", paramLabel = "D",
+            description = "Messages in flight (and connections) at most per destination (the relays, or one "
+                    + "recipient domain with --mx). Default: the concurrency.")
+    Integer perDestination;
+
+    @Mixin
+    DeliveryOptions delivery = new DeliveryOptions();
+
+    @Option(names = "--retries", paramLabel = "K", defaultValue = "0",
+            description = "Retry transient failures K times, only to the recipients that failed, with exponential "
+                    + "backoff (first 30 s). Default: ${DEFAULT-VALUE}.")
+    int retries;
+
+    @Option(names = "--report", paramLabel = "FILE.jsonl",
+            description = "Write one JSON line per message (recipients and their results), from a thread of its own, "
+                    + "flushed every 100 ms; a run never has more than a few times --concurrency messages at servers "
+                    + "without their line on disk.")
+    Path report;
+
+    @Option(names = "--retry-from", paramLabel = "FILE.jsonl",
+            description = "A previous --report: send only to recipients whose last result there was transient, "
+                    + "undetermined or missing (never again to an accepted or permanently refused one).")
+    Path retryFrom;
+
+    @Option(names = "--json", description = "No progress; print one JSON summary object at the end.")
+    boolean json;
+
+    @Option(names = "--allow-empty", description = "Send the --body file even when it is empty (0 bytes).")
+    boolean allowEmpty;
+
+    /** Everything the user typed, checked. */
+    record Plan(MailAddress sender, MessageContent content, List<ServerAddress> relays,
+            SmtpSessionOptions session, Set<String> skip, InetSocketAddress dnsServer, int mxPort) {
+    }
+
+    /**
+     * Checks everything the user typed, before anything is started or sent.
+     *
+     * @param err where warnings go (a --retry-from report that may repeat messages)
+     * @param env the environment lookup (--password-env)
+     * @return the checked plan
+     * @throws IllegalArgumentException naming the option that is wrong
+     */
+    Plan validate(PrintWriter err, Function<String, String> env) {
+        MailAddress sender;
+        try {
+            sender = MailAddress.of(from);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--from: " + e.getMessage(), e);
+        }
+        if (!Files.isRegularFile(recipientsFile) || !Files.isReadable(recipientsFile)) {
+            throw new IllegalArgumentException("--recipients: " + ReportPrinter.oneLine(recipientsFile.toString())
+                    + " is not a readable file");
+        }
+        try {
+            OptionalLong noText = RecipientFile.linesIfNoText(recipientsFile);
+            if (noText.isPresent()) {
+                throw new IllegalArgumentException("--recipients: " + ReportPrinter.oneLine(recipientsFile.toString())
+                        + " is not a text file: none of its " + noText.getAsLong() + " line(s) is UTF-8 text without "
+                        + "control characters");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--recipients: cannot read " + ReportPrinter.oneLine(
+                    recipientsFile.toString()) + ": " + e.getMessage(), e);
+        }
+        checkNotEmpty(body, allowEmpty);
+        MessageContent content;
+        try {
+            content = MessageContent.of(body);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--body: " + ReportPrinter.oneLine(body.toString())
+                    + " is not a readable file", e);
+        }
+        List<DkimSigner> signers = dkim.signers(); // keys read and checked before anything is sent
+        if (!signers.isEmpty()) {
+            dkim.checkMessage("--body", body);
+            content = content.signedWith(signers);
+        }
+        if (mx && !servers.isEmpty()) {
+            throw new IllegalArgumentException("--mx and --server exclude each other: give one or the other");
+        }
+        List<ServerAddress> relays = DeliveryOptions.relays(servers);
+        if (!mx && (dnsServer != null || mxPort != null)) {
+            throw new IllegalArgumentException((dnsServer != null ? "--dns-server" : "--mx-port") + " needs --mx");
+        }
+        InetSocketAddress dns = dnsServer == null ? null : dnsServer(dnsServer);
+        int port = mxPort == null ? SmtpClientOptions.DEFAULT_MX_PORT : mxPort(mxPort);
+        DeliveryOptions.positive("--per-message", perMessage);
+        DeliveryOptions.positive("--concurrency", concurrency);
+        if (perDestination != null) {
+            DeliveryOptions.positive("--per-destination", perDestination);
+        }
+        delivery.check();
+        if (retries < 0 || retries > 100) {
+            throw new IllegalArgumentException("--retries must be 0 to 100, not " + retries);
+        }
+
+        SmtpSessionOptions.Builder session = SmtpSessionOptions.builder();
+        boolean embedded = relays.isEmpty() && !mx;
+        if (embedded) {
+            boolean tlsGiven = spec.commandLine().getParseResult().hasMatchedOption("--tls");
+            if (security.trustOrCredentialsGiven() || tlsGiven && security.tls() != TlsPolicy.NONE) {
+                throw new IllegalArgumentException("--tls, --trust-pem, --user and --password-env need --server or "
+                        + "--mx: the embedded server speaks plaintext only");
+            }
+            session.tls(TlsPolicy.NONE);
+        } else {
+            security.applyTo(session, env);
+        }
+
+        Set<String> skip = Set.of();
+        if (retryFrom != null) {
+            if (!Files.isRegularFile(retryFrom) || !Files.isReadable(retryFrom)) {
+                throw new IllegalArgumentException("--retry-from: " + ReportPrinter.oneLine(retryFrom.toString())
+                        + " is not a readable file");
+            }
+            PreviousReport previous;
+            try {
+                previous = PreviousReport.read(retryFrom, err, spec.qualifiedName());
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("--retry-from: cannot read " + retryFrom + ": " + e.getMessage(), e);
+            }
+            skip = previous.skip();
+            if (previous.mayRepeat() > 0) {
+                ReportPrinter.printError(err, spec.qualifiedName(), "warning: --retry-from "
+                        + ReportPrinter.oneLine(retryFrom.toString()) + ": up to " + previous.mayRepeat()
+                        + " message(s) were at a server without a result in it at the end of "
+                        + (previous.killed() ? "a run that was killed" : "a run that gave up on them")
+                        + "; their recipients are sent to again and may get this message twice");
+            }
+        }
+        return new Plan(sender, content, relays, session.build(), skip, dns, port);
+    }
+
+    /** {@code --dns-server}: HOST:PORT with an IP address, so that finding the DNS server needs no DNS. */
+    private static InetSocketAddress dnsServer(String text) {
+        ServerAddress a;
+        try {
+            a = ServerAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--dns-server: " + e.getMessage(), e);
+        }
+        InetAddress ip = NetUtil.createInetAddressFromIpAddressString(a.host());
+        if (ip == null) {
+            throw new IllegalArgumentException("--dns-server: " + CliJson.quote(text)
+                    + " must name an IP address, not a host name, e.g. 127.0.0.1:5353");
+        }
+        return new InetSocketAddress(ip, a.port());
+    }
+
+    /** {@code --mx-port}: 1 to 65535. */
+    private static int mxPort(String text) {
+        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')
+                || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535) {
+            throw new IllegalArgumentException("--mx-port must be a port number 1-65535, not " + CliJson.quote(text));
+        }
+        return Integer.parseInt(text);
+    }
+
+    /**
+     * An empty body is refused unless asked for: a zero-byte message is almost always a mistake (a failed export,
+     * the wrong file).
+     */
+    static void checkNotEmpty(Path body, boolean allowEmpty) {
+        try {
+            if (!allowEmpty && Files.isRegularFile(body) && Files.size(body) == 0) {
+                throw new IllegalArgumentException("--body: " + ReportPrinter.oneLine(body.toString())
+                        + " is empty (0 bytes); give --allow-empty to send an empty message");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--body: cannot read " + ReportPrinter.oneLine(body.toString()) + ": "
+                    + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.reactivesmtp.cli;
+
+import io.reactivesmtp.Envelope;
+import io.reactivesmtp.MailAddress;
+import io.reactivesmtp.MessageContent;
+import io.reactivesmtp.RecipientResult;
+import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.reactor.MessageResult;
+import io.reactivesmtp.reactor.OutgoingMessage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code bulk} makes of its recipients and of the client's results: a message per batch of recipients (its id
+ * is the batch), and per result the counts in {@link BulkStats} and the line queued for the {@link BulkReport}. Runs
+ * on the thread that delivers a result: nothing here blocks.
+ */
+final class BulkResults {
+
+    private BulkResults() {
+    }
+
+    /** The message for a batch of recipients; its id is the batch, whose first line is the message id. */
+    static OutgoingMessage message(List<RecipientFile.Recipient> batch, MailAddress sender,
+            MessageContent content) {
+        List<MailAddress> to = new ArrayList<>(batch.size());
+        for (RecipientFile.Recipient r : batch) {
+            to.add(r.address());
+        }
+        Envelope envelope = Envelope.builder().from(sender).to(to).build();
+        return OutgoingMessage.of(batch, envelope, content);
+    }
+
+    /** Counts a result and queues its report line, unless the message was already recorded as abandoned. */
+    static void record(MessageResult result, BulkStats stats, BulkReport writer,
+            Map<Long, List<RecipientFile.Recipient>> inFlight) {
+        @SuppressWarnings("unchecked")
+        List<RecipientFile.Recipient> batch = (List<RecipientFile.Recipient>) result.id();
+        if (inFlight.remove(batch.get(0).line()) == null) {
+            return;
+        }
+        Map<String, Long> lines = new HashMap<>();
+        for (RecipientFile.Recipient r : batch) {
+            lines.putIfAbsent(r.address().toString(), r.line());
+        }
+        SmtpException error = result.error().orElse(null);
+        List<RecipientResult> results = result.report().map(SendReport::recipients)
+                .or(() -> result.error().flatMap(SmtpException::partialReport).map(SendReport::recipients))
+                .orElse(List.of());
+        List<BulkReport.Entry> entries = new ArrayList<>(batch.size());
+        for (RecipientResult r : results) {
+            String address = r.address().toString();
+            Long line = lines.remove(address);
+            BulkReport.Entry entry = BulkReport.Entry.of(r, line == null ? 0 : line);
+            if (error != null && r.status() == RecipientResult.Status.UNDETERMINED && entry.code() == 0) {
+                entry = new BulkReport.Entry(address, entry.line(), entry.status(), 0, null,
+                        ReportPrinter.oneLine(error.getMessage()));
+            }
+            entries.add(entry);
+        }
+        // Recipients the error's report (if any) did not cover: no verdict.
+        for (RecipientFile.Recipient r : batch) {
+            if (lines.remove(r.address().toString()) != null) {
+                entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
+                        RecipientResult.Status.UNDETERMINED.name(), 0, null,
+                        error == null ? "no result" : ReportPrinter.oneLine(error.getMessage())));
+            }
+        }
+        List<String> errors = new ArrayList<>(1);
+        if (error != null) {
+            errors.add(ReportPrinter.oneLine(error.getMessage()));
+        }
+        for (BulkReport.Entry e : entries) {
+            if (e.code() >= 400) {
+                errors.add(e.code() + (e.enhancedStatus() == null ? "" : " " + e.enhancedStatus()) + " "
+                        + ReportPrinter.oneLine(e.text()));
+            }
+        }
+        count(stats, result.outcome(), entries, errors);
+        if (writer != null) {
+            writer.add(batch.get(0).line(), result.outcome().name(), entries, error);
+        }
+    }
+
+    /** A message given up on in flight: no verdict, and the server may have it. */
+    static void recordAbandoned(List<RecipientFile.Recipient> batch, BulkStats stats, BulkReport writer) {
+        String why = "abandoned in flight when the run was stopped: the server may have it";
+        List<BulkReport.Entry> entries = new ArrayList<>(batch.size());
+        for (RecipientFile.Recipient r : batch) {
+            entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
+                    RecipientResult.Status.UNDETERMINED.name(), 0, null, why));
+        }
+        stats.abandoned.incrementAndGet();
+        count(stats, MessageResult.Outcome.UNKNOWN, entries, List.of("abandoned in flight"));
+        if (writer != null) {
+            writer.add(batch.get(0).line(), MessageResult.Outcome.UNKNOWN.name(), entries, null);
+        }
+    }
+
+    private static void count(BulkStats stats, MessageResult.Outcome outcome, List<BulkReport.Entry> entries,
+            List<String> errors) {
+        List<RecipientResult.Status> statuses = new ArrayList<>(entries.size());
+        int[] codes = new int[entries.size()];
+        for (int i = 0; i < entries.size(); i++) {
+            statuses.add(RecipientResult.Status.valueOf(entries.get(i).status()));
+            codes[i] = entries.get(i).code();
+        }
+        stats.result(outcome, statuses, codes, errors);
+    }
+}

@@ -1,0 +1,126 @@
+package io.reactivesmtp.cli;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The summary {@code bulk} prints at the end: as text, or with {@code --json} as one JSON object
+ * ({@link Document}).
+ *
+ * @param command the command's name, e.g. {@code bulk}
+ * @param stats the run's counters
+ * @param elapsedNanos how long the run took
+ * @param server where the mail went, as the first line said it
+ * @param embedded whether that was the in-process server
+ * @param interrupted whether Ctrl-C stopped the run
+ * @param abandoned whether messages were given up on in flight
+ * @param retryFrom the {@code --retry-from} report, or null
+ * @param report the {@code --report} file, or null
+ * @param reportFailed whether the report could not be written in full
+ * @param error what ended the run early (a read error, a failure), or null
+ * @param exitStatus the exit status
+ */
+record BulkSummary(String command, BulkStats stats, long elapsedNanos, String server, boolean embedded,
+        boolean interrupted, boolean abandoned, Path retryFrom, Path report, boolean reportFailed, Throwable error,
+        int exitStatus) {
+
+    BulkSummary {
+        Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(stats, "stats");
+        Objects.requireNonNull(server, "server");
+    }
+
+    /** Messages by outcome. */
+    @JsonPropertyOrder({"sent", "delivered", "partial", "rejected", "failed", "unknown", "abandoned"})
+    record Messages(long sent, long delivered, long partial, long rejected, long failed, long unknown,
+            long abandoned) {
+    }
+
+    /** Recipients by verdict. */
+    @JsonPropertyOrder({"total", "accepted", "rejected", "transient", "unknown"})
+    record Recipients(long total, long accepted, long rejected,
+            @JsonProperty("transient") long transientFailures, long unknown) {
+    }
+
+    /** The {@code --json} object. */
+    @JsonPropertyOrder({"server", "embeddedServer", "interrupted", "elapsedMillis", "messages", "recipients",
+        "linesRead", "badLines", "skipped", "replyCodes", "errors", "messagesPerSecond", "recipientsPerSecond",
+        "connections", "report", "reportComplete", "error", "exitStatus"})
+    record Document(String server, boolean embeddedServer, boolean interrupted, long elapsedMillis, Messages messages,
+            Recipients recipients, long linesRead, long badLines, long skipped, Map<String, Long> replyCodes,
+            List<BulkStats.ErrorCount> errors, double messagesPerSecond, double recipientsPerSecond,
+            long connections, String report, boolean reportComplete, String error, int exitStatus) {
+    }
+
+    /** @return the {@code --json} object */
+    Document json() {
+        long msgs = stats.completed.get();
+        long rcpts = stats.recipients();
+        return new Document(server, embedded, interrupted, elapsedNanos / 1_000_000,
+                new Messages(msgs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(),
+                        stats.failed.sum(), stats.unknown.sum(), stats.abandoned()),
+                new Recipients(rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(), stats.rcptTransient.sum(),
+                        stats.rcptUnknown.sum()),
+                stats.linesRead.get(), stats.badLines.get(), stats.skipped.get(), stats.replyCodeCounts(),
+                stats.topErrorCounts(3), oneDecimal(BulkStats.perSecond(msgs, elapsedNanos)),
+                oneDecimal(BulkStats.perSecond(rcpts, elapsedNanos)), stats.connections.get(),
+                report == null ? null : report.toString(), report != null && !reportFailed,
+                error == null ? null : String.valueOf(error.getMessage()), exitStatus);
+    }
+
+    static double oneDecimal(double x) {
+        return Math.round(x * 10) / 10.0;
+    }
+
+    /**
+     * Prints the summary.
+     *
+     * @param out where to
+     * @param asJson whether as the {@code --json} object rather than text
+     */
+    void print(PrintWriter out, boolean asJson) {
+        if (asJson) {
+            out.println(CliJson.document(json()));
+            return;
+        }
+        long msgs = stats.completed.get();
+        long rcpts = stats.recipients();
+        out.println();
+        out.println(command + ": " + (interrupted ? "interrupted" : "done") + " in "
+                + BulkStats.duration(elapsedNanos));
+        out.println("server:       " + server);
+        out.println("recipients:   " + stats.linesRead.get() + " line(s) read, " + stats.badLines.get()
+                + " bad line(s) skipped"
+                + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")" : ""));
+        out.printf(Locale.ROOT, "messages:     %d sent: %d delivered, %d partial, %d rejected, %d failed, "
+                        + "%d unknown%s%n", msgs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(),
+                stats.failed.sum(), stats.unknown.sum(),
+                abandoned ? ", " + stats.abandoned() + " abandoned in flight (no result; the server may have them)"
+                        : "");
+        out.printf(Locale.ROOT, "recipients:   %d: %d accepted, %d rejected (5xx), %d transient (4xx), "
+                        + "%d unknown (no verdict)%n", rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(),
+                stats.rcptTransient.sum(), stats.rcptUnknown.sum());
+        out.println("reply codes:  " + stats.replyCodesText());
+        out.println("errors:       " + stats.topErrorsText(3));
+        out.printf(Locale.ROOT, "throughput:   %.1f messages/s, %.1f recipients/s%n",
+                BulkStats.perSecond(msgs, elapsedNanos), BulkStats.perSecond(rcpts, elapsedNanos));
+        out.println("connections:  " + stats.connections.get());
+        if (report != null) {
+            out.println("report:       " + report + (reportFailed ? " (INCOMPLETE: it could not be written)" : ""));
+        }
+        out.println("exit status " + exitStatus + switch (exitStatus) {
+            case ExitCodes.OK -> ": every recipient accepted";
+            case ExitCodes.PARTIAL -> ": some recipients accepted"
+                    + (stats.rcptTransient.sum() + stats.rcptUnknown.sum() > 0 || interrupted
+                    ? (report != null ? "; rerun with --retry-from " + report + " for the rest"
+                    : "; use --report FILE, then --retry-from FILE, to retry the rest") : "");
+            default -> ": no recipient accepted";
+        });
+    }
+}
