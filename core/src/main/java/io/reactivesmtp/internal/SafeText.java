@@ -1,5 +1,7 @@
 package io.reactivesmtp.internal;
 
+import io.netty.buffer.ByteBuf;
+
 /**
  * The one rule for showing untrusted text (a server's reply, a user's input, a DNS name) in an error message, a log
  * line or a report: safe on one line, unambiguous, bounded.
@@ -11,8 +13,8 @@ package io.reactivesmtp.internal;
  *       hex): C0 controls, DEL, C1 controls, the line and paragraph separators, format characters (bidirectional
  *       overrides, zero-width characters, the byte order mark) and unpaired surrogates;</li>
  *   <li>everything else, non-ASCII letters included, is kept;</li>
- *   <li>raw bytes of unknown charset ({@link #bytes}) keep printable ASCII and show every other byte as
- *       {@code \xNN};</li>
+ *   <li>raw bytes of unknown charset ({@link #bytes}) keep printable ASCII and show every other byte, a backslash
+ *       included, as {@code \xNN};</li>
  *   <li>at most {@link #MAX_CHARS} characters of input are shown, then {@code ... (N chars)}.</li>
  * </ul>
  * {@link #line} applies the same rule to text that stands on a line of its own, not inside quotes: there a quote
@@ -93,30 +95,30 @@ public final class SafeText {
     }
 
     /**
-     * @param bytes raw bytes of unknown charset, e.g. a server's reply
-     * @param from the first byte
+     * @param in raw bytes of unknown charset, e.g. a server's reply
+     * @param start the first byte
      * @param length how many
-     * @return printable ASCII as is (a backslash as {@code \\}), every other byte as {@code \xNN} (upper-case hex),
-     *     cut after {@link #MAX_CHARS} bytes
+     * @param maxChars the longest result, {@code ...} included
+     * @return printable ASCII as is, every other byte (a backslash too, so that every escape is unambiguous) as
+     *     {@code \xNN} (upper-case hex), cut with {@code ...} where it would exceed {@code maxChars}
      */
-    public static String bytes(byte[] bytes, int from, int length) {
-        int n = Math.min(length, MAX_CHARS);
-        StringBuilder b = new StringBuilder(n + 8);
-        for (int i = 0; i < n; i++) {
-            int x = bytes[from + i] & 0xff;
-            if (x == '\\') {
-                b.append("\\\\");
-            } else if (x >= 0x20 && x < 0x7f) {
-                b.append((char) x);
+    public static String bytes(ByteBuf in, int start, int length, int maxChars) {
+        StringBuilder sb = new StringBuilder(Math.min(length, maxChars) + 8);
+        for (int i = 0; i < length; i++) {
+            int x = in.getByte(start + i) & 0xFF;
+            boolean printable = x >= 0x20 && x < 0x7F && x != '\\';
+            if (sb.length() + (printable ? 1 : 4) > maxChars) {
+                sb.append("...");
+                break;
+            }
+            if (printable) {
+                sb.append((char) x);
             } else {
-                b.append("\\x").append(Character.toUpperCase(Character.forDigit(x >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(x & 0xf, 16)));
+                sb.append("\\x").append(Character.toUpperCase(Character.forDigit(x >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(x & 0xF, 16)));
             }
         }
-        if (length > MAX_CHARS) {
-            b.append("... (").append(length).append(" bytes)");
-        }
-        return b.toString();
+        return sb.toString();
     }
 
     private static boolean unsafe(CharSequence s, int i, char c) {

@@ -7,6 +7,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.smtp.DefaultSmtpResponse;
 import io.netty.util.ByteProcessor;
 import io.reactivesmtp.SmtpProtocolException;
+import io.reactivesmtp.internal.SafeText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -201,27 +202,8 @@ public final class SmtpReplyDecoder extends ByteToMessageDecoder {
         return new SmtpProtocolException("SMTP protocol violation: " + problem + ": \"" + shown + "\"");
     }
 
-    /**
-     * Renders bytes for a log line: printable ASCII as is, everything else (controls, DEL, bytes of non-ASCII
-     * characters) as {@code \xNN}, a backslash as {@code \x5C} so the escape is unambiguous, truncated, so a
-     * hostile server cannot inject control characters or huge text into logs.
-     */
+    /** Renders reply bytes for an error message by the one escaping rule ({@link SafeText#bytes}), bounded. */
     static String sanitize(ByteBuf in, int start, int length) {
-        StringBuilder sb = new StringBuilder(Math.min(length, MAX_SHOWN_CHARS) + 8);
-        for (int i = 0; i < length; i++) {
-            int b = in.getByte(start + i) & 0xFF;
-            boolean printable = b >= 0x20 && b < 0x7F && b != '\\';
-            if (sb.length() + (printable ? 1 : 4) > MAX_SHOWN_CHARS) {
-                sb.append("...");
-                break;
-            }
-            if (printable) {
-                sb.append((char) b);
-            } else {
-                sb.append("\\x").append(Character.toUpperCase(Character.forDigit(b >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(b & 0xF, 16)));
-            }
-        }
-        return sb.toString();
+        return SafeText.bytes(in, start, length, MAX_SHOWN_CHARS);
     }
 }
