@@ -239,6 +239,12 @@ public final class BulkCommand implements Callable<Integer> {
                 }
             }
 
+            // Before the start line: whoever sees it may press Ctrl-C, and the run must then end with its summary.
+            if (installShutdownHook) {
+                hook = CtrlCHook.install("reactive-smtp-bulk-ctrl-c", this::interrupt, finished,
+                        drainTimeout.plusSeconds(40), () -> exitStatus, out, err);
+            }
+
             if (!o.json) {
                 out.println(command + ": " + o.recipientsFile + " -> " + serverText);
                 out.println("  " + (totalLines.isPresent() ? totalLines.getAsLong() + " line(s), " : "")
@@ -249,21 +255,6 @@ public final class BulkCommand implements Callable<Integer> {
                 out.flush();
             }
 
-            if (installShutdownHook) {
-                hook = CtrlCHook.install("reactive-smtp-bulk-ctrl-c", () -> {
-                    interrupt();
-                    try {
-                        finished.await(drainTimeout.toMillis() + 40_000, TimeUnit.MILLISECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    out.flush();
-                    err.flush();
-                    // Once the JVM shuts down (SIGINT, SIGTERM) System.exit cannot change the status any more: the
-                    // process would end with 130 or 143 while the summary says otherwise. Halt with the printed one.
-                    Runtime.getRuntime().halt(exitStatus);
-                });
-            }
 
             BulkReport writer = reportFile;
             AtomicReference<Throwable> readError = new AtomicReference<>();

@@ -1,8 +1,16 @@
 package io.reactivesmtp.cli;
 
+import java.io.Flushable;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
 /**
  * The Ctrl-C (SIGINT, SIGTERM) handling of {@code bulk} and {@code worker}: a shutdown hook that asks the run to stop
- * and waits for it to finish, removed when the run ends by itself.
+ * waits for it to finish and ends the process with the status its summary printed; removed when the run ends by
+ * itself.
  */
 final class CtrlCHook {
 
@@ -10,14 +18,36 @@ final class CtrlCHook {
     }
 
     /**
-     * Installs the hook.
+     * Installs the hook. On SIGINT or SIGTERM it asks the run to stop, waits (bounded) until the run has printed its
+     * summary, flushes the output and halts the JVM with the status the summary printed: once the JVM shuts down,
+     * {@code System.exit} can no longer change the status, and the process would end with 130 or 143 instead.
      *
      * @param name the hook thread's name
-     * @param onSignal what it does: stop the run, wait for its summary (and, for {@code bulk}, halt with its status)
+     * @param stop asks the run to stop taking new work
+     * @param finished counted down when the run has printed its summary
+     * @param wait how long to wait for that at most
+     * @param status the status the run printed (read after {@code finished}, or after the wait ran out)
+     * @param streams flushed before the halt
      * @return the hook, for {@link #remove}
      */
-    static Thread install(String name, Runnable onSignal) {
-        Thread hook = new Thread(onSignal, name);
+    static Thread install(String name, Runnable stop, CountDownLatch finished, Duration wait, IntSupplier status,
+            Flushable... streams) {
+        Thread hook = new Thread(() -> {
+            stop.run();
+            try {
+                finished.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (Flushable s : streams) {
+                try {
+                    s.flush();
+                } catch (IOException e) {
+                    // Nothing more can be said: the status below still tells.
+                }
+            }
+            Runtime.getRuntime().halt(status.getAsInt());
+        }, name);
         Runtime.getRuntime().addShutdownHook(hook);
         return hook;
     }

@@ -145,6 +145,8 @@ public final class WorkerCommand implements Callable<Integer> {
 
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final CountDownLatch finished = new CountDownLatch(1);
+    /** The status the summary printed, for the Ctrl-C hook (which ends the JVM with it). */
+    private volatile int exitStatus = ExitCodes.FAILED;
     private volatile KafkaSmtpWorker running;
 
     /** Creates the command; picocli fills in its options. */
@@ -276,7 +278,11 @@ public final class WorkerCommand implements Callable<Integer> {
         try {
             KafkaWorkerOptions built = options.build();
             worker = KafkaSmtpWorker.create(client, built);
-            running = worker;
+            // Before the start line: whoever sees it may press Ctrl-C, and the run must then end with its summary.
+            if (installShutdownHook) {
+                hook = CtrlCHook.install("reactive-smtp-worker-ctrl-c", this::interrupt, finished,
+                        built.revokeTimeout().plusSeconds(10), () -> exitStatus, out, err);
+            }
             if (!json) {
                 out.println(command + ": " + built.bootstrapServers() + ", group " + built.groupId() + ", jobs "
                         + built.jobsTopic() + " (retry " + built.retryTopic() + ") -> " + serverText + "; reports to "
@@ -291,18 +297,11 @@ public final class WorkerCommand implements Callable<Integer> {
                 ReportPrinter.printError(err, command, e.getMessage());
                 return ExitCodes.FAILED;
             }
+            // Stopped through `running` only once started: a stop during start() would break its topic check
+            // (a wake-up) into a failure. A Ctrl-C before this line is seen just below.
+            running = worker;
             if (stopRequested.get()) {
                 worker.stop();
-            }
-            if (installShutdownHook) {
-                hook = CtrlCHook.install("reactive-smtp-worker-ctrl-c", () -> {
-                    interrupt();
-                    try {
-                        finished.await(built.revokeTimeout().toMillis() + 10_000, TimeUnit.MILLISECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
             }
             ProgressLine progress = new ProgressLine(out, command, !json, terminal, progressInterval, start);
             while (!worker.awaitTermination(Duration.ofMillis(50))) {
@@ -327,6 +326,7 @@ public final class WorkerCommand implements Callable<Integer> {
                         + ReportPrinter.oneLine(String.valueOf(failure.getMessage())));
             }
             int code = exitCode(stats, failure != null);
+            exitStatus = code;
             new WorkerSummary(command, stats, counters, elapsed, serverText, stopRequested.get(), failure, code)
                     .print(out, json);
             out.flush();

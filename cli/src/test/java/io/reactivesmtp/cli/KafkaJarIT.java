@@ -97,4 +97,24 @@ class KafkaJarIT {
             assertThat(received).containsExactlyInAnyOrderElementsOf(all);
         }
     }
+
+    @Test
+    void ctrlCStopsTheWorkerWhichExitsWithTheStatusItPrints() throws Exception {
+        broker.createTopics(1, "int.jobs", "int.jobs.retry", "int.reports");
+        try (SubethaSmtpServer smtp = SubethaSmtpServer.builder().start()) {
+            PackagedCli.Running worker = new PackagedCli(dir).command("worker", "--bootstrap-servers",
+                    broker.bootstrapServers(), "--jobs-topic", "int.jobs", "--reports-topic", "int.reports",
+                    "--group", "int", "--worker-id", "int-worker", "--server", "127.0.0.1:" + smtp.port(),
+                    "--tls", "none").start();
+            worker.awaitOutput("the worker's start line", text -> text.contains("reactive-smtp worker: "),
+                    Duration.ofSeconds(60));
+            worker.interrupt();
+            PackagedCli.Result end = worker.awaitExit(Duration.ofSeconds(90));
+            end.assertNoLinkageError();
+            java.util.regex.Matcher printed = java.util.regex.Pattern.compile("exit status (\\d+)").matcher(end.out());
+            assertThat(printed.find()).as(end.toString()).isTrue();
+            // No job came, so nothing was accepted: the summary says 4, and so must the process (not 130).
+            assertThat(end.code()).as(end.toString()).isEqualTo(Integer.parseInt(printed.group(1)));
+        }
+    }
 }
