@@ -369,6 +369,7 @@ public final class BulkCommand implements Callable<Integer> {
                 ReportPrinter.printError(err, command, "no recipient accepted; most frequent: "
                         + stats.topErrorsText(1));
             }
+            exitStatus = code; // before the summary: a Ctrl-C hook that stops waiting then halts with what it says
             new BulkSummary(command, stats, elapsed, serverText, bulkClient.embedded(), stopRequested.get(), abandoned,
                     o.retryFrom, o.report, reportFailed, error, code).print(out, o.json);
             out.flush();

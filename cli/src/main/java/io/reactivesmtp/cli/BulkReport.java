@@ -237,8 +237,9 @@ final class BulkReport implements Closeable {
                     released(unflushed);
                     unflushed = 0;
                 }
-            } catch (IOException e) {
-                failure = e;
+            } catch (IOException | RuntimeException e) {
+                // Any failure, not only I/O: a writer thread that died silently would leave senders waiting for room.
+                failure = e instanceof IOException io ? io : new IOException(e);
                 synchronized (room) {
                     room.notifyAll();
                 }

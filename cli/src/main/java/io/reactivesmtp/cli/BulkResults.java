@@ -34,14 +34,24 @@ final class BulkResults {
         return OutgoingMessage.of(batch, envelope, content);
     }
 
-    /** Counts a result and queues its report line, unless the message was already recorded as abandoned. */
+    /**
+     * Counts a result and queues its report line, unless the message was already recorded as abandoned (see
+     * {@link #recordAbandoned}; the caller removes abandoned messages from {@code inFlight} one by one).
+     */
     static void record(MessageResult result, BulkStats stats, BulkReport writer,
             Map<Long, List<RecipientFile.Recipient>> inFlight) {
         @SuppressWarnings("unchecked")
         List<RecipientFile.Recipient> batch = (List<RecipientFile.Recipient>) result.id();
-        if (inFlight.remove(batch.get(0).line()) == null) {
-            return;
-        }
+        // Claimed and recorded in one step: a run that gives up on its messages in flight (and then writes the
+        // report's end line) removes them from the same map, and so waits for a result being recorded right now.
+        inFlight.computeIfPresent(batch.get(0).line(), (line, claimed) -> {
+            recordClaimed(result, batch, stats, writer);
+            return null;
+        });
+    }
+
+    private static void recordClaimed(MessageResult result, List<RecipientFile.Recipient> batch, BulkStats stats,
+            BulkReport writer) {
         Map<String, Long> lines = new HashMap<>();
         for (RecipientFile.Recipient r : batch) {
             lines.putIfAbsent(r.address().toString(), r.line());
