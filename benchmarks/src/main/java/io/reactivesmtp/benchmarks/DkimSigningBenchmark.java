@@ -8,20 +8,10 @@ import io.reactivesmtp.dkim.DkimSigner;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
-import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -41,13 +31,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * java -jar benchmarks/target/benchmarks.jar DkimSigningBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s
  * }</pre>
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-@State(Scope.Thread)
-public class DkimSigningBenchmark {
+public class DkimSigningBenchmark extends JmhDefaults {
 
     @Param({"1024", "1048576"})
     public int size;
@@ -61,18 +45,6 @@ public class DkimSigningBenchmark {
     private byte[] message;
     private DkimSigner signer;
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
-
-    /** Message bytes signed, reported by JMH as a rate (bytes/s) next to ops/s. */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Bytes {
-        public long bytes;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            bytes = 0;
-        }
-    }
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -95,13 +67,13 @@ public class DkimSigningBenchmark {
     }
 
     @Benchmark
-    public void sign(Bytes counter, Blackhole bh) {
+    public void sign(ByteCounter counter, Blackhole bh) {
         bh.consume(signer.sign(message));
         counter.bytes += message.length;
     }
 
     @Benchmark
-    public void signedContent(Bytes counter, Blackhole bh) throws Exception {
+    public void signedContent(ByteCounter counter, Blackhole bh) throws Exception {
         bh.consume(ContentDrain.drain(MessageContent.of(message).signedWith(signer).open(), alloc, 30));
         counter.bytes += message.length;
     }

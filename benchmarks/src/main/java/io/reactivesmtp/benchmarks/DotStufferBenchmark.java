@@ -6,20 +6,10 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.reactivesmtp.protocol.DotStuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -31,13 +21,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * starting with a dot: the rewriting path). The primary score is messages/s; the secondary {@code bytes}
  * counter is input bytes/s, so GB/s = {@code bytes} / 1e9 (or ops/s x size).
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-@State(Scope.Thread)
-public class DotStufferBenchmark {
+public class DotStufferBenchmark extends JmhDefaults {
 
     /** Chunk size of MessageContent's byte[] source. */
     static final int CHUNK = 64 * 1024;
@@ -51,25 +35,13 @@ public class DotStufferBenchmark {
     private byte[] input;
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
 
-    /** Input bytes encoded, reported by JMH as a rate (bytes/s) next to ops/s. */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Bytes {
-        public long bytes;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            bytes = 0;
-        }
-    }
-
     @Setup(Level.Trial)
     public void setUp() {
         input = "clean".equals(shape) ? clean(size) : dotHeavy(size);
     }
 
     @Benchmark
-    public void encode(Bytes counter, Blackhole bh) {
+    public void encode(ByteCounter counter, Blackhole bh) {
         DotStuffer stuffer = new DotStuffer();
         byte[] in = input;
         for (int off = 0; off < in.length; off += CHUNK) {

@@ -9,20 +9,11 @@ import io.reactivesmtp.Capabilities;
 import io.reactivesmtp.SmtpReply;
 import io.reactivesmtp.protocol.SmtpReplyDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -30,13 +21,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * session handler does ({@link SmtpReply#of(SmtpResponse)}), and the EHLO capability parser. Scores are
  * replies/s: the pipelined burst counts its three replies.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-@State(Scope.Thread)
-public class ReplyDecoderBenchmark {
+public class ReplyDecoderBenchmark extends JmhDefaults {
 
     /** What smtp-sink answers to a pipelined MAIL, RCPT, DATA group: one read, three replies. */
     static final byte[] BURST = ("250 2.1.0 Ok\r\n"

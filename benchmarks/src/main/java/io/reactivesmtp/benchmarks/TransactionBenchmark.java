@@ -12,20 +12,11 @@ import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -35,13 +26,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * CPU per transaction, no socket: transactions/s, and with {@code -prof gc} bytes allocated per transaction
  * ({@code gc.alloc.rate.norm}). Every outbound buffer is drained and released each invocation.
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-@State(Scope.Thread)
-public class TransactionBenchmark {
+public class TransactionBenchmark extends JmhDefaults {
 
     static final String EHLO = "250-smtp-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-AUTH PLAIN LOGIN\r\n"
             + "250-ENHANCEDSTATUSCODES\r\n250-DSN\r\n250 \r\n";
