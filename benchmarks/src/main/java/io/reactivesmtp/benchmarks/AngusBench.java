@@ -12,7 +12,6 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
@@ -112,11 +111,10 @@ public final class AngusBench {
     }
 
     static String run(String host, int port, int c, int n, int l, int r) throws Exception {
-        String from = "sender@example.com";
-        String[] to = new String[r];
+        String from = Messages.FROM;
+        String[] to = Messages.recipients(r);
         Address[] recipients = new Address[r];
         for (int i = 0; i < r; i++) {
-            to[i] = String.format(Locale.ROOT, "rcpt%02d@example.com", i + 1);
             recipients[i] = new InternetAddress(to[i]);
         }
         Messages.Template template = new Messages.Template(from, to, l, System.currentTimeMillis());
@@ -154,7 +152,7 @@ public final class AngusBench {
             }
             com.sun.management.OperatingSystemMXBean os =
                     (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-            int warmup = Math.min(n / 10, 2000);
+            int warmup = Bench.warmup(n);
             long[] marks = new long[2]; // cpu and wall time when the measured part starts
             CyclicBarrier start = new CyclicBarrier(c, () -> {
                 marks[0] = os.getProcessCpuTime();
@@ -201,9 +199,7 @@ public final class AngusBench {
                 throw new IllegalStateException(accepted.get() + " of " + n + " messages accepted, " + failed.get()
                         + " failed" + (f == null ? "" : "; first: " + f));
             }
-            double seconds = (t1 - marks[1]) / 1e9;
-            return String.format(Locale.ROOT, "peer=angus-mail C=%d N=%d L=%d R=%d seconds=%.3f msgs_per_s=%.1f cpu_s=%.3f",
-                    c, n, l, r, seconds, n / seconds, (cpu1 - marks[0]) / 1e9);
+            return Bench.resultLine("angus-mail", c, n, l, r, t1 - marks[1], cpu1 - marks[0]);
         } finally {
             for (SMTPTransport transport : transports) {
                 try {

@@ -86,13 +86,9 @@ public final class Bench {
     }
 
     static String run(String host, int port, int c, int n, int l, int r, int threads, Duration timeout) {
-        String[] to = new String[r];
-        for (int i = 0; i < r; i++) {
-            to[i] = String.format(Locale.ROOT, "rcpt%02d@example.com", i + 1);
-        }
-        String from = "sender@example.com";
-        Envelope envelope = Envelope.of(from, to);
-        Messages.Template template = new Messages.Template(from, to, l, System.currentTimeMillis());
+        String[] to = Messages.recipients(r);
+        Envelope envelope = Envelope.of(Messages.FROM, to);
+        Messages.Template template = new Messages.Template(Messages.FROM, to, l, System.currentTimeMillis());
 
         SmtpClient client = SmtpClient.create(SmtpClientOptions.builder()
                 .relay(host, port)
@@ -111,7 +107,7 @@ public final class Bench {
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try {
-            int warmup = Math.min(n / 10, 2000);
+            int warmup = warmup(n);
             if (warmup > 0) {
                 send(client, envelope, template, 0, warmup, timeout);
             }
@@ -128,12 +124,29 @@ public final class Bench {
                 System.err.printf(Locale.ROOT, "allocated_bytes_per_msg=%.0f event_loop_cpu_us_per_msg=%.1f%n",
                         (allocatedBytes() - alloc0) / (double) n, (eventLoopCpuNanos() - loop0) / 1e3 / n);
             }
-            double seconds = (t1 - t0) / 1e9;
-            return String.format(Locale.ROOT, "peer=reactive-smtp C=%d N=%d L=%d R=%d seconds=%.3f msgs_per_s=%.1f cpu_s=%.3f",
-                    c, n, l, r, seconds, n / seconds, (cpu1 - cpu0) / 1e9);
+            return resultLine("reactive-smtp", c, n, l, r, t1 - t0, cpu1 - cpu0);
         } finally {
             client.disposeLater().block(Duration.ofSeconds(10));
         }
+    }
+
+    /** @return how many uncounted warm-up messages precede {@code n} measured ones: min(n/10, 2000) */
+    static int warmup(int n) {
+        return Math.min(n / 10, 2000);
+    }
+
+    /**
+     * The one line every end-to-end peer prints on success; {@code run-matrix.sh} reads it.
+     *
+     * @param peer the client measured, such as {@code reactive-smtp}
+     * @param wallNanos the wall time of the n measured messages
+     * @param cpuNanos the process CPU time over the same period
+     * @return {@code peer=P C=c N=n L=l R=r seconds=S msgs_per_s=M cpu_s=U}
+     */
+    static String resultLine(String peer, int c, int n, int l, int r, long wallNanos, long cpuNanos) {
+        double seconds = wallNanos / 1e9;
+        return String.format(Locale.ROOT, "peer=%s C=%d N=%d L=%d R=%d seconds=%.3f msgs_per_s=%.1f cpu_s=%.3f",
+                peer, c, n, l, r, seconds, n / seconds, cpuNanos / 1e9);
     }
 
     /** @return CPU time so far of the client's event-loop threads (named reactive-smtp-...) */

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * The benchmark message: headers Date, From, To, Subject, a distinct Message-ID, MIME-Version, Content-Type
@@ -14,7 +15,19 @@ import java.util.Arrays;
  */
 public final class Messages {
 
+    /** The envelope sender and From: of every benchmark message. */
+    public static final String FROM = "sender@example.com";
+
     private Messages() {
+    }
+
+    /** @return {@code r} distinct recipients: {@code rcpt01@example.com}, {@code rcpt02@example.com}, ... */
+    public static String[] recipients(int r) {
+        String[] to = new String[r];
+        for (int i = 0; i < r; i++) {
+            to[i] = String.format(Locale.ROOT, "rcpt%02d@example.com", i + 1);
+        }
+        return to;
     }
 
     /** The body for a size, built once and shared (read only). */

@@ -14,7 +14,6 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,13 +31,9 @@ final class SessionBench {
     }
 
     static String run(String host, int port, int c, int n, int l, int r, int threads, Duration timeout) throws Exception {
-        String[] to = new String[r];
-        for (int i = 0; i < r; i++) {
-            to[i] = String.format(Locale.ROOT, "rcpt%02d@example.com", i + 1);
-        }
-        String from = "sender@example.com";
-        Envelope envelope = Envelope.of(from, to);
-        Messages.Template template = new Messages.Template(from, to, l, System.currentTimeMillis());
+        String[] to = Messages.recipients(r);
+        Envelope envelope = Envelope.of(Messages.FROM, to);
+        Messages.Template template = new Messages.Template(Messages.FROM, to, l, System.currentTimeMillis());
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
         SmtpConnector connector = SmtpConnector.create(group);
         com.sun.management.OperatingSystemMXBean os =
@@ -49,7 +44,7 @@ final class SessionBench {
             for (int i = 0; i < c; i++) {
                 sessions.add(connector.connect(host, port, options).get(timeout.toMillis(), TimeUnit.MILLISECONDS));
             }
-            int warmup = Math.min(n / 10, 2000);
+            int warmup = Bench.warmup(n);
             if (warmup > 0) {
                 send(sessions, envelope, template, 0, warmup, timeout);
             }
@@ -58,13 +53,10 @@ final class SessionBench {
             send(sessions, envelope, template, warmup, n, timeout);
             long t1 = System.nanoTime();
             long cpu1 = os.getProcessCpuTime();
-            double seconds = (t1 - t0) / 1e9;
             for (SmtpSession s : sessions) {
                 s.close().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
-            return String.format(Locale.ROOT,
-                    "peer=reactive-smtp-session C=%d N=%d L=%d R=%d seconds=%.3f msgs_per_s=%.1f cpu_s=%.3f",
-                    c, n, l, r, seconds, n / seconds, (cpu1 - cpu0) / 1e9);
+            return Bench.resultLine("reactive-smtp-session", c, n, l, r, t1 - t0, cpu1 - cpu0);
         } finally {
             connector.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

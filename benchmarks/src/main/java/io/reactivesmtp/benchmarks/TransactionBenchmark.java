@@ -55,12 +55,9 @@ public class TransactionBenchmark extends JmhDefaults {
         if (!session.ready().isDone() || session.ready().isCompletedExceptionally()) {
             throw new IllegalStateException("session not ready: " + session.ready());
         }
-        String[] to = new String[rcpts];
-        for (int i = 0; i < rcpts; i++) {
-            to[i] = String.format("rcpt%02d@example.com", i + 1);
-        }
-        envelope = Envelope.of("sender@example.com", to);
-        content = MessageContent.of(Messages.message(0, "sender@example.com", to, bodySize, System.currentTimeMillis()));
+        String[] to = Messages.recipients(rcpts);
+        envelope = Envelope.of(Messages.FROM, to);
+        content = MessageContent.of(Messages.message(0, Messages.FROM, to, bodySize, System.currentTimeMillis()));
         StringBuilder sb = new StringBuilder("250 2.1.0 Ok\r\n");
         for (int i = 0; i < rcpts; i++) {
             sb.append("250 2.1.5 Ok\r\n");
