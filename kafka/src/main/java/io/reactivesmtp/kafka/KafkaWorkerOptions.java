@@ -1,5 +1,6 @@
 package io.reactivesmtp.kafka;
 
+import io.reactivesmtp.reactor.RetryPolicy;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.HashMap;
@@ -43,9 +44,8 @@ public final class KafkaWorkerOptions {
     private final String reportsTopic;
     private final String retryTopic;
     private final int maxInFlightPerPartition;
-    private final int maxAttempts;
-    private final Duration firstBackoff;
-    private final Duration maxBackoff;
+    // The retry schedule has one home, RetryPolicy: doubling waits, no jitter (a retry job's notBefore is exact).
+    private final RetryPolicy retries;
     private final Duration revokeTimeout;
     private final Duration loadTimeout;
     private final Duration commitInterval;
@@ -55,16 +55,14 @@ public final class KafkaWorkerOptions {
     private final Map<String, Object> producerProperties;
     private final WorkerListener listener;
 
-    private KafkaWorkerOptions(Builder b) {
+    private KafkaWorkerOptions(Builder b, RetryPolicy retries) {
         this.bootstrapServers = b.bootstrapServers;
         this.groupId = b.groupId;
         this.jobsTopic = b.jobsTopic;
         this.reportsTopic = b.reportsTopic;
         this.retryTopic = b.retryTopic != null ? b.retryTopic : b.jobsTopic + ".retry";
         this.maxInFlightPerPartition = b.maxInFlightPerPartition;
-        this.maxAttempts = b.maxAttempts;
-        this.firstBackoff = b.firstBackoff;
-        this.maxBackoff = b.maxBackoff;
+        this.retries = retries;
         this.revokeTimeout = b.revokeTimeout;
         this.loadTimeout = b.loadTimeout;
         this.commitInterval = b.commitInterval;
@@ -112,29 +110,29 @@ public final class KafkaWorkerOptions {
 
     /** @return attempts per recipient, the first included: after the last one a transient failure is final */
     public int maxAttempts() {
-        return maxAttempts;
+        return retries.maxAttempts();
     }
 
     /** @return the wait before the first retry */
     public Duration firstBackoff() {
-        return firstBackoff;
+        return retries.firstBackoff();
     }
 
     /** @return the bound of the backoff, which doubles with each attempt */
     public Duration maxBackoff() {
-        return maxBackoff;
+        return retries.maxBackoff();
     }
 
     /**
+     * The wait before the next attempt: {@link #firstBackoff()} doubled with each attempt, up to
+     * {@link #maxBackoff()}, exact (the schedule of a {@link RetryPolicy} with multiplier 2 and no jitter).
+     *
      * @param attempt the attempt that failed (1 for the first)
      * @return the wait before the next one
      */
     public Duration backoff(int attempt) {
-        Duration d = firstBackoff;
-        for (int i = 1; i < attempt && d.compareTo(maxBackoff) < 0; i++) {
-            d = d.multipliedBy(2);
-        }
-        return d.compareTo(maxBackoff) > 0 ? maxBackoff : d;
+        // No jitter, so the draw does not matter; an attempt below 1 gets the first wait.
+        return retries.backoff(Math.max(1, attempt), 0);
     }
 
     /** @return how long a revoked partition's in-flight jobs may take before they are abandoned */
@@ -185,9 +183,8 @@ public final class KafkaWorkerOptions {
         private String reportsTopic;
         private String retryTopic;
         private int maxInFlightPerPartition = DEFAULT_MAX_IN_FLIGHT_PER_PARTITION;
-        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
-        private Duration firstBackoff = DEFAULT_FIRST_BACKOFF;
-        private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+        private final RetryPolicy.Builder retries = RetryPolicy.builder().maxAttempts(DEFAULT_MAX_ATTEMPTS)
+                .firstBackoff(DEFAULT_FIRST_BACKOFF).maxBackoff(DEFAULT_MAX_BACKOFF).multiplier(2).jitter(0);
         private Duration revokeTimeout = DEFAULT_REVOKE_TIMEOUT;
         private Duration loadTimeout = DEFAULT_LOAD_TIMEOUT;
         private Duration commitInterval = DEFAULT_COMMIT_INTERVAL;
@@ -244,19 +241,19 @@ public final class KafkaWorkerOptions {
             if (n < 1) {
                 throw new IllegalArgumentException("maxAttempts must be at least 1: " + n);
             }
-            this.maxAttempts = n;
+            retries.maxAttempts(n);
             return this;
         }
 
         /** @param d not negative @return this */
         public Builder firstBackoff(Duration d) {
-            this.firstBackoff = nonNegative(d, "firstBackoff");
+            retries.firstBackoff(nonNegative(d, "firstBackoff"));
             return this;
         }
 
         /** @param d not negative @return this */
         public Builder maxBackoff(Duration d) {
-            this.maxBackoff = nonNegative(d, "maxBackoff");
+            retries.maxBackoff(nonNegative(d, "maxBackoff"));
             return this;
         }
 
@@ -310,7 +307,8 @@ public final class KafkaWorkerOptions {
 
         /**
          * @return the options
-         * @throws IllegalStateException naming a missing setting
+         * @throws IllegalStateException naming a missing setting, or two that do not fit together (equal topics,
+         *     maxBackoff below firstBackoff)
          */
         public KafkaWorkerOptions build() {
             require(bootstrapServers, "bootstrapServers");
@@ -322,10 +320,15 @@ public final class KafkaWorkerOptions {
                 throw new IllegalStateException("jobs, retry and reports topics must differ: " + jobsTopic + ", "
                         + retry + ", " + reportsTopic);
             }
-            if (maxBackoff.compareTo(firstBackoff) < 0) {
-                throw new IllegalStateException("maxBackoff " + maxBackoff + " is below firstBackoff " + firstBackoff);
+            RetryPolicy built;
+            try {
+                built = retries.build();
+            } catch (IllegalArgumentException e) {
+                // The setters check each value alone; what is left is maxBackoff below firstBackoff, two settings
+                // that do not fit together, which this builder reports as a state like the topics above.
+                throw new IllegalStateException(e.getMessage(), e);
             }
-            return new KafkaWorkerOptions(this);
+            return new KafkaWorkerOptions(this, built);
         }
 
         private static void require(String value, String name) {
