@@ -39,23 +39,32 @@ public abstract class AuthMechanism {
     /** Preference order when no mechanism is forced: the first one both sides allow wins. */
     private static final List<String> PASSWORD_PREFERENCE = List.of("CRAM-MD5", "PLAIN", "LOGIN");
 
+    private final String name;
     final String username;
+    /** The password, or XOAUTH2's bearer token: never shown. */
+    final String secret;
     /** How many challenges this exchange has answered (or refused). */
     int rounds;
 
-    AuthMechanism(String username) {
+    AuthMechanism(String name, String username, String secret) {
+        this.name = name;
         this.username = username;
+        this.secret = secret;
     }
 
     /** @return the SASL mechanism name as sent after {@code AUTH}, such as {@code PLAIN} */
-    public abstract String name();
+    public final String name() {
+        return name;
+    }
 
     /**
      * The base64 initial response to put on the AUTH line (RFC 4954 section 4), or null to wait for a 334.
      *
      * @return the initial response, or null when the mechanism starts with a server challenge
      */
-    public abstract String initialResponse();
+    public String initialResponse() {
+        return null; // LOGIN and CRAM-MD5 start with the server's challenge
+    }
 
     /**
      * Answers one 334 challenge.
@@ -191,21 +200,13 @@ public abstract class AuthMechanism {
     /** RFC 4616: {@code authzid NUL authcid NUL passwd}, with an empty authzid, sent as the initial response. */
     static final class Plain extends AuthMechanism {
 
-        private final String password;
-
         Plain(String username, String password) {
-            super(username);
-            this.password = password;
-        }
-
-        @Override
-        public String name() {
-            return "PLAIN";
+            super("PLAIN", username, password);
         }
 
         @Override
         public String initialResponse() {
-            return encode("\0" + username + "\0" + password);
+            return encode("\0" + username + "\0" + secret);
         }
 
         @Override
@@ -224,49 +225,23 @@ public abstract class AuthMechanism {
     /** The de-facto LOGIN mechanism: the user name, then the password, each in answer to a challenge. */
     static final class Login extends AuthMechanism {
 
-        private final String password;
-
         Login(String username, String password) {
-            super(username);
-            this.password = password;
-        }
-
-        @Override
-        public String name() {
-            return "LOGIN";
-        }
-
-        @Override
-        public String initialResponse() {
-            return null;
+            super("LOGIN", username, password);
         }
 
         @Override
         public String respond(String challengeBase64) {
             // The prompts ("Username:", "Password:") vary between servers and are not relied on, only the order.
             nextChallenge(challengeBase64, 2);
-            return rounds == 1 ? encode(username) : encode(password);
+            return rounds == 1 ? encode(username) : encode(secret);
         }
     }
 
     /** RFC 2195: {@code user SP hex(HMAC-MD5(password, challenge))}. */
     static final class CramMd5 extends AuthMechanism {
 
-        private final String password;
-
         CramMd5(String username, String password) {
-            super(username);
-            this.password = password;
-        }
-
-        @Override
-        public String name() {
-            return "CRAM-MD5";
-        }
-
-        @Override
-        public String initialResponse() {
-            return null;
+            super("CRAM-MD5", username, password);
         }
 
         @Override
@@ -277,7 +252,7 @@ public abstract class AuthMechanism {
             if (challenge.length == 0) {
                 throw new AuthAbortedException("CRAM-MD5 challenge is empty");
             }
-            return encode(username + " " + hmacMd5Hex(password, challenge));
+            return encode(username + " " + hmacMd5Hex(secret, challenge));
         }
 
         private static String hmacMd5Hex(String key, byte[] data) {
@@ -307,21 +282,13 @@ public abstract class AuthMechanism {
      */
     static final class XOAuth2 extends AuthMechanism {
 
-        private final String token;
-
         XOAuth2(String username, String token) {
-            super(username);
-            this.token = token;
-        }
-
-        @Override
-        public String name() {
-            return "XOAUTH2";
+            super("XOAUTH2", username, token);
         }
 
         @Override
         public String initialResponse() {
-            return encode("user=" + username + "\u0001auth=Bearer " + token + "\u0001\u0001");
+            return encode("user=" + username + "\u0001auth=Bearer " + secret + "\u0001\u0001");
         }
 
         @Override
