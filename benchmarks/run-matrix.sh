@@ -60,28 +60,9 @@ for p in $PEERS; do
 done
 has_peer() { [[ " $PEERS " == *" $1 "* ]]; }
 
-find_tools() {
-    SINK="$(command -v smtp-sink || echo /usr/sbin/smtp-sink)"
-    SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
-}
-find_tools
-if { [ ! -x "$SINK" ] || [ ! -x "$SOURCE" ] || [ ! -x /usr/bin/time ]; } \
-        && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing postfix (smtp-sink, smtp-source) and time ..." >&2
-    # postfix asks how to configure itself: "Local only" keeps the system instance on loopback.
-    echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections 2>/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix time >&2 \
-        || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix time >&2; }
-    find_tools
-fi
-for tool in "$SINK" "$SOURCE" /usr/bin/time; do
-    [ -x "$tool" ] || { echo "missing $tool (apt-get install postfix time)" >&2; exit 2; }
-done
-command -v java >/dev/null || { echo "missing java (17 or later)" >&2; exit 2; }
-if [ ! -f "$JAR" ]; then
-    echo "building $JAR ..." >&2
-    (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests) >&2 || { echo "build failed" >&2; exit 2; }
-fi
+. "$here/tools.sh"
+need_tools sink source time
+need_java_and_jar
 mkdir -p "$OUT" || exit 2
 
 tmp="$(mktemp -d)"

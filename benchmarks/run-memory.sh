@@ -44,20 +44,9 @@ TIMEOUT="${TIMEOUT:-900}"
 JAR="${JAR:-$root/benchmarks/target/benchmarks.jar}"
 OUT="${OUT:-$root/benchmarks/results}"
 
-SINK="$(command -v smtp-sink || echo /usr/sbin/smtp-sink)"
-if [ ! -x "$SINK" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing postfix (smtp-sink) ..." >&2
-    echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections 2>/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >&2 \
-        || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix >&2; }
-    SINK="$(command -v smtp-sink || echo /usr/sbin/smtp-sink)"
-fi
-[ -x "$SINK" ] || { echo "missing $SINK (apt-get install postfix)" >&2; exit 2; }
-command -v java >/dev/null || { echo "missing java (17 or later)" >&2; exit 2; }
-if [ ! -f "$JAR" ]; then
-    echo "building $JAR ..." >&2
-    (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests) >&2 || { echo "build failed" >&2; exit 2; }
-fi
+. "$here/tools.sh"
+need_tools sink
+need_java_and_jar
 mkdir -p "$OUT" || exit 2
 
 # File descriptors: the sessions, plus the JVM's own jars and pipes.

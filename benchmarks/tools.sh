@@ -1,0 +1,47 @@
+# Sourced by run-matrix.sh and run-memory.sh, not run on its own: finding (or installing) Postfix's test tools and
+# building the benchmarks jar, written once for both. Expects $root (the repository) and $JAR to be set.
+
+# Sets SINK and SOURCE (Postfix's smtp-sink and smtp-source, from PATH or where Debian puts them) and tool_paths, the
+# paths of the tools named in $@: sink, source, time (GNU time).
+find_tools() {
+    SINK="$(command -v smtp-sink || echo /usr/sbin/smtp-sink)"
+    SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
+    tool_paths=()
+    local t
+    for t in "$@"; do
+        case "$t" in
+            sink) tool_paths+=("$SINK") ;;
+            source) tool_paths+=("$SOURCE") ;;
+            time) tool_paths+=(/usr/bin/time) ;;
+        esac
+    done
+}
+
+# need_tools sink|source|time ...: sets SINK and SOURCE. When a tool is missing and the script runs as root where
+# apt-get is, installs postfix (and time when asked for) first; exits 2 naming a tool still missing.
+need_tools() {
+    local packages=postfix p missing=""
+    [[ " $* " == *" time "* ]] && packages="postfix time"
+    find_tools "$@"
+    for p in "${tool_paths[@]}"; do [ -x "$p" ] || missing=1; done
+    if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing $packages ..." >&2
+        # postfix asks how to configure itself: "Local only" keeps the system instance on loopback.
+        echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections 2>/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q $packages >&2 \
+            || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $packages >&2; }
+        find_tools "$@"
+    fi
+    for p in "${tool_paths[@]}"; do
+        [ -x "$p" ] || { echo "missing $p (apt-get install $packages)" >&2; exit 2; }
+    done
+}
+
+# need_java_and_jar: java on PATH, and $JAR, built with Maven from $root when it is missing; exits 2 otherwise.
+need_java_and_jar() {
+    command -v java >/dev/null || { echo "missing java (17 or later)" >&2; exit 2; }
+    if [ ! -f "$JAR" ]; then
+        echo "building $JAR ..." >&2
+        (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests) >&2 || { echo "build failed" >&2; exit 2; }
+    fi
+}
