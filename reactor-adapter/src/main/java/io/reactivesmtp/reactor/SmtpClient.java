@@ -168,9 +168,11 @@ public final class SmtpClient implements Disposable {
         return Flux.defer(() -> {
             RetryPolicy retry = options.retry();
             int maxInFlight = options.maxInFlight();
-            // Waiters are bounded by the messages held (below): only they wait for a permit.
-            KeyedPermits perDestination = new KeyedPermits(options.maxInFlightPerDestination(), Integer.MAX_VALUE,
-                    key -> new IllegalStateException("unreachable"));
+            // Waiters are bounded by the messages held (below): only they wait for a permit. None when the bound
+            // per destination cannot bind: no more than maxInFlight attempts run at once in all.
+            KeyedPermits perDestination = options.maxInFlightPerDestination() >= maxInFlight ? null
+                    : new KeyedPermits(options.maxInFlightPerDestination(), Integer.MAX_VALUE,
+                            key -> new IllegalStateException("unreachable"));
             // The hard bound of attempts running at once. The admission gate alone could let attempts back from
             // their backoff exceed it for a while.
             KeyedPermits attempts = new KeyedPermits(maxInFlight, Integer.MAX_VALUE,

@@ -68,6 +68,25 @@ class SmtpClientPoolTest {
     }
 
     @Test
+    void sendAllWithoutAPerDestinationBoundLosesNoSession() {
+        // maxInFlightPerDestination >= maxInFlight: sendAll takes no per-destination permit, so its flatMap's
+        // second request(1) after each result reaches the pool's acquire. The pool's borrower must not take it as
+        // a second acquisition: one that did was handed the next released session and never gave it back, and
+        // after two messages per connection every send waited (5 of 20 results, then nothing).
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.start()) {
+            SmtpClient client = SmtpClient.create(options(server.port())
+                    .pool(PoolOptions.builder().maxConnectionsPerDestination(2).build())
+                    .maxInFlight(4).maxInFlightPerDestination(4).build());
+            List<MessageResult> results = client.sendAll(Flux.range(0, 40)
+                    .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).collectList().block(WAIT);
+            assertThat(results).hasSize(40).allMatch(r -> r.outcome() == MessageResult.Outcome.DELIVERED);
+            assertThat(server.messages.get()).isEqualTo(40);
+            assertThat(server.connections.get()).isEqualTo(2);
+            client.disposeLater().block(WAIT);
+        }
+    }
+
+    @Test
     void aSendThatFindsNoFreeConnectionWithinThePendingAcquireTimeoutFails() {
         CompletableFuture<Void> release = new CompletableFuture<>();
         try (LoopbackSmtpServer server = LoopbackSmtpServer.builder()

@@ -115,7 +115,8 @@ public final class SessionPools {
             if (disposed) {
                 return Mono.error(new IllegalStateException("the SMTP client is disposed"));
             }
-            return pool(key).acquire(poolOptions.pendingAcquireTimeout());
+            // One request only: a second one would queue the pool's borrower again (see OneRequest).
+            return OneRequest.of(pool(key).acquire(poolOptions.pendingAcquireTimeout()));
         }).onErrorResume(PoolShutdownException.class, e -> disposed || attempts <= 0 ? Mono.error(e)
                 // The sweeper dropped this pool between lookup and acquire: take the new one.
                 : acquire(key, attempts - 1))

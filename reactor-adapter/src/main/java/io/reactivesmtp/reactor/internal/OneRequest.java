@@ -1,0 +1,83 @@
+package io.reactivesmtp.reactor.internal;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
+
+/**
+ * Passes a subscriber's first request on as one unbounded request and drops the later ones.
+ *
+ * <p>For reactor-pool's acquire: its borrower takes every {@code request(n)} as a new acquisition and queues itself
+ * again. Since reactor-core 3.8, {@code Mono.flatMap} forwards downstream demand upstream instead of requesting
+ * once, so a {@code flatMap} with prefetch 1 above a send (sendAll's) replenishes with a second {@code request(1)}
+ * that reaches the borrower after it was served: the borrower is queued again, the next session released to the
+ * pool is handed to it, and nobody ever releases that session. The pool then runs out of connections one by one
+ * and every send waits forever.
+ */
+final class OneRequest {
+
+    private OneRequest() {
+    }
+
+    /**
+     * @param source a Mono that must see exactly one request
+     * @param <T> its value type
+     * @return the Mono, requested once however often its subscriber requests
+     */
+    static <T> Mono<T> of(Mono<T> source) {
+        return source.transform(Operators.<T, T>lift((scannable, actual) -> new Once<>(actual)));
+    }
+
+    private static final class Once<T> implements CoreSubscriber<T>, Subscription {
+        private final CoreSubscriber<? super T> actual;
+        private final AtomicBoolean requested = new AtomicBoolean();
+        private Subscription upstream;
+
+        Once(CoreSubscriber<? super T> actual) {
+            this.actual = actual;
+        }
+
+        @Override
+        public Context currentContext() {
+            return actual.currentContext();
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            if (Operators.validate(upstream, s)) {
+                upstream = s;
+                actual.onSubscribe(this);
+            }
+        }
+
+        @Override
+        public void onNext(T t) {
+            actual.onNext(t);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            actual.onError(t);
+        }
+
+        @Override
+        public void onComplete() {
+            actual.onComplete();
+        }
+
+        @Override
+        public void request(long n) {
+            if (Operators.validate(n) && requested.compareAndSet(false, true)) {
+                upstream.request(Long.MAX_VALUE);
+            }
+        }
+
+        @Override
+        public void cancel() {
+            upstream.cancel();
+        }
+    }
+}
