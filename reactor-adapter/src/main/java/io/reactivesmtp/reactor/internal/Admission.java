@@ -6,7 +6,6 @@ import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Operators;
-import reactor.util.context.Context;
 
 /**
  * The demand gate of sendAll: requests a message from the input only when the downstream (the flatMap) wants one
@@ -81,16 +80,10 @@ public final class Admission {
         } while (missed != 0);
     }
 
-    private final class Gate<T> implements CoreSubscriber<T>, Subscription {
-        private final CoreSubscriber<? super T> actual;
+    private final class Gate<T> extends DemandFilter<T> {
 
         Gate(CoreSubscriber<? super T> actual) {
-            this.actual = actual;
-        }
-
-        @Override
-        public Context currentContext() {
-            return actual.currentContext();
+            super(actual);
         }
 
         @Override
@@ -98,21 +91,6 @@ public final class Admission {
             upstream = s;
             actual.onSubscribe(this);
             drain();
-        }
-
-        @Override
-        public void onNext(T t) {
-            actual.onNext(t);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            actual.onError(t);
-        }
-
-        @Override
-        public void onComplete() {
-            actual.onComplete();
         }
 
         @Override

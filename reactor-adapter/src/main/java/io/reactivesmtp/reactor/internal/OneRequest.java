@@ -5,7 +5,6 @@ import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
-import reactor.util.context.Context;
 
 /**
  * Passes a subscriber's first request on as one unbounded request and drops the later ones.
@@ -31,18 +30,12 @@ final class OneRequest {
         return source.transform(Operators.<T, T>lift((scannable, actual) -> new Once<>(actual)));
     }
 
-    private static final class Once<T> implements CoreSubscriber<T>, Subscription {
-        private final CoreSubscriber<? super T> actual;
+    private static final class Once<T> extends DemandFilter<T> {
         private final AtomicBoolean requested = new AtomicBoolean();
         private Subscription upstream;
 
         Once(CoreSubscriber<? super T> actual) {
-            this.actual = actual;
-        }
-
-        @Override
-        public Context currentContext() {
-            return actual.currentContext();
+            super(actual);
         }
 
         @Override
@@ -51,21 +44,6 @@ final class OneRequest {
                 upstream = s;
                 actual.onSubscribe(this);
             }
-        }
-
-        @Override
-        public void onNext(T t) {
-            actual.onNext(t);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            actual.onError(t);
-        }
-
-        @Override
-        public void onComplete() {
-            actual.onComplete();
         }
 
         @Override
