@@ -3,6 +3,7 @@ package io.reactivesmtp;
 import io.netty.buffer.ByteBuf;
 import io.reactivesmtp.dkim.DkimSigner;
 import io.reactivesmtp.dkim.DkimStreamSigner;
+import io.reactivesmtp.internal.ByteScan;
 import io.reactivesmtp.internal.content.ArraySource;
 import io.reactivesmtp.internal.content.BufSource;
 import io.reactivesmtp.internal.content.ContentOpener;
@@ -110,8 +111,10 @@ public final class MessageContent {
         return plain(Kind.BUFFER, () -> BufSource.open(buf, index, length), OptionalLong.of(length),
                 // Scanned at each call: the caller owns the buffer, and a released one cannot be read.
                 () -> {
-                    int eight = buf.refCnt() > 0 ? buf.forEachByte(index, length, b -> b >= 0) : 0;
-                    return buf.refCnt() == 0 ? BodyType.UNKNOWN : eight < 0 ? BodyType.SEVEN_BIT : BodyType.EIGHT_BIT;
+                    if (buf.refCnt() == 0) {
+                        return BodyType.UNKNOWN;
+                    }
+                    return ByteScan.hasEightBit(buf, index, index + length) ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT;
                 }, "MessageContent[ByteBuf, " + length + " bytes]", null);
     }
 
@@ -280,13 +283,7 @@ public final class MessageContent {
         public BodyType get() {
             BodyType t = type;
             if (t == null) {
-                t = BodyType.SEVEN_BIT;
-                for (byte b : bytes) {
-                    if (b < 0) {
-                        t = BodyType.EIGHT_BIT;
-                        break;
-                    }
-                }
+                t = ByteScan.hasEightBit(bytes, 0, bytes.length) ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT;
                 type = t;
             }
             return t;

@@ -10,6 +10,7 @@ import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SmtpContentException;
 import io.reactivesmtp.SmtpPhase;
 import io.reactivesmtp.SmtpReply;
+import io.reactivesmtp.internal.ByteScan;
 
 /**
  * The content half of a mail transaction: pulls the message from its source, dot-stuffs it for DATA or cuts it
@@ -41,7 +42,7 @@ abstract class ContentStream implements ContentReceiver {
     }
 
     static boolean hasEightBit(ByteBuf buf) {
-        return buf.isReadable() && buf.forEachByte(b -> b >= 0) >= 0;
+        return ByteScan.hasEightBit(buf, buf.readerIndex(), buf.writerIndex());
     }
 
     private final SessionWire wire;

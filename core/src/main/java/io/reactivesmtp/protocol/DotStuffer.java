@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.util.ByteProcessor;
+import io.reactivesmtp.internal.ByteScan;
 
 import java.util.Objects;
 
@@ -199,18 +200,22 @@ public final class DotStuffer {
             if (stuffDots && lineStartsLine && lineStart < end && chunk.getByte(lineStart) == DOT) {
                 return lineStart;
             }
-            int brk = lineStart < end ? chunk.forEachByte(lineStart, end - lineStart, ByteProcessor.FIND_CRLF) : -1;
-            if (brk < 0) {
+            // Eight bytes at a time: the line's LF, then any CR before the one that must precede it.
+            int lf = ByteScan.indexOf(chunk, lineStart, end, LF);
+            if (lf < 0) {
+                if (ByteScan.indexOf(chunk, lineStart, end, CR) >= 0) {
+                    // A bare CR, or a CR at the very end whose LF, if any, is in the next chunk: the slow way.
+                    return lineStart;
+                }
                 // No more line breaks: the tail is a partial line (or nothing), sent as it is.
                 atLineStart = lineStart == end ? lineStartsLine : false;
                 return -1;
             }
-            // A bare LF, or a CR that is not followed by LF inside this chunk, needs rewriting. A CR at the
-            // very end goes the slow way too: its LF, if any, is in the next chunk.
-            if (chunk.getByte(brk) == LF || brk + 1 >= end || chunk.getByte(brk + 1) != LF) {
+            // A bare LF, or a bare CR earlier on the line, needs rewriting.
+            if (lf == lineStart || chunk.getByte(lf - 1) != CR || ByteScan.indexOf(chunk, lineStart, lf - 1, CR) >= 0) {
                 return lineStart;
             }
-            lineStart = brk + 2;
+            lineStart = lf + 1;
             lineStartsLine = true;
         }
     }
