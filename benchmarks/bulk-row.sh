@@ -14,7 +14,7 @@ run_cli_bulk() { # port
     code=$?
     delivered="$(jq -r '.messages.delivered' "$tmp/bulk.json" 2>/dev/null)"
     if [ "$code" != 0 ] || [ "$delivered" != "$BULK_N" ]; then
-        echo "cli bulk failed (exit $code, delivered ${delivered:-?} of $BULK_N): $(tail -3 "$tmp/bulk.err")" >&2
+        echo "cli bulk failed (exit $code, delivered ${delivered:-?} of $BULK_N): $(tail -3 "$tmp/bulk.err") $(head -c 300 "$tmp/bulk.json")" >&2
         raw "peer=cli-bulk C=$BULK_C N=$BULK_N L=$BULK_L FAILED exit=$code delivered=${delivered:-?}"
         return 1
     fi
