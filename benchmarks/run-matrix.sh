@@ -7,16 +7,30 @@
 #   benchmarks/run-matrix.sh                    # N=20000, 2 runs, the full matrix
 #   N=5000 RUNS=1 benchmarks/run-matrix.sh      # quicker
 #   CS="1 50" CELLS="1000:1" PEERS="reactive-smtp angus-mail" benchmarks/run-matrix.sh
+#   CELLS="" OUT=benchmarks/results/bulk benchmarks/run-matrix.sh   # only the CLI bulk row (issue 14)
+#   BULK=0 benchmarks/run-matrix.sh             # only the matrix
+#
+# The CLI bulk row (BULK=1, the default): the shaded CLI (CLI_JAR, default cli/target/reactive-smtp-cli.jar, built
+# with Maven if missing) sends to BULK_N recipients read from a file, one per line, at --concurrency BULK_C with a
+# --report file and --json (`java -jar CLI bulk --server 127.0.0.1:PORT --tls none --from sender@example.com
+# --recipients FILE --body FILE --concurrency C --report FILE --json`; the body is BULK_L bytes after ~140 bytes of
+# headers), against a fresh smtp-sink, beside `smtp-source -d -s BULK_C -m BULK_N -l BULK_L`; both timed as whole
+# processes with GNU time (wall, user+sys CPU; the CLI's JVM start, JIT and file reading included), median of
+# RUNS. A CLI run fails unless it exits 0 and its JSON summary says all BULK_N messages were delivered. The target
+# (issue 14): the CLI's wall time at most smtp-source's. A second table in matrix.md, and OUT/bulk.tsv.
 #
 # Environment: N (measured messages per run, default 20000), RUNS (default 2), CS (connection counts, default
 # "1 10 50"), CELLS (L:R pairs, default "1000:1 1000:10 100000:1"), PEERS (default "reactive-smtp smtp-source
 # angus-mail reactive-smtp-session"; the last is Bench --api session: the same engine through core's SmtpSession
-# API, without the reactor client, to show what the client around the engine costs), TIMEOUT (seconds per run, default 300), PORT (first sink port, default 30225, below Linux's
+# API, without the reactor client, to show what the client around the engine costs), BULK, BULK_N (default 100000), BULK_C (default 50), BULK_L (default 1000), CLI_JAR (the bulk row),
+# TIMEOUT (seconds per run, default 300), PORT (first sink port, default 30225, below Linux's
 # ephemeral ports; one port per cell), THREADS (Bench event-loop threads, default 1), JAVA_OPTS (both JVM peers),
 # JAR (default benchmarks/target/benchmarks.jar, built with Maven if missing), OUT (results directory, default
 # benchmarks/results: matrix.tsv, matrix.md, raw.txt, throughput.png), RAW (extra file for one line per run).
 #
-# Needs: java 17, Postfix's smtp-sink and smtp-source, GNU time (/usr/bin/time). When they are missing and the
+# CELLS="" (set and empty) runs no cell: no matrix.tsv, raw lines only for the bulk row, no chart.
+#
+# Needs: java 17, Postfix's smtp-sink and smtp-source, GNU time (/usr/bin/time), jq for the bulk row. When they are missing and the
 # script runs as root on Debian/Ubuntu it installs them (apt-get install postfix time).
 #
 # Differences between the clients, so the numbers are read right:
@@ -42,13 +56,18 @@ root="$(cd "$here/.." && pwd)"
 N="${N:-20000}"
 RUNS="${RUNS:-2}"
 CS="${CS:-1 10 50}"
-CELLS="${CELLS:-1000:1 1000:10 100000:1}"
+CELLS="${CELLS-1000:1 1000:10 100000:1}"
+BULK="${BULK:-1}"
+BULK_N="${BULK_N:-100000}"
+BULK_C="${BULK_C:-50}"
+BULK_L="${BULK_L:-1000}"
 PEERS="${PEERS:-reactive-smtp smtp-source angus-mail reactive-smtp-session}"
 TIMEOUT="${TIMEOUT:-300}"
 PORT="${PORT:-30225}"
 THREADS="${THREADS:-1}"
 JAVA_OPTS="${JAVA_OPTS:-}"
 JAR="${JAR:-$root/benchmarks/target/benchmarks.jar}"
+CLI_JAR="${CLI_JAR:-$root/cli/target/reactive-smtp-cli.jar}"
 OUT="${OUT:-$root/benchmarks/results}"
 RAW="${RAW:-}"
 
@@ -62,7 +81,11 @@ has_peer() { [[ " $PEERS " == *" $1 "* ]]; }
 
 . "$here/tools.sh"
 need_tools sink source time
-need_java_and_jar
+[ -n "$CELLS" ] && need_java_and_jar
+if [ "$BULK" = 1 ]; then
+    need_cli_jar
+    command -v jq >/dev/null || { echo "missing jq (the bulk row reads the CLI's JSON summary)" >&2; exit 2; }
+fi
 mkdir -p "$OUT" || exit 2
 
 tmp="$(mktemp -d)"
@@ -149,61 +172,72 @@ ratio() { # a b
     awk -v a="$1" -v b="$2" 'BEGIN {if (b+0>0 && a!="nan" && a+0>0) printf "%.2f", a/b; else print "n/a"}'
 }
 
+. "$here/bulk-row.sh"
+
 : >"$OUT/raw.txt"
-printf 'C\tL\tR\tpeer\tmsgs_per_s\tcpu_us_per_msg\truns\n' >"$OUT/matrix.tsv"
-info="N=$N, median of $RUNS run(s), Bench threads=$THREADS, $(nproc) cores, $(java -version 2>&1 | head -1 | tr -d '"'), $(date -u +%Y-%m-%dT%H:%MZ)"
-{
-    echo "$info; load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
-    echo
-    echo "| cell | reactive-smtp msg/s | smtp-source msg/s | angus-mail msg/s | reactive/source | reactive/angus | reactive-smtp CPU µs/msg | smtp-source CPU µs/msg | angus-mail CPU µs/msg | session API msg/s | session API CPU µs/msg |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-} | tee "$OUT/matrix.md"
+cells_info="N=$N, Bench threads=$THREADS"
+[ -n "$CELLS" ] || cells_info="the bulk row only"
+info="$cells_info, median of $RUNS run(s), $(nproc) cores, $(java -version 2>&1 | head -1 | tr -d '"'), $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "$info; load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" | tee "$OUT/matrix.md"
 port="$PORT"
 status=0
-for lr in $CELLS; do
-    l="${lr%%:*}"; r="${lr##*:}"
-    for c in $CS; do
-        declare -A rates=() cpus=() med_rate=() med_cpu=()
-        ok=1
-        if start_sink "$port"; then
-            for _ in $(seq "$RUNS"); do
-                for p in $PEERS; do
-                    if res="$(run_peer "$p" "$port" "$c" "$l" "$r")"; then
-                        rates[$p]="${rates[$p]:-} ${res% *}"; cpus[$p]="${cpus[$p]:-} ${res#* }"
-                    else ok=0; fi
+if [ -n "$CELLS" ]; then
+    printf 'C\tL\tR\tpeer\tmsgs_per_s\tcpu_us_per_msg\truns\n' >"$OUT/matrix.tsv"
+    {
+        echo
+        echo "| cell | reactive-smtp msg/s | smtp-source msg/s | angus-mail msg/s | reactive/source | reactive/angus | reactive-smtp CPU µs/msg | smtp-source CPU µs/msg | angus-mail CPU µs/msg | session API msg/s | session API CPU µs/msg |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    } | tee -a "$OUT/matrix.md"
+    for lr in $CELLS; do
+        l="${lr%%:*}"; r="${lr##*:}"
+        for c in $CS; do
+            declare -A rates=() cpus=() med_rate=() med_cpu=()
+            ok=1
+            if start_sink "$port"; then
+                for _ in $(seq "$RUNS"); do
+                    for p in $PEERS; do
+                        if res="$(run_peer "$p" "$port" "$c" "$l" "$r")"; then
+                            rates[$p]="${rates[$p]:-} ${res% *}"; cpus[$p]="${cpus[$p]:-} ${res#* }"
+                        else ok=0; fi
+                    done
                 done
-            done
-        else
-            ok=0
-        fi
-        stop_sink
-        port=$((port + 1))
-        [ "$ok" = 1 ] || status=1
-        for p in reactive-smtp smtp-source angus-mail reactive-smtp-session; do
-            if has_peer "$p"; then
-                # shellcheck disable=SC2086
-                med_rate[$p]="$(median ${rates[$p]:-})"; med_cpu[$p]="$(median ${cpus[$p]:-})"
-                n_ok="$(echo ${rates[$p]:-} | wc -w)"
-                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$l" "$r" "$p" "${med_rate[$p]}" "${med_cpu[$p]}" "$n_ok" >>"$OUT/matrix.tsv"
             else
-                med_rate[$p]="-"; med_cpu[$p]="-"
+                ok=0
             fi
+            stop_sink
+            port=$((port + 1))
+            [ "$ok" = 1 ] || status=1
+            for p in reactive-smtp smtp-source angus-mail reactive-smtp-session; do
+                if has_peer "$p"; then
+                    # shellcheck disable=SC2086
+                    med_rate[$p]="$(median ${rates[$p]:-})"; med_cpu[$p]="$(median ${cpus[$p]:-})"
+                    n_ok="$(echo ${rates[$p]:-} | wc -w)"
+                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$l" "$r" "$p" "${med_rate[$p]}" "${med_cpu[$p]}" "$n_ok" >>"$OUT/matrix.tsv"
+                else
+                    med_rate[$p]="-"; med_cpu[$p]="-"
+                fi
+            done
+            printf '| C=%s L=%s R=%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$l" "$r" \
+                "${med_rate[reactive-smtp]}" "${med_rate[smtp-source]}" "${med_rate[angus-mail]}" \
+                "$(ratio "${med_rate[reactive-smtp]}" "${med_rate[smtp-source]}")" \
+                "$(ratio "${med_rate[reactive-smtp]}" "${med_rate[angus-mail]}")" \
+                "${med_cpu[reactive-smtp]}" "${med_cpu[smtp-source]}" "${med_cpu[angus-mail]}" \
+                "${med_rate[reactive-smtp-session]}" "${med_cpu[reactive-smtp-session]}" | tee -a "$OUT/matrix.md"
+            unset rates cpus med_rate med_cpu
         done
-        printf '| C=%s L=%s R=%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$l" "$r" \
-            "${med_rate[reactive-smtp]}" "${med_rate[smtp-source]}" "${med_rate[angus-mail]}" \
-            "$(ratio "${med_rate[reactive-smtp]}" "${med_rate[smtp-source]}")" \
-            "$(ratio "${med_rate[reactive-smtp]}" "${med_rate[angus-mail]}")" \
-            "${med_cpu[reactive-smtp]}" "${med_cpu[smtp-source]}" "${med_cpu[angus-mail]}" \
-            "${med_rate[reactive-smtp-session]}" "${med_cpu[reactive-smtp-session]}" | tee -a "$OUT/matrix.md"
-        unset rates cpus med_rate med_cpu
     done
-done
-if java -Djava.awt.headless=true -cp "$JAR" io.reactivesmtp.benchmarks.Chart "$OUT/matrix.tsv" "$OUT/throughput.png" \
-        "N=$N, median of $RUNS, $(nproc) cores" >"$tmp/chart.out" 2>&1; then
-    echo
-    echo "results: $OUT/matrix.md, $OUT/matrix.tsv, $OUT/raw.txt; chart: $OUT/throughput.png"
-else
-    echo "chart failed: $(tail -3 "$tmp/chart.out")" >&2
-    status=1
+fi
+if [ "$BULK" = 1 ]; then
+    bulk_row "$port" || status=1
+fi
+if [ -n "$CELLS" ]; then
+    if java -Djava.awt.headless=true -cp "$JAR" io.reactivesmtp.benchmarks.Chart "$OUT/matrix.tsv" "$OUT/throughput.png" \
+            "N=$N, median of $RUNS, $(nproc) cores" >"$tmp/chart.out" 2>&1; then
+        echo
+        echo "results: $OUT/matrix.md, $OUT/matrix.tsv, $OUT/raw.txt; chart: $OUT/throughput.png"
+    else
+        echo "chart failed: $(tail -3 "$tmp/chart.out")" >&2
+        status=1
+    fi
 fi
 exit "$status"

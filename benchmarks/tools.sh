@@ -1,5 +1,6 @@
-# Sourced by run-matrix.sh and run-memory.sh, not run on its own: finding (or installing) Postfix's test tools and
-# building the benchmarks jar, written once for both. Expects $root (the repository) and $JAR to be set.
+# Sourced by run-matrix.sh, run-memory.sh and run-startup.sh, not run on its own: finding (or installing) Postfix's
+# test tools and building the benchmarks and CLI jars, written once for all. Expects $root (the repository) and $JAR
+# (or $CLI_JAR) to be set.
 
 # Sets SINK and SOURCE (Postfix's smtp-sink and smtp-source, from PATH or where Debian puts them) and tool_paths, the
 # paths of the tools named in $@: sink, source, time (GNU time).
@@ -44,4 +45,27 @@ need_java_and_jar() {
         echo "building $JAR ..." >&2
         (cd "$root" && mvn -B -q -pl benchmarks -am package -DskipTests) >&2 || { echo "build failed" >&2; exit 2; }
     fi
+}
+
+# need_cli_jar: java on PATH, and $CLI_JAR (the shaded CLI, cli/target/reactive-smtp-cli.jar), built with Maven from
+# $root when it is missing; exits 2 otherwise.
+need_cli_jar() {
+    command -v java >/dev/null || { echo "missing java (17 or later)" >&2; exit 2; }
+    if [ ! -f "$CLI_JAR" ]; then
+        echo "building $CLI_JAR ..." >&2
+        (cd "$root" && mvn -B -q -pl cli -am package -DskipTests) >&2 || { echo "build failed" >&2; exit 2; }
+    fi
+}
+
+# write_body FILE L: a message of plain headers and a body of exactly L bytes (76-char printable lines + CRLF, no
+# leading dot), for the CLI's --body.
+write_body() {
+    awk -v l="$2" 'BEGIN {
+        printf "From: sender@example.com\r\nTo: undisclosed-recipients:;\r\nSubject: benchmark\r\n"
+        printf "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+        line = ""; for (i = 0; i < 76; i++) line = line substr("abcdefghijklmnopqrstuvwxyz0123456789", i % 36 + 1, 1)
+        left = l
+        while (left >= 78) { printf "%s\r\n", line; left -= 78 }
+        if (left > 2) printf "%s\r\n", substr(line, 1, left - 2); else if (left > 0) printf "%s", substr("\r\n", 1, left)
+    }' >"$1"
 }

@@ -299,42 +299,27 @@ public final class BulkCommand implements Callable<Integer> {
                             done::countDown);
             started.countDown();
 
-            boolean abandoned = false;
-            boolean announced = false;
-            boolean reportFailed = false;
+            AtomicBoolean reportFailure = new AtomicBoolean();
             ProgressLine progress = new ProgressLine(out, command, !o.json, terminal, progressInterval, start);
             long lagShown = writer == null ? Long.MAX_VALUE : writer.maxUnreported() / 2;
-            while (true) {
-                boolean ended = done.await(50, TimeUnit.MILLISECONDS);
-                long now = System.nanoTime();
-                if (!ended) {
-                    progress.tick(now, () -> stats.progress(now - start, totalLines.orElse(-1),
-                            writer == null ? 0 : writer.behind(), lagShown));
-                }
-                if (writer != null && writer.failure() != null && !reportFailed) {
-                    reportFailed = true;
-                    progress.breakLine();
-                    ReportPrinter.printError(err, command, "--report: cannot write " + o.report + ": "
-                            + writer.failure().getMessage() + "; taking no new messages");
-                    takingNoMore.set(true);
-                    stop.tryEmitEmpty();
-                }
-                if (stopRequested.get() && !announced) {
-                    announced = true;
-                    progress.breakLine();
-                    ReportPrinter.printError(err, command, "interrupted: taking no new messages, waiting up to "
-                            + drainTimeout.toSeconds() + " s for the " + (stats.submitted.get()
-                            - stats.completed.get()) + " in flight");
-                }
-                if (ended) {
-                    break;
-                }
-                if (stopRequested.get() && now - stopRequestedAt > drainTimeout.toNanos()) {
-                    subscription.dispose();
-                    abandoned = true;
-                    break;
-                }
-            }
+            boolean abandoned = new RunLoop(ms -> done.await(ms, TimeUnit.MILLISECONDS), progress,
+                    now -> stats.progress(now - start, totalLines.orElse(-1), writer == null ? 0 : writer.behind(),
+                            lagShown), System::nanoTime)
+                    .onStep((now, ended) -> {
+                        if (writer != null && writer.failure() != null && reportFailure.compareAndSet(false, true)) {
+                            progress.breakLine();
+                            ReportPrinter.printError(err, command, "--report: cannot write " + o.report + ": "
+                                    + writer.failure().getMessage() + "; taking no new messages");
+                            takingNoMore.set(true);
+                            stop.tryEmitEmpty();
+                        }
+                    })
+                    .announceStop(stopRequested::get, () -> ReportPrinter.printError(err, command,
+                            "interrupted: taking no new messages, waiting up to " + drainTimeout.toSeconds()
+                                    + " s for the " + (stats.submitted.get() - stats.completed.get()) + " in flight"))
+                    .drainTimeout(() -> stopRequestedAt, drainTimeout, subscription::dispose)
+                    .run() == RunLoop.Ending.ABANDONED;
+            boolean reportFailed = reportFailure.get();
             if (abandoned) {
                 // No result will come: they get a line saying so, the server may have them.
                 for (Long id : List.copyOf(inFlight.keySet())) {

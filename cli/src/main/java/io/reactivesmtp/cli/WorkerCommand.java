@@ -304,20 +304,24 @@ public final class WorkerCommand implements Callable<Integer> {
                 worker.stop();
             }
             ProgressLine progress = new ProgressLine(out, command, !json, terminal, progressInterval, start);
-            while (!worker.awaitTermination(Duration.ofMillis(50))) {
-                long now = System.nanoTime();
-                if (worker.inFlight() > 0) {
-                    lastActivity.set(now);
-                }
-                // Idle counts from the first assignment (joining the group takes a while); a worker the group
-                // gives no partition to stops after a minute.
-                if (exitWhenIdle != null && now - lastActivity.get() > TimeUnit.SECONDS.toNanos(exitWhenIdle)
-                        && (counters.assignedOnce.get() || now - start > TimeUnit.SECONDS.toNanos(60))) {
-                    worker.stop();
-                }
-                KafkaSmtpWorker w = worker;
-                progress.tick(now, () -> progress(stats, counters, w.inFlight(), now - start));
-            }
+            KafkaSmtpWorker w = worker;
+            new RunLoop(ms -> w.awaitTermination(Duration.ofMillis(ms)), progress,
+                    now -> progress(stats, counters, w.inFlight(), now - start), System::nanoTime)
+                    .onStep((now, ended) -> {
+                        if (ended) {
+                            return;
+                        }
+                        if (w.inFlight() > 0) {
+                            lastActivity.set(now);
+                        }
+                        // Idle counts from the first assignment (joining the group takes a while); a worker the
+                        // group gives no partition to stops after a minute.
+                        if (exitWhenIdle != null && now - lastActivity.get() > TimeUnit.SECONDS.toNanos(exitWhenIdle)
+                                && (counters.assignedOnce.get() || now - start > TimeUnit.SECONDS.toNanos(60))) {
+                            w.stop();
+                        }
+                    })
+                    .run();
             progress.clear();
             long elapsed = System.nanoTime() - start;
             Throwable failure = worker.failure().orElse(null);
