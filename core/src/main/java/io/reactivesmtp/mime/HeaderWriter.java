@@ -65,7 +65,8 @@ final class HeaderWriter {
         checkValue(name, value);
         int used = Math.min(name.length() + 2, 50);
         String encoded = !utf8 && EncoderUtil.hasToBeEncoded(value, used)
-                ? EncoderUtil.encodeEncodedWord(value, EncoderUtil.Usage.TEXT_TOKEN, used) : value;
+                ? EncoderUtil.encodeEncodedWord(value, EncoderUtil.Usage.TEXT_TOKEN, used, StandardCharsets.UTF_8, null)
+                : value;
         return line(name, MimeUtil.fold(encoded, name.length() + 2));
     }
 
@@ -104,10 +105,13 @@ final class HeaderWriter {
     /** A header whose value is a token followed by parameters (Content-Type, Content-Disposition). */
     HeaderWriter withParameters(String name, String token, List<String[]> parameters) {
         StringBuilder value = new StringBuilder(token);
+        int column = name.length() + 2 + token.length();
         for (String[] p : parameters) {
             checkValue(name, p[1]);
             for (String part : parameter(p[0], p[1])) {
-                value.append(";\r\n ").append(part);
+                boolean fits = column + 2 + part.length() <= FOLD_AT;
+                value.append(fits ? "; " : ";\r\n ").append(part);
+                column = (fits ? column + 2 : 1) + part.length();
             }
         }
         return line(name, value.toString());
@@ -170,8 +174,15 @@ final class HeaderWriter {
         String display = box.displayName();
         checkValue(header, display);
         boolean ascii = display.chars().allMatch(c -> c < 128);
-        String phrase = ascii || !utf8 ? EncoderUtil.encodeAddressDisplayName(display)
-                : "\"" + display.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        String phrase;
+        if (ascii && !EncoderUtil.hasToBeEncoded(display, 0)) {
+            phrase = EncoderUtil.encodeAddressDisplayName(display); // an atom phrase, or quoted
+        } else if (utf8) {
+            phrase = "\"" + display.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        } else {
+            phrase = EncoderUtil.encodeEncodedWord(display, EncoderUtil.Usage.WORD_ENTITY, 0, StandardCharsets.UTF_8,
+                    null);
+        }
         return phrase + " <" + spec + ">";
     }
 
