@@ -6,6 +6,8 @@ import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.internal.content.ConcatSource;
 import io.reactivesmtp.internal.content.ConcatSource.Segment;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -55,6 +57,7 @@ public final class MessageBuilder {
     private boolean smtpUtf8;
     private boolean eightBitMime;
     private MailAddress envelopeFrom;
+    private String listUnsubscribe;
     private Envelope envelope;
 
     MessageBuilder() {
@@ -157,6 +160,50 @@ public final class MessageBuilder {
         return this;
     }
 
+    /**
+     * One-click unsubscribe (RFC 8058): writes {@code List-Unsubscribe: <https...>, <mailto...>} and
+     * {@code List-Unsubscribe-Post: List-Unsubscribe=One-Click}, which Gmail and Yahoo require of bulk senders, signed
+     * by DKIM's default header set. The https URI must carry what identifies the recipient and the list, since the
+     * receiver's POST to it has no other parameter.
+     *
+     * @param https the one-click URI: absolute, {@code https}, with a host
+     * @param mailto a {@code mailto:} URI as well, or null
+     * @return this
+     * @throws IllegalArgumentException naming List-Unsubscribe if the https URI is missing or not https, or a URI
+     *                                  is not usable in the header
+     */
+    public MessageBuilder listUnsubscribe(String https, String mailto) {
+        URI web = uri(https);
+        if (web == null || !"https".equalsIgnoreCase(web.getScheme()) || web.getHost() == null) {
+            throw new IllegalArgumentException("header List-Unsubscribe: one-click unsubscribe needs an https URI "
+                    + "with a host (RFC 8058 section 3.1), not " + https);
+        }
+        URI mail = uri(mailto);
+        if (mail != null && !"mailto".equalsIgnoreCase(mail.getScheme())) {
+            throw new IllegalArgumentException("header List-Unsubscribe: " + mailto + " is not a mailto: URI");
+        }
+        this.listUnsubscribe = "<" + web.toASCIIString() + ">" + (mail == null ? "" : ", <" + mail.toASCIIString() + ">");
+        return this;
+    }
+
+    private static URI uri(String value) {
+        if (value == null) {
+            return null;
+        }
+        HeaderWriter.checkValue("List-Unsubscribe", value);
+        try {
+            URI uri = new URI(value);
+            if (!uri.isAbsolute() || uri.toASCIIString().matches(".*[<>,\\s].*")) {
+                throw new IllegalArgumentException("header List-Unsubscribe: " + value
+                        + " is not an absolute URI without <, >, commas or spaces");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("header List-Unsubscribe: " + value + " is not a URI (" + e.getReason()
+                    + ")", e);
+        }
+    }
+
     /** @return this, with a text/plain body (line breaks sent as CRLF) */
     public MessageBuilder text(String text) {
         return body(new BodyLayout.Text("plain", Objects.requireNonNull(text, "text"), null));
@@ -237,6 +284,10 @@ public final class MessageBuilder {
             head.text("Subject", subject);
         }
         head.structured("Message-ID", id);
+        if (listUnsubscribe != null) {
+            head.structured("List-Unsubscribe", listUnsubscribe)
+                    .structured("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        }
         for (String[] h : headers) {
             head.text(h[0], h[1]);
         }

@@ -164,6 +164,30 @@ class MessageBuilderTest {
         assertThatThrownBy(() -> b.text("a").text("b")).hasMessageContaining("text/plain");
     }
 
+    @Test
+    void oneClickUnsubscribeWritesBothHeadersAndNeedsAnHttpsUri() throws Exception {
+        ComposedMessage message = ComposedMessage.builder().from("news@example.com").to("a@example.org").text("hi")
+                .listUnsubscribe("https://example.com/u?list=news&id=42", "mailto:unsub@example.com?subject=42")
+                .build();
+        String text = new String(Parsed.bytes(message.content()), StandardCharsets.US_ASCII);
+        assertThat(text.replace("\r\n ", " ")).contains("List-Unsubscribe: <https://example.com/u?list=news&id=42>,"
+                        + " <mailto:unsub@example.com?subject=42>\r\n")
+                .contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+        assertThat(Parsed.mime4j(text.getBytes(StandardCharsets.US_ASCII)).getHeader()
+                .getField("List-Unsubscribe-Post").getBody()).isEqualTo("List-Unsubscribe=One-Click");
+        MessageBuilder b = ComposedMessage.builder();
+        assertThatThrownBy(() -> b.listUnsubscribe(null, "mailto:u@example.com"))
+                .hasMessageContaining("List-Unsubscribe").hasMessageContaining("https");
+        assertThatThrownBy(() -> b.listUnsubscribe("http://example.com/u", null)).hasMessageContaining("https");
+        assertThatThrownBy(() -> b.listUnsubscribe("https://example.com/u", "https://example.com/v"))
+                .hasMessageContaining("mailto");
+        assertThatThrownBy(() -> b.listUnsubscribe("https://example.com/u>, <https://evil.test", null))
+                .hasMessageContaining("List-Unsubscribe");
+        assertThatThrownBy(() -> b.listUnsubscribe("https://example.com/u\r\nBcc: x@y.test", null))
+                .hasMessageContaining("List-Unsubscribe").hasMessageContaining("CR");
+        assertThatThrownBy(() -> b.header("List-Unsubscribe-Post", "x")).hasMessageContaining("List-Unsubscribe-Post");
+    }
+
     static Leaf leaf(String type, String name, byte[] bytes) {
         return new Leaf(type, name, bytes);
     }
