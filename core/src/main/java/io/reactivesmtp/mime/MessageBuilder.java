@@ -294,14 +294,15 @@ public final class MessageBuilder {
         head.structured("MIME-Version", "1.0");
         BodyLayout layout = new BodyLayout(smtpUtf8, eightBitMime || smtpUtf8);
         List<Segment> segments = new ArrayList<>();
-        segments.add(Segment.literal(head.bytes()));
+        byte[] header = head.bytes();
+        segments.add(Segment.literal(header));
         segments.addAll(layout.write(texts, inline, attachments));
         List<Segment> all = List.copyOf(segments);
         boolean eightBit = layout.eightBit() || (smtpUtf8 && !head.toString().chars().allMatch(c -> c < 128));
         MessageContent content = MessageContent.ofSource(() -> new ConcatSource(all),
                 eightBit ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT, layout.reopenable(),
                 "composed " + id + ", " + (attachments.size() + inline.size()) + " attachments");
-        return new ComposedMessage(envelope != null ? envelope : derivedEnvelope(), content, id);
+        return new ComposedMessage(envelope != null ? envelope : derivedEnvelope(), content, id, header);
     }
 
     private Envelope derivedEnvelope() {
