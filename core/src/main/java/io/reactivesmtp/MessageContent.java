@@ -162,6 +162,26 @@ public final class MessageContent {
     }
 
     /**
+     * Content that a composer streams from sources of its own making, such as the message builder of
+     * {@link io.reactivesmtp.mime}: each send calls {@code opener} for a fresh pass and closes what it returns.
+     *
+     * @param opener returns a new source positioned at the first byte, doing no I/O before its first {@code next}
+     * @param bodyType what the composer knows of the bytes
+     * @param reopenable true if the opener may be called twice for one send (DKIM hashes a first pass, then sends a
+     *                   second); false if a pass reads something that can be read once per send (a publisher), so a
+     *                   signed send spools the first pass instead
+     * @param description says what the content is, never what it contains
+     * @return the content, of unknown size
+     */
+    public static MessageContent ofSource(Supplier<? extends ContentSource> opener, BodyType bodyType,
+            boolean reopenable, String description) {
+        Objects.requireNonNull(opener, "opener");
+        Objects.requireNonNull(bodyType, "bodyType");
+        return plain(reopenable ? Kind.FILE : Kind.PUBLISHER, opener::get, OptionalLong.empty(), () -> bodyType,
+                "MessageContent[" + description + "]", null);
+    }
+
+    /**
      * The size in bytes before encoding, when known in advance (for the SIZE extension).
      *
      * @return the size, or empty for a publisher

@@ -97,6 +97,9 @@ public final class SendCommand implements Callable<Integer> {
     @Mixin
     private DkimOptions dkim = new DkimOptions();
 
+    @Mixin
+    private ComposeOptions compose = new ComposeOptions();
+
     @Option(names = "--helo", paramLabel = "NAME",
             description = "The name to send in EHLO/HELO. Default: the local address, e.g. [127.0.0.1].")
     private String helo;
@@ -159,7 +162,7 @@ public final class SendCommand implements Callable<Integer> {
         Path temp = null;
         try {
             MessageContent content;
-            if (body != null) {
+            if (request.content() != null) {
                 content = request.content();
             } else {
                 try {
@@ -240,6 +243,14 @@ public final class SendCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--body: " + ReportPrinter.oneLine(body.toString())
                         + " is not a readable file", e);
             }
+        }
+
+        if (compose.composes()) {
+            if (body != null) {
+                throw new IllegalArgumentException("--body and the compose options (--subject, --text, --html, "
+                        + "--attach, --list-unsubscribe) exclude each other");
+            }
+            content = compose.content(envelope);
         }
 
         SmtpClientOptions options = SmtpClientOptions.builder()

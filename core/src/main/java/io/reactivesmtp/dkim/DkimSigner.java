@@ -41,7 +41,9 @@ import java.util.regex.Pattern;
 public final class DkimSigner {
 
     /**
-     * The headers signed by default, each as often as it occurs in the message (From always, and it must occur).
+     * The headers signed by default, each as often as it occurs in the message (From always, and it must occur),
+     * with From once more (over-signed, so that no From can be added). List-Unsubscribe and List-Unsubscribe-Post
+     * are among them: RFC 8058 one-click unsubscribe needs both signed.
      */
     public static final List<String> DEFAULT_HEADERS = List.of("from", "to", "cc", "subject", "date", "message-id",
             "reply-to", "in-reply-to", "references", "mime-version", "content-type", "content-transfer-encoding",
@@ -228,6 +230,8 @@ public final class DkimSigner {
                     names.add(name);
                 }
             }
+            // Over-signed: a From added above the signed one (a second author shown by some readers) breaks it.
+            names.add("from");
         } else {
             names.addAll(headers); // as configured: names not present over-sign (forbid adding them later)
         }

@@ -172,7 +172,7 @@ class DkimSignerTest {
         DkimSigner signer = DkimSigner.builder().key(rfcEd25519()).domain("example.com").selector("s1").build();
         String header = signer.sign(("Subject: hi\r\nFrom: a@example.com\r\nX-Other: 1\r\nTo: b@example.net\r\n"
                 + "To: c@example.net\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII));
-        assertThat(header.replace("\r\n ", " ")).contains("h=from:to:to:subject;");
+        assertThat(header.replace("\r\n ", " ")).contains("h=from:to:to:subject:from;");
         assertThatThrownBy(() -> signer.sign("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)))
                 .isInstanceOf(DkimSigningException.class).hasMessageContaining("no From: header");
     }

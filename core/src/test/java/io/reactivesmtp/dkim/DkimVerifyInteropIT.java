@@ -11,6 +11,8 @@ import io.reactivesmtp.SmtpConnector;
 import io.reactivesmtp.SmtpSession;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
+import io.reactivesmtp.mime.Attachment;
+import io.reactivesmtp.mime.ComposedMessage;
 import io.reactivesmtp.testing.DkimTestKeys;
 import io.reactivesmtp.testing.SubethaSmtpServer;
 import java.io.IOException;
@@ -192,6 +194,31 @@ class DkimVerifyInteropIT {
                 .domain("example.com").selector("rsa-relaxed").build(); // the record of this name is an RSA key
         byte[] received = sendAndReceive(MessageContent.of(Case.EMPTY_BODY.bytes).signedWith(wrong));
         assertThat(verify(received, "wrong-key").passed()).isFalse();
+    }
+
+    @Test
+    void aComposedMessageWithOneClickUnsubscribeVerifiesWithBothListHeadersSignedAndFromOverSigned()
+            throws Exception {
+        ComposedMessage message = ComposedMessage.builder()
+                .from("N\u00ebwsletter", "news@example.com").to("rcpt@example.net")
+                .subject("Gr\u00fc\u00dfe, with one-click unsubscribe").header("List-Id", "<news.example.com>")
+                .text("Hello\n.leading dot\n").html("<p>Hello</p>")
+                .attach(Attachment.of("big.txt", "text/plain", bigMessage()))
+                .listUnsubscribe("https://example.com/unsubscribe?list=news&id=42", "mailto:unsubscribe@example.com")
+                .build();
+        byte[] received = sendAndReceive(message.content().signedWith(signers));
+        Verdict verdict = verify(received, "composed");
+        assertThat(verdict.passed()).as(verdict.output()).isTrue();
+        assertThat(verdict.output().lines().filter(l -> l.startsWith("PASS"))).hasSize(4);
+        String text = new String(received, StandardCharsets.ISO_8859_1);
+        assertThat(text).contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+        String signature = text.substring(text.indexOf("DKIM-Signature:"), text.indexOf("\r\n\r\n"))
+                .replace("\r\n ", " ").replace("\r\n\t", " ").lines().findFirst().orElseThrow();
+        assertThat(signature.replace(" ", "")).contains("list-unsubscribe:list-unsubscribe-post:from;")
+                .contains("h=from:");
+        // The over-signed From: a second From above the first breaks every signature.
+        byte[] added = replace(received, "Date: ", "From: evil@example.org\r\nDate: ");
+        assertThat(verify(added, "composed-added-from").passed()).isFalse();
     }
 
     // ------------------------------------------------------------------------------------------ helpers

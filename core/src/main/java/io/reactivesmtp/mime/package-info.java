@@ -1,0 +1,7 @@
+/**
+ * Composing messages: {@link io.reactivesmtp.mime.ComposedMessage#builder()} builds the header fields, text and
+ * HTML bodies, attachments and inline parts of a message, and gives its envelope and a
+ * {@link io.reactivesmtp.MessageContent} that streams the parts, encoded as they are read, with constant memory.
+ * All public types of this package are API.
+ */
+package io.reactivesmtp.mime;
