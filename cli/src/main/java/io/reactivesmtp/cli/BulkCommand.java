@@ -35,10 +35,13 @@ import reactor.core.scheduler.Schedulers;
 /**
  * {@code reactive-smtp bulk}: sends one message ({@code --body FILE}) to every address of a recipients file,
  * {@code --per-message N} recipients per transaction, through {@link SmtpClient#sendAll}: the file is read
- * lazily as the client asks for more messages (backpressure), so its size does not matter.
+ * lazily as the client asks for more messages (backpressure), so its size does not matter. Instead of
+ * {@code --body}, the compose options ({@link ComposeOptions}) build one message per recipient, with that recipient
+ * in its To and a Message-ID of its own, its files streamed at each send.
  *
  * <pre>{@code
- * reactive-smtp bulk --from ADDR --recipients FILE --body FILE
+ * reactive-smtp bulk --from ADDR --recipients FILE (--body FILE | [--subject TEXT] [--text FILE] [--html FILE]
+ *      [--attach FILE ...] [--list-unsubscribe URI ...])
  *      [--server HOST:PORT ... | --mx]  [--tls ...] [--trust-pem FILE] [--user U --password-env VAR]
  *      [--per-message N] [--concurrency C] [--per-destination D] [--rate MSGS_PER_S]
  *      [--max-per-connection M] [--retries K] [--report FILE.jsonl] [--retry-from FILE.jsonl] [--json]
@@ -73,8 +76,9 @@ import reactor.core.scheduler.Schedulers;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Send one message (--body FILE) to every address of a recipients file (one per line, # comments), "
-                    + "streamed with backpressure, with live progress, a JSONL report and a summary.",
+            "Send one message (--body FILE, or composed with --subject, --text, --html, --attach and "
+                    + "--list-unsubscribe: then each recipient's own) to every address of a recipients file (one per "
+                    + "line, # comments), streamed with backpressure, with live progress, a JSONL report and a summary.",
             "Without --server or --mx an embedded SMTP server on 127.0.0.1 receives the mail (it refuses "
                     + "nobody@example.net with 550 and busy@example.net with 451). Ctrl-C stops taking new "
                     + "messages, lets those in flight finish (at most 30 s) and prints the summary."

@@ -1,6 +1,7 @@
 package io.reactivesmtp.cli;
 
 import io.netty.util.NetUtil;
+import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SmtpSessionOptions;
@@ -40,9 +41,13 @@ final class BulkOptions {
                     + "reported (with their number) and skipped.")
     Path recipientsFile;
 
-    @Option(names = "--body", paramLabel = "FILE", required = true,
-            description = "The message (RFC 5322, headers and body), sent as is in every transaction.")
+    @Option(names = "--body", paramLabel = "FILE",
+            description = "The message (RFC 5322, headers and body), sent as is in every transaction. Or compose "
+                    + "it with the options below: each recipient then gets a message with its own To and Message-ID.")
     Path body;
+
+    @Mixin
+    ComposeOptions compose = new ComposeOptions();
 
     @Option(names = "--server", paramLabel = "HOST:PORT",
             description = "The relay; repeat for a failover list (tried in order). Default: an embedded server.")
@@ -105,7 +110,7 @@ final class BulkOptions {
     boolean allowEmpty;
 
     /** Everything the user typed, checked. */
-    record Plan(MailAddress sender, MessageContent content, List<ServerAddress> relays,
+    record Plan(MailAddress sender, Function<Envelope, MessageContent> content, List<ServerAddress> relays,
             SmtpSessionOptions session, Set<String> skip, InetSocketAddress dnsServer, int mxPort) {
     }
 
@@ -139,19 +144,7 @@ final class BulkOptions {
             throw new IllegalArgumentException("--recipients: cannot read " + ReportPrinter.oneLine(
                     recipientsFile.toString()) + ": " + e.getMessage(), e);
         }
-        checkNotEmpty(body, allowEmpty);
-        MessageContent content;
-        try {
-            content = MessageContent.of(body);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--body: " + ReportPrinter.oneLine(body.toString())
-                    + " is not a readable file", e);
-        }
-        List<DkimSigner> signers = dkim.signers(); // keys read and checked before anything is sent
-        if (!signers.isEmpty()) {
-            dkim.checkMessage("--body", body);
-            content = content.signedWith(signers);
-        }
+        Function<Envelope, MessageContent> content = content(sender);
         if (mx && !servers.isEmpty()) {
             throw new IllegalArgumentException("--mx and --server exclude each other: give one or the other");
         }
@@ -206,6 +199,45 @@ final class BulkOptions {
             }
         }
         return new Plan(sender, content, relays, session.build(), skip, dns, port);
+    }
+
+    /**
+     * The message of each transaction: the --body file as it is (the same for all), or one composed per message
+     * with its recipients in To. Everything is checked here, naming the option, before anything is sent.
+     */
+    private Function<Envelope, MessageContent> content(MailAddress sender) {
+        List<DkimSigner> signers = dkim.signers(); // keys read and checked before anything is sent
+        if (compose.composes()) {
+            if (body != null) {
+                throw new IllegalArgumentException("--body and the compose options (--subject, --text, --html, "
+                        + "--attach, --list-unsubscribe) exclude each other");
+            }
+            if (perMessage != 1) {
+                throw new IllegalArgumentException("--per-message " + perMessage + ": a composed message is built "
+                        + "for each recipient with that recipient in its To, so it goes to one recipient per "
+                        + "transaction; leave --per-message at 1, or give the message with --body");
+            }
+            Function<Envelope, MessageContent> composer = compose.composer(sender);
+            return signers.isEmpty() ? composer : envelope -> composer.apply(envelope).signedWith(signers);
+        }
+        if (body == null) {
+            throw new IllegalArgumentException("no message: give --body FILE, or compose one with --subject, --text "
+                    + "FILE, --html FILE, --attach FILE and --list-unsubscribe URI");
+        }
+        checkNotEmpty(body, allowEmpty);
+        MessageContent content;
+        try {
+            content = MessageContent.of(body);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--body: " + ReportPrinter.oneLine(body.toString())
+                    + " is not a readable file", e);
+        }
+        if (!signers.isEmpty()) {
+            dkim.checkMessage("--body", body);
+            content = content.signedWith(signers);
+        }
+        MessageContent same = content;
+        return envelope -> same;
     }
 
     /** {@code --dns-server}: HOST:PORT with an IP address, so that finding the DNS server needs no DNS. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * What {@code bulk} makes of its recipients and of the client's results: a message per batch of recipients (its id
@@ -23,15 +24,19 @@ final class BulkResults {
     private BulkResults() {
     }
 
-    /** The message for a batch of recipients; its id is the batch, whose first line is the message id. */
+    /**
+     * The message for a batch of recipients; its id is the batch, whose first line is the message id.
+     *
+     * @param content the content for the batch's envelope (the same file for all, or one composed per message)
+     */
     static OutgoingMessage message(List<RecipientFile.Recipient> batch, MailAddress sender,
-            MessageContent content) {
+            Function<Envelope, MessageContent> content) {
         List<MailAddress> to = new ArrayList<>(batch.size());
         for (RecipientFile.Recipient r : batch) {
             to.add(r.address());
         }
         Envelope envelope = Envelope.builder().from(sender).to(to).build();
-        return OutgoingMessage.of(batch, envelope, content);
+        return OutgoingMessage.of(batch, envelope, content.apply(envelope));
     }
 
     /**

@@ -11,12 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /**
  * The options that compose the message instead of reading it whole from {@code --body}: a subject, a text and an HTML
  * body, attachments and one-click unsubscribe, built by core's {@link MessageBuilder} and streamed at send time (the
- * files are never read whole). The envelope stays the command's own (--from, --to).
+ * files are never read whole). The envelope stays the command's own (--from, --to; for {@code bulk}, each message's
+ * recipients), and each message gets its own Message-ID and Date.
  */
 final class ComposeOptions {
 
@@ -49,6 +51,25 @@ final class ComposeOptions {
      * @throws IllegalArgumentException naming the option if a file is unreadable or a value is refused
      */
     MessageContent content(Envelope envelope) {
+        return build(envelope, attachments()).content();
+    }
+
+    /**
+     * Checks every option now, by building one message to the sender, and returns what builds each message of a
+     * run: its own To (the envelope's recipients), Message-ID and Date, the files streamed at its send. The
+     * attachments' files are checked once here, the body files again at each build.
+     *
+     * @param sender the run's sender, its From
+     * @return builds the content for an envelope; a file gone since throws naming the option
+     * @throws IllegalArgumentException naming the option if a file is unreadable or a value is refused
+     */
+    Function<Envelope, MessageContent> composer(MailAddress sender) {
+        List<Attachment> files = attachments();
+        build(Envelope.builder().from(sender).to(List.of(sender)).build(), files);
+        return envelope -> build(envelope, files).content();
+    }
+
+    private ComposedMessage build(Envelope envelope, List<Attachment> files) {
         MessageBuilder b = ComposedMessage.builder().envelope(envelope);
         MailAddress sender = envelope.sender().orElseThrow(() -> new IllegalArgumentException(
                 "--from: composing a message needs a sender for its From field"));
@@ -66,9 +87,7 @@ final class ComposeOptions {
         if (html != null) {
             option("--html", () -> b.html(html));
         }
-        for (Path file : attach) {
-            option("--attach", () -> b.attach(Attachment.of(file, contentType(file))));
-        }
+        files.forEach(b::attach);
         if (listUnsubscribe.size() > 2) {
             throw new IllegalArgumentException("--list-unsubscribe: give at most an https and a mailto: URI");
         }
@@ -77,7 +96,15 @@ final class ComposeOptions {
         if (!listUnsubscribe.isEmpty()) {
             option("--list-unsubscribe", () -> b.listUnsubscribe(https, mailto));
         }
-        return b.build().content();
+        return b.build();
+    }
+
+    private List<Attachment> attachments() {
+        List<Attachment> files = new ArrayList<>();
+        for (Path file : attach) {
+            option("--attach", () -> files.add(Attachment.of(file, contentType(file))));
+        }
+        return List.copyOf(files);
     }
 
     private static void option(String name, Runnable apply) {

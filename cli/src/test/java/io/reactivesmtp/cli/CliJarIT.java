@@ -2,6 +2,7 @@ package io.reactivesmtp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reactivesmtp.mime.Parsed;
 import io.reactivesmtp.testing.DkimTestKeys;
 import io.reactivesmtp.testing.ScriptedSmtpServer;
 import io.reactivesmtp.testing.Script;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * path, against servers in this JVM on loopback: what a user who built the jar gets. A class or resource the
  * shaded jar lacks fails these tests (issue 13: Bouncy Castle was missing, so every DKIM send crashed), which the
  * in-process command tests cannot see. The Kafka commands are in {@link KafkaJarIT}, the SIGKILL of a bulk run in
- * {@link BulkKillJarIT}, Postfix and dkimpy in {@link CliJarInteropIT}.
+ * {@link BulkKillJarIT}, Postfix and dkimpy in {@link CliJarInteropIT}. {@code bulk}'s composed messages are read
+ * back with mime4j.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CliJarIT {
@@ -175,6 +177,35 @@ class CliJarIT {
             assertThat(got.get(0).recipients()).containsExactly("busy@example.net");
             assertThat(messageLines(report)).hasSize(9).last().asString().contains("busy@example.net",
                     "\"ACCEPTED\"");
+        }
+    }
+
+    @Test
+    void bulkComposesEachRecipientsMessageWithItsAttachment() throws Exception {
+        Path recipients = Files.writeString(dir.resolve("recipients.txt"), "ann@example.com\nbob@example.org\n");
+        Path text = Files.writeString(dir.resolve("body.txt"), "Grüße from the jar\n");
+        byte[] pdf = new byte[100_000];
+        new java.util.SplittableRandom(13).nextBytes(pdf);
+        Path attachment = Files.write(dir.resolve("report.pdf"), pdf);
+        try (SubethaSmtpServer server = SubethaSmtpServer.start()) {
+            PackagedCli.Result r = cli.command("bulk", "--server", "127.0.0.1:" + server.port(), "--tls", "none",
+                    "--from", "news@example.com", "--recipients", recipients.toString(), "--subject", "Grüße",
+                    "--text", text.toString(), "--attach", attachment.toString(),
+                    "--list-unsubscribe", "https://example.com/u?list=1")
+                    .run(RUN).assertExit(ExitCodes.OK);
+            assertThat(r.out()).contains("exit status 0");
+            List<SubethaSmtpServer.ReceivedMessage> got = server.awaitMessages(2, WAIT);
+            assertThat(got).extracting(m -> m.recipients().get(0))
+                    .containsExactlyInAnyOrder("ann@example.com", "bob@example.org");
+            for (SubethaSmtpServer.ReceivedMessage m : got) {
+                assertThat(Parsed.mime4j(m.data()).getTo().flatten()).extracting(a -> a.getAddress())
+                        .containsExactly(m.recipients().get(0));
+                List<Parsed.Leaf> leaves = Parsed.mime4jLeaves(m.data());
+                assertThat(leaves).extracting(Parsed.Leaf::type).containsExactly("text/plain", "application/pdf");
+                assertThat(new String(leaves.get(0).bytes(), StandardCharsets.UTF_8)).isEqualTo("Grüße from the jar\r\n");
+                assertThat(leaves.get(1).bytes()).isEqualTo(pdf);
+                assertThat(m.dataAsString()).contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+            }
         }
     }
 

@@ -33,8 +33,11 @@ import org.apache.james.mime4j.dom.SingleBody;
 import org.apache.james.mime4j.message.DefaultMessageBuilder;
 import org.apache.james.mime4j.stream.MimeConfig;
 
-/** A built message read back: its bytes, and its leaf parts as two independent parsers decode them. */
-final class Parsed {
+/**
+ * A built message read back: its bytes, and its leaf parts as two independent parsers decode them. Public for the
+ * tests of other modules (cli, the interop tests), which need {@code apache-mime4j-dom} in their test scope.
+ */
+public final class Parsed {
 
     /**
      * A leaf part.
@@ -43,14 +46,14 @@ final class Parsed {
      * @param fileName the file name, or null
      * @param bytes the decoded content
      */
-    record Leaf(String type, String fileName, byte[] bytes) {
+    public record Leaf(String type, String fileName, byte[] bytes) {
     }
 
     private Parsed() {
     }
 
     /** @return the content's bytes, pulled chunk by chunk as a send would (bounded waits) */
-    static byte[] bytes(MessageContent content) throws Exception {
+    public static byte[] bytes(MessageContent content) throws Exception {
         ContentSource source = content.open();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
@@ -94,7 +97,7 @@ final class Parsed {
     }
 
     /** @return the message as mime4j's strict parser reads it */
-    static Message mime4j(byte[] message) throws IOException {
+    public static Message mime4j(byte[] message) throws IOException {
         DefaultMessageBuilder builder = new DefaultMessageBuilder();
         builder.setMimeEntityConfig(MimeConfig.STRICT);
         builder.setDecodeMonitor(DecodeMonitor.STRICT);
@@ -102,7 +105,7 @@ final class Parsed {
     }
 
     /** @return the leaves of the message as mime4j decodes them, depth first */
-    static List<Leaf> mime4jLeaves(byte[] message) throws IOException {
+    public static List<Leaf> mime4jLeaves(byte[] message) throws IOException {
         List<Leaf> leaves = new ArrayList<>();
         collect(mime4j(message), leaves);
         return leaves;
@@ -142,11 +145,11 @@ final class Parsed {
      * @param headers decoded header values by lower-case name
      * @param leaves the leaf parts, decoded
      */
-    record Python(Map<String, String> headers, List<Leaf> leaves) {
+    public record Python(Map<String, String> headers, List<Leaf> leaves) {
     }
 
     /** @return what Python's email package reads, with the strict default policy */
-    static Python python(byte[] message) throws Exception {
+    public static Python python(byte[] message) throws Exception {
         Process p = new ProcessBuilder("python3", "-c", PYTHON).start();
         try {
             CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
@@ -188,7 +191,7 @@ final class Parsed {
     }
 
     /** @return a publisher of the bytes in chunks, honouring demand, new for each subscription */
-    static Flow.Publisher<ByteBuf> publisher(byte[] bytes, int chunk) {
+    public static Flow.Publisher<ByteBuf> publisher(byte[] bytes, int chunk) {
         return subscriber -> subscriber.onSubscribe(new Flow.Subscription() {
             private final AtomicLong requested = new AtomicLong();
             private int position;
