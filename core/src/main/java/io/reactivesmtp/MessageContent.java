@@ -175,10 +175,28 @@ public final class MessageContent {
      */
     public static MessageContent ofSource(Supplier<? extends ContentSource> opener, BodyType bodyType,
             boolean reopenable, String description) {
+        return ofSource(opener, OptionalLong.empty(), bodyType, reopenable, description);
+    }
+
+    /**
+     * Like {@link #ofSource(Supplier, BodyType, boolean, String)}, for a composer that knows the size of what its
+     * sources will give (then declared with SIZE, and checked against the server's limit before MAIL).
+     *
+     * @param opener returns a new source positioned at the first byte, doing no I/O before its first {@code next}
+     * @param size the exact number of bytes a pass gives, when known in advance
+     * @param bodyType what the composer knows of the bytes
+     * @param reopenable see {@link #ofSource(Supplier, BodyType, boolean, String)}
+     * @param description says what the content is, never what it contains
+     * @return the content
+     */
+    public static MessageContent ofSource(Supplier<? extends ContentSource> opener, OptionalLong size,
+            BodyType bodyType, boolean reopenable, String description) {
         Objects.requireNonNull(opener, "opener");
+        Objects.requireNonNull(size, "size");
         Objects.requireNonNull(bodyType, "bodyType");
-        return plain(reopenable ? Kind.FILE : Kind.PUBLISHER, opener::get, OptionalLong.empty(), () -> bodyType,
-                "MessageContent[" + description + "]", null);
+        return plain(reopenable ? Kind.FILE : Kind.PUBLISHER, opener::get, size, () -> bodyType,
+                "MessageContent[" + description + (size.isPresent() ? ", " + size.getAsLong() + " bytes" : "")
+                        + "]", null);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.reactivesmtp.internal.content.ContentOpener;
 import io.reactivesmtp.internal.content.ContentThreads;
 import io.reactivesmtp.internal.content.FileSource;
 import io.reactivesmtp.internal.content.PublisherSource;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -34,15 +35,18 @@ public final class Attachment {
     private final boolean reopenable;
     private final String contentId;
     private final String what;
+    /** The size in bytes before encoding, or -1 when not known in advance (a publisher). */
+    private final long size;
 
     private Attachment(String fileName, String contentType, ContentOpener opener, boolean reopenable,
-            String contentId, String what) {
+            String contentId, String what, long size) {
         this.fileName = fileName;
         this.contentType = contentType;
         this.opener = opener;
         this.reopenable = reopenable;
         this.contentId = contentId;
         this.what = what;
+        this.size = size;
     }
 
     /**
@@ -57,11 +61,12 @@ public final class Attachment {
     public static Attachment of(String fileName, String contentType, byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
         return new Attachment(checkName(fileName), checkType(contentType), () -> new ArraySource(bytes), true, null,
-                bytes.length + " bytes");
+                bytes.length + " bytes", bytes.length);
     }
 
     /**
-     * An attachment streamed from a file, read in chunks off the event loop at each send (never whole).
+     * An attachment streamed from a file, read in chunks off the event loop at each send (never whole). Its size
+     * now is the one the message declares (SIZE): a file that changes before the send should be built again.
      *
      * @param file a readable regular file; its name is the attachment's name
      * @param contentType e.g. {@code application/pdf}
@@ -73,8 +78,14 @@ public final class Attachment {
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             throw new IllegalArgumentException("attachment file is not a readable regular file: " + file);
         }
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            size = -1; // readable a moment ago: the send reads it, or fails naming it
+        }
         return new Attachment(checkName(String.valueOf(file.getFileName())), checkType(contentType),
-                () -> new FileSource(file, ContentThreads.fileOpens()), true, null, "file " + file);
+                () -> new FileSource(file, ContentThreads.fileOpens()), true, null, "file " + file, size);
     }
 
     /**
@@ -89,7 +100,7 @@ public final class Attachment {
     public static Attachment of(String fileName, String contentType, Flow.Publisher<? extends ByteBuf> publisher) {
         Objects.requireNonNull(publisher, "publisher");
         return new Attachment(checkName(fileName), checkType(contentType), () -> new PublisherSource(publisher),
-                false, null, "publisher");
+                false, null, "publisher", -1);
     }
 
     /**
@@ -105,7 +116,7 @@ public final class Attachment {
             throw new IllegalArgumentException("Content-ID " + contentId
                     + " is not an id of the form left@right in printable ASCII without <, > or spaces");
         }
-        return new Attachment(fileName, contentType, opener, reopenable, contentId, what);
+        return new Attachment(fileName, contentType, opener, reopenable, contentId, what, size);
     }
 
     /** @return the name the recipient sees */
@@ -129,6 +140,11 @@ public final class Attachment {
 
     boolean reopenable() {
         return reopenable;
+    }
+
+    /** @return the size before encoding, or -1 when not known in advance */
+    long size() {
+        return size;
     }
 
     @Override

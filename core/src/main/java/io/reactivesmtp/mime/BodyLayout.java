@@ -1,6 +1,8 @@
 package io.reactivesmtp.mime;
 
-import io.reactivesmtp.internal.content.ArraySource;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.reactivesmtp.internal.content.Base64Encoder;
 import io.reactivesmtp.internal.content.ConcatSource.Segment;
 import io.reactivesmtp.internal.content.ContentThreads;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Lays out a message's body as MIME parts: text, HTML or both ({@code multipart/alternative}), inline parts with it
@@ -32,8 +35,13 @@ final class BodyLayout {
     private sealed interface Part permits Leaf, Multi {
     }
 
-    /** A part with content: its header fields (Content-Type, Content-Transfer-Encoding...) and its body. */
-    private record Leaf(String headers, Segment body) implements Part {
+    /**
+     * A part with content: its header fields (Content-Type, Content-Transfer-Encoding...) and its body.
+     *
+     * @param encodedSize the size of an encoded body as it will stream, or -1 when not known in advance (0 for a
+     *                    literal body, counted as a literal)
+     */
+    private record Leaf(String headers, Segment body, long encodedSize) implements Part {
     }
 
     private record Multi(String subtype, String boundary, List<Part> parts) implements Part {
@@ -45,6 +53,8 @@ final class BodyLayout {
     private final List<Segment> segments = new ArrayList<>();
     private boolean eightBit;
     private boolean reopenable = true;
+    /** The encoded parts' sizes, summed; -1 once one is not known in advance. */
+    private long encodedSize;
 
     /**
      * @param utf8 headers as UTF-8 (SMTPUTF8)
@@ -84,6 +94,33 @@ final class BodyLayout {
         return List.copyOf(segments);
     }
 
+    /**
+     * @return the size of what {@link #write} returned when every part's size is known in advance (arrays, files),
+     *     else empty (a publisher, a text file)
+     */
+    OptionalLong size() {
+        if (encodedSize < 0) {
+            return OptionalLong.empty();
+        }
+        long size = encodedSize;
+        for (Segment s : segments) {
+            size += s.literal() == null ? 0 : s.literal().length;
+        }
+        return OptionalLong.of(size);
+    }
+
+    /**
+     * @param size bytes before encoding
+     * @return what {@link Base64Encoder} makes of them: lines of 76 characters, CRLF between lines, none after
+     */
+    static long base64Size(long size) {
+        if (size <= 0) {
+            return 0;
+        }
+        long lines = (size + 56) / 57;
+        return 4 * ((size + 2) / 3) + 2 * (lines - 1);
+    }
+
     /** @return whether any part went as 8bit */
     boolean eightBit() {
         return eightBit;
@@ -103,6 +140,7 @@ final class BodyLayout {
             } else {
                 flush();
                 segments.add(leaf.body());
+                encodedSize = encodedSize < 0 || leaf.encodedSize() < 0 ? -1 : encodedSize + leaf.encodedSize();
             }
             return;
         }
@@ -125,7 +163,7 @@ final class BodyLayout {
             Path file = text.file();
             headers.structured("Content-Transfer-Encoding", "quoted-printable");
             return new Leaf(headers.toString(), Segment.encoded(() -> new FileSource(file, ContentThreads.fileOpens()),
-                    QuotedPrintableEncoder::new));
+                    QuotedPrintableEncoder::new), -1);
         }
         byte[] bytes = canonical(text.text()).getBytes(StandardCharsets.UTF_8);
         boolean ascii = true;
@@ -141,10 +179,11 @@ final class BodyLayout {
         if (asIs) {
             eightBit |= !ascii;
             headers.structured("Content-Transfer-Encoding", ascii ? "7bit" : "8bit");
-            return new Leaf(headers.toString(), Segment.literal(bytes));
+            return new Leaf(headers.toString(), Segment.literal(bytes), 0);
         }
         headers.structured("Content-Transfer-Encoding", "quoted-printable");
-        return new Leaf(headers.toString(), Segment.encoded(() -> new ArraySource(bytes), QuotedPrintableEncoder::new));
+        // Text in memory is encoded once, here: its size is then known (SIZE), and each send copies no more.
+        return new Leaf(headers.toString(), Segment.literal(quotedPrintable(bytes)), 0);
     }
 
     private Part file(Attachment a) {
@@ -158,7 +197,23 @@ final class BodyLayout {
         if (a.contentId() != null) {
             headers.structured("Content-ID", "<" + a.contentId() + ">");
         }
-        return new Leaf(headers.toString(), Segment.encoded(a.opener(), Base64Encoder::new));
+        return new Leaf(headers.toString(), Segment.encoded(a.opener(), Base64Encoder::new),
+                a.size() < 0 ? -1 : base64Size(a.size()));
+    }
+
+    private static byte[] quotedPrintable(byte[] text) {
+        QuotedPrintableEncoder qp = new QuotedPrintableEncoder();
+        ByteBuf body = qp.encode(Unpooled.wrappedBuffer(text), UnpooledByteBufAllocator.DEFAULT);
+        ByteBuf end = qp.finish(UnpooledByteBufAllocator.DEFAULT);
+        try {
+            byte[] out = new byte[body.readableBytes() + end.readableBytes()];
+            body.readBytes(out, 0, body.readableBytes());
+            end.readBytes(out, out.length - end.readableBytes(), end.readableBytes());
+            return out;
+        } finally {
+            body.release();
+            end.release();
+        }
     }
 
     /** Text's canonical form (RFC 2045): every line break, CR, LF or CRLF, as CRLF. */

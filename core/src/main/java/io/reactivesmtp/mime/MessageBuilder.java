@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -30,7 +31,9 @@ import java.util.regex.Pattern;
  * <p>Bcc recipients go to the envelope only, never into the header. Date and Message-ID are generated when not
  * given. Non-ASCII text goes as RFC 2047 encoded words, or as UTF-8 with {@link #smtpUtf8(boolean)}; file names as
  * RFC 2231 parameters. Text is sent 7bit when it is ASCII with short lines, 8bit when it is not and
- * {@link #eightBitMime(boolean)} allows it, quoted-printable otherwise; attachments base64.
+ * {@link #eightBitMime(boolean)} allows it, quoted-printable otherwise; attachments base64. The content's
+ * {@link MessageContent#size()} is known (and declared with SIZE) when every part's is: text given as a string,
+ * attachments from arrays and files; a publisher or a text file leaves it unknown.
  */
 public final class MessageBuilder {
 
@@ -299,7 +302,10 @@ public final class MessageBuilder {
         segments.addAll(layout.write(texts, inline, attachments));
         List<Segment> all = List.copyOf(segments);
         boolean eightBit = layout.eightBit() || (smtpUtf8 && !head.toString().chars().allMatch(c -> c < 128));
-        MessageContent content = MessageContent.ofSource(() -> new ConcatSource(all),
+        OptionalLong bodySize = layout.size();
+        OptionalLong size = bodySize.isPresent() ? OptionalLong.of(header.length + bodySize.getAsLong())
+                : OptionalLong.empty();
+        MessageContent content = MessageContent.ofSource(() -> new ConcatSource(all), size,
                 eightBit ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT, layout.reopenable(),
                 "composed " + id + ", " + (attachments.size() + inline.size()) + " attachments");
         return new ComposedMessage(envelope != null ? envelope : derivedEnvelope(), content, id, header);
