@@ -5,17 +5,21 @@
 #     STARTTLS in its own JVM; smtp-sink has no TLS), certificate and host name verified.
 #  3. BigMessage: one BIG_MB message from a file (a Path) through SmtpClient with -Xmx64m against smtp-sink: time and
 #     peak heap.
+#  3b. BigAttachment: a message composed with ComposedMessage.builder() (text, HTML and one ATTACH_MB attachment from a
+#     Path, base64-encoded as it streams) through SmtpClient with -Xmx64m against smtp-sink: time and peak heap.
 #  4. With REACTOR=1: IdleSessions --client reactor, COUNT plain sessions as SmtpClient's pool holds them, against
 #     smtp-sink -w 60 (it holds each message 60 s so the pool opens a connection per message), started at RAMP
 #     (default 200) per second: about COUNT/RAMP + 70 seconds.
 #
 #   benchmarks/run-memory.sh                          # 10,000 sessions of each kind, 1 GB message
 #   COUNT=2000 BIG_MB=256 benchmarks/run-memory.sh    # quicker
-#   TLS="" BIG_MB=0 benchmarks/run-memory.sh          # plain sessions only
+#   TLS="" BIG_MB=0 ATTACH_MB=0 benchmarks/run-memory.sh   # plain sessions only
+#   COUNT=0 TLS="" BIG_MB=0 benchmarks/run-memory.sh  # the 1 GB attachment only
 #
 # Environment: COUNT (plain sessions, default 10000), REACTOR (default 0), RAMP (default 200), TLS_COUNT (STARTTLS sessions, default COUNT), TLS (providers,
 # default "jdk openssl"; empty: none), BIG_MB (default 1024; 0 skips it), BIG_XMX (default 64m), BIG_FILE (default
-# /tmp/reactive-smtp-big-BIG_MBmb.eml, written if missing, removed at the end unless KEEP_BIG=1), CLIENT_XMX (heap
+# /tmp/reactive-smtp-big-BIG_MBmb.eml, written if missing, removed at the end unless KEEP_BIG=1), ATTACH_MB (default
+# 1024; 0 skips it), ATTACH_FILE (default /tmp/reactive-smtp-attachment-ATTACH_MBmb.bin, same rules), CLIENT_XMX (heap
 # limit of IdleSessions, default 2g: only the used heap is reported), SINK_XMX (SinkServer, default 2g), PORT
 # (first port, default 30325: below Linux's ephemeral range, where the sockets of 10,000 sessions just closed may
 # still hold the port; a port that cannot be bound is skipped), TIMEOUT (seconds per step, default 900), JAR (default
@@ -34,6 +38,8 @@ TLS="${TLS-jdk openssl}"
 BIG_MB="${BIG_MB:-1024}"
 BIG_XMX="${BIG_XMX:-64m}"
 BIG_FILE="${BIG_FILE:-/tmp/reactive-smtp-big-${BIG_MB}mb.eml}"
+ATTACH_MB="${ATTACH_MB:-1024}"
+ATTACH_FILE="${ATTACH_FILE:-/tmp/reactive-smtp-attachment-${ATTACH_MB}mb.bin}"
 KEEP_BIG="${KEEP_BIG:-0}"
 CLIENT_XMX="${CLIENT_XMX:-2g}"
 REACTOR="${REACTOR:-0}"
@@ -67,6 +73,7 @@ cleanup() {
     stop_server
     rm -rf "$tmp"
     if [ "$KEEP_BIG" != 1 ] && [ -n "${big_written:-}" ]; then rm -f "$BIG_FILE"; fi
+    if [ "$KEEP_BIG" != 1 ] && [ -n "${attach_written:-}" ]; then rm -f "$ATTACH_FILE"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -169,6 +176,17 @@ if [ "$BIG_MB" -gt 0 ]; then
     if start_server sink_with_max; then
         run "BigMessage" java -Xmx"$BIG_XMX" -cp "$JAR" io.reactivesmtp.benchmarks.BigMessage \
             127.0.0.1 "$port" "$BIG_MB" "$BIG_FILE"
+    else status=1; fi
+    stop_server
+fi
+# 3b. A composed message with one big attachment from a Path, with the same small heap.
+if [ "$ATTACH_MB" -gt 0 ]; then
+    [ -f "$ATTACH_FILE" ] || attach_written=1
+    port=$((port + 1))
+    sink_max=16
+    if start_server sink_with_max; then
+        run "BigAttachment" java -Xmx"$BIG_XMX" -cp "$JAR" io.reactivesmtp.benchmarks.BigAttachment \
+            127.0.0.1 "$port" "$ATTACH_MB" "$ATTACH_FILE"
     else status=1; fi
     stop_server
 fi

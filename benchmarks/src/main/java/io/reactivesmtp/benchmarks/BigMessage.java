@@ -105,7 +105,7 @@ public final class BigMessage {
     }
 
     /** Highest JDK direct buffer pool usage seen while it runs. */
-    private static final class DirectSampler extends Thread {
+    static final class DirectSampler extends Thread {
         volatile long peak;
 
         DirectSampler() {
