@@ -1,11 +1,12 @@
-import io.reactivesmtp.Envelope;
-import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
+import io.reactivesmtp.mime.Attachment;
+import io.reactivesmtp.mime.ComposedMessage;
 import io.reactivesmtp.reactor.SmtpClient;
 import io.reactivesmtp.reactor.SmtpClientOptions;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 public class SendHello {
@@ -19,15 +20,18 @@ public class SendHello {
                         .build())
                 .build());
         try {
-            Envelope envelope = Envelope.of("sender@example.com", "alice@example.com", "nobody@example.net");
-            MessageContent content = MessageContent.of(
-                    "From: sender@example.com\r\n"
-                    + "To: alice@example.com\r\n"
-                    + "Subject: Hello\r\n"
-                    + "\r\n"
-                    + "Hi Alice!\r\n");
+            ComposedMessage message = ComposedMessage.builder()
+                    .from("Example News", "sender@example.com")
+                    .to("alice@example.com", "nobody@example.net")   // the envelope: To, Cc and Bcc
+                    .subject("Grüße, Alice")                         // RFC 2047 encoded words
+                    .text("Hi Alice!\nThe report is attached.\n")
+                    .html("<p>Hi Alice!</p><p>The report is attached.</p>")
+                    .attach(Attachment.of("report.csv", "text/csv",
+                            "week,sent\n48,1200\n".getBytes(StandardCharsets.UTF_8)))   // or a Path, a Publisher
+                    .listUnsubscribe("https://example.com/unsubscribe?u=alice", "mailto:unsubscribe@example.com")
+                    .build();                                        // Date and Message-ID generated
 
-            SendReport report = client.send(envelope, content)   // cold: nothing is sent before subscription
+            SendReport report = client.send(message.envelope(), message.content())   // cold: nothing sent yet
                     .block(Duration.ofSeconds(30));
 
             System.out.println(report.outcome());

@@ -98,8 +98,13 @@ public final class MessageBuilder {
         return this;
     }
 
-    /** @return this, with one more To recipient and the name shown for it */
-    public MessageBuilder to(String displayName, String address) {
+    /**
+     * One more To recipient with the name shown for it. (Not an overload of {@link #to(String...)}: with two
+     * strings that would be two addresses, as {@code Envelope.Builder.to} takes them.)
+     *
+     * @return this
+     */
+    public MessageBuilder toNamed(String displayName, String address) {
         to.add(mailbox("To", displayName, address));
         return this;
     }

@@ -34,7 +34,7 @@ class MessageBuilderTest {
         String html = "<p>Grüße <img src=\"cid:logo@example.com\"></p>";
         ComposedMessage message = ComposedMessage.builder()
                 .from("Jörg Müller", "joerg@example.com")
-                .to("Jane", "jane@example.org").cc("carl@example.net").bcc("hidden@example.net")
+                .toNamed("Jane", "jane@example.org").cc("carl@example.net").bcc("hidden@example.net")
                 .replyTo(null, "replies@example.com")
                 .subject("Ünïcödé subject that is long enough to need folding over more than one line, really")
                 .header("X-Campaign", "spring-2026")
@@ -77,6 +77,16 @@ class MessageBuilderTest {
         assertThat(parsed.getDate()).isNotNull();
         assertThat(parsed.getMessageId()).isEqualTo(message.messageId());
         assertThat(Parsed.bytes(message.content())).as("each send streams the same bytes").isEqualTo(bytes);
+    }
+
+    @Test
+    void twoAddressesToToAreTwoRecipientsAndANamedOneIsToNamed() throws Exception {
+        ComposedMessage m = ComposedMessage.builder().from("a@example.com").to("b@example.com", "c@example.com")
+                .toNamed("Dee", "d@example.com").build();
+        assertThat(m.envelope().recipients()).extracting(Object::toString)
+                .containsExactly("b@example.com", "c@example.com", "d@example.com");
+        assertThat(Parsed.mime4j(Parsed.bytes(m.content())).getTo().flatten()).extracting(a -> a.getAddress())
+                .containsExactly("b@example.com", "c@example.com", "d@example.com");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.reactivesmtp.reactor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.reactivesmtp.mime.Parsed;
 import io.reactivesmtp.testing.SubethaSmtpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,11 +10,13 @@ import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * Keeps the README honest: its first Java example is the whole of {@code src/test/java/SendHello.java}, imports
- * included (modulo indentation), and this test runs that program against a real server and checks what it prints.
+ * included (modulo indentation), and this test runs that program against a real server and checks what it prints
+ * and what the server received (the composed parts, read back with mime4j).
  */
 class ReadmeExampleTest {
 
@@ -30,6 +33,17 @@ class ReadmeExampleTest {
                     "alice@example.com ACCEPTED 250 Ok",
                     "nobody@example.net PERMANENT_FAILURE 550 no such user");
             assertThat(server.messages()).hasSize(1);
+            byte[] data = server.messages().get(0).data();
+            assertThat(server.messages().get(0).recipients()).containsExactly("alice@example.com");
+            List<Parsed.Leaf> leaves = Parsed.mime4jLeaves(data);
+            assertThat(leaves).extracting(Parsed.Leaf::type).containsExactly("text/plain", "text/html", "text/csv");
+            assertThat(new String(leaves.get(0).bytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("Hi Alice!\r\nThe report is attached.\r\n");
+            assertThat(leaves.get(2).fileName()).isEqualTo("report.csv");
+            assertThat(new String(leaves.get(2).bytes(), StandardCharsets.UTF_8)).isEqualTo("week,sent\n48,1200\n");
+            assertThat(Parsed.mime4j(data).getSubject()).isEqualTo("Grüße, Alice");
+            assertThat(new String(data, StandardCharsets.US_ASCII))
+                    .contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
         }
     }
 
