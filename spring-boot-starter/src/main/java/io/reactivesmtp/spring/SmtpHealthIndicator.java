@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.health.contributor.Health;
@@ -71,8 +72,12 @@ public class SmtpHealthIndicator implements ReactiveHealthIndicator, DisposableB
         SmtpSessionOptions session = options.session();
         return Mono.defer(() -> {
             CompletableFuture<SmtpSession> connect = connector.connect(host, relay.getPort(), session);
-            return Mono.fromFuture(connect, true)
-                    // A check given up on (timeout) must not leave its session open once it is ready.
+            // The failure travels as a value: a connect that fails after the check gave up (timeout) must not
+            // end up as an error Reactor drops and logs.
+            CompletableFuture<Object> outcome = connect.handle((s, e) -> e != null ? e : s);
+            return Mono.fromFuture(outcome, true)
+                    .flatMap(o -> o instanceof Throwable ? Mono.error(unwrap((Throwable) o)) : Mono.just((SmtpSession) o))
+                    // A check given up on must not leave its session open once it is ready.
                     .doOnCancel(() -> connect.thenAccept(SmtpSession::close));
         })
                 .flatMap(s -> {
@@ -89,6 +94,10 @@ public class SmtpHealthIndicator implements ReactiveHealthIndicator, DisposableB
                                 ? "no session within " + timeout + " (reactive-smtp.health.timeout)"
                                 : e.getClass().getSimpleName() + ": " + e.getMessage())
                         .build()));
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     /** Closes the indicator's own event loop. */
