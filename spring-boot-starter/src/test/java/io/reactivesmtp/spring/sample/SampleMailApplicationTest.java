@@ -27,6 +27,7 @@ class SampleMailApplicationTest {
         registry.add("spring.mail.host", () -> "127.0.0.1");
         registry.add("spring.mail.port", SMTP::port);
         registry.add("reactive-smtp.tls.policy", () -> "none"); // the test server has no TLS
+        registry.add("management.endpoint.health.show-details", () -> "always");
     }
 
     @AfterAll
@@ -48,6 +49,16 @@ class SampleMailApplicationTest {
         List<SubethaSmtpServer.ReceivedMessage> got = SMTP.awaitMessages(1, Duration.ofSeconds(10));
         assertThat(got.get(0).recipients()).containsExactly("bob@example.com");
         assertThat(got.get(0).dataAsString()).contains("Subject: from the sample").contains("Hello from WebFlux");
+    }
+
+    @Test
+    void theActuatorShowsTheSmtpHealth() {
+        String body = client().get().uri("/actuator/health/smtp")
+                .exchange()
+                .expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(body.replace(" ", "")).contains("\"status\":\"UP\"")
+                .contains("\"server\":\"127.0.0.1:" + SMTP.port() + "\"").contains("\"tls\":\"none\"");
     }
 
     @Test
