@@ -9,36 +9,42 @@ import java.util.function.Supplier;
 
 /**
  * What the client proves its identity with in SMTP AUTH (RFC 4954): a user name and either a password
- * (for PLAIN, LOGIN, CRAM-MD5) or a supplier of OAuth 2.0 bearer tokens (for XOAUTH2). Immutable and
- * validated when built.
+ * (for PLAIN, LOGIN, CRAM-MD5) or a source of OAuth 2.0 bearer tokens (for XOAUTH2 and OAUTHBEARER, RFC 7628).
+ * Immutable and validated when built.
  *
  * <pre>{@code
  * Credentials c = Credentials.password("alice", "s3cret");
  * Credentials forced = c.withMechanism("login");         // mechanism() is Optional[LOGIN]
  * Credentials o = Credentials.oauth2("alice@example.com", tokens::fetch);
+ * Credentials r = Credentials.oauth2("alice@example.com", TokenProvider.cached(tokens::fetch)); // refresh on 535
  * c.toString();                                         // "Credentials[user=alice, password=<redacted>]"
  * }</pre>
  *
  * <p>Secrets never leave this object through {@link #toString()} or an exception message; the only ways to
- * read them are {@link #revealPassword()} and {@link #tokenSupplier()}, meant for the protocol engine.
+ * read them are {@link #revealPassword()}, {@link #tokenSupplier()} and {@link #tokenProvider()}, meant for the
+ * protocol engine.
  * Equality is identity: two credentials are never compared by their secret.
  */
 public final class Credentials {
 
     /** The mechanisms a caller may force, in the order they are listed in error messages. */
-    private static final List<String> SUPPORTED_MECHANISMS = List.of("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2");
-    private static final String XOAUTH2 = "XOAUTH2";
+    private static final List<String> SUPPORTED_MECHANISMS = List.of("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2",
+            "OAUTHBEARER");
+    /** The mechanisms that carry a bearer token instead of a password. */
+    private static final List<String> TOKEN_MECHANISMS = List.of("XOAUTH2", "OAUTHBEARER");
 
     private final String username;
     private final String password;
     private final Supplier<CompletionStage<String>> tokenSupplier;
+    private final TokenProvider tokenProvider;
     private final String mechanism;
 
     private Credentials(String username, String password, Supplier<CompletionStage<String>> tokenSupplier,
-            String mechanism) {
+            TokenProvider tokenProvider, String mechanism) {
         this.username = username;
         this.password = password;
         this.tokenSupplier = tokenSupplier;
+        this.tokenProvider = tokenProvider;
         this.mechanism = mechanism;
     }
 
@@ -54,12 +60,15 @@ public final class Credentials {
     public static Credentials password(String username, String password) {
         checkUsername(username);
         checkPassword(password);
-        return new Credentials(username, password, null, null);
+        return new Credentials(username, password, null, null, null);
     }
 
     /**
-     * Credentials for XOAUTH2. The supplier is called once per authentication, so it can hand out a
-     * refreshed token each time; it should complete with the bare token (no {@code "Bearer "} prefix).
+     * Credentials for XOAUTH2 or OAUTHBEARER. The supplier is called once per authentication, so it can hand out a
+     * refreshed token each time; it should complete with the bare token (no {@code "Bearer "} prefix). When the
+     * server refuses a token (535), the supplier is called once more and the AUTH retried once on the same
+     * connection. To share one token between connections and refresh it only when it is refused, pass a
+     * {@link TokenProvider#cached cached} {@link TokenProvider} instead.
      *
      * @param username the user the token was issued for: not empty, no control characters
      * @param tokenSupplier fetches a current bearer token
@@ -72,14 +81,39 @@ public final class Credentials {
             throw new IllegalArgumentException("invalid credentials for user " + MailAddress.show(username)
                     + ": token supplier is null");
         }
-        return new Credentials(username, null, tokenSupplier, null);
+        return new Credentials(username, null, tokenSupplier, TokenProvider.uncached(tokenSupplier), null);
+    }
+
+    /**
+     * Credentials for XOAUTH2 or OAUTHBEARER with a token provider: each authentication asks it for a token; a token
+     * the server refuses (535, or an error challenge then a failure) is {@link TokenProvider#invalidate
+     * invalidated} and the AUTH retried once with a fresh one. A second refusal fails the session with a
+     * non-retryable {@link SmtpAuthenticationException}.
+     *
+     * <pre>{@code
+     * TokenProvider tokens = TokenProvider.cached(() -> oauthClient.fetchAccessToken()); // one refresh at a time
+     * Credentials c = Credentials.oauth2("alice@example.com", tokens);
+     * }</pre>
+     *
+     * @param username the user the token was issued for: not empty, no control characters
+     * @param tokenProvider gives current tokens and forgets refused ones
+     * @return the credentials, with no mechanism forced
+     * @throws IllegalArgumentException if the user name is invalid or the provider is null
+     */
+    public static Credentials oauth2(String username, TokenProvider tokenProvider) {
+        checkUsername(username);
+        if (tokenProvider == null) {
+            throw new IllegalArgumentException("invalid credentials for user " + MailAddress.show(username)
+                    + ": token provider is null");
+        }
+        return new Credentials(username, null, tokenProvider::token, tokenProvider, null);
     }
 
     /**
      * Forces one SASL mechanism instead of letting the client choose the strongest the server offers. If
      * the server does not advertise it, authentication fails rather than falling back to another.
      *
-     * @param mechanism PLAIN, LOGIN or CRAM-MD5 for password credentials, XOAUTH2 for OAuth 2.0
+     * @param mechanism PLAIN, LOGIN or CRAM-MD5 for password credentials, XOAUTH2 or OAUTHBEARER for OAuth 2.0
      *     credentials; any case
      * @return a copy of these credentials with the mechanism forced (upper case)
      * @throws IllegalArgumentException if the mechanism is unknown or does not fit the kind of credentials
@@ -94,19 +128,19 @@ public final class Credentials {
             throw new IllegalArgumentException("unsupported SASL mechanism " + MailAddress.show(mechanism)
                     + "; supported: " + String.join(", ", SUPPORTED_MECHANISMS));
         }
-        // The mechanism decides which secret is sent: a password never goes out through XOAUTH2 and a
+        // The mechanism decides which secret is sent: a password never goes out through a token mechanism and a
         // token never through a password mechanism.
-        if (isOAuth2() && !XOAUTH2.equals(upper)) {
+        if (isOAuth2() && !TOKEN_MECHANISMS.contains(upper)) {
             throw new IllegalArgumentException("SASL mechanism " + upper
                     + " needs password credentials; OAuth 2.0 credentials for user " + MailAddress.show(username)
-                    + " can only use XOAUTH2");
+                    + " can only use XOAUTH2 or OAUTHBEARER");
         }
-        if (!isOAuth2() && XOAUTH2.equals(upper)) {
-            throw new IllegalArgumentException("SASL mechanism XOAUTH2 needs OAuth 2.0 credentials"
+        if (!isOAuth2() && TOKEN_MECHANISMS.contains(upper)) {
+            throw new IllegalArgumentException("SASL mechanism " + upper + " needs OAuth 2.0 credentials"
                     + " (Credentials.oauth2); password credentials for user " + MailAddress.show(username)
                     + " can use PLAIN, LOGIN or CRAM-MD5");
         }
-        return new Credentials(username, password, tokenSupplier, upper);
+        return new Credentials(username, password, tokenSupplier, tokenProvider, upper);
     }
 
     /** @return the authentication identity */
@@ -152,6 +186,22 @@ public final class Credentials {
                     + " have no token supplier");
         }
         return tokenSupplier;
+    }
+
+    /**
+     * The token provider the protocol engine authenticates with: the one given to {@link #oauth2(String,
+     * TokenProvider)}, or for {@link #oauth2(String, Supplier)} one that calls the supplier each time and forgets
+     * nothing. <strong>For the protocol engine only</strong>: its tokens are secrets.
+     *
+     * @return the provider
+     * @throws IllegalStateException for password credentials
+     */
+    public TokenProvider tokenProvider() {
+        if (tokenProvider == null) {
+            throw new IllegalStateException("password credentials for user " + MailAddress.show(username)
+                    + " have no token provider");
+        }
+        return tokenProvider;
     }
 
     /**

@@ -32,6 +32,19 @@ public class SmtpAuthenticationException extends SmtpException {
         this.reply = reply;
     }
 
+    /**
+     * The server answered the exchange with a failure, and {@code context} says what made it final.
+     *
+     * @param mechanism the SASL mechanism used, such as {@code XOAUTH2}
+     * @param reply the server's final reply (4xx or 5xx)
+     * @param context why no further attempt is made, safe for logs (no secret)
+     */
+    public SmtpAuthenticationException(String mechanism, SmtpReply reply, String context) {
+        super("authentication with " + mechanism + " refused by the server (" + context + "): " + reply, null, null);
+        this.mechanism = mechanism;
+        this.reply = reply;
+    }
+
     private SmtpAuthenticationException(SmtpAuthenticationException original, SendReport partialReport) {
         super(original.getMessage(), original.getCause(), partialReport);
         this.mechanism = original.mechanism;

@@ -93,7 +93,7 @@ class CredentialsTest {
 
     @Test
     void rejectsNullTokenSupplier() {
-        assertThatIllegalArgumentException().isThrownBy(() -> Credentials.oauth2("alice", null))
+        assertThatIllegalArgumentException().isThrownBy(() -> Credentials.oauth2("alice", (Supplier<CompletionStage<String>>) null))
                 .withMessage("invalid credentials for user \"alice\": token supplier is null");
     }
 
@@ -198,7 +198,7 @@ class CredentialsTest {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> Credentials.password("alice", "p").withMechanism("SCRAM-SHA-256"))
                 .withMessage("unsupported SASL mechanism \"SCRAM-SHA-256\"; supported: PLAIN, LOGIN, CRAM-MD5,"
-                        + " XOAUTH2");
+                        + " XOAUTH2, OAUTHBEARER");
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> Credentials.password("alice", "p").withMechanism("PLAIN\r\nQUIT"))
                 .withMessageContaining("\"PLAIN\\r\\nQUIT\"");
@@ -211,6 +211,23 @@ class CredentialsTest {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> Credentials.password("alice", "p").withMechanism("XOAUTH2"))
                 .withMessageStartingWith("SASL mechanism XOAUTH2 needs OAuth 2.0 credentials");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> Credentials.password("alice", "p").withMechanism("oauthbearer"))
+                .withMessageStartingWith("SASL mechanism OAUTHBEARER needs OAuth 2.0 credentials");
+    }
+
+    @Test
+    void oauth2WithATokenProviderHandsItToTheEngineAndShowsNoSecret() {
+        TokenProvider provider = TokenProvider.cached(() -> java.util.concurrent.CompletableFuture.completedFuture("t"));
+        Credentials c = Credentials.oauth2("alice", provider).withMechanism("OAuthBearer");
+        assertThat(c.tokenProvider()).isSameAs(provider);
+        assertThat(c.isOAuth2()).isTrue();
+        assertThat(c.mechanism()).contains("OAUTHBEARER");
+        assertThat(c).hasToString("Credentials[user=alice, oauth2, mechanism=OAUTHBEARER]");
+        assertThatIllegalArgumentException().isThrownBy(() -> Credentials.oauth2("alice", (TokenProvider) null))
+                .withMessageContaining("token provider is null");
+        assertThatIllegalStateException().isThrownBy(() -> Credentials.password("alice", "p").tokenProvider())
+                .withMessageContaining("alice");
     }
 
     @ParameterizedTest
@@ -219,6 +236,6 @@ class CredentialsTest {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> Credentials.oauth2("alice", TOKENS).withMechanism(mechanism))
                 .withMessageContaining("needs password credentials")
-                .withMessageContaining("can only use XOAUTH2");
+                .withMessageContaining("can only use XOAUTH2 or OAUTHBEARER");
     }
 }

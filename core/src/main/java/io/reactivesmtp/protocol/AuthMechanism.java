@@ -38,6 +38,7 @@ public abstract class AuthMechanism {
 
     /** Preference order when no mechanism is forced: the first one both sides allow wins. */
     private static final List<String> PASSWORD_PREFERENCE = List.of("CRAM-MD5", "PLAIN", "LOGIN");
+    private static final List<String> TOKEN_PREFERENCE = List.of("XOAUTH2", "OAUTHBEARER");
 
     private final String name;
     final String username;
@@ -82,15 +83,16 @@ public abstract class AuthMechanism {
      *
      * <p>A mechanism forced with {@link Credentials#withMechanism(String)} is used only if the server
      * advertises it (no silent fallback to another). Otherwise the strongest both allow, in this order:
-     * XOAUTH2 (OAuth 2.0 credentials only), CRAM-MD5, PLAIN, LOGIN (password credentials only).
+     * XOAUTH2 then OAUTHBEARER (OAuth 2.0 credentials only: XOAUTH2 first because every provider that offers
+     * OAUTHBEARER also offers XOAUTH2, not the other way round), CRAM-MD5, PLAIN, LOGIN (password credentials only).
      *
      * @param credentials the user's credentials
      * @param serverMechanisms the mechanisms from the EHLO {@code AUTH} keyword (compared ignoring case)
      * @param token the already-fetched bearer token for OAuth 2.0 credentials; ignored (may be null) for
      *     password credentials
      * @return a fresh exchange, or null if no mechanism fits
-     * @throws IllegalArgumentException when XOAUTH2 is chosen and the token is null, empty or contains a
-     *     control character or space (the message never shows the token)
+     * @throws IllegalArgumentException when XOAUTH2 or OAUTHBEARER is chosen and the token is null, empty or
+     *     contains a control character or space (the message never shows the token)
      */
     public static AuthMechanism choose(Credentials credentials, Set<String> serverMechanisms, String token) {
         Objects.requireNonNull(credentials, "credentials");
@@ -102,8 +104,11 @@ public abstract class AuthMechanism {
                 chosen = forced;
             }
         } else if (credentials.isOAuth2()) {
-            if (advertises(serverMechanisms, "XOAUTH2")) {
-                chosen = "XOAUTH2";
+            for (String candidate : TOKEN_PREFERENCE) {
+                if (advertises(serverMechanisms, candidate)) {
+                    chosen = candidate;
+                    break;
+                }
             }
         } else {
             for (String candidate : PASSWORD_PREFERENCE) {
@@ -118,8 +123,11 @@ public abstract class AuthMechanism {
         }
         switch (chosen) {
             case "XOAUTH2":
-                checkToken(token);
+                checkToken(chosen, token);
                 return new XOAuth2(credentials.username(), token);
+            case "OAUTHBEARER":
+                checkToken(chosen, token);
+                return new OAuthBearer(credentials.username(), token);
             case "CRAM-MD5":
                 return new CramMd5(credentials.username(), credentials.revealPassword());
             case "PLAIN":
@@ -150,19 +158,19 @@ public abstract class AuthMechanism {
         return false;
     }
 
-    private static void checkToken(String token) {
+    private static void checkToken(String mechanism, String token) {
         if (token == null) {
-            throw new IllegalArgumentException("XOAUTH2 bearer token is null");
+            throw new IllegalArgumentException(mechanism + " bearer token is null");
         }
         if (token.isEmpty()) {
-            throw new IllegalArgumentException("XOAUTH2 bearer token is empty");
+            throw new IllegalArgumentException(mechanism + " bearer token is empty");
         }
         for (int i = 0; i < token.length(); i++) {
             char c = token.charAt(i);
             // U+0001 separates the XOAUTH2 fields and a space would split "Bearer <token>": either would
             // let a token rewrite the request. Not shown: the token is a secret.
             if (c <= 0x20 || c == 0x7f) {
-                throw new IllegalArgumentException("XOAUTH2 bearer token contains a control character or space"
+                throw new IllegalArgumentException(mechanism + " bearer token contains a control character or space"
                         + " at index " + i);
             }
         }
@@ -295,6 +303,31 @@ public abstract class AuthMechanism {
         public String respond(String challengeBase64) {
             nextChallenge(challengeBase64, 1);
             return "";
+        }
+    }
+
+    /**
+     * RFC 7628 OAUTHBEARER: {@code n,a=<user>,^Aauth=Bearer <token>^A^A} as the initial response (the GS2 header
+     * names the user, with {@code ,} and {@code =} escaped as RFC 5801 says). On failure the server sends a 334
+     * with its error (base64 JSON); RFC 7628 section 3.2.3 has the client answer with a single {@code ^A}, and the
+     * server ends with its failure reply.
+     */
+    static final class OAuthBearer extends AuthMechanism {
+
+        OAuthBearer(String username, String token) {
+            super("OAUTHBEARER", username, token);
+        }
+
+        @Override
+        public String initialResponse() {
+            String saslName = username.replace("=", "=3D").replace(",", "=2C");
+            return encode("n,a=" + saslName + ",\u0001auth=Bearer " + secret + "\u0001\u0001");
+        }
+
+        @Override
+        public String respond(String challengeBase64) {
+            nextChallenge(challengeBase64, 1);
+            return encode("\u0001");
         }
     }
 }

@@ -8,6 +8,7 @@ import io.reactivesmtp.SmtpAuthenticationException;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpPolicyException;
 import io.reactivesmtp.SmtpReply;
+import io.reactivesmtp.TokenProvider;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -18,6 +19,11 @@ import java.util.function.Consumer;
  * One AUTH exchange (RFC 4954): picks the mechanism, sends AUTH with its initial response, answers each 334
  * challenge, cancels with {@code *} when a challenge makes no sense or there are too many, and reports the
  * end: success, or an exception saying why. The session handler owns the wire; this class owns the dialogue.
+ *
+ * <p>With OAuth 2.0 credentials the token comes from the credentials' {@link TokenProvider}. When the server
+ * refuses it (535, or any 5xx after an error challenge), the token is invalidated and the exchange runs once more
+ * on the same connection with a fresh one (RFC 4954 lets a client try AUTH again after a failure); a second
+ * refusal ends it with a non-retryable {@link SmtpAuthenticationException} that says a fresh token was refused too.
  */
 final class Authenticator {
 
@@ -28,6 +34,10 @@ final class Authenticator {
     private final Consumer<SmtpException> done;
     private AuthMechanism mechanism;
     private int rounds;
+    /** The bearer token of the running exchange (OAuth 2.0 only): a secret, never shown. */
+    private String token;
+    /** True once the exchange runs again with a refreshed token: it is the last try. */
+    private boolean refreshed;
 
     /**
      * @param credentials who to authenticate as
@@ -48,19 +58,34 @@ final class Authenticator {
     void start() {
         if (!credentials.isOAuth2()) {
             begin(null);
-            return;
+        } else if (serverMechanisms.isEmpty()) {
+            begin(null); // fails with "the server does not offer AUTH", before any token is fetched
+        } else {
+            fetchToken();
         }
-        CompletionStage<String> token;
+    }
+
+    /** The name used in errors before a mechanism is chosen. */
+    private String tokenMechanism() {
+        return credentials.mechanism().orElse("XOAUTH2");
+    }
+
+    private void fetchToken() {
+        CompletionStage<String> stage;
         try {
-            token = credentials.tokenSupplier().get();
+            stage = credentials.tokenProvider().token();
         } catch (RuntimeException e) {
-            done.accept(new SmtpAuthenticationException("XOAUTH2", "the token supplier failed: " + e, e));
+            done.accept(new SmtpAuthenticationException(tokenMechanism(), "the token provider failed: " + e, e));
             return;
         }
-        token.whenComplete((value, error) -> loop.execute(() -> {
+        if (stage == null) {
+            done.accept(new SmtpAuthenticationException(tokenMechanism(), "the token provider returned no stage", null));
+            return;
+        }
+        stage.whenComplete((value, error) -> loop.execute(() -> {
             if (error != null || value == null || value.isEmpty()) {
-                done.accept(new SmtpAuthenticationException("XOAUTH2",
-                        "no OAuth2 token: " + (error == null ? "the supplier gave none" : error.toString()), error));
+                done.accept(new SmtpAuthenticationException(tokenMechanism(),
+                        "no OAuth2 token: " + (error == null ? "the provider gave none" : error.toString()), error));
             } else {
                 begin(value);
             }
@@ -68,6 +93,8 @@ final class Authenticator {
     }
 
     private void begin(String token) {
+        this.token = token;
+        this.rounds = 0;
         if (serverMechanisms.isEmpty()) {
             done.accept(new SmtpPolicyException("credentials for " + credentials.username()
                     + " were given but the server does not offer AUTH"));
@@ -76,14 +103,14 @@ final class Authenticator {
         try {
             mechanism = AuthMechanism.choose(credentials, serverMechanisms, token);
         } catch (IllegalArgumentException e) {
-            // A token the XOAUTH2 format cannot carry (empty, spaces, controls); the message never shows it.
-            done.accept(new SmtpAuthenticationException("XOAUTH2", e.getMessage(), e));
+            // A token the mechanism's format cannot carry (empty, spaces, controls); the message never shows it.
+            done.accept(new SmtpAuthenticationException(tokenMechanism(), e.getMessage(), e));
             return;
         }
         if (mechanism == null) {
             done.accept(new SmtpPolicyException("no AUTH mechanism in common: the server offers " + serverMechanisms
                     + ", the credentials allow " + credentials.mechanism().map(Set::of).orElse(
-                            credentials.isOAuth2() ? Set.of("XOAUTH2") : Set.of("CRAM-MD5", "PLAIN", "LOGIN"))));
+                            credentials.isOAuth2() ? Set.of("XOAUTH2", "OAUTHBEARER") : Set.of("CRAM-MD5", "PLAIN", "LOGIN"))));
             return;
         }
         String initial = mechanism.initialResponse();
@@ -109,8 +136,31 @@ final class Authenticator {
                 return;
             }
             command.accept(new DefaultSmtpRequest(SmtpCommand.EMPTY, response), this::onReply);
+        } else if (token != null && refusesToken(reply)) {
+            // The token is no good: nobody may use it again, whatever happens next.
+            invalidate(token);
+            if (refreshed) {
+                done.accept(new SmtpAuthenticationException(mechanism.name(), reply,
+                        "a freshly fetched token was refused too"));
+            } else {
+                refreshed = true;
+                fetchToken();
+            }
         } else {
             done.accept(new SmtpAuthenticationException(mechanism.name(), reply));
+        }
+    }
+
+    /** 535 (RFC 4954: credentials invalid), or a permanent failure after the error challenge of RFC 7628. */
+    private boolean refusesToken(SmtpReply reply) {
+        return reply.code() == 535 || (rounds > 0 && reply.isPermanentFailure());
+    }
+
+    private void invalidate(String refused) {
+        try {
+            credentials.tokenProvider().invalidate(refused);
+        } catch (RuntimeException ignored) {
+            // A provider's bug must not hide the server's refusal, which is reported next.
         }
     }
 

@@ -177,6 +177,37 @@ class AuthMechanismTest {
                 .withMessage("XOAUTH2 bearer token is null");
     }
 
+    // ------------------------------------------------------------------------------------------ OAUTHBEARER
+
+    @Test
+    void oauthBearerSendsTheRfc7628InitialResponseWithAnEscapedUser() {
+        Credentials odd = Credentials.oauth2("a=b,c@example.com", OAUTH.tokenSupplier());
+        AuthMechanism m = AuthMechanism.choose(odd, Set.of("OAUTHBEARER"), GOOGLE_TOKEN);
+        assertThat(m.name()).isEqualTo("OAUTHBEARER");
+        assertThat(new String(Base64.getDecoder().decode(m.initialResponse()), StandardCharsets.UTF_8))
+                .isEqualTo("n,a=a=3Db=2Cc@example.com,\u0001auth=Bearer " + GOOGLE_TOKEN + "\u0001\u0001");
+        assertThat(m.toString()).doesNotContain(GOOGLE_TOKEN);
+    }
+
+    @Test
+    void oauthBearerAnswersTheErrorChallengeWithOneCtrlAOnce() {
+        AuthMechanism m = AuthMechanism.choose(OAUTH, Set.of("OAUTHBEARER"), GOOGLE_TOKEN);
+        String errorJson = Base64.getEncoder().encodeToString("{\"status\":\"invalid_token\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(m.respond(errorJson)).isEqualTo("AQ==");
+        assertThatThrownBy(() -> m.respond(errorJson)).isInstanceOf(AuthAbortedException.class)
+                .hasMessage("OAUTHBEARER expects no further challenge after 1 round");
+    }
+
+    @Test
+    void xoauth2IsPreferredOverOauthBearerUnlessForced() {
+        assertThat(AuthMechanism.choose(OAUTH, Set.of("OAUTHBEARER", "XOAUTH2"), GOOGLE_TOKEN).name()).isEqualTo("XOAUTH2");
+        assertThat(AuthMechanism.choose(OAUTH.withMechanism("OAUTHBEARER"), Set.of("OAUTHBEARER", "XOAUTH2"), GOOGLE_TOKEN)
+                .name()).isEqualTo("OAUTHBEARER");
+        assertThat(AuthMechanism.choose(OAUTH.withMechanism("OAUTHBEARER"), Set.of("XOAUTH2"), GOOGLE_TOKEN)).isNull();
+        assertThatIllegalArgumentException().isThrownBy(() -> AuthMechanism.choose(OAUTH, Set.of("OAUTHBEARER"), "a b"))
+                .withMessageStartingWith("OAUTHBEARER bearer token ");
+    }
+
     // --------------------------------------------------------------------------------------- rounds, secrets
 
     @Test

@@ -26,6 +26,20 @@ class TranscriptRedactionTest {
     }
 
     @Test
+    void oauthTokensInEitherMechanismAndTheRetriedAuthAreRedacted() {
+        AuthMechanism bearer = AuthMechanism.choose(io.reactivesmtp.Credentials.oauth2("alice@example.com",
+                () -> java.util.concurrent.CompletableFuture.completedFuture("unused")), java.util.Set.of("OAUTHBEARER"),
+                "ya29.secret-token");
+        String initial = bearer.initialResponse();
+        String line = Transcript.redacted(new DefaultSmtpRequest(SmtpCommand.AUTH, "OAUTHBEARER", initial),
+                in(SmtpPhase.AUTH));
+        assertThat(line).isEqualTo("AUTH OAUTHBEARER <redacted>").doesNotContain(initial).doesNotContain("ya29");
+        // The answer to the error challenge (a lone ^A) is a continuation line of the exchange: redacted as well.
+        assertThat(Transcript.redacted(new DefaultSmtpRequest(SmtpCommand.EMPTY, bearer.respond("e30=")),
+                in(SmtpPhase.AUTH))).isEqualTo("<redacted>");
+    }
+
+    @Test
     void otherCommandsAreShownAsSent() {
         assertThat(Transcript.redacted(new DefaultSmtpRequest(SmtpCommand.MAIL, "FROM:<a@b.test>", "SIZE=12"),
                 in(SmtpPhase.MAIL))).isEqualTo("MAIL FROM:<a@b.test> SIZE=12");

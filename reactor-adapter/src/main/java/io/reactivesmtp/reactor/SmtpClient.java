@@ -70,6 +70,8 @@ public final class SmtpClient implements Disposable {
     private final boolean ownsLoops;
     private final SessionPools pools;
     private final Sender sender;
+    /** The destination as instrumentation shows it: the first relay, or "mx". */
+    private final String destination;
 
     private SmtpClient(SmtpClientOptions options) {
         this.options = options;
@@ -81,8 +83,11 @@ public final class SmtpClient implements Disposable {
         // MX hosts are connected to by name, resolved with the DNS servers and cache of the MX lookup itself.
         MxResolver mx = options.routing().mxResolver().orElse(null);
         this.pools = new SessionPools(options.pool(), options.session(), loops, listener,
-                mx instanceof DnsMxResolver ? ((DnsMxResolver) mx).addressResolverGroup() : null);
+                mx instanceof DnsMxResolver ? ((DnsMxResolver) mx).addressResolverGroup() : null,
+                options.instrumentation());
         this.sender = new Sender(options, pools, listener);
+        this.destination = options.routing().isMx() ? "mx"
+                : options.routing().relays().get(0).getHostString() + ":" + options.routing().relays().get(0).getPort();
     }
 
     /**
@@ -132,7 +137,8 @@ public final class SmtpClient implements Disposable {
         Objects.requireNonNull(message, "message");
         Function<OutgoingMessage, Mono<SendReport>> once = m -> Mono.defer(() -> sender.send(m.envelope(), signed(m.content()), null));
         RetryPolicy retry = options.retry();
-        return retry.maxAttempts() == 1 ? once.apply(message) : SmtpRetry.send(message, once, retry);
+        Mono<SendReport> send = retry.maxAttempts() == 1 ? once.apply(message) : SmtpRetry.send(message, once, retry);
+        return options.instrumentation().message(message, destination, send);
     }
 
     /**
@@ -195,10 +201,10 @@ public final class SmtpClient implements Disposable {
                     return attempts.acquire(ALL).flatMap(p -> sender.send(part.envelope(), part.content(), perDestination)
                             .doFinally(signal -> p.release()));
                 }).doFinally(signal -> admission.release());
-                Mono<SendReport> send = Mono.defer(() -> {
+                Mono<SendReport> send = options.instrumentation().message(m, destination, Mono.defer(() -> {
                     OutgoingMessage out = signed(m); // may refuse content that cannot be signed: one failed result
                     return retry.maxAttempts() == 1 ? attempt.apply(out) : SmtpRetry.send(out, attempt, retry);
-                });
+                }));
                 return send.map(report -> MessageResult.of(m, report))
                         .onErrorResume(e -> Mono.just(MessageResult.failed(m, asSmtpException(e))));
             }, held, 1);

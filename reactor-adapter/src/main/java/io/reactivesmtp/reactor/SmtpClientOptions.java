@@ -44,6 +44,7 @@ public final class SmtpClientOptions {
     private final int maxInFlight;
     private final int maxInFlightPerDestination;
     private final SmtpEventListener eventListener;
+    private final SmtpInstrumentation instrumentation;
     private final RetryPolicy retry;
     private final RateLimit rateLimit;
     private final int maxAwaitingRetry;
@@ -62,6 +63,7 @@ public final class SmtpClientOptions {
         this.maxInFlightPerDestination = b.maxInFlightPerDestination > 0
                 ? b.maxInFlightPerDestination : (int) Math.min(Integer.MAX_VALUE, 2L * b.pool.maxConnectionsPerDestination());
         this.eventListener = b.eventListener;
+        this.instrumentation = b.instrumentation;
         this.retry = b.retry;
         this.rateLimit = b.rateLimit;
         this.maxAwaitingRetry = b.maxAwaitingRetry;
@@ -86,6 +88,7 @@ public final class SmtpClientOptions {
         b.maxInFlight = maxInFlight;
         b.maxInFlightPerDestination = maxInFlightPerDestination;
         b.eventListener = eventListener;
+        b.instrumentation = instrumentation;
         b.retry = retry;
         b.rateLimit = rateLimit;
         b.maxAwaitingRetry = maxAwaitingRetry;
@@ -153,6 +156,11 @@ public final class SmtpClientOptions {
         return eventListener;
     }
 
+    /** @return what wraps each message and each connection, for tracing ({@link SmtpInstrumentation#NONE} by default) */
+    public SmtpInstrumentation instrumentation() {
+        return instrumentation;
+    }
+
     /**
      * @return how {@link SmtpClient#send} and {@link SmtpClient#sendAll} retry transient failures
      *     ({@link RetryPolicy#NONE} by default)
@@ -202,6 +210,7 @@ public final class SmtpClientOptions {
         /** 0: follow the pool's maxConnectionsPerDestination. */
         private int maxInFlightPerDestination;
         private SmtpEventListener eventListener = SmtpEventListener.NONE;
+        private SmtpInstrumentation instrumentation = SmtpInstrumentation.NONE;
         private RetryPolicy retry = RetryPolicy.NONE;
         private RateLimit rateLimit;
         private int maxAwaitingRetry = DEFAULT_MAX_AWAITING_RETRY;
@@ -293,6 +302,16 @@ public final class SmtpClientOptions {
         /** @param listener told about every phase; its exceptions are ignored @return this */
         public Builder eventListener(SmtpEventListener listener) {
             this.eventListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * @param instrumentation wraps each message and each connection being opened, e.g.
+         *     {@code ObservationSmtpInstrumentation.create(registry)} for Micrometer observations
+         * @return this
+         */
+        public Builder instrumentation(SmtpInstrumentation instrumentation) {
+            this.instrumentation = Objects.requireNonNull(instrumentation, "instrumentation");
             return this;
         }
 

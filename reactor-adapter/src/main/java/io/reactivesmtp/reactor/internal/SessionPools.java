@@ -11,6 +11,7 @@ import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.protocol.FirstByteTimeoutHandler;
 import io.reactivesmtp.reactor.PoolOptions;
+import io.reactivesmtp.reactor.SmtpInstrumentation;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +63,7 @@ public final class SessionPools {
     private final SmtpSessionOptions sessionOptions;
     private final LoopResources loops;
     private final SafeListener listener;
+    private final SmtpInstrumentation instrumentation;
     /** The resolver for host names, or null for reactor-netty's default. */
     private final AddressResolverGroup<?> resolver;
     private final KeyedPermits connections;
@@ -78,10 +80,12 @@ public final class SessionPools {
      * @param loops the event loops connections run on
      * @param listener the user's listener
      * @param resolver resolves host names (the MX resolver's own DNS in MX mode), or null for the default
+     * @param instrumentation wraps each connect (SmtpClientOptions.instrumentation)
      */
     public SessionPools(PoolOptions poolOptions, SmtpSessionOptions sessionOptions, LoopResources loops,
-                        SafeListener listener, AddressResolverGroup<?> resolver) {
+                        SafeListener listener, AddressResolverGroup<?> resolver, SmtpInstrumentation instrumentation) {
         this.resolver = resolver;
+        this.instrumentation = instrumentation;
         this.poolOptions = poolOptions;
         this.sessionOptions = sessionOptions;
         this.loops = loops;
@@ -219,7 +223,7 @@ public final class SessionPools {
         String destination = key.toString();
         long start = System.nanoTime();
         listener.fire(l -> l.connectStart(destination));
-        return tcp.connect()
+        return instrumentation.connection(destination, tcp.connect()
                 .onErrorMap(e -> !(e instanceof SmtpException), e -> connectFailure(key, e))
                 .flatMap(connection -> ready(key, connection, permit))
                 .doOnError(e -> permit.release())
@@ -229,7 +233,7 @@ public final class SessionPools {
                     if (e instanceof SmtpException) {
                         listener.fire(l -> l.connectFailed(destination, (SmtpException) e, since(start)));
                     }
-                });
+                }));
     }
 
     private Mono<PooledSession> ready(DestinationKey key, Connection connection, KeyedPermits.Permit permit) {

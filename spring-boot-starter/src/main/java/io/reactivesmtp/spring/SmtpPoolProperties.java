@@ -1,0 +1,84 @@
+package io.reactivesmtp.spring;
+
+import java.time.Duration;
+
+/** The pool of sessions per destination. */
+public class SmtpPoolProperties {
+
+    /** Open connections per destination at most. */
+    private Integer maxConnectionsPerDestination;
+
+    /** Open connections over all destinations at most. */
+    private Integer maxConnections;
+
+    /** Sends waiting for a connection at most. */
+    private Integer maxPendingAcquires;
+
+    /** How long a send waits for a connection. */
+    private Duration pendingAcquireTimeout;
+
+    /** Messages one connection carries before it is closed. */
+    private Integer maxMessagesPerConnection;
+
+    /** How long a connection lives at most. */
+    private Duration maxLifetime;
+
+    /** How long an idle connection is kept. */
+    private Duration maxIdleTime;
+
+    public Integer getMaxConnectionsPerDestination() {
+        return maxConnectionsPerDestination;
+    }
+
+    public void setMaxConnectionsPerDestination(Integer maxConnectionsPerDestination) {
+        this.maxConnectionsPerDestination = maxConnectionsPerDestination;
+    }
+
+    public Integer getMaxConnections() {
+        return maxConnections;
+    }
+
+    public void setMaxConnections(Integer maxConnections) {
+        this.maxConnections = maxConnections;
+    }
+
+    public Integer getMaxPendingAcquires() {
+        return maxPendingAcquires;
+    }
+
+    public void setMaxPendingAcquires(Integer maxPendingAcquires) {
+        this.maxPendingAcquires = maxPendingAcquires;
+    }
+
+    public Duration getPendingAcquireTimeout() {
+        return pendingAcquireTimeout;
+    }
+
+    public void setPendingAcquireTimeout(Duration pendingAcquireTimeout) {
+        this.pendingAcquireTimeout = pendingAcquireTimeout;
+    }
+
+    public Integer getMaxMessagesPerConnection() {
+        return maxMessagesPerConnection;
+    }
+
+    public void setMaxMessagesPerConnection(Integer maxMessagesPerConnection) {
+        this.maxMessagesPerConnection = maxMessagesPerConnection;
+    }
+
+    public Duration getMaxLifetime() {
+        return maxLifetime;
+    }
+
+    public void setMaxLifetime(Duration maxLifetime) {
+        this.maxLifetime = maxLifetime;
+    }
+
+    public Duration getMaxIdleTime() {
+        return maxIdleTime;
+    }
+
+    public void setMaxIdleTime(Duration maxIdleTime) {
+        this.maxIdleTime = maxIdleTime;
+    }
+}
