@@ -3,6 +3,7 @@ package io.reactivesmtp.bounce;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Objects;
 import org.apache.james.mime4j.MimeException;
 import org.apache.james.mime4j.io.MaxHeaderLengthLimitException;
@@ -88,6 +89,8 @@ public final class BounceParser {
         CountingInput counted = new CountingInput(message, maxMessageBytes);
         try {
             MessageParts parts = MessageParts.read(counted, this);
+            // Read to the end, so that the size bound holds whatever mime4j left unread (a single part's body).
+            counted.transferTo(OutputStream.nullOutputStream());
             return ReportBuilder.build(parts, maxRecipients);
         } catch (CountingInput.TooLargeException e) {
             throw new BounceParseException(BounceParseException.Reason.TOO_LARGE,
