@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
             ProbeCommand.class,
             EnqueueCommand.class,
             WorkerCommand.class,
+            BouncesCommand.class,
             Main.VersionCommand.class,
             CommandLine.HelpCommand.class
         },
