@@ -103,6 +103,12 @@ public final class BounceParser {
             throw new BounceParseException(limit(e) ? BounceParseException.Reason.LIMIT_EXCEEDED
                     : BounceParseException.Reason.MALFORMED, "not a readable MIME message: " + e.getMessage(), e);
         } catch (IOException e) {
+            for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+                if (t instanceof CountingInput.TooLargeException) {
+                    throw new BounceParseException(BounceParseException.Reason.TOO_LARGE,
+                            "the message is larger than " + maxMessageBytes + " bytes", null);
+                }
+            }
             if (e.getCause() instanceof MimeException m) {
                 throw new BounceParseException(limit(m) ? BounceParseException.Reason.LIMIT_EXCEEDED
                         : BounceParseException.Reason.MALFORMED, "not a readable MIME message: " + m.getMessage(), e);
