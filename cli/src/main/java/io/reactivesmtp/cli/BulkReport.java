@@ -33,7 +33,8 @@ import java.util.function.BooleanSupplier;
  * {"id": 12, "outcome": "PARTIAL", "recipients": [{"address": "a@example.com", "line": 12, "status": "ACCEPTED",
  *   "code": 250, "enhancedStatus": null, "text": "Ok"}, ...], "error": null}
  * ...
- * {"end": {"exitStatus": 3, "messages": 1000, "abandoned": 0}}
+ * {"end": {"exitStatus": 3, "messages": 1000, "abandoned": 0, "suppressed": 0}}
+ * {"suppressed": {"address": "gone@example.org", "line": 7}}       (with --suppress: one per recipient left out)
  * }</pre>
  * (each object on one line). A message line: {@code id} is the line number of the message's first recipient;
  * {@code outcome} is a {@code MessageResult.Outcome} name; {@code status} a {@link RecipientResult.Status} name

@@ -58,7 +58,7 @@ class BulkReportTest {
             report.close();
         }
         assertThat(Files.readAllLines(file)).hasSize(5).last().isEqualTo(
-                "{\"end\": {\"exitStatus\": 0, \"messages\": 3, \"abandoned\": 0}}");
+                "{\"end\": {\"exitStatus\": 0, \"messages\": 3, \"abandoned\": 0, \"suppressed\": 0}}");
         StringWriter err = new StringWriter();
         PreviousReport previous = PreviousReport.read(file, new PrintWriter(err, true), "bulk");
         assertThat(previous.skip()).containsExactlyInAnyOrder("u1@example.com", "u2@example.com", "u3@example.com");
