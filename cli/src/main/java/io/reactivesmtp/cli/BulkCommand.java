@@ -255,7 +255,9 @@ public final class BulkCommand implements Callable<Integer> {
                         + o.perMessage + " recipient(s) per message, up to " + o.concurrency + " in flight"
                         + (o.delivery.rate != null ? ", at most " + o.delivery.rate + " messages/s per server" : "")
                         + (plan.skip().isEmpty() ? "" : ", skipping " + plan.skip().size()
-                                + " recipients already accepted or refused in " + o.retryFrom));
+                                + " recipients already accepted or refused in " + o.retryFrom)
+                        + (o.suppress == null ? "" : ", " + plan.suppressed().size() + " address(es) suppressed by "
+                                + o.suppress));
                 out.flush();
             }
 
@@ -270,6 +272,17 @@ public final class BulkCommand implements Callable<Integer> {
                                 ReportPrinter.printError(err, command, o.recipientsFile + ":" + line
                                         + ": skipped, not an address: " + ReportPrinter.oneLine(reason));
                             }, plan.skip(), stats.skipped, stats.linesRead)
+                    // --suppress: left out before any byte goes out, counted, and written to the report.
+                    .filter(r -> {
+                        if (!plan.suppressed(r.address())) {
+                            return true;
+                        }
+                        stats.suppressed.incrementAndGet();
+                        if (writer != null) {
+                            writer.addSuppressed(r.address().toString(), r.line());
+                        }
+                        return false;
+                    })
                     // A read error ends the reading, not the run: what was handed out finishes and is reported.
                     // (As an error it would cancel the sends in flight, whose messages the server may have.)
                     .onErrorResume(e -> {
@@ -344,7 +357,7 @@ public final class BulkCommand implements Callable<Integer> {
             if (writer != null) {
                 reportFile = null; // finished here, not closed again below
                 try {
-                    writer.finish(code, stats.completed.get(), stats.abandoned());
+                    writer.finish(code, stats.completed.get(), stats.abandoned(), stats.suppressed.get());
                 } catch (IOException e) {
                     if (!reportFailed) {
                         ReportPrinter.printError(err, command, "--report: cannot write " + o.report + ": "
@@ -360,7 +373,7 @@ public final class BulkCommand implements Callable<Integer> {
             }
             exitStatus = code; // before the summary: a Ctrl-C hook that stops waiting then halts with what it says
             new BulkSummary(command, stats, elapsed, serverText, bulkClient.embedded(), stopRequested.get(), abandoned,
-                    o.retryFrom, o.report, reportFailed, error, code).print(out, o.json);
+                    o.retryFrom, o.suppress, o.report, reportFailed, error, code).print(out, o.json);
             out.flush();
             err.flush();
             return code;
@@ -392,7 +405,8 @@ public final class BulkCommand implements Callable<Integer> {
         long all = stats.recipients();
         if (all == 0) {
             // Nothing to send: fine when a --retry-from left nobody, a failure otherwise.
-            return stats.skipped.get() > 0 && stats.badLines.get() == 0 && !broken ? ExitCodes.OK : ExitCodes.FAILED;
+            return stats.skipped.get() + stats.suppressed.get() > 0 && stats.badLines.get() == 0 && !broken
+                    ? ExitCodes.OK : ExitCodes.FAILED;
         }
         if (accepted == all && stats.badLines.get() == 0 && !stopRequested.get() && !broken) {
             return ExitCodes.OK;

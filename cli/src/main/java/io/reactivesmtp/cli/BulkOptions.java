@@ -103,6 +103,12 @@ final class BulkOptions {
                     + "undetermined or missing (never again to an accepted or permanently refused one).")
     Path retryFrom;
 
+    @Option(names = "--suppress", paramLabel = "FILE",
+            description = "A suppression list (one address per line, # comments; what `bounces --suppression-list` "
+                    + "writes): its addresses are left out (any case), counted and written to the report; nothing is "
+                    + "sent to them.")
+    Path suppress;
+
     @Option(names = "--json", description = "No progress; print one JSON summary object at the end.")
     boolean json;
 
@@ -111,7 +117,13 @@ final class BulkOptions {
 
     /** Everything the user typed, checked. */
     record Plan(MailAddress sender, Function<Envelope, MessageContent> content, List<ServerAddress> relays,
-            SmtpSessionOptions session, Set<String> skip, InetSocketAddress dnsServer, int mxPort) {
+            SmtpSessionOptions session, Set<String> skip, InetSocketAddress dnsServer, int mxPort,
+            Set<String> suppressed) {
+
+        /** @return whether an address is on the --suppress list */
+        boolean suppressed(MailAddress address) {
+            return !suppressed.isEmpty() && suppressed.contains(SuppressionList.key(address.toString()));
+        }
     }
 
     /**
@@ -198,7 +210,15 @@ final class BulkOptions {
                         + "; their recipients are sent to again and may get this message twice");
             }
         }
-        return new Plan(sender, content, relays, session.build(), skip, dns, port);
+        Set<String> suppressed = Set.of();
+        if (suppress != null) {
+            try {
+                suppressed = SuppressionList.read(suppress);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--suppress: " + e.getMessage(), e);
+            }
+        }
+        return new Plan(sender, content, relays, session.build(), skip, dns, port, suppressed);
     }
 
     /**

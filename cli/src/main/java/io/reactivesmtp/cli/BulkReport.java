@@ -33,7 +33,8 @@ import java.util.function.BooleanSupplier;
  * {"id": 12, "outcome": "PARTIAL", "recipients": [{"address": "a@example.com", "line": 12, "status": "ACCEPTED",
  *   "code": 250, "enhancedStatus": null, "text": "Ok"}, ...], "error": null}
  * ...
- * {"end": {"exitStatus": 3, "messages": 1000, "abandoned": 0}}
+ * {"end": {"exitStatus": 3, "messages": 1000, "abandoned": 0, "suppressed": 0}}
+ * {"suppressed": {"address": "gone@example.org", "line": 7}}       (with --suppress: one per recipient left out)
  * }</pre>
  * (each object on one line). A message line: {@code id} is the line number of the message's first recipient;
  * {@code outcome} is a {@code MessageResult.Outcome} name; {@code status} a {@link RecipientResult.Status} name
@@ -56,7 +57,8 @@ final class BulkReport implements Closeable {
     static final int WRITE_BUFFER_CHARS = 64 * 1024;
 
     /** A message's result to write (formatted on the writing thread), another line, or the request to stop. */
-    private record Item(long id, String outcome, List<Entry> recipients, Throwable error, String other) {
+    private record Item(long id, String outcome, List<Entry> recipients, Throwable error, String other,
+            boolean batched) {
 
         boolean message() {
             return other == null;
@@ -67,7 +69,9 @@ final class BulkReport implements Closeable {
         }
     }
 
-    private static final Item STOP = new Item(0, null, null, null, "");
+    private static final Item STOP = new Item(0, null, null, null, "", false);
+    /** Suppressed lines queued and not yet written, at most: {@link #addSuppressed} waits beyond. */
+    static final int MAX_QUEUED_SUPPRESSED = 10_000;
     /** How long the writing thread sleeps when it has nothing to write. */
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
@@ -81,6 +85,8 @@ final class BulkReport implements Closeable {
     private final Object room = new Object();
     /** Message lines handed to {@link #add} (any thread). */
     private final AtomicLong added = new AtomicLong();
+    /** Suppressed lines queued, not yet written. */
+    private final AtomicLong queuedSuppressed = new AtomicLong();
     /** Message lines flushed to the file. */
     private volatile long flushed;
     private volatile IOException failure;
@@ -200,7 +206,24 @@ final class BulkReport implements Closeable {
      */
     void add(long id, String outcome, List<Entry> recipients, Throwable error) {
         added.incrementAndGet();
-        queue.add(new Item(id, outcome, recipients, error, null));
+        queue.add(new Item(id, outcome, recipients, error, null, true));
+    }
+
+    /**
+     * Queues the line of a recipient left out by {@code --suppress}:
+     * {@code {"suppressed": {"address": "a@example.com", "line": 12}}}. Written with the message lines, flushed with
+     * them; waits (on the reading thread, never an event loop) while {@link #MAX_QUEUED_SUPPRESSED} are queued.
+     *
+     * @param address the address
+     * @param line its line in the recipients file
+     */
+    void addSuppressed(String address, long line) {
+        while (queuedSuppressed.get() >= MAX_QUEUED_SUPPRESSED && failure == null && thread.isAlive()) {
+            LockSupport.parkNanos(IDLE_PARK_NANOS);
+        }
+        queuedSuppressed.incrementAndGet();
+        String json = CliJson.line(new SuppressedLine(new Suppressed(address, line)));
+        queue.add(new Item(0, null, null, null, json, true));
     }
 
     private void writeLoop() {
@@ -222,6 +245,9 @@ final class BulkReport implements Closeable {
                     LockSupport.parkNanos(IDLE_PARK_NANOS);
                     continue;
                 }
+                if (!item.message() && item.batched()) {
+                    queuedSuppressed.decrementAndGet();
+                }
                 if (failure != null) {
                     continue; // keep draining the queue so that nothing waits on it
                 }
@@ -232,7 +258,7 @@ final class BulkReport implements Closeable {
                         oldest = System.nanoTime();
                     }
                 }
-                if (unflushed >= flushBatch || !item.message()) {
+                if (unflushed >= flushBatch || !item.batched()) {
                     writer.flush();
                     released(unflushed);
                     unflushed = 0;
@@ -260,10 +286,12 @@ final class BulkReport implements Closeable {
      * @param exitStatus the run's exit status
      * @param messages message lines written by this run
      * @param abandoned messages given up on in flight (written as {@code UNDETERMINED})
+     * @param suppressed recipients left out by {@code --suppress}
      * @throws IOException the first write error, if any
      */
-    void finish(int exitStatus, long messages, long abandoned) throws IOException {
-        queue.add(new Item(0, null, null, null, CliJson.line(new EndLine(new End(exitStatus, messages, abandoned)))));
+    void finish(int exitStatus, long messages, long abandoned, long suppressed) throws IOException {
+        queue.add(new Item(0, null, null, null, CliJson.line(new EndLine(new End(exitStatus, messages, abandoned,
+                suppressed))), false));
         close();
     }
 
@@ -306,13 +334,22 @@ final class BulkReport implements Closeable {
     }
 
     /** The last line of a run that ended (however it ended). */
-    @JsonPropertyOrder({"exitStatus", "messages", "abandoned"})
-    record End(int exitStatus, long messages, long abandoned) {
+    @JsonPropertyOrder({"exitStatus", "messages", "abandoned", "suppressed"})
+    record End(int exitStatus, long messages, long abandoned, long suppressed) {
         End {
-            if (messages < 0 || abandoned < 0) {
+            if (messages < 0 || abandoned < 0 || suppressed < 0) {
                 throw new IllegalArgumentException("negative count in an end line: " + messages + ", " + abandoned);
             }
         }
+    }
+
+    /** A recipient left out by {@code --suppress}: its address and its line in the recipients file. */
+    @JsonPropertyOrder({"address", "line"})
+    record Suppressed(String address, long line) {
+    }
+
+    /** {@code {"suppressed": {...}}}. */
+    record SuppressedLine(Suppressed suppressed) {
     }
 
     /** {@code {"end": {...}}}. */

@@ -44,6 +44,8 @@ final class BulkStats {
     final AtomicLong abandoned = new AtomicLong();
     final AtomicLong badLines = new AtomicLong();
     final AtomicLong skipped = new AtomicLong();
+    /** Recipients left out because they are on the --suppress list. */
+    final AtomicLong suppressed = new AtomicLong();
     final AtomicLong linesRead = new AtomicLong();
     /** Sessions that became ready (SmtpEventListener.sessionReady). */
     final AtomicLong connections = new AtomicLong();

@@ -21,13 +21,15 @@ import java.util.Objects;
  * @param interrupted whether Ctrl-C stopped the run
  * @param abandoned whether messages were given up on in flight
  * @param retryFrom the {@code --retry-from} report, or null
+ * @param suppress the {@code --suppress} list, or null
  * @param report the {@code --report} file, or null
  * @param reportFailed whether the report could not be written in full
  * @param error what ended the run early (a read error, a failure), or null
  * @param exitStatus the exit status
  */
 record BulkSummary(String command, BulkStats stats, long elapsedNanos, String server, boolean embedded,
-        boolean interrupted, boolean abandoned, Path retryFrom, Path report, boolean reportFailed, Throwable error,
+        boolean interrupted, boolean abandoned, Path retryFrom, Path suppress, Path report, boolean reportFailed,
+        Throwable error,
         int exitStatus) {
 
     BulkSummary {
@@ -50,10 +52,11 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
 
     /** The {@code --json} object. */
     @JsonPropertyOrder({"server", "embeddedServer", "interrupted", "elapsedMillis", "messages", "recipients",
-        "linesRead", "badLines", "skipped", "replyCodes", "errors", "messagesPerSecond", "recipientsPerSecond",
+        "linesRead", "badLines", "skipped", "suppressed", "replyCodes", "errors", "messagesPerSecond", "recipientsPerSecond",
         "connections", "report", "reportComplete", "error", "exitStatus"})
     record Document(String server, boolean embeddedServer, boolean interrupted, long elapsedMillis, Messages messages,
-            Recipients recipients, long linesRead, long badLines, long skipped, Map<String, Long> replyCodes,
+            Recipients recipients, long linesRead, long badLines, long skipped, long suppressed,
+            Map<String, Long> replyCodes,
             List<BulkStats.ErrorCount> errors, double messagesPerSecond, double recipientsPerSecond,
             long connections, String report, boolean reportComplete, String error, int exitStatus) {
     }
@@ -67,7 +70,8 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
                         stats.failed.sum(), stats.unknown.sum(), stats.abandoned()),
                 new Recipients(rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(), stats.rcptTransient.sum(),
                         stats.rcptUnknown.sum()),
-                stats.linesRead.get(), stats.badLines.get(), stats.skipped.get(), stats.replyCodeCounts(),
+                stats.linesRead.get(), stats.badLines.get(), stats.skipped.get(), stats.suppressed.get(),
+                stats.replyCodeCounts(),
                 stats.topErrorCounts(3), oneDecimal(BulkStats.perSecond(msgs, elapsedNanos)),
                 oneDecimal(BulkStats.perSecond(rcpts, elapsedNanos)), stats.connections.get(),
                 report == null ? null : report.toString(), report != null && !reportFailed,
@@ -97,7 +101,8 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
         out.println("server:       " + server);
         out.println("recipients:   " + stats.linesRead.get() + " line(s) read, " + stats.badLines.get()
                 + " bad line(s) skipped"
-                + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")" : ""));
+                + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")" : "")
+                + (suppress != null ? ", " + stats.suppressed.get() + " suppressed (in " + suppress + ")" : ""));
         out.printf(Locale.ROOT, "messages:     %d sent: %d delivered, %d partial, %d rejected, %d failed, "
                         + "%d unknown%s%n", msgs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(),
                 stats.failed.sum(), stats.unknown.sum(),

@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code reactive-smtp} command-line program. Each subcommand is a class of its own listed in
- * {@code subcommands}: {@link BulkCommand}, {@link SendCommand}, {@link ProbeCommand} and {@link DemoCommand}.
+ * {@code subcommands}: {@link BulkCommand}, {@link SendCommand}, {@link ProbeCommand}, {@link DemoCommand},
+ * {@link EnqueueCommand}, {@link WorkerCommand} and {@link BouncesCommand}.
  *
  * <pre>{@code
  * bin/reactive-smtp demo                 # embedded server, 4 recipients, exit status 3 (partial)
@@ -32,6 +33,7 @@ import picocli.CommandLine.Spec;
             ProbeCommand.class,
             EnqueueCommand.class,
             WorkerCommand.class,
+            BouncesCommand.class,
             Main.VersionCommand.class,
             CommandLine.HelpCommand.class
         },

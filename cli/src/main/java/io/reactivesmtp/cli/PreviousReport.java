@@ -23,7 +23,7 @@ import java.util.Set;
  * fields ignored, a torn line (a killed run) reported and not fatal.
  *
  * @param skip the addresses (as {@code MailAddress.toString()}) not to send to again: those whose last result
- *     was {@code ACCEPTED} or {@code PERMANENT_FAILURE}
+ *     was {@code ACCEPTED} or {@code PERMANENT_FAILURE}, and those left out by {@code --suppress}
  * @param mayRepeat how many messages of the previous runs may have reached a server without a final line
  *     here (a run killed before its {@code end} line: its {@code maxUnreported}; messages abandoned in flight)
  * @param killed whether the last run in the file has no {@code end} line
@@ -137,6 +137,9 @@ record PreviousReport(Set<String> skip, long mayRepeat, boolean killed) {
                 } else if (node.path("end").isObject()) {
                     mayRepeat += Math.max(0, node.path("end").path("abandoned").asLong());
                     openRunMax = -1;
+                } else if (node.path("suppressed").path("address").isTextual()) {
+                    // Left out by --suppress: not to be sent to by a retry either.
+                    last.put(node.path("suppressed").path("address").asText(), true);
                 } else if (node.has("id") && node.path("recipients").isArray()) {
                     for (JsonNode r : node.path("recipients")) {
                         if (r.path("address").isTextual()) {

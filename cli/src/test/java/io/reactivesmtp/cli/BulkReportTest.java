@@ -53,12 +53,12 @@ class BulkReportTest {
             assertThat(report.behind()).isZero();
             assertThat(Files.readAllLines(file)).hasSize(4);
             assertThat(report.awaitRoom(max, () -> false)).isTrue();
-            report.finish(0, 3, 0);
+            report.finish(0, 3, 0, 0);
         } finally {
             report.close();
         }
         assertThat(Files.readAllLines(file)).hasSize(5).last().isEqualTo(
-                "{\"end\": {\"exitStatus\": 0, \"messages\": 3, \"abandoned\": 0}}");
+                "{\"end\": {\"exitStatus\": 0, \"messages\": 3, \"abandoned\": 0, \"suppressed\": 0}}");
         StringWriter err = new StringWriter();
         PreviousReport previous = PreviousReport.read(file, new PrintWriter(err, true), "bulk");
         assertThat(previous.skip()).containsExactlyInAnyOrder("u1@example.com", "u2@example.com", "u3@example.com");
@@ -96,7 +96,7 @@ class BulkReportTest {
 
         // Retrying into the same file: the new run starts on a line of its own.
         BulkReport again = BulkReport.open(file, true, 4, Path.of("l.txt"), 2);
-        again.finish(0, 0, 0);
+        again.finish(0, 0, 0, 0);
         List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
         assertThat(lines.get(lines.size() - 2)).startsWith("{\"run\": ");
         PreviousReport after = PreviousReport.read(file, new PrintWriter(new StringWriter(), true), "bulk");

@@ -146,6 +146,19 @@ class CliJarIT {
     }
 
     @Test
+    void bouncesReadsAMaildirWithTheParserInTheJar() throws Exception {
+        Path maildir = dir.resolve("Maildir");
+        Files.createDirectories(maildir.resolve("new"));
+        Files.writeString(maildir.resolve("new/1"), BouncesCommandTest.sample("exim-remote-unknown-user.eml"));
+        Files.writeString(maildir.resolve("new/2"), BouncesCommandTest.sample("rfc5965-full.eml"));
+        Path list = dir.resolve("suppress.txt");
+        PackagedCli.Result r = cli.command("bounces", maildir.toString(), "--output", dir.resolve("b.jsonl").toString(),
+                "--suppression-list", list.toString()).run(RUN).assertExit(ExitCodes.OK);
+        assertThat(r.out()).contains("2 message(s) in 1 mailbox(es): 1 delivery status, 1 feedback");
+        assertThat(Files.readAllLines(list)).endsWith("ghost@remote.test", "user@example.com");
+    }
+
+    @Test
     void bulkWritesAReportAndRetryFromSendsOnlyTheTransientFailures() throws Exception {
         StringBuilder file = new StringBuilder("# newsletter\n");
         for (int i = 0; i < 30; i++) {
