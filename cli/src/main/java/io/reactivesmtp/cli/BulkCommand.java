@@ -251,7 +251,9 @@ public final class BulkCommand implements Callable<Integer> {
                         + o.perMessage + " recipient(s) per message, up to " + o.concurrency + " in flight"
                         + (o.delivery.rate != null ? ", at most " + o.delivery.rate + " messages/s per server" : "")
                         + (plan.skip().isEmpty() ? "" : ", skipping " + plan.skip().size()
-                                + " recipients already accepted or refused in " + o.retryFrom));
+                                + " recipients already accepted or refused in " + o.retryFrom)
+                        + (plan.skipUnknown().isEmpty() ? "" : ", skipping " + plan.skipUnknown().size()
+                                + " recipients whose outcome is unknown in " + o.retryFrom));
                 out.flush();
             }
 
@@ -265,7 +267,18 @@ public final class BulkCommand implements Callable<Integer> {
                                 stats.badLines.incrementAndGet();
                                 ReportPrinter.printError(err, command, o.recipientsFile + ":" + line
                                         + ": skipped, not an address: " + ReportPrinter.oneLine(reason));
-                            }, plan.skip(), stats.skipped, stats.linesRead)
+                            }, address -> {
+                                if (plan.skip().contains(address)) {
+                                    stats.skipped.incrementAndGet();
+                                    return true;
+                                }
+                                if (plan.skipUnknown().contains(address)) {
+                                    stats.skipped.incrementAndGet();
+                                    stats.skippedUnknown.incrementAndGet();
+                                    return true;
+                                }
+                                return false;
+                            }, stats.linesRead)
                     // A read error ends the reading, not the run: what was handed out finishes and is reported.
                     // (As an error it would cancel the sends in flight, whose messages the server may have.)
                     .onErrorResume(e -> {

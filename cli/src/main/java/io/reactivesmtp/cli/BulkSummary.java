@@ -50,10 +50,11 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
 
     /** The {@code --json} object. */
     @JsonPropertyOrder({"server", "embeddedServer", "interrupted", "elapsedMillis", "messages", "recipients",
-        "linesRead", "badLines", "skipped", "replyCodes", "errors", "messagesPerSecond", "recipientsPerSecond",
+        "linesRead", "badLines", "skipped", "skippedUnknown", "replyCodes", "errors", "messagesPerSecond", "recipientsPerSecond",
         "connections", "report", "reportComplete", "error", "exitStatus"})
     record Document(String server, boolean embeddedServer, boolean interrupted, long elapsedMillis, Messages messages,
-            Recipients recipients, long linesRead, long badLines, long skipped, Map<String, Long> replyCodes,
+            Recipients recipients, long linesRead, long badLines, long skipped, long skippedUnknown,
+            Map<String, Long> replyCodes,
             List<BulkStats.ErrorCount> errors, double messagesPerSecond, double recipientsPerSecond,
             long connections, String report, boolean reportComplete, String error, int exitStatus) {
     }
@@ -67,7 +68,8 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
                         stats.failed.sum(), stats.unknown.sum(), stats.abandoned()),
                 new Recipients(rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(), stats.rcptTransient.sum(),
                         stats.rcptUnknown.sum()),
-                stats.linesRead.get(), stats.badLines.get(), stats.skipped.get(), stats.replyCodeCounts(),
+                stats.linesRead.get(), stats.badLines.get(), stats.skipped.get(), stats.skippedUnknown.get(),
+                stats.replyCodeCounts(),
                 stats.topErrorCounts(3), oneDecimal(BulkStats.perSecond(msgs, elapsedNanos)),
                 oneDecimal(BulkStats.perSecond(rcpts, elapsedNanos)), stats.connections.get(),
                 report == null ? null : report.toString(), report != null && !reportFailed,
@@ -97,14 +99,16 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
         out.println("server:       " + server);
         out.println("recipients:   " + stats.linesRead.get() + " line(s) read, " + stats.badLines.get()
                 + " bad line(s) skipped"
-                + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")" : ""));
+                + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")" : "")
+                + (stats.skippedUnknown.get() > 0 ? ", of which " + stats.skippedUnknown.get()
+                        + " with an unknown outcome (--retry-unknown sends to them again)" : ""));
         out.printf(Locale.ROOT, "messages:     %d sent: %d delivered, %d partial, %d rejected, %d failed, "
                         + "%d unknown%s%n", msgs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(),
                 stats.failed.sum(), stats.unknown.sum(),
                 abandoned ? ", " + stats.abandoned() + " abandoned in flight (no result; the server may have them)"
                         : "");
         out.printf(Locale.ROOT, "recipients:   %d: %d accepted, %d rejected (5xx), %d transient (4xx), "
-                        + "%d unknown (no verdict)%n", rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(),
+                        + "%d unknown (sent, no reply: not retried without --retry-unknown)%n", rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(),
                 stats.rcptTransient.sum(), stats.rcptUnknown.sum());
         out.println("reply codes:  " + stats.replyCodesText());
         out.println("errors:       " + stats.topErrorsText(3));

@@ -6,7 +6,7 @@ import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpException;
-import io.reactivesmtp.SmtpPolicyException;
+import io.reactivesmtp.SmtpNoMailExchangerException;
 import io.reactivesmtp.SmtpSession;
 import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpTimeoutException;
@@ -104,10 +104,10 @@ public final class Sender {
 
     private Mono<SendReport> sendToDomain(String domain, Envelope part, MessageContent content) {
         return options.routing().mxResolver().orElseThrow().resolve(domain)
-                .switchIfEmpty(Mono.error(() -> new SmtpPolicyException("no mail exchanger for " + domain)))
+                .switchIfEmpty(Mono.error(() -> new SmtpNoMailExchangerException("no mail exchanger for " + domain)))
                 .flatMap(hosts -> {
                     if (hosts.isEmpty()) {
-                        return Mono.error(new SmtpPolicyException("no mail exchanger for " + domain));
+                        return Mono.error(new SmtpNoMailExchangerException("no mail exchanger for " + domain));
                     }
                     List<DestinationKey> candidates = new ArrayList<>();
                     for (MxHost h : hosts) {
