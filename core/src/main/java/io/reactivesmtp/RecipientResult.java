@@ -22,10 +22,18 @@ public final class RecipientResult {
         /** A 5xx: the server will not accept this recipient or this message for it. */
         PERMANENT_FAILURE,
         /**
-         * No verdict: the transaction broke off before the server decided (only seen in the partial report of
-         * an {@link SmtpException}). Never counts as delivered.
+         * No verdict: the transaction broke off before the server decided and before the message data was
+         * complete (only seen in the partial report of an {@link SmtpException}). Nothing can have been delivered
+         * to this recipient: sending again is safe. Never counts as delivered.
          */
-        UNDETERMINED
+        UNDETERMINED,
+        /**
+         * Unknown outcome: the server accepted this recipient at RCPT, the final dot (or BDAT LAST) went out, and
+         * no reply to it came (connection lost, timeout, protocol violation). The server may have taken the
+         * message: sending again could deliver it twice, so it is not {@linkplain #isRetryable() retryable}.
+         * Never counts as delivered.
+         */
+        UNKNOWN_AFTER_DATA
     }
 
     private final MailAddress address;
@@ -64,6 +72,23 @@ public final class RecipientResult {
         return new RecipientResult(address, Status.UNDETERMINED, rcptReply, rcptReply);
     }
 
+    /**
+     * A fate no reply of this recipient's server decided: an unknown outcome after the data, or a failure without
+     * a verdict that the caller classified (a transient connection failure, a domain that accepts no mail).
+     *
+     * @param address the recipient
+     * @param status its fate
+     * @param rcptReply the reply to its RCPT command, or null when none came
+     * @return the result; its {@link #reply()} is empty and its {@link #code()} 0
+     * @throws IllegalArgumentException if {@code status} is ACCEPTED: only a server's reply accepts a recipient
+     */
+    public static RecipientResult withoutReply(MailAddress address, Status status, SmtpReply rcptReply) {
+        if (Objects.requireNonNull(status, "status") == Status.ACCEPTED) {
+            throw new IllegalArgumentException("a recipient is accepted only by a reply, not without one: " + address);
+        }
+        return new RecipientResult(address, status, null, rcptReply);
+    }
+
     /** @return the recipient */
     public MailAddress address() {
         return address;
@@ -79,12 +104,18 @@ public final class RecipientResult {
         return status == Status.ACCEPTED;
     }
 
-    /** @return true when a later attempt to this recipient may succeed (a 4xx, or no verdict) */
+    /**
+     * @return true when a later attempt to this recipient may succeed and cannot deliver twice (a 4xx, or no
+     *     verdict before the data was complete); false for {@link Status#UNKNOWN_AFTER_DATA}
+     */
     public boolean isRetryable() {
         return status == Status.TRANSIENT_FAILURE || status == Status.UNDETERMINED;
     }
 
-    /** @return the reply that decided its fate (for an undetermined recipient: its RCPT reply, if any) */
+    /**
+     * @return the reply that decided its fate (for an undetermined recipient: its RCPT reply, if any; empty for a
+     *     result {@linkplain #withoutReply made without a reply})
+     */
     public Optional<SmtpReply> reply() {
         return Optional.ofNullable(reply);
     }

@@ -30,7 +30,11 @@ public final class SendReport {
         PARTIAL,
         /** No recipient was accepted. */
         REJECTED,
-        /** The transaction broke off before a verdict for some recipient (only in partial reports). */
+        /**
+         * Some recipient has no verdict: the transaction broke off before one ({@link RecipientResult.Status#UNDETERMINED}),
+         * or the data went out and its reply never came ({@link RecipientResult.Status#UNKNOWN_AFTER_DATA}). Only
+         * in partial reports and in reports merged from several attempts or domains.
+         */
         UNKNOWN
     }
 
@@ -94,7 +98,10 @@ public final class SendReport {
         return select(true);
     }
 
-    /** @return the recipients a later attempt may still reach: transient failures and undetermined ones */
+    /**
+     * @return the recipients a later attempt may still reach without delivering twice: transient failures and
+     *     undetermined ones, not those whose outcome is unknown after the data
+     */
     public List<MailAddress> retryableRecipients() {
         return select(false);
     }
@@ -113,7 +120,8 @@ public final class SendReport {
     public Outcome outcome() {
         int accepted = 0;
         for (RecipientResult r : recipients) {
-            if (r.status() == RecipientResult.Status.UNDETERMINED) {
+            if (r.status() == RecipientResult.Status.UNDETERMINED
+                    || r.status() == RecipientResult.Status.UNKNOWN_AFTER_DATA) {
                 return Outcome.UNKNOWN;
             }
             if (r.isAccepted()) {

@@ -29,6 +29,18 @@ public abstract class SmtpException extends RuntimeException {
     public abstract boolean isRetryable();
 
     /**
+     * Whether this failure is, for the recipients it concerns, as final as a 5xx although no server said so: their
+     * domain accepts no mail (null MX, NXDOMAIN, no usable MX host; see {@link SmtpNoMailExchangerException}).
+     * Such recipients are reported as permanent failures and never sent to again. Most failures are not: they
+     * say nothing about the recipients (a connection, a timeout, a policy or TLS setting of the caller's).
+     *
+     * @return true when sending to these recipients again can never succeed; false by default
+     */
+    public boolean isPermanent() {
+        return false;
+    }
+
+    /**
      * The same failure, carrying a (merged) partial report: for callers that combine several transactions,
      * such as MX delivery to several domains or retries, and must not lose the verdicts they already have.
      *

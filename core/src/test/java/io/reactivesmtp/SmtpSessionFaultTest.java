@@ -192,7 +192,7 @@ class SmtpSessionFaultTest {
             assertThat(e.isRetryable()).isFalse();
             SendReport partial = e.partialReport().orElseThrow();
             assertThat(partial.outcome()).isEqualTo(Outcome.UNKNOWN);
-            assertThat(partial.recipients().get(0).status()).isEqualTo(Status.UNDETERMINED);
+            assertThat(partial.recipients().get(0).status()).isEqualTo(Status.UNKNOWN_AFTER_DATA);
             assertThat(partial.recipients().get(0).rcptReply().orElseThrow().code()).isEqualTo(250);
             assertThat(partial.recipients().get(1).status()).isEqualTo(Status.PERMANENT_FAILURE);
             assertThat(partial.acceptedRecipients()).isEmpty();

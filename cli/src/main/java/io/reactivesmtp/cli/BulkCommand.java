@@ -257,7 +257,9 @@ public final class BulkCommand implements Callable<Integer> {
                         + (plan.skip().isEmpty() ? "" : ", skipping " + plan.skip().size()
                                 + " recipients already accepted or refused in " + o.retryFrom)
                         + (o.suppress == null ? "" : ", " + plan.suppressed().size() + " address(es) suppressed by "
-                                + o.suppress));
+                                + o.suppress)
+                        + (plan.skipUnknown().isEmpty() ? "" : ", skipping " + plan.skipUnknown().size()
+                                + " recipients whose outcome is unknown in " + o.retryFrom));
                 out.flush();
             }
 
@@ -271,7 +273,18 @@ public final class BulkCommand implements Callable<Integer> {
                                 stats.badLines.incrementAndGet();
                                 ReportPrinter.printError(err, command, o.recipientsFile + ":" + line
                                         + ": skipped, not an address: " + ReportPrinter.oneLine(reason));
-                            }, plan.skip(), stats.skipped, stats.linesRead)
+                            }, address -> {
+                                if (plan.skip().contains(address)) {
+                                    stats.skipped.incrementAndGet();
+                                    return true;
+                                }
+                                if (plan.skipUnknown().contains(address)) {
+                                    stats.skipped.incrementAndGet();
+                                    stats.skippedUnknown.incrementAndGet();
+                                    return true;
+                                }
+                                return false;
+                            }, stats.linesRead)
                     // --suppress: left out before any byte goes out, counted, and written to the report.
                     .filter(r -> {
                         if (!plan.suppressed(r.address())) {

@@ -99,8 +99,9 @@ final class BulkOptions {
     Path report;
 
     @Option(names = "--retry-from", paramLabel = "FILE.jsonl",
-            description = "A previous --report: send only to recipients whose last result there was transient, "
-                    + "undetermined or missing (never again to an accepted or permanently refused one).")
+            description = "A previous --report: send only to recipients whose last result there was transient "
+                    + "or missing (never again to an accepted or permanently refused one, and to one whose outcome "
+                    + "is unknown only with --retry-unknown).")
     Path retryFrom;
 
     @Option(names = "--suppress", paramLabel = "FILE",
@@ -108,6 +109,11 @@ final class BulkOptions {
                     + "writes): its addresses are left out (any case), counted and written to the report; nothing is "
                     + "sent to them.")
     Path suppress;
+    @Option(names = "--retry-unknown",
+            description = "With --retry-from: also send again to recipients whose outcome is unknown there "
+                    + "(UNKNOWN_AFTER_DATA: the message went out and no reply to it came; UNDETERMINED: given up on "
+                    + "in flight). They may get the message twice.")
+    boolean retryUnknown;
 
     @Option(names = "--json", description = "No progress; print one JSON summary object at the end.")
     boolean json;
@@ -115,9 +121,13 @@ final class BulkOptions {
     @Option(names = "--allow-empty", description = "Send the --body file even when it is empty (0 bytes).")
     boolean allowEmpty;
 
-    /** Everything the user typed, checked. */
+    /**
+     * Everything the user typed, checked. {@code skip} holds the recipients done in {@code --retry-from} (accepted or
+     * refused for good); {@code skipUnknown} those whose outcome is unknown there, left out unless
+     * {@code --retry-unknown} (then it is empty).
+     */
     record Plan(MailAddress sender, Function<Envelope, MessageContent> content, List<ServerAddress> relays,
-            SmtpSessionOptions session, Set<String> skip, InetSocketAddress dnsServer, int mxPort,
+            SmtpSessionOptions session, Set<String> skip, Set<String> skipUnknown, InetSocketAddress dnsServer, int mxPort,
             Set<String> suppressed) {
 
         /** @return whether an address is on the --suppress list */
@@ -190,6 +200,10 @@ final class BulkOptions {
         }
 
         Set<String> skip = Set.of();
+        Set<String> skipUnknown = Set.of();
+        if (retryUnknown && retryFrom == null) {
+            throw new IllegalArgumentException("--retry-unknown needs --retry-from");
+        }
         if (retryFrom != null) {
             if (!Files.isRegularFile(retryFrom) || !Files.isReadable(retryFrom)) {
                 throw new IllegalArgumentException("--retry-from: " + ReportPrinter.oneLine(retryFrom.toString())
@@ -202,6 +216,14 @@ final class BulkOptions {
                 throw new IllegalArgumentException("--retry-from: cannot read " + retryFrom + ": " + e.getMessage(), e);
             }
             skip = previous.skip();
+            skipUnknown = retryUnknown ? Set.of() : previous.unknown();
+            if (!previous.unknown().isEmpty()) {
+                ReportPrinter.printError(err, spec.qualifiedName(), (retryUnknown ? "warning: " : "") + "--retry-from "
+                        + ReportPrinter.oneLine(retryFrom.toString()) + ": " + previous.unknown().size()
+                        + " recipient(s) with an unknown outcome (the message went out, no reply came): "
+                        + (retryUnknown ? "sent to again (--retry-unknown); they may get this message twice"
+                                : "skipped; give --retry-unknown to send to them again"));
+            }
             if (previous.mayRepeat() > 0) {
                 ReportPrinter.printError(err, spec.qualifiedName(), "warning: --retry-from "
                         + ReportPrinter.oneLine(retryFrom.toString()) + ": up to " + previous.mayRepeat()
@@ -218,7 +240,7 @@ final class BulkOptions {
                 throw new IllegalArgumentException("--suppress: " + e.getMessage(), e);
             }
         }
-        return new Plan(sender, content, relays, session.build(), skip, dns, port, suppressed);
+        return new Plan(sender, content, relays, session.build(), skip, skipUnknown, dns, port, suppressed);
     }
 
     /**

@@ -4,8 +4,9 @@ import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.RecipientResult;
-import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpReply;
+import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.reactor.MessageResult;
 import io.reactivesmtp.reactor.OutgoingMessage;
 import java.util.ArrayList;
@@ -62,36 +63,35 @@ final class BulkResults {
             lines.putIfAbsent(r.address().toString(), r.line());
         }
         SmtpException error = result.error().orElse(null);
-        List<RecipientResult> results = result.report().map(SendReport::recipients)
-                .or(() -> result.error().flatMap(SmtpException::partialReport).map(SendReport::recipients))
-                .orElse(List.of());
+        // The refusal of a session (a 421 greeting) is the reply that decided its recipients' fate.
+        SmtpReply refusal = error instanceof SmtpSessionRejectedException rejected ? rejected.reply() : null;
         List<BulkReport.Entry> entries = new ArrayList<>(batch.size());
-        for (RecipientResult r : results) {
-            String address = r.address().toString();
-            Long line = lines.remove(address);
-            BulkReport.Entry entry = BulkReport.Entry.of(r, line == null ? 0 : line);
-            if (error != null && r.status() == RecipientResult.Status.UNDETERMINED && entry.code() == 0) {
-                entry = new BulkReport.Entry(address, entry.line(), entry.status(), 0, null,
-                        ReportPrinter.oneLine(error.getMessage()));
-            }
-            entries.add(entry);
-        }
-        // Recipients the error's report (if any) did not cover: no verdict.
-        for (RecipientFile.Recipient r : batch) {
-            if (lines.remove(r.address().toString()) != null) {
-                entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
-                        RecipientResult.Status.UNDETERMINED.name(), 0, null,
-                        error == null ? "no result" : ReportPrinter.oneLine(error.getMessage())));
-            }
-        }
         List<String> errors = new ArrayList<>(1);
         if (error != null) {
             errors.add(ReportPrinter.oneLine(error.getMessage()));
         }
-        for (BulkReport.Entry e : entries) {
-            if (e.code() >= 400) {
-                errors.add(e.code() + (e.enhancedStatus() == null ? "" : " " + e.enhancedStatus()) + " "
-                        + ReportPrinter.oneLine(e.text()));
+        // One result per recipient: without a verdict, transient, permanent (no MX) or unknown after the data.
+        for (RecipientResult r : result.recipients()) {
+            String address = r.address().toString();
+            Long line = lines.remove(address);
+            BulkReport.Entry entry = BulkReport.Entry.of(r, line == null ? 0 : line);
+            if (error != null && r.reply().isEmpty()) {
+                entry = refusal != null && r.status() == RecipientResult.Status.TRANSIENT_FAILURE
+                        ? new BulkReport.Entry(address, entry.line(), entry.status(), refusal.code(),
+                                refusal.enhancedStatus().orElse(null), ReportPrinter.oneLine(refusal.text()))
+                        : new BulkReport.Entry(address, entry.line(), entry.status(), 0, null,
+                                ReportPrinter.oneLine(error.getMessage()));
+            } else if (entry.code() >= 400) {
+                errors.add(entry.code() + (entry.enhancedStatus() == null ? "" : " " + entry.enhancedStatus()) + " "
+                        + ReportPrinter.oneLine(entry.text()));
+            }
+            entries.add(entry);
+        }
+        // Recipients the result did not cover (a message whose recipients repeat an address): no result.
+        for (RecipientFile.Recipient r : batch) {
+            if (lines.remove(r.address().toString()) != null) {
+                entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
+                        RecipientResult.Status.UNDETERMINED.name(), 0, null, "no result"));
             }
         }
         count(stats, result.outcome(), entries, errors);

@@ -46,6 +46,8 @@ final class BulkStats {
     final AtomicLong skipped = new AtomicLong();
     /** Recipients left out because they are on the --suppress list. */
     final AtomicLong suppressed = new AtomicLong();
+    /** Of {@link #skipped}: recipients whose outcome was unknown in the --retry-from report (no --retry-unknown). */
+    final AtomicLong skippedUnknown = new AtomicLong();
     final AtomicLong linesRead = new AtomicLong();
     /** Sessions that became ready (SmtpEventListener.sessionReady). */
     final AtomicLong connections = new AtomicLong();
@@ -126,6 +128,7 @@ final class BulkStats {
             case ACCEPTED -> rcptAccepted.increment();
             case PERMANENT_FAILURE -> rcptRefused.increment();
             case TRANSIENT_FAILURE -> rcptTransient.increment();
+            // UNKNOWN_AFTER_DATA (sent, no reply) and UNDETERMINED (no result: abandoned in flight).
             default -> rcptUnknown.increment();
         }
         if (code != 0) {

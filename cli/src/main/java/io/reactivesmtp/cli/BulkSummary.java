@@ -52,10 +52,10 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
 
     /** The {@code --json} object. */
     @JsonPropertyOrder({"server", "embeddedServer", "interrupted", "elapsedMillis", "messages", "recipients",
-        "linesRead", "badLines", "skipped", "suppressed", "replyCodes", "errors", "messagesPerSecond", "recipientsPerSecond",
+        "linesRead", "badLines", "skipped", "suppressed", "skippedUnknown", "replyCodes", "errors", "messagesPerSecond", "recipientsPerSecond",
         "connections", "report", "reportComplete", "error", "exitStatus"})
     record Document(String server, boolean embeddedServer, boolean interrupted, long elapsedMillis, Messages messages,
-            Recipients recipients, long linesRead, long badLines, long skipped, long suppressed,
+            Recipients recipients, long linesRead, long badLines, long skipped, long suppressed, long skippedUnknown,
             Map<String, Long> replyCodes,
             List<BulkStats.ErrorCount> errors, double messagesPerSecond, double recipientsPerSecond,
             long connections, String report, boolean reportComplete, String error, int exitStatus) {
@@ -70,7 +70,7 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
                         stats.failed.sum(), stats.unknown.sum(), stats.abandoned()),
                 new Recipients(rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(), stats.rcptTransient.sum(),
                         stats.rcptUnknown.sum()),
-                stats.linesRead.get(), stats.badLines.get(), stats.skipped.get(), stats.suppressed.get(),
+                stats.linesRead.get(), stats.badLines.get(), stats.skipped.get(), stats.suppressed.get(), stats.skippedUnknown.get(),
                 stats.replyCodeCounts(),
                 stats.topErrorCounts(3), oneDecimal(BulkStats.perSecond(msgs, elapsedNanos)),
                 oneDecimal(BulkStats.perSecond(rcpts, elapsedNanos)), stats.connections.get(),
@@ -102,6 +102,8 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
         out.println("recipients:   " + stats.linesRead.get() + " line(s) read, " + stats.badLines.get()
                 + " bad line(s) skipped"
                 + (retryFrom != null ? ", " + stats.skipped.get() + " skipped (done in " + retryFrom + ")" : "")
+                + (stats.skippedUnknown.get() > 0 ? ", of which " + stats.skippedUnknown.get()
+                        + " with an unknown outcome (--retry-unknown sends to them again)" : "")
                 + (suppress != null ? ", " + stats.suppressed.get() + " suppressed (in " + suppress + ")" : ""));
         out.printf(Locale.ROOT, "messages:     %d sent: %d delivered, %d partial, %d rejected, %d failed, "
                         + "%d unknown%s%n", msgs, stats.delivered.sum(), stats.partial.sum(), stats.rejected.sum(),
@@ -109,7 +111,7 @@ record BulkSummary(String command, BulkStats stats, long elapsedNanos, String se
                 abandoned ? ", " + stats.abandoned() + " abandoned in flight (no result; the server may have them)"
                         : "");
         out.printf(Locale.ROOT, "recipients:   %d: %d accepted, %d rejected (5xx), %d transient (4xx), "
-                        + "%d unknown (no verdict)%n", rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(),
+                        + "%d unknown (sent, no reply: not retried without --retry-unknown)%n", rcpts, stats.rcptAccepted.sum(), stats.rcptRefused.sum(),
                 stats.rcptTransient.sum(), stats.rcptUnknown.sum());
         out.println("reply codes:  " + stats.replyCodesText());
         out.println("errors:       " + stats.topErrorsText(3));

@@ -24,20 +24,36 @@ import java.util.Set;
  *
  * @param skip the addresses (as {@code MailAddress.toString()}) not to send to again: those whose last result
  *     was {@code ACCEPTED} or {@code PERMANENT_FAILURE}, and those left out by {@code --suppress}
+ * @param unknown the addresses whose last result was unknown: {@code UNKNOWN_AFTER_DATA} (the message went out, no
+ *     reply to it came) or {@code UNDETERMINED} (given up on in flight, or a report of an older version, which
+ *     wrote every failure without a verdict so); the server may have the message, so they are sent to again
+ *     only with {@code --retry-unknown}
  * @param mayRepeat how many messages of the previous runs may have reached a server without a final line
  *     here (a run killed before its {@code end} line: its {@code maxUnreported}; messages abandoned in flight)
  * @param killed whether the last run in the file has no {@code end} line
  */
-record PreviousReport(Set<String> skip, long mayRepeat, boolean killed) {
+record PreviousReport(Set<String> skip, Set<String> unknown, long mayRepeat, boolean killed) {
+
+    /** A recipient's last result, as far as sending again goes. */
+    private enum Last {
+        /** Accepted or refused for good: never again. */
+        DONE,
+        /** The server may have the message: only when asked. */
+        UNKNOWN,
+        /** Transient: again. */
+        OPEN
+    }
 
     private static void warn(PrintWriter err, String command, String file, long line, String what) {
         ReportPrinter.printError(err, command, "warning: --retry-from " + file + ":" + line + ": " + what);
     }
 
-    /** Records a recipient's last result: whether it is done (accepted or refused for good). */
-    private static void remember(String address, String status, Map<String, Boolean> last) {
+    /** Records a recipient's last result: done (accepted or refused for good), unknown, or to send again. */
+    private static void remember(String address, String status, Map<String, Last> last) {
         last.put(address, status.equals(RecipientResult.Status.ACCEPTED.name())
-                || status.equals(RecipientResult.Status.PERMANENT_FAILURE.name()));
+                || status.equals(RecipientResult.Status.PERMANENT_FAILURE.name()) ? Last.DONE
+                : status.equals(RecipientResult.Status.UNKNOWN_AFTER_DATA.name())
+                        || status.equals(RecipientResult.Status.UNDETERMINED.name()) ? Last.UNKNOWN : Last.OPEN);
     }
 
     /**
@@ -47,7 +63,7 @@ record PreviousReport(Set<String> skip, long mayRepeat, boolean killed) {
      * @return how many recipients it used, or -1 when it did not start as a message line (an object whose first
      *     member is {@code id})
      */
-    private static int salvage(String line, Map<String, Boolean> last) {
+    private static int salvage(String line, Map<String, Last> last) {
         int used = 0;
         try (JsonParser p = CliJson.MAPPER.createParser(line)) {
             if (p.nextToken() != JsonToken.START_OBJECT || p.nextToken() != JsonToken.FIELD_NAME
@@ -91,8 +107,8 @@ record PreviousReport(Set<String> skip, long mayRepeat, boolean killed) {
     }
 
     /**
-     * Reads a previous report. A recipient whose last result was transient or undetermined, or who is not in the
-     * report at all, is sent to again. A line cut short (the run was killed while writing it) keeps the recipient
+     * Reads a previous report. A recipient whose last result was transient, or who is not in the report at all, is
+     * sent to again; one whose last result was unknown is in {@link #unknown()}. A line cut short (the run was killed while writing it) keeps the recipient
      * results that are complete in it and is reported on {@code err}; so is any other line that is not a report
      * line. Neither is fatal.
      *
@@ -103,7 +119,7 @@ record PreviousReport(Set<String> skip, long mayRepeat, boolean killed) {
      * @throws IOException if the file cannot be read
      */
     static PreviousReport read(Path file, PrintWriter err, String command) throws IOException {
-        Map<String, Boolean> last = new HashMap<>();
+        Map<String, Last> last = new HashMap<>();
         long mayRepeat = 0;
         long openRunMax = -1; // the maxUnreported of a run whose end line has not been seen
         String name = ReportPrinter.oneLine(file.toString());
@@ -139,7 +155,7 @@ record PreviousReport(Set<String> skip, long mayRepeat, boolean killed) {
                     openRunMax = -1;
                 } else if (node.path("suppressed").path("address").isTextual()) {
                     // Left out by --suppress: not to be sent to by a retry either.
-                    last.put(node.path("suppressed").path("address").asText(), true);
+                    last.put(node.path("suppressed").path("address").asText(), Last.DONE);
                 } else if (node.has("id") && node.path("recipients").isArray()) {
                     for (JsonNode r : node.path("recipients")) {
                         if (r.path("address").isTextual()) {
@@ -156,11 +172,14 @@ record PreviousReport(Set<String> skip, long mayRepeat, boolean killed) {
             mayRepeat += openRunMax;
         }
         Set<String> skip = new HashSet<>();
-        last.forEach((address, done) -> {
-            if (done) {
+        Set<String> unknown = new HashSet<>();
+        last.forEach((address, what) -> {
+            if (what == Last.DONE) {
                 skip.add(address);
+            } else if (what == Last.UNKNOWN) {
+                unknown.add(address);
             }
         });
-        return new PreviousReport(skip, mayRepeat, killed);
+        return new PreviousReport(skip, unknown, mayRepeat, killed);
     }
 }

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import reactor.core.publisher.Flux;
 
@@ -172,6 +173,23 @@ final class RecipientFile {
      */
     static Flux<Recipient> recipients(Path file, UnaryOperator<InputStream> wrap, BadLineHandler badLines,
             Set<String> skip, AtomicLong skipped, AtomicLong linesRead) {
+        return recipients(file, wrap, badLines, address -> {
+            if (skip.contains(address)) {
+                skipped.incrementAndGet();
+                return true;
+            }
+            return false;
+        }, linesRead);
+    }
+
+    /**
+     * The recipients of a file, lazily, read through a wrapper of its stream, leaving out those {@code skip} says
+     * (it counts them itself).
+     *
+     * @see #recipients(Path, BadLineHandler, Set, AtomicLong, AtomicLong)
+     */
+    static Flux<Recipient> recipients(Path file, UnaryOperator<InputStream> wrap, BadLineHandler badLines,
+            Predicate<String> skip, AtomicLong linesRead) {
         return Flux.using(
                 () -> new LineReader(wrap.apply(Files.newInputStream(file))),
                 reader -> Flux.<Recipient>generate(sink -> {
@@ -200,8 +218,7 @@ final class RecipientFile {
                                 badLines.badLine(n, l.text(), e.getMessage());
                                 continue;
                             }
-                            if (skip.contains(address.toString())) {
-                                skipped.incrementAndGet();
+                            if (skip.test(address.toString())) {
                                 continue;
                             }
                             sink.next(new Recipient(n, address));

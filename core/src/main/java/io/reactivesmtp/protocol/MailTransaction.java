@@ -303,9 +303,10 @@ final class MailTransaction extends ContentStream {
      */
     void abort(Function<SendReport, SmtpException> error) {
         closeContent();
-        SendReport partial = report(null);
+        boolean afterData = phase() == Phase.ENDED;
+        SendReport partial = report(null, afterData);
         SmtpException txError;
-        if (phase() == Phase.ENDED) {
+        if (afterData) {
             SmtpException cause = error.apply(null);
             txError = new SmtpUnknownOutcomeException("the message was sent but its outcome is unknown: "
                     + cause.getMessage(), cause, partial);
@@ -321,6 +322,14 @@ final class MailTransaction extends ContentStream {
      * yet (a 421); without it they are UNDETERMINED.
      */
     SendReport report(SmtpReply fallback) {
+        return report(fallback, false);
+    }
+
+    /**
+     * @param afterData the end of data went out and its reply will never come: recipients accepted at RCPT are
+     *     {@link RecipientResult.Status#UNKNOWN_AFTER_DATA} rather than UNDETERMINED
+     */
+    private SendReport report(SmtpReply fallback, boolean afterData) {
         SendReport.Builder b = session.reportBuilder()
                 .envelope(envelope)
                 .mailReply(mailReply)
@@ -341,7 +350,13 @@ final class MailTransaction extends ContentStream {
             } else {
                 verdict = fallback;
             }
-            b.recipient(verdict == null ? RecipientResult.undetermined(to, rcpt) : RecipientResult.decided(to, verdict, rcpt));
+            if (verdict != null) {
+                b.recipient(RecipientResult.decided(to, verdict, rcpt));
+            } else if (afterData && rcpt != null) {
+                b.recipient(RecipientResult.withoutReply(to, RecipientResult.Status.UNKNOWN_AFTER_DATA, rcpt));
+            } else {
+                b.recipient(RecipientResult.undetermined(to, rcpt));
+            }
         }
         return b.build();
     }

@@ -132,6 +132,9 @@ final class ReportWriter {
             case TRANSIENT_FAILURE:
                 status = JobReport.Status.TRANSIENT_FAILURE;
                 break;
+            case UNKNOWN_AFTER_DATA:
+                status = JobReport.Status.UNKNOWN; // sent, no reply: never retried blindly
+                break;
             default:
                 status = JobReport.Status.UNDETERMINED;
         }

@@ -14,6 +14,7 @@ import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
 import io.netty.util.concurrent.Future;
 import io.reactivesmtp.SmtpConnectionException;
+import io.reactivesmtp.SmtpNoMailExchangerException;
 import io.reactivesmtp.SmtpPolicyException;
 import io.reactivesmtp.reactor.internal.DnsMxAnswer;
 import io.reactivesmtp.reactor.internal.DnsMxCache;
@@ -54,7 +55,8 @@ import reactor.netty.resources.LoopResources;
  *   <li>No MX records but the name exists: the implicit MX {@code [domain, preference 0]} if the domain has an
  *       A or AAAA record, else an {@link SmtpPolicyException}.</li>
  *   <li>A null MX (RFC 7505, exchange {@code "."}), an unknown domain (NXDOMAIN), MX records none of which
- *       names a usable host: {@link SmtpPolicyException}, not retryable.</li>
+ *       names a usable host: {@link SmtpNoMailExchangerException} (a {@link SmtpPolicyException}), not
+ *       retryable and {@linkplain io.reactivesmtp.SmtpException#isPermanent() permanent}.</li>
  *   <li>No answer (timeout, SERVFAIL, REFUSED, a malformed response) from every configured DNS server, tried in
  *       order: {@link SmtpConnectionException}, retryable.</li>
  * </ul>
@@ -210,11 +212,11 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
             case MX:
                 return Mono.just(shuffleWithinPreference(answer.hosts()));
             case NULL_MX:
-                return Mono.error(new SmtpPolicyException(domain + " accepts no mail (null MX, RFC 7505)"));
+                return Mono.error(new SmtpNoMailExchangerException(domain + " accepts no mail (null MX, RFC 7505)"));
             case UNUSABLE_MX:
-                return Mono.error(new SmtpPolicyException(domain + " has MX records but none names a usable host"));
+                return Mono.error(new SmtpNoMailExchangerException(domain + " has MX records but none names a usable host"));
             case NXDOMAIN:
-                return Mono.error(new SmtpPolicyException(domain + " does not exist (NXDOMAIN)"));
+                return Mono.error(new SmtpNoMailExchangerException(domain + " does not exist (NXDOMAIN)"));
             case NO_RECORDS:
                 return implicitMx(domain).flatMap(implicit -> route(domain, implicit));
             default:
@@ -241,7 +243,7 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
                         case NXDOMAIN:
                             return Mono.just(a);
                         default:
-                            return Mono.error(new SmtpPolicyException(domain + " accepts no mail: it has no MX and"
+                            return Mono.error(new SmtpNoMailExchangerException(domain + " accepts no mail: it has no MX and"
                                     + " no A or AAAA record (RFC 5321 5.1)"));
                     }
                 });

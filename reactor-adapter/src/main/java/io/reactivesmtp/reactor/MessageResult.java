@@ -1,7 +1,15 @@
 package io.reactivesmtp.reactor;
 
+import io.reactivesmtp.MailAddress;
+import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpReply;
 import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpUnknownOutcomeException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,7 +27,10 @@ public final class MessageResult {
         PARTIAL,
         /** No recipient accepted: every one refused by the server. */
         REJECTED,
-        /** No verdict: the send failed (connection, TLS, timeout, ...) before the final dot. */
+        /**
+         * No verdict from a server: the send failed (connection, a 421 greeting, TLS, timeout, ...) before the final
+         * dot, or the recipients' domain accepts no mail. Nothing was delivered.
+         */
         FAILED,
         /** The message was sent but its final reply never came: it may or may not have been accepted. */
         UNKNOWN
@@ -73,6 +84,46 @@ public final class MessageResult {
         return Optional.ofNullable(error);
     }
 
+    /**
+     * One result per recipient of the message, in envelope order, whether or not a verdict came: the report's, or
+     * for a failed message the verdicts of its partial report (such as a 550 at RCPT before the connection broke)
+     * and, for the recipients without one, what the failure means for them:
+     * <ul>
+     * <li>{@link RecipientResult.Status#UNKNOWN_AFTER_DATA}: the data went out to them and its reply never came;
+     *     they may have the message.</li>
+     * <li>{@link RecipientResult.Status#PERMANENT_FAILURE} when the failure is
+     *     {@linkplain SmtpException#isPermanent() permanent} (their domain accepts no mail).</li>
+     * <li>{@link RecipientResult.Status#TRANSIENT_FAILURE} otherwise: the failure came before the final dot (a
+     *     connect error, a 421 greeting, a connection cut), so nothing was delivered and sending again is safe.</li>
+     * </ul>
+     * Results made for a failure have no reply ({@link RecipientResult#code()} 0); the failure says why.
+     *
+     * @return the recipients' results
+     */
+    public List<RecipientResult> recipients() {
+        if (report != null) {
+            return report.recipients();
+        }
+        Map<MailAddress, RecipientResult> partial = new HashMap<>();
+        error.partialReport().ifPresent(p -> p.recipients().forEach(r -> partial.put(r.address(), r)));
+        boolean unknown = error instanceof SmtpUnknownOutcomeException;
+        List<RecipientResult> out = new ArrayList<>();
+        for (MailAddress a : message.envelope().recipients()) {
+            RecipientResult r = partial.get(a);
+            if (r != null && r.status() != RecipientResult.Status.UNDETERMINED) {
+                out.add(r);
+                continue;
+            }
+            SmtpReply rcpt = r == null ? null : r.rcptReply().orElse(null);
+            RecipientResult.Status status = unknown && rcpt != null && rcpt.isPositive()
+                    ? RecipientResult.Status.UNKNOWN_AFTER_DATA
+                    : error.isPermanent() ? RecipientResult.Status.PERMANENT_FAILURE
+                    : RecipientResult.Status.TRANSIENT_FAILURE;
+            out.add(RecipientResult.withoutReply(a, status, rcpt));
+        }
+        return out;
+    }
+
     /** @return the outcome */
     public Outcome outcome() {
         if (report != null) {
@@ -87,7 +138,7 @@ public final class MessageResult {
                     return Outcome.UNKNOWN;
             }
         }
-        return error instanceof io.reactivesmtp.SmtpUnknownOutcomeException ? Outcome.UNKNOWN : Outcome.FAILED;
+        return error instanceof SmtpUnknownOutcomeException ? Outcome.UNKNOWN : Outcome.FAILED;
     }
 
     @Override

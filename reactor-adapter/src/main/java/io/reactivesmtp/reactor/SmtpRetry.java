@@ -53,9 +53,10 @@ import reactor.core.publisher.Mono;
  * <li>Otherwise one merged {@link SendReport}: the original envelope, one result per original recipient in the
  *     original order, each the latest verdict for that recipient from any attempt (a verdict in an exception's
  *     partial report counts, such as a 550 to RCPT before the connection dropped). A recipient that never got a
- *     verdict is {@link RecipientResult.Status#UNDETERMINED}. A recipient whose outcome was ever unknown stays
- *     UNDETERMINED unless a later attempt got it ACCEPTED: a later refusal does not prove the earlier copy was
- *     not delivered. Mail and data replies, server, capabilities and TLS come from the last attempt that ended
+ *     verdict is {@link RecipientResult.Status#UNDETERMINED}. A recipient whose outcome was ever unknown is
+ *     {@link RecipientResult.Status#UNKNOWN_AFTER_DATA} unless a later attempt got it ACCEPTED: a later refusal
+ *     does not prove the earlier copy was not delivered. The recipients of a failure that is
+ *     {@linkplain SmtpException#isPermanent() permanent} (a domain that accepts no mail) are PERMANENT_FAILURE. Mail and data replies, server, capabilities and TLS come from the last attempt that ended
  *     with a report. {@code startedAt} is when the first attempt was subscribed and {@code duration} runs until
  *     the last attempt ended, waits included, both read from the policy's scheduler clock.</li>
  * <li>When the last attempt ended in an exception and no attempt ever ended with a report, the {@code Mono}
@@ -162,7 +163,13 @@ public final class SmtpRetry {
             List<MailAddress> retry = new ArrayList<>();
             for (MailAddress a : recipients) {
                 RecipientResult r = results.get(a);
-                if (r != null && r.status() != RecipientResult.Status.UNDETERMINED) {
+                if (r != null && r.status() == RecipientResult.Status.UNKNOWN_AFTER_DATA) {
+                    // A report merged from parts (MX domains) may carry an unknown outcome: never a blind resend.
+                    unknownOutcome.put(a, r);
+                    if (policy.retryUnknownOutcome()) {
+                        retry.add(a);
+                    }
+                } else if (r != null && r.status() != RecipientResult.Status.UNDETERMINED) {
                     record(a, r);
                     if (r.isRetryable()) {
                         retry.add(a);
@@ -187,17 +194,24 @@ public final class SmtpRetry {
             List<MailAddress> retry = new ArrayList<>();
             for (MailAddress a : recipients) {
                 RecipientResult r = partial.get(a);
-                if (r != null && r.status() != RecipientResult.Status.UNDETERMINED) {
-                    // Refused at RCPT before the failure: a real verdict, and that recipient never got the data.
+                boolean noVerdict = r == null || r.status() == RecipientResult.Status.UNDETERMINED;
+                if (r != null && r.status() == RecipientResult.Status.UNKNOWN_AFTER_DATA || unknown && noVerdict) {
+                    // The data went to this recipient and its reply never came: it may have the message.
+                    unknownOutcome.put(a, RecipientResult.withoutReply(a, RecipientResult.Status.UNKNOWN_AFTER_DATA,
+                            r == null ? null : r.rcptReply().orElse(null)));
+                    if (policy.retryUnknownOutcome()) {
+                        retry.add(a);
+                    }
+                } else if (!noVerdict) {
+                    // Refused at RCPT before the failure (a real verdict, and that recipient never got the data),
+                    // or a failure that is permanent for it (a domain that accepts no mail).
                     record(a, r);
                     if (r.isRetryable()) {
                         retry.add(a);
                     }
-                } else if (unknown) {
-                    unknownOutcome.put(a, r != null ? r : RecipientResult.undetermined(a, null));
-                    if (policy.retryUnknownOutcome()) {
-                        retry.add(a);
-                    }
+                } else if (smtp != null && smtp.isPermanent()) {
+                    record(a, RecipientResult.withoutReply(a, RecipientResult.Status.PERMANENT_FAILURE,
+                            r == null ? null : r.rcptReply().orElse(null)));
                 } else {
                     if (r != null) {
                         undecided.put(a, r);

@@ -165,6 +165,8 @@ class DnsMxResolverTest {
 
         assertThat(e).isInstanceOf(SmtpPolicyException.class).hasMessage("unknown.test does not exist (NXDOMAIN)");
         assertThat(((SmtpException) e).isRetryable()).isFalse();
+        // Reported as a permanent failure of its recipients, never resent.
+        assertThat(((SmtpException) e).isPermanent()).isTrue();
     }
 
     @Test

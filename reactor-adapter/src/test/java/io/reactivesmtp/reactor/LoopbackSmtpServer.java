@@ -53,6 +53,13 @@ final class LoopbackSmtpServer implements AutoCloseable {
     private final CompletionStage<?> holdFinalReply;
     private final Duration maxHold;
     private final Gauge gauge;
+    private final int maxRecipients;
+    /** RCPT commands answered {@code 452 4.5.3 too many recipients}. */
+    final AtomicInteger tooManyRecipients = new AtomicInteger();
+    /** Per completed transaction, in order: how many recipients it delivered to. */
+    final List<Integer> recipientsPerMessage = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    /** Every recipient a completed transaction delivered to (a repeat is a duplicate delivery). */
+    final List<String> delivered = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger messages = new AtomicInteger();
     final AtomicInteger quits = new AtomicInteger();
@@ -74,6 +81,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
         this.holdFinalReply = b.holdFinalReply;
         this.maxHold = b.maxHold;
         this.gauge = b.gauge;
+        this.maxRecipients = b.maxRecipients;
         this.ownsGroup = b.group == null;
         this.group = ownsGroup ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : b.group;
         ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -192,6 +200,16 @@ final class LoopbackSmtpServer implements AutoCloseable {
         private CompletionStage<?> holdFinalReply;
         private Duration maxHold;
         private Gauge gauge;
+        private int maxRecipients = -1;
+
+        /**
+         * Answers {@code 452 4.5.3 too many recipients} to every RCPT of a transaction beyond the first {@code n}
+         * (0: to every RCPT).
+         */
+        Builder maxRecipientsPerTransaction(int n) {
+            this.maxRecipients = n;
+            return this;
+        }
 
         Builder bind(String host, int port) {
             this.host = host;
@@ -262,6 +280,8 @@ final class LoopbackSmtpServer implements AutoCloseable {
         ChannelHandlerContext ctx;
         volatile boolean inTransaction;
         private boolean inData;
+        /** The recipients accepted in the current transaction. */
+        private final List<String> txRecipients = new java.util.ArrayList<>();
         private boolean finalReplyDue;
         private final java.util.ArrayDeque<String> deferred = new java.util.ArrayDeque<>();
         private int mails;
@@ -335,7 +355,10 @@ final class LoopbackSmtpServer implements AutoCloseable {
                 if (line.equals(".")) {
                     inData = false;
                     finalReplyDue = true;
+                    List<String> accepted = List.copyOf(txRecipients);
                     Runnable finish = () -> {
+                        recipientsPerMessage.add(accepted.size());
+                        delivered.addAll(accepted);
                         messages.incrementAndGet();
                         active.decrementAndGet();
                         inTransaction = false;
@@ -365,6 +388,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
                     return;
                 }
                 inTransaction = true;
+                txRecipients.clear();
                 peakActive.accumulateAndGet(active.incrementAndGet(), Math::max);
                 ctx.write("250 ok\r\n");
             } else if (upper.startsWith("RCPT")) {
@@ -377,7 +401,11 @@ final class LoopbackSmtpServer implements AutoCloseable {
                     }
                 } else if (upper.contains("REJECT")) {
                     ctx.write("550 5.1.1 no such user\r\n");
+                } else if (maxRecipients >= 0 && txRecipients.size() >= maxRecipients) {
+                    tooManyRecipients.incrementAndGet();
+                    ctx.write("452 4.5.3 too many recipients\r\n");
                 } else {
+                    txRecipients.add(line.substring(line.indexOf('<') + 1, line.lastIndexOf('>')));
                     ctx.write("250 ok\r\n");
                 }
             } else if (upper.equals("DATA")) {

@@ -261,10 +261,24 @@ class SmtpRetryTest {
 
         assertThat(sender.envelopes).hasSize(2);
         assertThat(statuses(report)).containsExactly(Map.entry(A, Status.ACCEPTED),
-                Map.entry(B, Status.UNDETERMINED), Map.entry(C, Status.UNDETERMINED));
+                Map.entry(B, Status.UNKNOWN_AFTER_DATA), Map.entry(C, Status.UNKNOWN_AFTER_DATA));
         assertThat(report.outcome()).isEqualTo(SendReport.Outcome.UNKNOWN);
-        // The undetermined result keeps the RCPT reply of the attempt whose outcome is unknown.
+        // The unknown result keeps the RCPT reply of the attempt whose outcome is unknown.
         assertThat(report.recipient(B).rcptReply()).contains(SmtpReply.of(250, "2.1.5 ok"));
+    }
+
+    @Test
+    void aDomainThatAcceptsNoMailIsRecordedAsPermanentAndNeverRetried() {
+        // The first attempt: A accepted, B and C transient. The second: their domain has a null MX.
+        ScriptedSender sender = new ScriptedSender(replies(A, 250, B, 451, C, 451),
+                fails(new io.reactivesmtp.SmtpNoMailExchangerException("example.com accepts no mail (null MX)")));
+
+        SendReport report = await(SmtpRetry.send(MESSAGE, sender, policy().maxAttempts(5).build()));
+
+        assertThat(sender.recipientsPerAttempt()).containsExactly(List.of(A, B, C), List.of(B, C));
+        assertThat(statuses(report)).containsExactly(Map.entry(A, Status.ACCEPTED),
+                Map.entry(B, Status.PERMANENT_FAILURE), Map.entry(C, Status.PERMANENT_FAILURE));
+        assertThat(report.retryableRecipients()).isEmpty();
     }
 
     @Test
@@ -277,8 +291,8 @@ class SmtpRetryTest {
         SendReport report = await(SmtpRetry.send(MESSAGE, sender, policy().build()));
 
         assertThat(sender.recipientsPerAttempt()).containsExactly(List.of(A, B, C), List.of(B));
-        assertThat(statuses(report)).containsExactly(Map.entry(A, Status.UNDETERMINED),
-                Map.entry(B, Status.ACCEPTED), Map.entry(C, Status.UNDETERMINED));
+        assertThat(statuses(report)).containsExactly(Map.entry(A, Status.UNKNOWN_AFTER_DATA),
+                Map.entry(B, Status.ACCEPTED), Map.entry(C, Status.UNKNOWN_AFTER_DATA));
     }
 
     @Test
@@ -294,7 +308,7 @@ class SmtpRetryTest {
                 .containsExactly(List.of(A, B, C), List.of(A, B, C), List.of(C), List.of(C));
         // A: accepted by the retry. B and C: refused later, but the first copy may have reached them.
         assertThat(statuses(report)).containsExactly(Map.entry(A, Status.ACCEPTED),
-                Map.entry(B, Status.UNDETERMINED), Map.entry(C, Status.UNDETERMINED));
+                Map.entry(B, Status.UNKNOWN_AFTER_DATA), Map.entry(C, Status.UNKNOWN_AFTER_DATA));
     }
 
     // ---- errors that stop ----

@@ -19,7 +19,8 @@ import reactor.core.publisher.Mono;
  * <p>Recipients keep the order of the original envelope. Server address, capabilities, TLS, MAIL and data
  * replies come from the first domain (in envelope order) that has a report: one report cannot hold several
  * servers. Start is the earliest, duration the longest. When a domain got no verdict, the merged report is
- * partial (its recipients carry that domain's partial results, or are undetermined) and travels in the error.
+ * partial (its recipients carry that domain's partial results, or are undetermined; or PERMANENT_FAILURE when the
+ * domain accepts no mail) and travels in the error.
  */
 final class Reports {
 
@@ -51,14 +52,16 @@ final class Reports {
         SmtpException error = null;
         for (Part p : parts) {
             SendReport r = p.anyReport();
+            boolean permanent = p.error != null && p.error.isPermanent();
             if (r != null) {
-                r.recipients().forEach(x -> results.put(x.address(), x));
+                r.recipients().forEach(x -> results.put(x.address(), permanent ? permanent(x) : x));
                 first = first == null ? r : first;
                 start = start == null || r.startedAt().isBefore(start) ? r.startedAt() : start;
                 duration = r.duration().compareTo(duration) > 0 ? r.duration() : duration;
             }
             for (MailAddress a : p.envelope.recipients()) {
-                results.putIfAbsent(a, RecipientResult.undetermined(a, null));
+                results.putIfAbsent(a, permanent ? RecipientResult.withoutReply(a, RecipientResult.Status.PERMANENT_FAILURE,
+                        null) : RecipientResult.undetermined(a, null));
             }
             if (p.error != null && (error == null
                     || p.error instanceof SmtpUnknownOutcomeException && !(error instanceof SmtpUnknownOutcomeException))) {
@@ -80,6 +83,13 @@ final class Reports {
         }
         SendReport merged = b.build();
         return error == null ? Mono.just(merged) : Mono.error(withPartialReport(error, merged));
+    }
+
+    /** A recipient of a domain that accepts no mail: without a verdict of its own, refused for good. */
+    private static RecipientResult permanent(RecipientResult r) {
+        return r.status() != RecipientResult.Status.UNDETERMINED ? r
+                : RecipientResult.withoutReply(r.address(), RecipientResult.Status.PERMANENT_FAILURE,
+                        r.rcptReply().orElse(null));
     }
 
     /** The same failure carrying the merged partial report (every SmtpException type can carry one). */

@@ -6,7 +6,7 @@ import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpException;
-import io.reactivesmtp.SmtpPolicyException;
+import io.reactivesmtp.SmtpNoMailExchangerException;
 import io.reactivesmtp.SmtpSession;
 import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpTimeoutException;
@@ -45,6 +45,7 @@ public final class Sender {
     private final List<DestinationKey> relays = new ArrayList<>();
     /** Null without a rate limit. */
     private final RateLimiter limiter;
+    private final RecipientLimits recipientLimits = new RecipientLimits();
 
     /**
      * @param options the client's options
@@ -104,10 +105,10 @@ public final class Sender {
 
     private Mono<SendReport> sendToDomain(String domain, Envelope part, MessageContent content) {
         return options.routing().mxResolver().orElseThrow().resolve(domain)
-                .switchIfEmpty(Mono.error(() -> new SmtpPolicyException("no mail exchanger for " + domain)))
+                .switchIfEmpty(Mono.error(() -> new SmtpNoMailExchangerException("no mail exchanger for " + domain)))
                 .flatMap(hosts -> {
                     if (hosts.isEmpty()) {
-                        return Mono.error(new SmtpPolicyException("no mail exchanger for " + domain));
+                        return Mono.error(new SmtpNoMailExchangerException("no mail exchanger for " + domain));
                     }
                     List<DestinationKey> candidates = new ArrayList<>();
                     for (MxHost h : hosts) {
@@ -117,9 +118,39 @@ public final class Sender {
                 });
     }
 
-    /** Fails over between candidates; retries once on a fresh session if a reused one turned out to be dead. */
+    /**
+     * Sends in as many transactions as the destination's recipient limit needs: split up front when a limit was
+     * learned, and when a transaction still gets {@code 452 too many recipients}, the recipients it put off go at
+     * once in a follow-up (RFC 5321 §4.5.3.1.10), on the session the pool hands back (the one just released, when
+     * nothing else took it). The reports are merged into one, recipients in envelope order.
+     */
     private Mono<SendReport> sendVia(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
-        return attempt(candidates, envelope, content, true);
+        int limit = recipientLimits.limit(candidates.get(0));
+        if (limit <= 0 || envelope.recipients().size() <= limit) {
+            return inTransactions(candidates, envelope, content);
+        }
+        return Flux.fromIterable(RecipientLimits.split(envelope, limit))
+                .concatMap(part -> asPart(part, inTransactions(candidates, part, content)))
+                .collectList()
+                .flatMap(parts -> Reports.merge(envelope, parts));
+    }
+
+    private Mono<SendReport> inTransactions(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
+        return attempt(candidates, envelope, content, true).flatMap(report -> {
+            List<MailAddress> rest = recipientLimits.leftOver(candidates.get(0), report);
+            if (rest.isEmpty()) {
+                return Mono.just(report);
+            }
+            // The limit is learned now: the rest goes split by it, not one follow-up per refusal.
+            Envelope next = envelope.withRecipients(rest);
+            return asPart(next, sendVia(candidates, next, content))
+                    .flatMap(p -> Reports.merge(envelope, List.of(new Reports.Part(envelope, report, null), p)));
+        });
+    }
+
+    private static Mono<Reports.Part> asPart(Envelope part, Mono<SendReport> send) {
+        return send.map(r -> new Reports.Part(part, r, null))
+                .onErrorResume(SmtpException.class, x -> Mono.just(new Reports.Part(part, null, x)));
     }
 
     private Mono<SendReport> attempt(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
