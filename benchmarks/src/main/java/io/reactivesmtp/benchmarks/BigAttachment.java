@@ -1,17 +1,10 @@
 package io.reactivesmtp.benchmarks;
 
-import io.reactivesmtp.SendReport;
-import io.reactivesmtp.SmtpSessionOptions;
-import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.mime.Attachment;
 import io.reactivesmtp.mime.ComposedMessage;
 import io.reactivesmtp.reactor.SmtpClient;
-import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -52,10 +45,7 @@ public final class BigAttachment {
         Path file = Path.of(args.length == 4 ? args[3] : "/tmp/reactive-smtp-attachment-" + sizeMb + "mb.bin");
         ensureFile(file, sizeMb * 1024L * 1024L);
 
-        SmtpClient client = SmtpClient.create(SmtpClientOptions.builder()
-                .relay(host, port)
-                .session(SmtpSessionOptions.builder().tls(TlsPolicy.NONE).build())
-                .build());
+        SmtpClient client = BigMessage.client(host, port);
         String result;
         boolean ok = false;
         try {
@@ -67,39 +57,12 @@ public final class BigAttachment {
                     .attach(Attachment.of(file, "application/octet-stream"))
                     .build();
             long bytes = message.content().size().orElse(-1);
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                pool.resetPeakUsage();
-            }
-            BigMessage.DirectSampler direct = new BigMessage.DirectSampler();
-            direct.start();
-            long t0 = System.nanoTime();
-            String error = null;
-            SendReport report = null;
-            try {
-                report = client.send(message.envelope(), message.content()).block(Duration.ofHours(1));
-            } catch (RuntimeException e) {
-                error = e.toString();
-            }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            direct.interrupt();
-            direct.join();
-            long peakHeap = 0;
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() == MemoryType.HEAP) {
-                    peakHeap += pool.getPeakUsage().getUsed();
-                }
-            }
-            if (report != null) {
-                ok = report.outcome() == SendReport.Outcome.DELIVERED;
-                if (!ok) {
-                    error = "not accepted: " + report;
-                }
-            }
+            BigMessage.Run run = BigMessage.Run.of(() -> client.send(message.envelope(), message.content()));
+            ok = run.ok();
             result = String.format(Locale.ROOT, "attachment_mb=%d message_bytes=%d seconds=%.3f mb_per_s=%.1f "
                             + "peak_heap_mb=%.1f peak_direct_mb=%.1f max_heap_mb=%.0f ok=%s",
-                    sizeMb, bytes, seconds, bytes / 1048576.0 / seconds, peakHeap / 1048576.0,
-                    direct.peak / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576.0, ok)
-                    + (error == null ? "" : " error=\"" + error.replace('"', '\'') + "\"");
+                    sizeMb, bytes, run.seconds(), bytes / 1048576.0 / run.seconds(), run.peakHeap() / 1048576.0,
+                    run.peakDirect() / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576.0, ok) + run.errorField();
         } finally {
             client.disposeLater().block(Duration.ofSeconds(10));
         }

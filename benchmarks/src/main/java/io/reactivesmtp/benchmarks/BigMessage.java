@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
 
 /**
  * One big message from a file, to show that sending streams the content instead of holding it: run with a small heap.
@@ -55,15 +57,46 @@ public final class BigMessage {
         long size = sizeMb * 1024L * 1024L;
         ensureFile(file, size);
 
-        SmtpClient client = SmtpClient.create(SmtpClientOptions.builder()
-                .relay(host, port)
-                .session(SmtpSessionOptions.builder().tls(TlsPolicy.NONE).build())
-                .build());
+        SmtpClient client = client(host, port);
         String result;
         boolean ok = false;
         try {
             Envelope envelope = Envelope.of("sender@example.com", "rcpt01@example.com");
             MessageContent content = MessageContent.of(file);
+            Run run = Run.of(() -> client.send(envelope, content));
+            ok = run.ok();
+            result = String.format(Locale.ROOT,
+                    "size_mb=%d seconds=%.3f mb_per_s=%.1f peak_heap_mb=%.1f peak_direct_mb=%.1f max_heap_mb=%.0f ok=%s",
+                    sizeMb, run.seconds(), sizeMb / run.seconds(), run.peakHeap() / 1048576.0,
+                    run.peakDirect() / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576.0, ok) + run.errorField();
+        } finally {
+            client.disposeLater().block(Duration.ofSeconds(10));
+        }
+        System.out.println(result);
+        System.exit(ok ? 0 : 1);
+    }
+
+    /** @return a client for a plain-text sink (no TLS) */
+    static SmtpClient client(String host, int port) {
+        return SmtpClient.create(SmtpClientOptions.builder()
+                .relay(host, port)
+                .session(SmtpSessionOptions.builder().tls(TlsPolicy.NONE).build())
+                .build());
+    }
+
+    /**
+     * One send, measured: wall time, the sum of the heap pools' peaks from just before it (an upper bound) and the
+     * highest direct memory sampled every 20 ms.
+     *
+     * @param seconds wall time of the send
+     * @param peakHeap bytes
+     * @param peakDirect bytes
+     * @param ok whether the server accepted the message
+     * @param error why not, or null
+     */
+    record Run(double seconds, long peakHeap, long peakDirect, boolean ok, String error) {
+
+        static Run of(Supplier<Mono<SendReport>> send) throws InterruptedException {
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
                 pool.resetPeakUsage();
             }
@@ -73,7 +106,7 @@ public final class BigMessage {
             String error = null;
             SendReport report = null;
             try {
-                report = client.send(envelope, content).block(Duration.ofHours(1));
+                report = send.get().block(Duration.ofHours(1));
             } catch (RuntimeException e) {
                 error = e.toString();
             }
@@ -86,22 +119,20 @@ public final class BigMessage {
                     peakHeap += pool.getPeakUsage().getUsed();
                 }
             }
+            boolean ok = false;
             if (report != null) {
                 ok = report.outcome() == SendReport.Outcome.DELIVERED;
                 if (!ok) {
                     error = "not accepted: " + report;
                 }
             }
-            result = String.format(Locale.ROOT,
-                    "size_mb=%d seconds=%.3f mb_per_s=%.1f peak_heap_mb=%.1f peak_direct_mb=%.1f max_heap_mb=%.0f ok=%s",
-                    sizeMb, seconds, sizeMb / seconds, peakHeap / 1048576.0, direct.peak / 1048576.0,
-                    Runtime.getRuntime().maxMemory() / 1048576.0, ok)
-                    + (error == null ? "" : " error=\"" + error.replace('"', '\'') + "\"");
-        } finally {
-            client.disposeLater().block(Duration.ofSeconds(10));
+            return new Run(seconds, peakHeap, direct.peak, ok, error);
         }
-        System.out.println(result);
-        System.exit(ok ? 0 : 1);
+
+        /** @return {@code  error="..."} for the result line, or nothing */
+        String errorField() {
+            return error == null ? "" : " error=\"" + error.replace('"', '\'') + "\"";
+        }
     }
 
     /** Highest JDK direct buffer pool usage seen while it runs. */
