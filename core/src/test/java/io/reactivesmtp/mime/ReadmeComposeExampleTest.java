@@ -7,9 +7,9 @@ import io.reactivesmtp.SmtpConnector;
 import io.reactivesmtp.SmtpSession;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
+import io.reactivesmtp.testing.ReadmeCode;
 import io.reactivesmtp.testing.SubethaSmtpServer;
 import io.reactivesmtp.testing.SubethaSmtpServer.ReceivedMessage;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,35 +71,9 @@ class ReadmeComposeExampleTest {
                     "application/pdf");
             assertThat(leaves.get(2).bytes()).isEqualTo(pdf);
         }
-        assertThat(normalise(readmeBlock("## Composing messages"))).isEqualTo(normalise(markedCode()));
-    }
-
-    /** The first ```java block after a README heading. */
-    private static String readmeBlock(String heading) throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-        int section = readme.indexOf("\n" + heading + "\n");
-        assertThat(section).as("README has the section " + heading).isNotNegative();
-        int start = readme.indexOf("```java\n", section) + 8;
-        return readme.substring(start, readme.indexOf("```", start));
-    }
-
-    /** The code between the markers as the README shows it: printed, and the usual port 2525. */
-    private static String markedCode() throws Exception {
-        Path source = Path.of("src/test/java", ReadmeComposeExampleTest.class.getName().replace('.', '/') + ".java");
-        String text = Files.readString(source, StandardCharsets.UTF_8);
-        int start = text.indexOf('\n', text.indexOf("// README-" + "BEGIN")) + 1;
-        return text.substring(start, text.indexOf("// README-" + "END"))
-                .replace("printed.add(", "System.out.println(")
-                .replace("\"127.0.0.1\", port,", "\"127.0.0.1\", 2525,");
-    }
-
-    private static String normalise(String code) {
-        StringBuilder sb = new StringBuilder();
-        for (String line : code.split("\n")) {
-            if (!line.isBlank()) {
-                sb.append(line.strip()).append('\n');
-            }
-        }
-        return sb.toString();
+        assertThat(ReadmeCode.normalise(ReadmeCode.blockAfter("## Composing messages"))).isEqualTo(ReadmeCode.normalise(
+                ReadmeCode.markedCode(ReadmeComposeExampleTest.class)
+                        .replace("printed.add(", "System.out.println(")
+                        .replace("\"127.0.0.1\", port,", "\"127.0.0.1\", 2525,")));
     }
 }
