@@ -43,7 +43,7 @@ final class RecipientLimits {
      * @param key the destination, whose limit is learned from where the refusals began
      */
     List<MailAddress> leftOver(DestinationKey key, SendReport report) {
-        List<MailAddress> rest = new ArrayList<>();
+        List<MailAddress> rest = null; // allocated only when a refusal is found: this runs for every message
         int firstTooMany = -1;
         boolean progress = false;
         List<RecipientResult> results = report.recipients();
@@ -51,13 +51,16 @@ final class RecipientLimits {
             RecipientResult r = results.get(i);
             SmtpReply rcpt = r.rcptReply().orElse(null);
             if (r.status() == RecipientResult.Status.TRANSIENT_FAILURE && tooMany(rcpt)) {
+                if (rest == null) {
+                    rest = new ArrayList<>();
+                }
                 rest.add(r.address());
                 firstTooMany = firstTooMany < 0 ? i : firstTooMany;
             } else if (rcpt != null && rcpt.isPositive()) {
                 progress = true;
             }
         }
-        if (!progress) {
+        if (rest == null || !progress) {
             return List.of();
         }
         if (firstTooMany > 0) {
