@@ -88,14 +88,7 @@ if [ "$BULK" = 1 ]; then
 fi
 mkdir -p "$OUT" || exit 2
 
-tmp="$(mktemp -d)"
-sink_pid=""
-cleanup() {
-    if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_tmp_and_stop_sink_on_exit  # $tmp, removed on exit with the sink in $sink_pid (tools.sh)
 
 start_sink() { # port
     local user_opt=()

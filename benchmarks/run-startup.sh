@@ -39,14 +39,7 @@ need_cli_jar
 command -v jq >/dev/null || { echo "missing jq (reads the CLI's JSON output)" >&2; exit 2; }
 mkdir -p "$OUT" || exit 2
 
-tmp="$(mktemp -d)"
-sink_pid=""
-cleanup() {
-    if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_tmp_and_stop_sink_on_exit  # $tmp, removed on exit with the sink in $sink_pid (tools.sh)
 
 user_opt=()
 [ "$(id -u)" = 0 ] && user_opt=(-u postfix)

@@ -69,3 +69,12 @@ write_body() {
         if (left > 2) printf "%s\r\n", substr(line, 1, left - 2); else if (left > 0) printf "%s", substr("\r\n", 1, left)
     }' >"$1"
 }
+
+# Sets $tmp to a new temporary directory and $sink_pid to "": on exit the sink whose pid is then in $sink_pid is
+# stopped and $tmp removed; Ctrl-C or TERM exits 130 through the same cleanup.
+make_tmp_and_stop_sink_on_exit() {
+    tmp="$(mktemp -d)"
+    sink_pid=""
+    trap 'if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null; wait "$sink_pid" 2>/dev/null; fi; rm -rf "$tmp"' EXIT
+    trap 'exit 130' INT TERM
+}
