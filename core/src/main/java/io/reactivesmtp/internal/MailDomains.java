@@ -24,6 +24,9 @@ public final class MailDomains {
             checkAddressLiteral(address, domain);
             return domain;
         }
+        if (isPlainHostName(domain)) {
+            return domain; // the common case: no split, no copy (it runs for every recipient of a bulk run)
+        }
         String[] labels = domain.split("\\.", -1);
         StringBuilder ascii = new StringBuilder(domain.length() + 16);
         for (String label : labels) {
@@ -38,6 +41,30 @@ public final class MailDomains {
             ascii.append(asciiLabel);
         }
         return ascii.toString();
+    }
+
+    /**
+     * Whether the domain is already a valid ASCII host name: labels of 1 to 63 letters, digits and '-', not
+     * starting or ending with '-', separated by single dots. Anything else takes the slow path, which says what is
+     * wrong or converts U-labels.
+     */
+    private static boolean isPlainHostName(String domain) {
+        int labelStart = 0;
+        int n = domain.length();
+        for (int i = 0; i <= n; i++) {
+            char c = i < n ? domain.charAt(i) : '.';
+            if (c == '.') {
+                int len = i - labelStart;
+                if (len == 0 || len > MAX_LABEL_OCTETS || domain.charAt(labelStart) == '-'
+                        || domain.charAt(i - 1) == '-') {
+                    return false;
+                }
+                labelStart = i + 1;
+            } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String toALabel(String address, String label) {
