@@ -269,7 +269,7 @@ final class BulkOptions {
         checkNotEmpty(body, allowEmpty);
         MessageContent content;
         try {
-            content = MessageContent.of(body);
+            content = bodyContent(body);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--body: " + ReportPrinter.oneLine(body.toString())
                     + " is not a readable file", e);
@@ -280,6 +280,25 @@ final class BulkOptions {
         }
         MessageContent same = content;
         return envelope -> same;
+    }
+
+    /** A --body file up to this size is read once and every transaction sends the same bytes from memory. */
+    static final long HELD_IN_MEMORY = 1 << 20;
+
+    /**
+     * The --body file's content: read once when it is small (a bulk run sends it thousands of times, and opening
+     * the file for each transaction cost a file open, a thread hop and two reads per message), streamed from the
+     * file for each transaction when it is larger than {@link #HELD_IN_MEMORY}, so memory stays bounded.
+     */
+    static MessageContent bodyContent(Path body) {
+        try {
+            if (Files.isRegularFile(body) && Files.size(body) <= HELD_IN_MEMORY) {
+                return MessageContent.of(Files.readAllBytes(body));
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read it: " + e.getMessage(), e);
+        }
+        return MessageContent.of(body);
     }
 
     /** {@code --dns-server}: HOST:PORT with an IP address, so that finding the DNS server needs no DNS. */
