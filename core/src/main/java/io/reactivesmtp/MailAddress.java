@@ -3,7 +3,6 @@ package io.reactivesmtp;
 import io.reactivesmtp.internal.MailDomains;
 import io.reactivesmtp.internal.SafeText;
 import java.net.IDN;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -321,8 +320,25 @@ public final class MailAddress {
         return true;
     }
 
-    private static int utf8Length(String s) {
-        return s.getBytes(StandardCharsets.UTF_8).length;
+    /** The UTF-8 length of the string, as {@code s.getBytes(UTF_8).length} but without encoding it. */
+    static int utf8Length(String s) {
+        int n = s.length();
+        int octets = n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                continue;
+            }
+            if (c < 0x800) {
+                octets += 1;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                octets += 2; // the pair: 2 chars, 4 octets
+                i++;
+            } else if (!Character.isSurrogate(c)) {
+                octets += 2;
+            } // a lone surrogate is encoded as '?': 1 octet
+        }
+        return octets;
     }
 
     private static String codePoint(char c) {

@@ -379,4 +379,19 @@ class MailAddressTest {
         b.append("y".repeat(length - b.length()));
         return b.toString();
     }
+
+    @Test
+    void utf8LengthCountsAsTheEncoderDoesForEveryKindOfCharacter() {
+        java.util.Random random = new java.util.Random(14);
+        char[] kinds = {'a', '\u00e9', '\u0800', '\u4e2d', '\ud83d', '\ude00', '\uffff', '\u007f', '\u0080'};
+        for (int round = 0; round < 2_000; round++) {
+            StringBuilder b = new StringBuilder();
+            for (int i = random.nextInt(12); i > 0; i--) {
+                b.append(kinds[random.nextInt(kinds.length)]);
+            }
+            String s = b.toString();
+            assertThat(MailAddress.utf8Length(s)).as("%s", s.chars().boxed().toList())
+                    .isEqualTo(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+    }
 }
