@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -94,6 +95,9 @@ public final class BulkCommand implements Callable<Integer> {
 
     /** How long Ctrl-C waits for the messages in flight. */
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Messages read from the recipients file ahead of the sender's requests (refilled at three quarters). */
+    static final int READ_AHEAD = 64;
 
     @Spec
     private CommandSpec spec;
@@ -268,6 +272,7 @@ public final class BulkCommand implements Callable<Integer> {
             AtomicReference<Throwable> readError = new AtomicReference<>();
             // Messages handed to the client and not yet recorded, by id: whoever removes one records it.
             Map<Long, List<RecipientFile.Recipient>> inFlight = new ConcurrentHashMap<>();
+            AtomicLong letThrough = new AtomicLong();
             Flux<OutgoingMessage> messages = RecipientFile.recipients(o.recipientsFile, recipientsStream,
                             (line, text, reason) -> {
                                 stats.badLines.incrementAndGet();
@@ -305,9 +310,15 @@ public final class BulkCommand implements Callable<Integer> {
                     .buffer(o.perMessage)
                     .map(batch -> BulkResults.message(batch, plan.sender(), plan.content()))
                     // The report's bound on messages at servers without their line on disk (blocks this worker).
-                    .takeWhile(m -> writer == null || writer.awaitRoom(stats.submitted.get(), this::stopping))
+                    // Counted over the messages let through so far, not those handed out: with the read-ahead
+                    // below, a message waits in the queue after its check, and the bound must hold when it
+                    // leaves (the messages before it are at most those counted; flushed only grows).
+                    .takeWhile(m -> writer == null || writer.awaitRoom(letThrough.getAndIncrement(), this::stopping))
                     // Requests reach the file on a worker thread, never on an event loop.
                     .subscribeOn(Schedulers.boundedElastic())
+                    // Read ahead: the sender asks for one message each time one ends; without a queue here each
+                    // of those requests was a task and a thread wake-up on the worker.
+                    .limitRate(READ_AHEAD)
                     .takeUntilOther(stop.asMono())
                     .doOnNext(m -> {
                         @SuppressWarnings("unchecked")
