@@ -49,18 +49,22 @@ public record TlsRptRecord(List<URI> rua) {
      * @throws IllegalArgumentException naming the record and what is wrong with it
      */
     public static TlsRptRecord parse(String record) {
-        String rua = TxtFields.parse(record, VERSION, Set.of("rua")).get("rua");
+        String rua = TxtFields.parse(record, VERSION, Set.of("rua"), "TLS-RPT").get("rua");
         if (rua == null) {
-            throw new IllegalArgumentException("invalid TLS-RPT record \"" + SafeText.escape(record) + "\": no rua");
+            throw new IllegalArgumentException("invalid TLS-RPT TXT record \"" + SafeText.escape(record) + "\": no rua");
         }
         List<URI> uris = new ArrayList<>();
         for (String part : rua.split(",", -1)) {
             String text = part.strip();
+            if (text.isEmpty()) {
+                throw new IllegalArgumentException("invalid TLS-RPT TXT record \"" + SafeText.escape(record)
+                        + "\": empty rua URI");
+            }
             URI uri;
             try {
                 uri = new URI(text);
             } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("invalid TLS-RPT record \"" + SafeText.escape(record)
+                throw new IllegalArgumentException("invalid TLS-RPT TXT record \"" + SafeText.escape(record)
                         + "\": rua URI \"" + SafeText.escape(text) + "\" is malformed: " + e.getReason(), e);
             }
             if (isSupported(uri)) {
@@ -68,7 +72,7 @@ public record TlsRptRecord(List<URI> rua) {
             }
         }
         if (uris.isEmpty()) {
-            throw new IllegalArgumentException("invalid TLS-RPT record \"" + SafeText.escape(record)
+            throw new IllegalArgumentException("invalid TLS-RPT TXT record \"" + SafeText.escape(record)
                     + "\": no mailto: or https: rua URI");
         }
         return new TlsRptRecord(uris);

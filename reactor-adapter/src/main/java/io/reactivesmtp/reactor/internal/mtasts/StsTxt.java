@@ -33,7 +33,7 @@ public record StsTxt(String id, String problem) {
             return new StsTxt(null, candidates.size() + " TXT records begin with " + VERSION + ", expected one");
         }
         try {
-            Map<String, String> fields = TxtFields.parse(candidates.get(0), VERSION, Set.of("id"));
+            Map<String, String> fields = TxtFields.parse(candidates.get(0), VERSION, Set.of("id"), "MTA-STS");
             String id = fields.get("id");
             if (id == null) {
                 return new StsTxt(null, "TXT record \"" + SafeText.escape(candidates.get(0)) + "\" has no id");

@@ -40,13 +40,14 @@ public final class TxtFields {
      * @param version the version field it must begin with
      * @param known the fields whose values the caller checks itself; any other field's value must be an
      *        extension value (printable ASCII without {@code =}, {@code ;} or space)
+     * @param what what the record is, for the error message: {@code MTA-STS}, {@code TLS-RPT}
      * @return the fields after the version, by name, in order; a repeated field keeps its first value
      * @throws IllegalArgumentException naming the record and what is wrong with it
      */
-    public static Map<String, String> parse(String record, String version, Set<String> known) {
+    public static Map<String, String> parse(String record, String version, Set<String> known, String what) {
         String[] parts = record.split(";", -1);
         if (!trim(parts[0]).equals(version)) {
-            throw invalid(record, "it does not begin with " + version);
+            throw invalid(what, record, "it does not begin with " + version);
         }
         Map<String, String> fields = new LinkedHashMap<>();
         for (int i = 1; i < parts.length; i++) {
@@ -55,16 +56,16 @@ public final class TxtFields {
                 if (i == parts.length - 1 && i > 1) {
                     break; // one ";" may end the record
                 }
-                throw invalid(record, "empty field " + i);
+                throw invalid(what, record, "empty field " + i);
             }
             int eq = part.indexOf('=');
             String name = eq < 0 ? part : part.substring(0, eq);
             String value = eq < 0 ? "" : part.substring(eq + 1);
             if (eq < 0 || !NAME.matcher(name).matches() || value.isEmpty()) {
-                throw invalid(record, "field \"" + SafeText.escape(part) + "\" is not name=value");
+                throw invalid(what, record, "field \"" + SafeText.escape(part) + "\" is not name=value");
             }
             if (!known.contains(name) && !EXTENSION_VALUE.matcher(value).matches()) {
-                throw invalid(record, "field " + name + " has a value with characters not allowed");
+                throw invalid(what, record, "field " + name + " has a value with characters not allowed");
             }
             fields.putIfAbsent(name, value);
         }
@@ -83,7 +84,8 @@ public final class TxtFields {
         return s.substring(start, end);
     }
 
-    private static IllegalArgumentException invalid(String record, String why) {
-        return new IllegalArgumentException("invalid TXT record \"" + SafeText.escape(record) + "\": " + why);
+    private static IllegalArgumentException invalid(String what, String record, String why) {
+        return new IllegalArgumentException("invalid " + what + " TXT record \"" + SafeText.escape(record) + "\": "
+                + why);
     }
 }
