@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 import reactor.core.publisher.Mono;
@@ -98,8 +99,16 @@ public final class MtaStsPolicies {
             if (confirmed != null) {
                 return Mono.just(new MtaStsLookup(d, confirmed, Source.CACHED, null));
             }
-            // Shared while in flight; removed when done, so the next lookup sees the cache, not an old outcome.
-            return inFlight.computeIfAbsent(d, k -> discover(k).doFinally(s -> inFlight.remove(k)).cache());
+            // Shared while in flight; removed before the outcome reaches anyone, so that a lookup that follows
+            // sees the cache (or asks afresh), never an old outcome.
+            AtomicReference<Mono<MtaStsLookup>> self = new AtomicReference<>();
+            return inFlight.computeIfAbsent(d, k -> {
+                Mono<MtaStsLookup> shared = discover(k)
+                        .doOnEach(signal -> inFlight.remove(k, self.get()))
+                        .cache();
+                self.set(shared);
+                return shared;
+            });
         });
     }
 
