@@ -14,6 +14,7 @@ import io.reactivesmtp.reactor.mtasts.MtaStsLookup;
 import io.reactivesmtp.reactor.mtasts.MtaStsLookup.Source;
 import io.reactivesmtp.reactor.mtasts.MtaStsPolicies;
 import io.reactivesmtp.reactor.mtasts.MtaStsPolicy;
+import io.reactivesmtp.reactor.mtasts.TlsRptPolicy;
 import io.reactivesmtp.reactor.mtasts.TlsRptRecord;
 import io.reactivesmtp.reactor.mtasts.TlsRptResultType;
 import io.reactivesmtp.testing.TestPki;
@@ -128,6 +129,8 @@ class MtaStsPoliciesTest {
         // Within the TXT recheck interval not even DNS is asked again.
         assertThat(dns.queries("_mta-sts.good.test", DnsRecordType.TXT)).isEqualTo(1);
         assertThat(policies.policyFor("good.test").block(WAIT)).contains(first.policy());
+        assertThat(first.tlsRptPolicy()).isEqualTo(TlsRptPolicy.sts("good.test", first.policy()));
+        assertThat(first.tlsRptPolicy().policyStrings()).hasSize(5);
     }
 
     @Test
@@ -243,6 +246,9 @@ class MtaStsPoliciesTest {
                 .contains("not followed");
         assertThat(l.failure().resultType()).contains(TlsRptResultType.STS_POLICY_FETCH_ERROR);
         assertThat(https.requests("other.test")).isEqualTo(otherBefore);
+        // Sessions to the domain count under an sts policy that could not be had.
+        assertThat(l.tlsRptPolicy()).isEqualTo(new TlsRptPolicy(TlsRptPolicy.Type.STS, "redirect.test", List.of(),
+                List.of()));
     }
 
     @Test
@@ -340,6 +346,7 @@ class MtaStsPoliciesTest {
         assertThat(l.source()).isEqualTo(Source.NONE);
         assertThat(l.failure()).isNull();
         assertThat(policies.policyFor("nothing.test").block(WAIT)).isEqualTo(Optional.empty());
+        assertThat(l.tlsRptPolicy()).isEqualTo(TlsRptPolicy.noPolicyFound("nothing.test"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.reactivesmtp.reactor.mtasts;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -42,6 +43,21 @@ public record MtaStsLookup(String domain, MtaStsPolicy policy, Source source, Mt
     /** @return what failed on the way (also when a cached policy is still applied) */
     public Optional<MtaStsFailure> failureIfAny() {
         return Optional.ofNullable(failure);
+    }
+
+    /**
+     * @return the policy to count this domain's sessions under in TLS-RPT: the applied policy; {@code sts} without
+     *         policy strings when one was announced but could not be had (fetch, certificate or policy failure:
+     *         report those sessions with {@link MtaStsFailure#resultType()}); else {@code no-policy-found}
+     */
+    public TlsRptPolicy tlsRptPolicy() {
+        if (policy != null) {
+            return TlsRptPolicy.sts(domain, policy);
+        }
+        if (failure != null && failure.resultType().isPresent()) {
+            return new TlsRptPolicy(TlsRptPolicy.Type.STS, domain, List.of(), List.of());
+        }
+        return TlsRptPolicy.noPolicyFound(domain);
     }
 
     /** @return whether a policy in mode {@code enforce} applies: only matching MX hosts with valid certificates */
