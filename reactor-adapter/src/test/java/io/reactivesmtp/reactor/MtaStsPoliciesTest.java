@@ -350,6 +350,26 @@ class MtaStsPoliciesTest {
     }
 
     @Test
+    void aDomainTooLongForTheRecordHasNoPolicy() {
+        String longDomain = ("a".repeat(60) + ".").repeat(4) + "test"; // 248 characters: valid, but not with _mta-sts.
+        MtaStsLookup l = lookup(longDomain);
+        assertThat(l.source()).isEqualTo(Source.NONE);
+        assertThat(l.failure()).isNull();
+        assertThat(TlsRptRecord.lookup(txt, longDomain).block(WAIT)).isEmpty();
+    }
+
+    @Test
+    void aTxtLookupThatThrowsIsADnsFailure() {
+        MtaStsPolicies broken = MtaStsPolicies.builder(name -> {
+            throw new IllegalStateException("resolver closed");
+        }).build();
+        MtaStsLookup l = broken.lookup("good.test").block(WAIT);
+        assertThat(l.source()).isEqualTo(Source.NONE);
+        assertThat(l.failure().kind()).isEqualTo(Kind.DNS_ERROR);
+        assertThat(l.failure().message()).contains("resolver closed");
+    }
+
+    @Test
     void dnsThatDoesNotAnswerIsATypedFailure() {
         dns.dropQueries(true);
         MtaStsLookup l = lookup("good.test");

@@ -61,6 +61,9 @@ public final class MtaStsPolicies {
     /** How many domains' policies are cached. */
     public static final int DEFAULT_MAX_CACHED_DOMAINS = 10_000;
 
+    /** The longest DNS name in presentation form, without the trailing dot (RFC 1035 2.3.4). */
+    private static final int MAX_DNS_NAME = 253;
+
     private final TxtLookup txt;
     private final PolicyFetcher fetcher;
     private final PolicyCache cache;
@@ -123,7 +126,12 @@ public final class MtaStsPolicies {
     }
 
     private Mono<MtaStsLookup> discover(String domain) {
-        return txt.txt("_mta-sts." + domain)
+        String name = "_mta-sts." + domain;
+        if (name.length() > MAX_DNS_NAME) {
+            // A domain this long cannot have the record: no policy, nothing failed.
+            return Mono.just(orCached(domain, cache.valid(domain), null));
+        }
+        return Mono.defer(() -> txt.txt(name))
                 .map(StsTxt::read)
                 .flatMap(record -> {
                     MtaStsPolicy cached = cache.valid(domain);
@@ -142,7 +150,7 @@ public final class MtaStsPolicies {
                     }
                     return fetch(domain, record.id(), cached);
                 })
-                .onErrorResume(e -> !(e instanceof IllegalArgumentException), e -> Mono.just(orCached(domain,
+                .onErrorResume(e -> Mono.just(orCached(domain,
                         cache.valid(domain), new MtaStsFailure(Kind.DNS_ERROR, "TXT lookup of _mta-sts." + domain
                                 + " failed: " + SafeText.escape(DnsQueries.describe(e))))));
     }

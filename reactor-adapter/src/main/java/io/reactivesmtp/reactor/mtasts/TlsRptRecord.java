@@ -104,7 +104,10 @@ public record TlsRptRecord(List<URI> rua) {
      */
     public static Mono<Optional<TlsRptRecord>> lookup(TxtLookup txt, String domain) {
         String d = DnsNames.canonical(domain, "domain");
-        return Mono.defer(() -> txt.txt("_smtp._tls." + d)).map(TlsRptRecord::select);
+        String name = "_smtp._tls." + d;
+        // A domain this long cannot have the record (253 characters at most in a DNS name).
+        return name.length() > 253 ? Mono.just(Optional.empty())
+                : Mono.defer(() -> txt.txt(name)).map(TlsRptRecord::select);
     }
 
     /** @return the {@code mailto:} URIs: send the gzipped report as an attachment (RFC 8460 5.3) */
