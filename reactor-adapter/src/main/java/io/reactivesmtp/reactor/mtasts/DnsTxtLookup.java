@@ -101,8 +101,9 @@ public final class DnsTxtLookup implements TxtLookup, AutoCloseable {
     @Override
     public Mono<List<String>> txt(String name) {
         String canonical = DnsNames.canonical(name, "DNS name");
-        return Mono.defer(() -> queries.ask(canonical, DnsRecordType.TXT,
-                response -> DnsTxtAnswer.read(canonical, response)));
+        return Mono.defer(() -> closed.get()
+                ? Mono.error(new IllegalStateException("DnsTxtLookup is closed: cannot look up " + canonical))
+                : queries.ask(canonical, DnsRecordType.TXT, response -> DnsTxtAnswer.read(canonical, response)));
     }
 
     /**
