@@ -367,6 +367,9 @@ class MtaStsPoliciesTest {
         assertThat(l.source()).isEqualTo(Source.NONE);
         assertThat(l.failure().kind()).isEqualTo(Kind.DNS_ERROR);
         assertThat(l.failure().message()).contains("resolver closed");
+        MtaStsLookup silent = MtaStsPolicies.builder(name -> reactor.core.publisher.Mono.empty()).build()
+                .lookup("good.test").block(WAIT);
+        assertThat(silent.failure().message()).isEqualTo("TXT lookup of _mta-sts.good.test gave no answer");
     }
 
     @Test

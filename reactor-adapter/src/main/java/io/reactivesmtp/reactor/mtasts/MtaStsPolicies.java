@@ -131,28 +131,34 @@ public final class MtaStsPolicies {
             // A domain this long cannot have the record: no policy, nothing failed.
             return Mono.just(orCached(domain, cache.valid(domain), null));
         }
+        // Only the TXT lookup's failure is a DNS failure; the fetch types its own.
         return Mono.defer(() -> txt.txt(name))
                 .map(StsTxt::read)
-                .flatMap(record -> {
-                    MtaStsPolicy cached = cache.valid(domain);
-                    if (record.problem() != null) {
-                        return Mono.just(orCached(domain, cached, new MtaStsFailure(Kind.TXT_INVALID,
-                                "_mta-sts." + domain + ": " + record.problem())));
-                    }
-                    if (!record.announced()) {
-                        // No record: a domain withdraws a policy with mode none, not by deleting the record
-                        // (RFC 8461 8.3), so a cached policy holds until it expires.
-                        return Mono.just(orCached(domain, cached, null));
-                    }
-                    if (cached != null && cached.id().equals(record.id())) {
-                        cache.checked(domain);
-                        return Mono.just(new MtaStsLookup(domain, cached, Source.CACHED, null));
-                    }
-                    return fetch(domain, record.id(), cached);
-                })
-                .onErrorResume(e -> Mono.just(orCached(domain,
-                        cache.valid(domain), new MtaStsFailure(Kind.DNS_ERROR, "TXT lookup of _mta-sts." + domain
-                                + " failed: " + SafeText.escape(DnsQueries.describe(e))))));
+                .flatMapMany(record -> apply(domain, record),
+                        e -> Mono.just(orCached(domain, cache.valid(domain), new MtaStsFailure(Kind.DNS_ERROR,
+                                "TXT lookup of " + name + " failed: " + SafeText.escape(DnsQueries.describe(e))))),
+                        Mono::empty)
+                .next()
+                .switchIfEmpty(Mono.fromSupplier(() -> orCached(domain, cache.valid(domain),
+                        new MtaStsFailure(Kind.DNS_ERROR, "TXT lookup of " + name + " gave no answer"))));
+    }
+
+    private Mono<MtaStsLookup> apply(String domain, StsTxt record) {
+        MtaStsPolicy cached = cache.valid(domain);
+        if (record.problem() != null) {
+            return Mono.just(orCached(domain, cached, new MtaStsFailure(Kind.TXT_INVALID,
+                    "_mta-sts." + domain + ": " + record.problem())));
+        }
+        if (!record.announced()) {
+            // No record: a domain withdraws a policy with mode none, not by deleting the record (RFC 8461 8.3),
+            // so a cached policy holds until it expires.
+            return Mono.just(orCached(domain, cached, null));
+        }
+        if (cached != null && cached.id().equals(record.id())) {
+            cache.checked(domain);
+            return Mono.just(new MtaStsLookup(domain, cached, Source.CACHED, null));
+        }
+        return fetch(domain, record.id(), cached);
     }
 
     private Mono<MtaStsLookup> fetch(String domain, String id, MtaStsPolicy cached) {
