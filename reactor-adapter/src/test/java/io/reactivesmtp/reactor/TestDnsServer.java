@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A tiny authoritative DNS server for tests, on a loopback UDP port of its own, built on netty-codec-dns. The
- * test configures its zone: MX, A and CNAME records per name. It answers NXDOMAIN for unknown names, NODATA
+ * test configures its zone: MX, A, TXT and CNAME records per name. It answers NXDOMAIN for unknown names, NODATA
  * (NOERROR, empty answer) for known names without the type asked, and SERVFAIL for names marked broken. It
  * counts the queries per name and type, and can drop every query (to provoke timeouts).
  *
@@ -96,6 +96,31 @@ final class TestDnsServer implements AutoCloseable {
         } catch (java.net.UnknownHostException e) {
             throw new IllegalArgumentException(ipv4, e);
         }
+    }
+
+    /**
+     * Adds a TXT record made of one or more character-strings (a reader concatenates them).
+     *
+     * @param strings each at most 255 bytes of ISO-8859-1
+     * @return this
+     */
+    TestDnsServer txt(String name, long ttlSeconds, String... strings) {
+        ByteBuf rdata = Unpooled.buffer();
+        for (String s : strings) {
+            byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
+            if (b.length > 255) {
+                rdata.release();
+                throw new IllegalArgumentException("a TXT character-string is at most 255 bytes: " + b.length);
+            }
+            rdata.writeByte(b.length).writeBytes(b);
+        }
+        return add(name, DnsRecordType.TXT, ttlSeconds, rdata);
+    }
+
+    /** Removes every record of a name (it stops existing). @return this */
+    TestDnsServer remove(String name) {
+        zone.remove(key(name));
+        return this;
     }
 
     /** Adds a CNAME record: answers to queries for {@code name} carry it, then the target's records. @return this */

@@ -54,7 +54,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  *   <li>{@link #expired()}: the same names, signed by the CA, but its validity ended yesterday;</li>
  *   <li>{@link #wrongHost()}: signed by the CA, valid, but only for {@code mail.example.org};</li>
  *   <li>{@link #selfSigned()}: {@code localhost}/{@code 127.0.0.1}, valid, but signed by itself, not the CA;</li>
- *   <li>{@link #client()}: a client certificate ({@code clientAuth}) signed by the CA, for mutual TLS.</li>
+ *   <li>{@link #client()}: a client certificate ({@code clientAuth}) signed by the CA, for mutual TLS;</li>
+ *   <li>{@link #forHosts(String...)}: a new valid server certificate signed by the CA for any DNS names.</li>
  * </ul>
  *
  * The certificates are created by the JDK's own certificate factory (not Bouncy Castle's classes), and Bouncy
@@ -130,6 +131,26 @@ public final class TestPki {
     /** @return a client certificate ({@code clientAuth}, CN {@code client.example.com}) signed by the CA */
     public static Credential client() {
         return Holder.PKI.client;
+    }
+
+    /**
+     * A new server certificate for other names, signed by the CA, valid from an hour ago for a year: e.g.
+     * {@code mta-sts.example.test} for an MTA-STS policy host. Each call generates a new key (milliseconds).
+     *
+     * @param dnsNames the DNS names (subject alternative names); the first is also the CN; at least one
+     * @return the credential, named after the first name
+     */
+    public static Credential forHosts(String... dnsNames) {
+        if (dnsNames == null || dnsNames.length == 0) {
+            throw new IllegalArgumentException("no DNS names given: expected at least one");
+        }
+        try {
+            return leaf(dnsNames[0], "CN=" + dnsNames[0] + ",O=Reactive SMTP Tests", ca(),
+                    Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(365)), dnsNames,
+                    KeyPurposeId.id_kp_serverAuth);
+        } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {
+            throw new IllegalStateException("cannot issue a certificate for " + String.join(", ", dnsNames), e);
+        }
     }
 
     /**

@@ -13,12 +13,9 @@ import io.reactivesmtp.reactor.MxHost;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What one DNS response to an MX query says, copied out of the response so that the response (reference
@@ -26,9 +23,6 @@ import java.util.Set;
  * the API.
  */
 public final class DnsMxAnswer {
-
-    /** How many CNAMEs are followed inside one answer; a loop or a longer chain is not followed further. */
-    private static final int MAX_CNAME_CHAIN = 8;
 
     /** What the response means for mail routing. */
     public enum Kind {
@@ -87,36 +81,15 @@ public final class DnsMxAnswer {
             return new DnsMxAnswer(Kind.SERVER_FAILURE, List.of(), 0, rcode(code));
         }
         int count = response.count(DnsSection.ANSWER);
-        // A recursive server follows CNAMEs itself and returns the chain with the MX records of its end: accept
-        // MX records owned by the domain or by a name the chain leads to, nothing else (cache poisoning).
-        Map<String, String> cnames = new HashMap<>();
-        Map<String, Long> cnameTtls = new HashMap<>();
-        for (int i = 0; i < count; i++) {
-            DnsRecord r = response.recordAt(DnsSection.ANSWER, i);
-            if (r.type() == DnsRecordType.CNAME && r instanceof DnsRawRecord) {
-                String target = decodeName(((DnsRawRecord) r).content());
-                String owner = DnsNames.normalise(r.name());
-                cnames.put(owner, DnsNames.normalise(target));
-                cnameTtls.put(owner, r.timeToLive());
-            }
-        }
-        Set<String> owners = new HashSet<>();
-        long ttl = Long.MAX_VALUE;
-        String name = domain;
-        owners.add(name);
-        for (int i = 0; i < MAX_CNAME_CHAIN && cnames.containsKey(name); i++) {
-            ttl = Math.min(ttl, cnameTtls.get(name));
-            name = cnames.get(name);
-            if (!owners.add(name)) {
-                break;
-            }
-        }
+        // MX records owned by the domain or by a name its CNAME chain in this answer leads to, nothing else.
+        DnsCnameChain owners = DnsCnameChain.of(domain, response);
+        long ttl = owners.ttlSeconds();
 
         if (type != DnsRecordType.MX) {
             boolean found = false;
             for (int i = 0; i < count; i++) {
                 DnsRecord r = response.recordAt(DnsSection.ANSWER, i);
-                if (r.type() == type && owners.contains(DnsNames.normalise(r.name()))) {
+                if (r.type() == type && owners.owns(r)) {
                     found = true;
                     ttl = Math.min(ttl, r.timeToLive());
                 }
@@ -131,7 +104,7 @@ public final class DnsMxAnswer {
         for (int i = 0; i < count; i++) {
             DnsRecord r = response.recordAt(DnsSection.ANSWER, i);
             if (r.type() != DnsRecordType.MX || !(r instanceof DnsRawRecord)
-                    || !owners.contains(DnsNames.normalise(r.name()))) {
+                    || !owners.owns(r)) {
                 continue;
             }
             ByteBuf rdata = ((DnsRawRecord) r).content();
@@ -177,7 +150,7 @@ public final class DnsMxAnswer {
     }
 
     /** "SERVFAIL (rcode 2)": the name operators know from dig, and the number. */
-    private static String rcode(DnsResponseCode code) {
+    static String rcode(DnsResponseCode code) {
         String name = code.toString();
         int paren = name.indexOf('(');
         return (paren > 0 ? name.substring(0, paren) : name).toUpperCase(java.util.Locale.ROOT)

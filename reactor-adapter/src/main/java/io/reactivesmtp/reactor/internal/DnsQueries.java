@@ -4,6 +4,7 @@ import io.netty.channel.AddressedEnvelope;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponse;
+import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.resolver.dns.DnsNameResolver;
 import io.netty.resolver.dns.DnsNameResolverTimeoutException;
 import io.netty.resolver.dns.DnsServerAddressStream;
@@ -13,11 +14,13 @@ import io.reactivesmtp.SmtpConnectionException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
 /**
- * DNS questions of the MX resolver, asked of the configured servers in turn; each answer is parsed into a
- * {@link DnsMxAnswer} and its buffers released before any Reactor operator sees it.
+ * DNS questions of the MX resolver (and of MTA-STS and TLS-RPT), asked of the configured servers in turn; each
+ * answer is parsed into plain values ({@link DnsMxAnswer}, TXT strings) and its buffers released before any Reactor
+ * operator sees it.
  */
 public final class DnsQueries {
 
@@ -44,12 +47,27 @@ public final class DnsQueries {
      * @return the answer, parsed; an {@link SmtpConnectionException} when no server answered
      */
     public Mono<DnsMxAnswer> ask(String domain, DnsRecordType type) {
-        DnsServerAddressStream servers = nameServers.nameServerAddressStream(domain);
-        return ask(domain, type, servers, servers.size(), null);
+        return ask(domain, type, response -> DnsMxAnswer.parse(domain, type, response));
     }
 
-    private Mono<DnsMxAnswer> ask(String domain, DnsRecordType type, DnsServerAddressStream servers, int left,
-            Throwable last) {
+    /**
+     * Asks the configured servers in order until one answers, as {@link #ask(String, DnsRecordType)} does, and
+     * reads the answer with the given reader (any record type: TXT for MTA-STS and TLS-RPT).
+     *
+     * @param domain an absolute domain name without the trailing dot
+     * @param type the record type
+     * @param reader reads a NOERROR or NXDOMAIN response into plain values; must not keep or release it; a
+     *        runtime exception it throws is a malformed response (the next server is asked)
+     * @param <T> what the reader makes of a response
+     * @return the answer, read; an {@link SmtpConnectionException} when no server answered
+     */
+    public <T> Mono<T> ask(String domain, DnsRecordType type, Function<DnsResponse, T> reader) {
+        DnsServerAddressStream servers = nameServers.nameServerAddressStream(domain);
+        return ask(domain, type, reader, servers, servers.size(), null);
+    }
+
+    private <T> Mono<T> ask(String domain, DnsRecordType type, Function<DnsResponse, T> reader,
+            DnsServerAddressStream servers, int left, Throwable last) {
         if (closed.getAsBoolean()) {
             return Mono.error(new IllegalStateException("DnsMxResolver is closed: cannot resolve " + domain));
         }
@@ -59,15 +77,12 @@ public final class DnsQueries {
                     + " failed: " + why, last, null));
         }
         InetSocketAddress server = servers.next();
-        return query(domain, type, server)
-                .onErrorResume(e -> ask(domain, type, servers, left - 1, e))
-                .flatMap(answer -> answer.kind() == DnsMxAnswer.Kind.SERVER_FAILURE
-                        ? ask(domain, type, servers, left - 1,
-                                new IOException("DNS server " + server + " answered " + answer.responseCode()))
-                        : Mono.just(answer));
+        return query(domain, type, reader, server)
+                .onErrorResume(e -> ask(domain, type, reader, servers, left - 1, e));
     }
 
-    private Mono<DnsMxAnswer> query(String domain, DnsRecordType type, InetSocketAddress server) {
+    private <T> Mono<T> query(String domain, DnsRecordType type, Function<DnsResponse, T> reader,
+            InetSocketAddress server) {
         return Mono.create(sink -> {
             // Absolute name: no search domain may be appended.
             Future<AddressedEnvelope<DnsResponse, InetSocketAddress>> f =
@@ -81,9 +96,15 @@ public final class DnsQueries {
                 AddressedEnvelope<DnsResponse, InetSocketAddress> envelope = f.getNow();
                 // Parsed into plain Java values and released here: nothing reference-counted reaches a Reactor
                 // operator, which could drop it (cancel) without releasing.
-                DnsMxAnswer answer;
+                T answer;
                 try {
-                    answer = DnsMxAnswer.parse(domain, type, envelope.content());
+                    DnsResponseCode code = envelope.content().code();
+                    if (code != DnsResponseCode.NOERROR && code != DnsResponseCode.NXDOMAIN) {
+                        // SERVFAIL, REFUSED, ...: this server could not answer; the next one may.
+                        sink.error(new IOException("DNS server " + server + " answered " + DnsMxAnswer.rcode(code)));
+                        return;
+                    }
+                    answer = reader.apply(envelope.content());
                 } catch (RuntimeException e) {
                     sink.error(new IOException("malformed DNS response from " + server + " for " + type.name()
                             + " " + domain + ": " + e.getMessage(), e));
