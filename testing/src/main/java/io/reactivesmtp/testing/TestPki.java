@@ -135,13 +135,29 @@ public final class TestPki {
      * @return the credential, named after the first name
      */
     public static Credential issuedFor(String... names) {
+        return issue(false, names);
+    }
+
+    /**
+     * Like {@link #issuedFor(String...)}, but expired yesterday: right names, right issuer, wrong dates.
+     *
+     * @param names one or more DNS names or IP addresses
+     * @return the credential
+     */
+    public static Credential expiredFor(String... names) {
+        return issue(true, names);
+    }
+
+    private static Credential issue(boolean expired, String... names) {
         if (names.length == 0) {
             throw new IllegalArgumentException("at least one name is required");
         }
         Instant now = Instant.now();
+        Instant notBefore = expired ? now.minus(Duration.ofDays(30)) : now.minus(Duration.ofHours(1));
+        Instant notAfter = expired ? now.minus(Duration.ofDays(1)) : now.plus(Duration.ofDays(365));
         try {
-            return leaf("issued-" + names[0].replace('*', '_'), "CN=" + names[0] + ",O=Reactive SMTP Tests", ca(),
-                    now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(365)), names.clone(),
+            return leaf((expired ? "expired-" : "issued-") + names[0].replace('*', '_'),
+                    "CN=" + names[0] + ",O=Reactive SMTP Tests", ca(), notBefore, notAfter, names.clone(),
                     KeyPurposeId.id_kp_serverAuth);
         } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {
             throw new IllegalStateException("cannot issue a certificate for " + names[0], e);
