@@ -314,4 +314,30 @@ class SmtpClientMxTlsLevelTest {
             assertThat(server.mailCommands.get()).isZero();
         }
     }
+
+    @Test
+    void aMessageToTwoDomainsReportsEachDomainsLevel() throws Exception {
+        byte[] spki = sha256(GOOD.certificate().getPublicKey().getEncoded());
+        try (StartTlsMxServer server = StartTlsMxServer.offering(TestPki.serverContext(GOOD));
+                TestDnsServer dns = TestDnsServer.start();
+                DnsMxResolver mx = DnsMxResolver.builder(loops.next()).nameServers(dns.address()).build()) {
+            // Two domains, two MX names for the one loopback server: only the first publishes TLSA.
+            dns.mx(DOMAIN, 10, MX, 60).a(MX, "127.0.0.1", 60).mx("other.test", 10, "mx.other.test", 60)
+                    .a("mx.other.test", "127.0.0.1", 60).tlsa("_" + server.port() + "._tcp." + MX, 3, 1, 1, spki, 60);
+            dns.authenticData(true);
+            SmtpClient client = SmtpClient.create(SmtpClientOptions.builder().routing(Routing.mx(mx))
+                    .mxPort(server.port()).session(SmtpSessionOptions.builder().heloName("client.test").build()).build());
+            try {
+                SendReport report = client.send(Envelope.of("a@sender.test", "x@" + DOMAIN, "y@other.test"), BODY)
+                        .block(WAIT);
+                assertThat(report.mxTls()).containsOnlyKeys(DOMAIN, "other.test");
+                assertThat(report.mxTls().get(DOMAIN).level()).isEqualTo(MxTlsLevel.DANE);
+                assertThat(report.mxTls().get("other.test").level()).isEqualTo(MxTlsLevel.MAY);
+                assertThat(report.mxTls().get("other.test").host()).isEqualTo("mx.other.test");
+                assertThat(server.delivered).containsExactly(true, true);
+            } finally {
+                client.disposeLater().block(WAIT);
+            }
+        }
+    }
 }
