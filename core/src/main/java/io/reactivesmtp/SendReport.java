@@ -4,7 +4,9 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -45,6 +47,7 @@ public final class SendReport {
     private final SocketAddress serverAddress;
     private final Capabilities capabilities;
     private final TlsInfo tls;
+    private final Map<String, MxTlsStatus> mxTls;
     private final Instant startedAt;
     private final Duration duration;
 
@@ -56,6 +59,7 @@ public final class SendReport {
         this.serverAddress = b.serverAddress;
         this.capabilities = b.capabilities;
         this.tls = b.tls;
+        this.mxTls = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.mxTls));
         this.startedAt = Objects.requireNonNull(b.startedAt, "startedAt");
         this.duration = Objects.requireNonNull(b.duration, "duration");
         if (recipients.size() != envelope.recipients().size()) {
@@ -156,6 +160,26 @@ public final class SendReport {
         return Optional.ofNullable(tls);
     }
 
+    /**
+     * @return in MX routing, per recipient domain (lower case), the TLS level its delivery reached and what set
+     *     it; empty for relays
+     */
+    public Map<String, MxTlsStatus> mxTls() {
+        return mxTls;
+    }
+
+    /**
+     * @param status a recipient domain's TLS level
+     * @return a copy of this report with it recorded (replacing that domain's)
+     */
+    public SendReport withMxTls(MxTlsStatus status) {
+        Builder b = builder().envelope(envelope).mailReply(mailReply).dataReply(dataReply).serverAddress(serverAddress)
+                .capabilities(capabilities).tls(tls).startedAt(startedAt).duration(duration);
+        recipients.forEach(b::recipient);
+        b.mxTls.putAll(mxTls);
+        return b.mxTls(status).build();
+    }
+
     /** @return when the transaction started (MAIL FROM written) */
     public Instant startedAt() {
         return startedAt;
@@ -182,6 +206,7 @@ public final class SendReport {
         private SocketAddress serverAddress;
         private Capabilities capabilities;
         private TlsInfo tls;
+        private final Map<String, MxTlsStatus> mxTls = new LinkedHashMap<>();
         private Instant startedAt = Instant.now();
         private Duration duration = Duration.ZERO;
 
@@ -227,6 +252,12 @@ public final class SendReport {
         /** @param tls the session's TLS, or null for plaintext @return this */
         public Builder tls(TlsInfo tls) {
             this.tls = tls;
+            return this;
+        }
+
+        /** @param status a recipient domain's TLS level in MX routing (replaces that domain's) @return this */
+        public Builder mxTls(MxTlsStatus status) {
+            this.mxTls.put(status.domain(), status);
             return this;
         }
 

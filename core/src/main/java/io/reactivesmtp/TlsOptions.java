@@ -7,6 +7,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
+import io.reactivesmtp.dane.DaneTrustManager;
+import io.reactivesmtp.dane.TlsaRecord;
 import io.reactivesmtp.internal.ClientKeys;
 import io.reactivesmtp.internal.Pem;
 import io.reactivesmtp.internal.SafeText;
@@ -45,6 +47,9 @@ import javax.net.ssl.TrustManagerFactory;
  *
  * <p>Two options are equal when they were configured alike; PEM files are compared by path, not content, and
  * trust manager factories by identity.
+ *
+ * <p>Why this file is over 450 lines: it is one immutable value and its builder, and the builder's Javadoc is the
+ * user's documentation of every trust choice (CA file, factory, DANE, insecure); splitting it would scatter that.
  */
 public final class TlsOptions {
 
@@ -67,6 +72,8 @@ public final class TlsOptions {
     private final Path trustPem;
     private final TrustManagerFactory trustManagerFactory;
     private final boolean insecure;
+    /** DNSSEC-validated TLSA records that alone decide trust (names checked by the trust manager), or null. */
+    private final List<TlsaRecord> dane;
     private final Path clientCertPem;
     private final Path clientKeyPem;
     private final String serverName;
@@ -80,6 +87,7 @@ public final class TlsOptions {
         this.trustPem = b.trustPem;
         this.trustManagerFactory = b.trustManagerFactory;
         this.insecure = b.insecure;
+        this.dane = b.dane;
         this.clientCertPem = b.clientCertPem;
         this.clientKeyPem = b.clientKeyPem;
         this.serverName = b.serverName;
@@ -101,6 +109,7 @@ public final class TlsOptions {
         b.trustPem = trustPem;
         b.trustManagerFactory = trustManagerFactory;
         b.insecure = insecure;
+        b.dane = dane;
         b.clientCertPem = clientCertPem;
         b.clientKeyPem = clientKeyPem;
         b.serverName = serverName;
@@ -174,7 +183,7 @@ public final class TlsOptions {
             SSLParameters params = engine.getSSLParameters();
             // Set on the engine as well as on the context: the verification must not depend on a provider's
             // or a Netty version's default.
-            params.setEndpointIdentificationAlgorithm(insecure ? null : HTTPS);
+            params.setEndpointIdentificationAlgorithm(insecure || dane != null ? null : HTTPS);
             if (!TlsHosts.isIpLiteral(host)) {
                 SNIHostName sni = TlsHosts.sniHostName(host);
                 if (sni != null) {
@@ -200,7 +209,7 @@ public final class TlsOptions {
             return false;
         }
         TlsOptions other = (TlsOptions) o;
-        return policy == other.policy && insecure == other.insecure
+        return policy == other.policy && insecure == other.insecure && Objects.equals(dane, other.dane)
                 && Objects.equals(trustPem, other.trustPem)
                 && trustManagerFactory == other.trustManagerFactory
                 && Objects.equals(clientCertPem, other.clientCertPem)
@@ -212,7 +221,7 @@ public final class TlsOptions {
 
     @Override
     public int hashCode() {
-        return Objects.hash(policy, insecure, trustPem, System.identityHashCode(trustManagerFactory),
+        return Objects.hash(policy, insecure, dane, trustPem, System.identityHashCode(trustManagerFactory),
                 clientCertPem, clientKeyPem, serverName, protocols, requestedProvider);
     }
 
@@ -223,6 +232,8 @@ public final class TlsOptions {
                 .append(", provider=").append(provider.displayName());
         if (insecure) {
             sb.append(", trust=INSECURE (all certificates, no host name verification)");
+        } else if (dane != null) {
+            sb.append(", trust=DANE ").append(dane);
         } else if (trustPem != null) {
             sb.append(", trust=PEM ").append(trustPem);
         } else if (trustManagerFactory != null) {
@@ -248,6 +259,7 @@ public final class TlsOptions {
         private Path trustPem;
         private TrustManagerFactory trustManagerFactory;
         private boolean insecure;
+        private List<TlsaRecord> dane;
         private Path clientCertPem;
         private Path clientKeyPem;
         private String serverName;
@@ -273,6 +285,7 @@ public final class TlsOptions {
             this.trustPem = Objects.requireNonNull(caBundle, "caBundle");
             this.trustManagerFactory = null;
             this.insecure = false;
+            this.dane = null;
             return this;
         }
 
@@ -287,6 +300,7 @@ public final class TlsOptions {
             this.trustManagerFactory = Objects.requireNonNull(factory, "factory");
             this.trustPem = null;
             this.insecure = false;
+            this.dane = null;
             return this;
         }
 
@@ -299,6 +313,7 @@ public final class TlsOptions {
             this.trustPem = null;
             this.trustManagerFactory = null;
             this.insecure = false;
+            this.dane = null;
             return this;
         }
 
@@ -312,6 +327,26 @@ public final class TlsOptions {
          */
         public Builder insecureTrustAllCertificates() {
             this.insecure = true;
+            this.trustPem = null;
+            this.trustManagerFactory = null;
+            this.dane = null;
+            return this;
+        }
+
+        /**
+         * Trusts the server by its DNSSEC-validated TLSA records only (DANE, RFC 7672), through a
+         * {@link DaneTrustManager}: DANE-EE records match the server's certificate or key whatever its names and
+         * dates, DANE-TA records a certificate of its chain, and then the chain and the peer host's name are
+         * checked. The engine's own host name check is off. Undone by any other trust setter.
+         *
+         * @param records the MX host's TLSA records, at least one usable
+         * @return this
+         * @throws IllegalArgumentException if none is usable
+         */
+        public Builder daneTrust(List<TlsaRecord> records) {
+            new DaneTrustManager(records); // fails now, naming the records, if none is usable
+            this.dane = List.copyOf(records);
+            this.insecure = false;
             this.trustPem = null;
             this.trustManagerFactory = null;
             return this;
@@ -405,9 +440,11 @@ public final class TlsOptions {
             SslContextBuilder ctx = SslContextBuilder.forClient()
                     .sslProvider(resolved.toNetty())
                     .protocols(protocols)
-                    .endpointIdentificationAlgorithm(insecure ? null : HTTPS);
+                    .endpointIdentificationAlgorithm(insecure || dane != null ? null : HTTPS);
             if (insecure) {
                 ctx.trustManager(InsecureTrustManagerFactory.INSTANCE);
+            } else if (dane != null) {
+                ctx.trustManager(new DaneTrustManager(dane));
             } else if (trustPem != null) {
                 ctx.trustManager(Pem.certificates(trustPem, "CA bundle"));
             } else if (trustManagerFactory != null) {

@@ -1,7 +1,6 @@
 package io.reactivesmtp.cli;
 
 import io.reactivesmtp.SmtpSession;
-import io.reactivesmtp.reactor.DnsMxResolver;
 import io.reactivesmtp.reactor.PoolOptions;
 import io.reactivesmtp.reactor.RetryPolicy;
 import io.reactivesmtp.reactor.Routing;
@@ -14,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import reactor.netty.resources.LoopResources;
 
 /**
  * The SMTP client of one {@code bulk} run, built from its checked options: MX delivery (with its own resolver and
@@ -27,16 +25,13 @@ final class BulkClient implements AutoCloseable {
     private final SmtpClientOptions options;
     private final String serverText;
     private final SubethaSmtpServer embedded;
-    private final DnsMxResolver resolver;
-    private final LoopResources loops;
+    private final MxRoute mx;
 
-    private BulkClient(SmtpClientOptions options, String serverText, SubethaSmtpServer embedded,
-            DnsMxResolver resolver, LoopResources loops) {
+    private BulkClient(SmtpClientOptions options, String serverText, SubethaSmtpServer embedded, MxRoute mx) {
         this.options = options;
         this.serverText = serverText;
         this.embedded = embedded;
-        this.resolver = resolver;
-        this.loops = loops;
+        this.mx = mx;
         this.client = SmtpClient.create(options);
     }
 
@@ -54,21 +49,11 @@ final class BulkClient implements AutoCloseable {
         String tls = plan.session().tls().policy().name().toLowerCase(Locale.ROOT);
         String serverText;
         SubethaSmtpServer embedded = null;
-        DnsMxResolver resolver = null;
-        LoopResources loops = null;
-        if (o.mx) {
-            loops = LoopResources.create("reactive-smtp-bulk", 1, true);
-            DnsMxResolver.Builder dns = DnsMxResolver.builder(loops.onClient(true).next());
-            if (plan.dnsServer() != null) {
-                dns.nameServers(plan.dnsServer());
-            }
-            resolver = dns.build();
-            // The client resolves the MX host names through the same resolver, so its DNS server too.
-            options.loopResources(loops).routing(Routing.mx(resolver)).mxPort(plan.mxPort());
-            serverText = "MX of each recipient domain (port " + plan.mxPort() + "), TLS " + tls
-                    + (plan.dnsServer() == null ? ""
-                    : ", DNS server " + new ServerAddress(plan.dnsServer().getHostString(),
-                    plan.dnsServer().getPort()));
+        MxRoute mx = null;
+        if (plan.mx() != null) {
+            mx = MxRoute.open(plan.mx(), "reactive-smtp-bulk");
+            mx.applyTo(options);
+            serverText = mx.describe();
         } else if (plan.relays().isEmpty()) {
             embedded = DemoServer.start();
             options.relay(DemoServer.HOST, embedded.port());
@@ -97,9 +82,9 @@ final class BulkClient implements AutoCloseable {
             options.retry(RetryPolicy.builder().maxAttempts(o.retries + 1).firstBackoff(retryFirstBackoff).build());
         }
         try {
-            return new BulkClient(options.build(), serverText, embedded, resolver, loops);
+            return new BulkClient(options.build(), serverText, embedded, mx);
         } catch (RuntimeException e) {
-            new BulkClient.Resources(embedded, resolver, loops).close();
+            new BulkClient.Resources(embedded, mx).close();
             throw e;
         }
     }
@@ -132,18 +117,14 @@ final class BulkClient implements AutoCloseable {
         } catch (RuntimeException e) {
             // Closing only: the summary is out.
         }
-        new Resources(embedded, resolver, loops).close();
+        new Resources(embedded, mx).close();
     }
 
     /** What the client runs on, closed after it. */
-    private record Resources(SubethaSmtpServer embedded, DnsMxResolver resolver,
-            LoopResources loops) {
+    private record Resources(SubethaSmtpServer embedded, MxRoute mx) {
         void close() {
-            if (resolver != null) {
-                resolver.close();
-            }
-            if (loops != null) {
-                loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+            if (mx != null) {
+                mx.close();
             }
             if (embedded != null) {
                 embedded.close();

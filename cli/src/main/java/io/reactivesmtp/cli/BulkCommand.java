@@ -43,7 +43,8 @@ import reactor.core.scheduler.Schedulers;
  * <pre>{@code
  * reactive-smtp bulk --from ADDR --recipients FILE (--body FILE | [--subject TEXT] [--text FILE] [--html FILE]
  *      [--attach FILE ...] [--list-unsubscribe URI ...])
- *      [--server HOST:PORT ... | --mx]  [--tls ...] [--trust-pem FILE] [--user U --password-env VAR]
+ *      [--server HOST:PORT ... [--tls ...] | --mx [--tls-level may|encrypt|dane|verify|secure]]
+ *      [--trust-pem FILE] [--user U --password-env VAR]
  *      [--per-message N] [--concurrency C] [--per-destination D] [--rate MSGS_PER_S]
  *      [--max-per-connection M] [--retries K] [--report FILE.jsonl] [--retry-from FILE.jsonl] [--json]
  *      [--dkim-key FILE --dkim-selector SEL --dkim-domain DOMAIN ...]

@@ -1,17 +1,13 @@
 package io.reactivesmtp.cli;
 
-import io.netty.util.NetUtil;
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.dkim.DkimSigner;
-import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,17 +49,8 @@ final class BulkOptions {
             description = "The relay; repeat for a failover list (tried in order). Default: an embedded server.")
     List<String> servers = new ArrayList<>();
 
-    @Option(names = "--mx", description = "Deliver straight to each recipient domain's MX hosts (port 25).")
-    boolean mx;
-
-    // Test hooks (see the class comment): hidden from --help.
-    @Option(names = "--dns-server", paramLabel = "HOST:PORT", hidden = true,
-            description = "With --mx: the DNS server to ask instead of the system's (test hook).")
-    String dnsServer;
-
-    @Option(names = "--mx-port", paramLabel = "PORT", hidden = true,
-            description = "With --mx: the port of the MX hosts instead of 25 (test hook).")
-    String mxPort;
+    @Mixin
+    MxOptions mxOptions = new MxOptions();
 
     @Mixin
     SecurityOptions security = new SecurityOptions();
@@ -127,7 +114,7 @@ final class BulkOptions {
      * {@code --retry-unknown} (then it is empty).
      */
     record Plan(MailAddress sender, Function<Envelope, MessageContent> content, List<ServerAddress> relays,
-            SmtpSessionOptions session, Set<String> skip, Set<String> skipUnknown, InetSocketAddress dnsServer, int mxPort,
+            SmtpSessionOptions session, Set<String> skip, Set<String> skipUnknown, MxOptions.Plan mx,
             Set<String> suppressed) {
 
         /** @return whether an address is on the --suppress list */
@@ -167,15 +154,9 @@ final class BulkOptions {
                     recipientsFile.toString()) + ": " + e.getMessage(), e);
         }
         Function<Envelope, MessageContent> content = content(sender);
-        if (mx && !servers.isEmpty()) {
-            throw new IllegalArgumentException("--mx and --server exclude each other: give one or the other");
-        }
+        boolean tlsGiven = spec.commandLine().getParseResult().hasMatchedOption("--tls");
+        MxOptions.Plan mx = mxOptions.check(!servers.isEmpty(), tlsGiven);
         List<ServerAddress> relays = DeliveryOptions.relays(servers);
-        if (!mx && (dnsServer != null || mxPort != null)) {
-            throw new IllegalArgumentException((dnsServer != null ? "--dns-server" : "--mx-port") + " needs --mx");
-        }
-        InetSocketAddress dns = dnsServer == null ? null : dnsServer(dnsServer);
-        int port = mxPort == null ? SmtpClientOptions.DEFAULT_MX_PORT : mxPort(mxPort);
         DeliveryOptions.positive("--per-message", perMessage);
         DeliveryOptions.positive("--concurrency", concurrency);
         if (perDestination != null) {
@@ -187,9 +168,8 @@ final class BulkOptions {
         }
 
         SmtpSessionOptions.Builder session = SmtpSessionOptions.builder();
-        boolean embedded = relays.isEmpty() && !mx;
+        boolean embedded = relays.isEmpty() && mx == null;
         if (embedded) {
-            boolean tlsGiven = spec.commandLine().getParseResult().hasMatchedOption("--tls");
             if (security.trustOrCredentialsGiven() || tlsGiven && security.tls() != TlsPolicy.NONE) {
                 throw new IllegalArgumentException("--tls, --trust-pem, --user and --password-env need --server or "
                         + "--mx: the embedded server speaks plaintext only");
@@ -240,7 +220,7 @@ final class BulkOptions {
                 throw new IllegalArgumentException("--suppress: " + e.getMessage(), e);
             }
         }
-        return new Plan(sender, content, relays, session.build(), skip, skipUnknown, dns, port, suppressed);
+        return new Plan(sender, content, relays, session.build(), skip, skipUnknown, mx, suppressed);
     }
 
     /**
@@ -299,31 +279,6 @@ final class BulkOptions {
             throw new IllegalArgumentException("cannot read it: " + e.getMessage(), e);
         }
         return MessageContent.of(body);
-    }
-
-    /** {@code --dns-server}: HOST:PORT with an IP address, so that finding the DNS server needs no DNS. */
-    private static InetSocketAddress dnsServer(String text) {
-        ServerAddress a;
-        try {
-            a = ServerAddress.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--dns-server: " + e.getMessage(), e);
-        }
-        InetAddress ip = NetUtil.createInetAddressFromIpAddressString(a.host());
-        if (ip == null) {
-            throw new IllegalArgumentException("--dns-server: " + CliJson.quote(text)
-                    + " must name an IP address, not a host name, e.g. 127.0.0.1:5353");
-        }
-        return new InetSocketAddress(ip, a.port());
-    }
-
-    /** {@code --mx-port}: 1 to 65535. */
-    private static int mxPort(String text) {
-        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')
-                || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535) {
-            throw new IllegalArgumentException("--mx-port must be a port number 1-65535, not " + CliJson.quote(text));
-        }
-        return Integer.parseInt(text);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.reactivesmtp.cli;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.reactivesmtp.RecipientResult;
+import io.reactivesmtp.MxTlsStatus;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpUnknownOutcomeException;
@@ -36,7 +37,9 @@ import java.util.Optional;
  *
  * <p>With {@link #printJson(PrintWriter, Result, boolean) printJson(out, result, true)} the object also has
  * {@code "tls"}: {@code null} when the session ran in plaintext (or failed before TLS), else
- * {@code {"protocol": "TLSv1.3", "cipherSuite": "...", "provider": "JDK", "peer": "CN=..."}}.
+ * {@code {"protocol": "TLSv1.3", "cipherSuite": "...", "provider": "JDK", "peer": "CN=..."}}, and with
+ * {@code --mx} {@code "tlsLevels"}: per recipient domain {@code {"domain", "host", "level": "may", "source":
+ * "NONE", "encrypted", "authenticated", "plaintextAfterFailedHandshake"}}.
  */
 public final class ReportPrinter {
 
@@ -172,6 +175,11 @@ public final class ReportPrinter {
         if (withTls) {
             o.put("tls", result.tls().map(t -> new TlsJson(t.protocol(), t.cipherSuite(), t.provider(),
                     t.peerPrincipal().orElse(null))).orElse(null));
+            if (result.report() != null && !result.report().mxTls().isEmpty()) {
+                o.put("tlsLevels", result.report().mxTls().values().stream().map(m -> new TlsLevelJson(m.domain(),
+                        m.host(), m.level().displayName(), m.source().name(), m.encrypted(), m.authenticated(),
+                        m.plaintextAfterFailedHandshake())).toList());
+            }
         }
         o.put("error", error(result.error()));
         out.println(CliJson.document(o));
@@ -186,6 +194,12 @@ public final class ReportPrinter {
     /** The TLS session in the {@code --json} output. */
     @JsonPropertyOrder({"protocol", "cipherSuite", "provider", "peer"})
     record TlsJson(String protocol, String cipherSuite, String provider, String peer) {
+    }
+
+    /** With --mx: the TLS level a recipient domain's delivery reached, and what set it. */
+    @JsonPropertyOrder({"domain", "host", "level", "source", "encrypted", "authenticated", "plaintextAfterFailedHandshake"})
+    record TlsLevelJson(String domain, String host, String level, String source, boolean encrypted,
+            boolean authenticated, boolean plaintextAfterFailedHandshake) {
     }
 
     /** A failure in the {@code --json} output; {@code retryable} only for SMTP failures. */
@@ -209,6 +223,11 @@ public final class ReportPrinter {
                     t.peerPrincipal().map(p -> ", server certificate " + oneLine(p)).orElse(""));
         } else if (result.report() != null) {
             out.println("tls:      none (plaintext)");
+        }
+        if (result.report() != null) {
+            for (MxTlsStatus m : result.report().mxTls().values()) {
+                out.println("tls level: " + oneLine(m.toString()));
+            }
         }
     }
 

@@ -37,7 +37,8 @@ import reactor.core.Exceptions;
  * recipient what the server answered.
  *
  * <pre>{@code
- * reactive-smtp send --server HOST:PORT --from ADDR --to ADDR [--to ADDR ...]
+ * reactive-smtp send (--server HOST:PORT | --mx [--tls-level may|encrypt|dane|verify|secure])
+ *      --from ADDR --to ADDR [--to ADDR ...]
  *      [--tls none|opportunistic|required|implicit]  [--trust-pem FILE]
  *      [--user USER --password-env VARNAME]  [--helo NAME]  [--timeout-seconds N]
  *      [--dkim-key FILE --dkim-selector SEL --dkim-domain DOMAIN ...]
@@ -80,9 +81,12 @@ public final class SendCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--server", paramLabel = "HOST:PORT", required = true,
-            description = "The SMTP server, e.g. smtp.example.com:587 or [::1]:25.")
+    @Option(names = "--server", paramLabel = "HOST:PORT",
+            description = "The SMTP server, e.g. smtp.example.com:587 or [::1]:25; or --mx.")
     private String server;
+
+    @Mixin
+    private MxOptions mxOptions = new MxOptions();
 
     @Option(names = "--from", paramLabel = "ADDR", required = true, description = "The sender (MAIL FROM).")
     private String from;
@@ -202,8 +206,8 @@ public final class SendCommand implements Callable<Integer> {
     }
 
     /** Everything the user typed, checked. */
-    private record Request(ServerAddress target, Envelope envelope, SmtpClientOptions options,
-            MessageContent content) {
+    private record Request(ServerAddress target, MxOptions.Plan mx, Envelope envelope,
+            SmtpClientOptions.Builder options, MessageContent content) {
     }
 
     /**
@@ -212,7 +216,11 @@ public final class SendCommand implements Callable<Integer> {
      * @throws IllegalArgumentException with one line naming the option (and never the password)
      */
     private Request validate() {
-        ServerAddress target = ServerAddress.parse(server);
+        MxOptions.Plan mx = mxOptions.check(server != null, spec.commandLine().getParseResult().hasMatchedOption("--tls"));
+        if (mx == null && server == null) {
+            throw new IllegalArgumentException("give --server HOST:PORT, or --mx to deliver to the recipients' MX hosts");
+        }
+        ServerAddress target = mx == null ? ServerAddress.parse(server) : null;
         MailAddress sender = checked("--from", from);
         List<MailAddress> rcpts = new ArrayList<>();
         for (String r : to) {
@@ -253,15 +261,16 @@ public final class SendCommand implements Callable<Integer> {
             content = compose.content(envelope);
         }
 
-        SmtpClientOptions options = SmtpClientOptions.builder()
-                .relay(target.host(), target.port())
+        SmtpClientOptions.Builder options = SmtpClientOptions.builder()
                 .session(session.build())
-                .dkim(dkim.signers()) // keys read and checked here, before anything is sent
-                .build();
+                .dkim(dkim.signers()); // keys read and checked here, before anything is sent
+        if (target != null) {
+            options.relay(target.host(), target.port()).build();
+        }
         if (body != null) {
             dkim.checkMessage("--body", body);
         }
-        return new Request(target, envelope, options, content);
+        return new Request(target, mx, envelope, options, content);
     }
 
     private static MailAddress checked(String option, String address) {
@@ -293,9 +302,21 @@ public final class SendCommand implements Callable<Integer> {
     }
 
     private int send(Request request, MessageContent content, PrintWriter out, PrintWriter err) {
-        SmtpClient client = SmtpClient.create(request.options());
-        String serverName = request.target().toString();
-        Duration bound = overallBound(request.options().session(), request.envelope().recipients().size(),
+        MxRoute mx = request.mx() == null ? null : MxRoute.open(request.mx(), "reactive-smtp-send");
+        try {
+            return send(request, mx == null ? request.options().build() : mx.applyTo(request.options()).build(),
+                    mx == null ? request.target().toString() : mx.describe(), content, out, err);
+        } finally {
+            if (mx != null) {
+                mx.close();
+            }
+        }
+    }
+
+    private int send(Request request, SmtpClientOptions options, String serverName, MessageContent content,
+            PrintWriter out, PrintWriter err) {
+        SmtpClient client = SmtpClient.create(options);
+        Duration bound = overallBound(options.session(), request.envelope().recipients().size(),
                 content.size().orElse(0));
         ReportPrinter.Result result;
         try {
@@ -315,7 +336,7 @@ public final class SendCommand implements Callable<Integer> {
         if (json) {
             ReportPrinter.printJson(out, result, true);
         } else {
-            printText(out, request, content, result);
+            printText(out, request.envelope(), serverName, content, result);
         }
         out.flush();
         if (result.error() != null) {
@@ -339,9 +360,9 @@ public final class SendCommand implements Callable<Integer> {
         return total.plus(options.timeout(SmtpPhase.DATA_BLOCK).multipliedBy(contentBytes / BLOCK_BYTES));
     }
 
-    private void printText(PrintWriter out, Request request, MessageContent content, ReportPrinter.Result result) {
-        Envelope envelope = request.envelope();
-        out.println("server:   " + request.target());
+    private void printText(PrintWriter out, Envelope envelope, String serverName, MessageContent content,
+            ReportPrinter.Result result) {
+        out.println("server:   " + serverName);
         ReportPrinter.printTls(out, result);
         out.println("from:     " + ReportPrinter.oneLine(envelope.sender().orElseThrow().toString()));
         out.println("message:  " + (body != null ? ReportPrinter.oneLine(body.toString()) : "standard input")

@@ -53,7 +53,7 @@ class BulkMxTest {
             String dnsServer = "127.0.0.1:" + dns.address().getPort();
 
             BulkCommandTest.Run run = BulkCommandTest.run("--mx", "--dns-server", dnsServer,
-                    "--mx-port", Integer.toString(servers.port), "--tls", "none", "--per-destination", "1",
+                    "--mx-port", Integer.toString(servers.port), "--per-destination", "1",
                     "--from", "news@example.com", "--recipients", recipients.toString(), "--body", body.toString(),
                     "--report", report.toString());
 
@@ -69,7 +69,7 @@ class BulkMxTest {
             // Null MX: no server's verdict, but as final as a 5xx: refused for good (never resent). Some accepted: 3.
             assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.PARTIAL);
             assertThat(run.out()).contains(
-                    "-> MX of each recipient domain (port " + servers.port + "), TLS none, DNS server " + dnsServer,
+                    "-> MX of each recipient domain (port " + servers.port + "), TLS level dane, DNS server " + dnsServer,
                     "recipients:   7 line(s) read, 0 bad line(s) skipped",
                     "messages:     7 sent: 5 delivered, 0 partial, 0 rejected, 2 failed, 0 unknown",
                     "recipients:   7: 5 accepted, 2 rejected (5xx), 0 transient (4xx), 0 unknown",

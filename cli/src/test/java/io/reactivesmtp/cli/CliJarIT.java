@@ -226,4 +226,36 @@ class CliJarIT {
     private static List<String> messageLines(Path report) throws java.io.IOException {
         return Files.readAllLines(report).stream().filter(l -> l.startsWith("{\"id\": ")).toList();
     }
+
+    /**
+     * Issue 21's first check: an MX offering STARTTLS with a self-signed certificate (common on the internet). On
+     * main before the TLS levels, {@code bulk --mx --tls opportunistic} delivered nothing there (exit 4: the
+     * certificate was verified); at level may it is delivered, over TLS.
+     */
+    @Test
+    void bulkMxAtLevelMayDeliversOverTlsToASelfSignedMx() throws Exception {
+        Script script = Script.create().send("220 mx.example.test ESMTP")
+                .expectMatching("EHLO .*").send("250-mx.example.test", "250 STARTTLS")
+                .expect("STARTTLS").send("220 2.0.0 ready")
+                .startTls(TestPki.serverContext(TestPki.selfSigned()))
+                .expectMatching("EHLO .*").send("250 mx.example.test")
+                .expect("MAIL FROM:<me@example.com>").send("250 ok")
+                .expect("RCPT TO:<you@example.test>").send("250 ok")
+                .expect("DATA").send("354 go")
+                .expectData().send("250 2.0.0 queued")
+                .expect("QUIT").send("221 bye").close();
+        try (io.reactivesmtp.reactor.CliTestDns dns = io.reactivesmtp.reactor.CliTestDns.start();
+                ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
+            dns.mx("example.test", 10, "mx.example.test").a("mx.example.test", "127.0.0.1");
+            Path recipients = Files.writeString(dir.resolve("recipients.txt"), "you@example.test\n");
+            Path body = Files.writeString(dir.resolve("message.eml"), MESSAGE);
+            PackagedCli.Result r = cli.command("bulk", "--mx", "--tls-level", "may",
+                    "--dns-server", "127.0.0.1:" + dns.address().getPort(), "--mx-port", Integer.toString(server.port()),
+                    "--from", "me@example.com", "--recipients", recipients.toString(), "--body", body.toString())
+                    .run(RUN).assertExit(ExitCodes.OK);
+            assertThat(r.out()).contains("TLS level may", "1 sent: 1 delivered");
+            server.awaitScriptDone(WAIT);
+            assertThat(server.dataCount()).isEqualTo(1);
+        }
+    }
 }

@@ -32,6 +32,17 @@ public final class CliTestDns implements AutoCloseable {
         return this;
     }
 
+    /** A TLSA record (usage, selector, matching type, data). @return this */
+    public CliTestDns tlsa(String name, int usage, int selector, int matchingType, byte[] data) {
+        server.tlsa(name, usage, selector, matchingType, data, 60);
+        return this;
+    }
+
+    /** @param ad whether answers to queries with the DO bit carry the AD bit (DNSSEC-validated) */
+    public void authenticData(boolean ad) {
+        server.authenticData(ad);
+    }
+
     /** @return where the server listens */
     public InetSocketAddress address() {
         return server.address();

@@ -21,6 +21,7 @@ import io.reactivesmtp.reactor.internal.DnsMxCache;
 import io.reactivesmtp.reactor.internal.DnsNames;
 import io.reactivesmtp.reactor.internal.DnsQueries;
 import io.reactivesmtp.reactor.internal.DnsTransports;
+import io.reactivesmtp.reactor.internal.TlsaLookups;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -67,10 +68,15 @@ import reactor.netty.resources.LoopResources;
  * (NXDOMAIN, no records) and failures are not cached. Addresses (A/AAAA) go through Netty's TTL-respecting
  * {@link DefaultDnsCache}, shared with {@link #addressResolverGroup()}.
  *
+ * <p>{@link #resolveTlsa(String, int)} finds an MX host's TLSA records for DANE, asking with the DO bit; the
+ * answer's AD bit is believed only from a trusted resolver: by default when every configured DNS server is on
+ * loopback (a local validating resolver such as unbound, as Postfix advises), else when
+ * {@link Builder#trustAuthenticatedData(boolean)} says so.
+ *
  * <p>The Monos complete on the resolver's event loop (or, for a cached answer, on the subscribing thread).
  * Thread-safe. {@link #close()} releases the UDP socket and the resolvers of the address group.
  */
-public final class DnsMxResolver implements MxResolver, AutoCloseable {
+public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoCloseable {
 
     /** Netty's default query timeout; enough for a recursive resolver that must ask the authorities itself. */
     public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(5);
@@ -85,6 +91,8 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
     private final DnsQueries queries;
     private final Random random;
     private final DnsMxCache cache;
+    private final TlsaLookups tlsa;
+    private final boolean trustsAuthenticData;
     private final long maxTtlSeconds;
     private final ConcurrentHashMap<String, Mono<DnsMxAnswer>> inFlight = new ConcurrentHashMap<>();
     private final AtomicReference<AddressResolverGroup<InetSocketAddress>> group = new AtomicReference<>();
@@ -108,7 +116,11 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
         this.resolver = DnsTransports.configure(template.copy(), b.eventLoop, b.datagramChannelType,
                 b.socketChannelType).build();
         this.queries = new DnsQueries(resolver, b.nameServers, closed::get);
+        this.trustsAuthenticData = b.trustAd != null ? b.trustAd : TlsaLookups.allLoopback(b.nameServers);
+        this.tlsa = new TlsaLookups(queries, new DnsMxCache(b.maxCachedDomains, System::nanoTime), maxTtlSeconds,
+                trustsAuthenticData);
     }
+
 
     /**
      * @param eventLoop the loop the resolver's UDP socket lives on; the DNS socket is of its transport (NIO,
@@ -135,6 +147,23 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
             DnsMxAnswer cached = cache.get(domain);
             return (cached != null ? Mono.just(cached) : lookup(domain)).flatMap(answer -> route(domain, answer));
         });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Cached for the records' TTL (at most {@link Builder#maxTtl}); "no records" for five minutes.
+     *
+     * @throws IllegalArgumentException if the host name is invalid (at once)
+     */
+    @Override
+    public Mono<TlsaAnswer> resolveTlsa(String host, int port) {
+        return tlsa.resolve(host, port);
+    }
+
+    /** @return whether the AD bit of the configured DNS servers is believed (DANE needs it) */
+    public boolean trustsAuthenticatedData() {
+        return trustsAuthenticData;
     }
 
     /**
@@ -296,6 +325,7 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
         private Random random = new Random();
         private Class<? extends DatagramChannel> datagramChannelType;
         private Class<? extends SocketChannel> socketChannelType;
+        private Boolean trustAd;
 
         private Builder(EventLoop eventLoop) {
             this.eventLoop = eventLoop;
@@ -370,6 +400,19 @@ public final class DnsMxResolver implements MxResolver, AutoCloseable {
          */
         public Builder random(Random random) {
             this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /**
+         * Whether the AD bit of the configured DNS servers' answers is believed, so that TLSA records they say
+         * they validated enable DANE. By default only when every server is on loopback: the AD bit crosses the
+         * network unprotected, so a remote resolver's is worth something only over a path you trust.
+         *
+         * @param trust true to believe it, false never to
+         * @return this
+         */
+        public Builder trustAuthenticatedData(boolean trust) {
+            this.trustAd = trust;
             return this;
         }
 

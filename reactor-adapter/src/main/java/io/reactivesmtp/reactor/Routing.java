@@ -1,5 +1,6 @@
 package io.reactivesmtp.reactor;
 
+import io.reactivesmtp.MxTlsLevel;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,16 +21,33 @@ import java.util.Optional;
  * Routing.relays(List.of(InetSocketAddress.createUnresolved("smtp1.example.com", 587),
  *                        InetSocketAddress.createUnresolved("smtp2.example.com", 587)));
  * Routing.mx(resolver);   // recipients grouped by domain, one transaction per domain
+ * Routing.mx(resolver).withTlsLevel(MxTlsLevel.VERIFY);   // only to MX hosts with a verified certificate
  * }</pre>
+ *
+ * <p>In MX mode the session's {@link io.reactivesmtp.TlsOptions} give trust anchors, protocols, provider and
+ * client certificate, and the {@linkplain #mxTlsLevel() TLS level} decides the rest per MX host: whether TLS is
+ * required and how the certificate is authenticated (see {@link MxTlsLevel}). The default level is
+ * {@link MxTlsLevel#DANE}: authenticated by DNSSEC-validated TLSA records where the MX host publishes them,
+ * opportunistic and unauthenticated ({@link MxTlsLevel#MAY}) elsewhere. The level reached per domain is in
+ * {@link io.reactivesmtp.SendReport#mxTls()}.
  */
 public final class Routing {
 
     private final List<InetSocketAddress> relays;
     private final MxResolver mxResolver;
+    private final MxTlsLevel mxTlsLevel;
+    private final MxTlsPolicySource mxTlsPolicies;
 
     private Routing(List<InetSocketAddress> relays, MxResolver mxResolver) {
+        this(relays, mxResolver, MxTlsLevel.DANE, MxTlsPolicySource.NONE);
+    }
+
+    private Routing(List<InetSocketAddress> relays, MxResolver mxResolver, MxTlsLevel level,
+            MxTlsPolicySource policies) {
         this.relays = relays;
         this.mxResolver = mxResolver;
+        this.mxTlsLevel = level;
+        this.mxTlsPolicies = policies;
     }
 
     /**
@@ -66,6 +84,42 @@ public final class Routing {
         return new Routing(List.of(), Objects.requireNonNull(resolver, "resolver"));
     }
 
+    /**
+     * @param level the TLS level of sessions to MX hosts; {@link MxTlsLevel#DANE} by default
+     * @return MX routing at that level
+     * @throws IllegalStateException for relay routing, where {@link io.reactivesmtp.TlsPolicy} decides
+     */
+    public Routing withTlsLevel(MxTlsLevel level) {
+        requireMx("a TLS level");
+        return new Routing(relays, mxResolver, Objects.requireNonNull(level, "level"), mxTlsPolicies);
+    }
+
+    /**
+     * @param policies where recipient domains' TLS policies come from (MTA-STS, configured); none by default
+     * @return MX routing that consults them
+     * @throws IllegalStateException for relay routing
+     */
+    public Routing withTlsPolicies(MxTlsPolicySource policies) {
+        requireMx("TLS policies");
+        return new Routing(relays, mxResolver, mxTlsLevel, Objects.requireNonNull(policies, "policies"));
+    }
+
+    private void requireMx(String what) {
+        if (mxResolver == null) {
+            throw new IllegalStateException(what + " applies to MX routing only; relays use TlsPolicy");
+        }
+    }
+
+    /** @return the TLS level of MX routing ({@link MxTlsLevel#DANE} unless set); unused for relays */
+    public MxTlsLevel mxTlsLevel() {
+        return mxTlsLevel;
+    }
+
+    /** @return where MX routing gets domains' TLS policies; {@link MxTlsPolicySource#NONE} unless set */
+    public MxTlsPolicySource mxTlsPolicies() {
+        return mxTlsPolicies;
+    }
+
     private static InetSocketAddress checked(String host, int port) {
         if (host == null || host.isBlank() || host.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
             throw new IllegalArgumentException("invalid relay host \"" + host + "\"");
@@ -94,7 +148,7 @@ public final class Routing {
     @Override
     public String toString() {
         if (mxResolver != null) {
-            return "mx";
+            return "mx (TLS level " + mxTlsLevel.displayName() + ")";
         }
         StringBuilder sb = new StringBuilder("relay ");
         for (int i = 0; i < relays.size(); i++) {

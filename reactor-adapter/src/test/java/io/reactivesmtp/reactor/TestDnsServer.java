@@ -20,6 +20,7 @@ import io.netty.handler.codec.dns.DefaultDnsQuestion;
 import io.netty.handler.codec.dns.DefaultDnsRawRecord;
 import io.netty.handler.codec.dns.DefaultDnsRecordDecoder;
 import io.netty.handler.codec.dns.DnsQuestion;
+import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.DnsSection;
@@ -29,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +41,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A tiny authoritative DNS server for tests, on a loopback UDP port of its own, built on netty-codec-dns. The
  * test configures its zone: MX, A, TXT and CNAME records per name. It answers NXDOMAIN for unknown names, NODATA
  * (NOERROR, empty answer) for known names without the type asked, and SERVFAIL for names marked broken. It
- * counts the queries per name and type, and can drop every query (to provoke timeouts).
+ * counts the queries per name and type, and can drop every query, or every query of one type (to provoke
+ * timeouts). For DANE it serves TLSA records and, when told to, sets the AD bit as a validating resolver does:
+ * only in answers to queries that carry the DO bit (RFC 3225, RFC 6840 §5.7).
  *
  * <pre>{@code
  * try (TestDnsServer dns = TestDnsServer.start()) {
@@ -56,6 +60,9 @@ final class TestDnsServer implements AutoCloseable {
     private final Map<String, Boolean> broken = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> queries = new ConcurrentHashMap<>();
     private final AtomicBoolean drop = new AtomicBoolean();
+    private final Set<DnsRecordType> droppedTypes = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean authenticData = new AtomicBoolean();
+    private final AtomicInteger dnssecOkQueries = new AtomicInteger();
 
     private TestDnsServer() throws InterruptedException {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -121,6 +128,28 @@ final class TestDnsServer implements AutoCloseable {
     TestDnsServer remove(String name) {
         zone.remove(key(name));
         return this;
+    }
+
+    /** Adds a TLSA record (RFC 6698): usage, selector, matching type, association data. @return this */
+    TestDnsServer tlsa(String name, int usage, int selector, int matchingType, byte[] data, long ttlSeconds) {
+        ByteBuf rdata = Unpooled.buffer();
+        rdata.writeByte(usage).writeByte(selector).writeByte(matchingType).writeBytes(data);
+        return add(name, DnsRecordType.TLSA, ttlSeconds, rdata);
+    }
+
+    /** @param ad whether answers to queries with the DO bit say, by the AD bit, that they were DNSSEC-validated */
+    void authenticData(boolean ad) {
+        authenticData.set(ad);
+    }
+
+    /** @param type a record type whose queries are ignored from now on (the client times out) */
+    void dropQueries(DnsRecordType type) {
+        droppedTypes.add(type);
+    }
+
+    /** @return how many queries carried an OPT record with the DO bit */
+    int dnssecOkQueries() {
+        return dnssecOkQueries.get();
     }
 
     /** Adds a CNAME record: answers to queries for {@code name} carry it, then the target's records. @return this */
@@ -203,8 +232,16 @@ final class TestDnsServer implements AutoCloseable {
             DnsQuestion question = query.recordAt(DnsSection.QUESTION);
             String name = key(question.name());
             queries.computeIfAbsent(name + " " + question.type().name(), k -> new AtomicInteger()).incrementAndGet();
-            if (drop.get()) {
+            if (drop.get() || droppedTypes.contains(question.type())) {
                 return;
+            }
+            boolean dnssecOk = false;
+            for (int i = 0; i < query.count(DnsSection.ADDITIONAL); i++) {
+                DnsRecord r = query.recordAt(DnsSection.ADDITIONAL, i);
+                dnssecOk |= r.type() == DnsRecordType.OPT && (r.timeToLive() & 0x8000) != 0;
+            }
+            if (dnssecOk) {
+                dnssecOkQueries.incrementAndGet();
             }
             DatagramDnsResponse response = new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
             response.setAuthoritativeAnswer(true).setRecursionDesired(query.isRecursionDesired())
@@ -236,6 +273,9 @@ final class TestDnsServer implements AutoCloseable {
                     }
                     current = next;
                 }
+            }
+            if (dnssecOk && authenticData.get()) {
+                response.setZ(0x2); // the AD bit: Netty's Z holds the three bits Z, AD, CD
             }
             ctx.writeAndFlush(response);
         }

@@ -128,6 +128,56 @@ public final class TestPki {
         return Holder.PKI.selfSigned;
     }
 
+    /**
+     * A new valid server certificate signed by the CA for the given names (DNS names, or IP addresses), such as a
+     * recipient domain's name for MX tests; made on every call.
+     *
+     * @param names one or more DNS names (wildcards like {@code *.example.test} allowed) or IP addresses
+     * @return the credential, named after the first name
+     */
+    public static Credential issuedFor(String... names) {
+        return issue(false, names);
+    }
+
+    /**
+     * Like {@link #issuedFor(String...)}, but expired yesterday: right names, right issuer, wrong dates.
+     *
+     * @param names one or more DNS names or IP addresses
+     * @return the credential
+     */
+    public static Credential expiredFor(String... names) {
+        return issue(true, names);
+    }
+
+    private static Credential issue(boolean expired, String... names) {
+        if (names.length == 0) {
+            throw new IllegalArgumentException("at least one name is required");
+        }
+        Instant now = Instant.now();
+        Instant notBefore = expired ? now.minus(Duration.ofDays(30)) : now.minus(Duration.ofHours(1));
+        Instant notAfter = expired ? now.minus(Duration.ofDays(1)) : now.plus(Duration.ofDays(365));
+        try {
+            return leaf((expired ? "expired-" : "issued-") + names[0].replace('*', '_'),
+                    "CN=" + names[0] + ",O=Reactive SMTP Tests", ca(), notBefore, notAfter, names.clone(),
+                    KeyPurposeId.id_kp_serverAuth);
+        } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {
+            throw new IllegalStateException("cannot issue a certificate for " + names[0], e);
+        }
+    }
+
+    /**
+     * A server context presenting a credential followed by the test CA's certificate (a chain of two), as a server
+     * whose TLSA record names its CA (DANE-TA) presents it.
+     *
+     * @param credential a certificate issued by the test CA
+     * @return a new server context
+     */
+    public static SslContext serverContextWithCa(Credential credential) {
+        List<X509Certificate> chain = new ArrayList<>(credential.chain());
+        chain.add(ca().certificate());
+        return build(SslContextBuilder.forServer(credential.privateKey(), chain), credential);
+    }
+
     /** @return a client certificate ({@code clientAuth}, CN {@code client.example.com}) signed by the CA */
     public static Credential client() {
         return Holder.PKI.client;

@@ -1,6 +1,7 @@
 package io.reactivesmtp.reactor.internal;
 
 import io.reactivesmtp.Credentials;
+import io.reactivesmtp.MxTlsStatus;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsOptions;
 import java.net.InetSocketAddress;
@@ -8,7 +9,9 @@ import java.util.Objects;
 
 /**
  * What makes two sessions interchangeable: server host and port, TLS options (policy, trust, expected name),
- * the credentials' identity (user name and mechanism: never the secret) and the local address.
+ * the credentials' identity (user name and mechanism: never the secret) and the local address. In MX routing a
+ * key also carries the TLS status it stands for (not part of its identity: one MX host can serve domains of
+ * different policies through one pool) and whether it is the plaintext retry of level {@code may}.
  */
 public final class DestinationKey {
 
@@ -17,6 +20,9 @@ public final class DestinationKey {
     private final TlsOptions tls;
     private final String identity;
     private final InetSocketAddress localAddress;
+    private final SmtpSessionOptions session;
+    private final MxTlsStatus mxTls;
+    private final boolean plaintextRetry;
     /** Computed once: the key is looked up for every message. */
     private final int hash;
     private final String name;
@@ -28,6 +34,22 @@ public final class DestinationKey {
      * @param localAddress the local address, or null
      */
     public DestinationKey(String host, int port, SmtpSessionOptions session, InetSocketAddress localAddress) {
+        this(host, port, session, localAddress, null, false);
+    }
+
+    /**
+     * @param host the MX host
+     * @param port its port
+     * @param session the session options for this host's TLS level
+     * @param localAddress the local address, or null
+     * @param mxTls the TLS status a session through this key reaches, or null outside MX routing
+     * @param plaintextRetry whether this is level may's plaintext retry after a failed handshake
+     */
+    public DestinationKey(String host, int port, SmtpSessionOptions session, InetSocketAddress localAddress,
+            MxTlsStatus mxTls, boolean plaintextRetry) {
+        this.session = session;
+        this.mxTls = mxTls;
+        this.plaintextRetry = plaintextRetry;
         this.host = host;
         this.port = port;
         this.tls = session.tls();
@@ -49,6 +71,21 @@ public final class DestinationKey {
     /** @return the server's port */
     public int port() {
         return port;
+    }
+
+    /** @return the session options of connections to this destination */
+    public SmtpSessionOptions session() {
+        return session;
+    }
+
+    /** @return the TLS status in MX routing, or null */
+    public MxTlsStatus mxTls() {
+        return mxTls;
+    }
+
+    /** @return whether this is the plaintext retry, used only after the previous key's TLS handshake failed */
+    public boolean isPlaintextRetry() {
+        return plaintextRetry;
     }
 
     /** @return the local address, or null */

@@ -9,6 +9,7 @@ import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponse;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.DnsSection;
+import io.reactivesmtp.dane.TlsaRecord;
 import io.reactivesmtp.reactor.MxHost;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,6 +37,8 @@ public final class DnsMxAnswer {
         NO_RECORDS,
         /** For an A or AAAA query: the name has addresses of that type. */
         ADDRESSES,
+        /** For a TLSA query: TLSA records, {@link #tlsa()}; {@link #authenticData()} says whether the AD bit was set. */
+        TLSA,
         /** The name does not exist. */
         NXDOMAIN,
         /** The server could not answer (SERVFAIL, REFUSED, ...): ask another server or try later. */
@@ -46,12 +49,21 @@ public final class DnsMxAnswer {
     private final List<MxHost> hosts;
     private final long ttlSeconds;
     private final String responseCode;
+    private final List<TlsaRecord> tlsa;
+    private final boolean authenticData;
 
     private DnsMxAnswer(Kind kind, List<MxHost> hosts, long ttlSeconds, String responseCode) {
+        this(kind, hosts, ttlSeconds, responseCode, List.of(), false);
+    }
+
+    private DnsMxAnswer(Kind kind, List<MxHost> hosts, long ttlSeconds, String responseCode, List<TlsaRecord> tlsa,
+            boolean authenticData) {
         this.kind = kind;
         this.hosts = hosts;
         this.ttlSeconds = ttlSeconds;
         this.responseCode = responseCode;
+        this.tlsa = tlsa;
+        this.authenticData = authenticData;
     }
 
     /**
@@ -85,6 +97,9 @@ public final class DnsMxAnswer {
         DnsCnameChain owners = DnsCnameChain.of(domain, response);
         long ttl = owners.ttlSeconds();
 
+        if (type == DnsRecordType.TLSA) {
+            return tlsa(domain, response, owners, ttl, rcode(code));
+        }
         if (type != DnsRecordType.MX) {
             boolean found = false;
             for (int i = 0; i < count; i++) {
@@ -147,6 +162,42 @@ public final class DnsMxAnswer {
         preferences.forEach((host, preference) -> hosts.add(MxHost.of(host, preference)));
         hosts.sort(Comparator.comparingInt(MxHost::preference));
         return new DnsMxAnswer(Kind.MX, Collections.unmodifiableList(hosts), ttl, rcode(code));
+    }
+
+    /** TLSA records owned by the name or the end of its CNAME chain; a malformed one makes the answer malformed. */
+    private static DnsMxAnswer tlsa(String domain, DnsResponse response, DnsCnameChain owners, long chainTtl,
+            String rcode) {
+        List<TlsaRecord> records = new ArrayList<>();
+        long ttl = chainTtl;
+        for (int i = 0; i < response.count(DnsSection.ANSWER); i++) {
+            DnsRecord r = response.recordAt(DnsSection.ANSWER, i);
+            if (r.type() != DnsRecordType.TLSA || !(r instanceof DnsRawRecord) || !owners.owns(r)) {
+                continue;
+            }
+            ByteBuf rdata = ((DnsRawRecord) r).content();
+            byte[] bytes = new byte[rdata.readableBytes()];
+            rdata.getBytes(rdata.readerIndex(), bytes);
+            try {
+                records.add(TlsaRecord.parse(bytes));
+            } catch (IllegalArgumentException e) {
+                throw new CorruptedFrameException("TLSA record of " + domain + " malformed: " + e.getMessage());
+            }
+            ttl = Math.min(ttl, r.timeToLive());
+        }
+        // The AD bit (RFC 4035 §3.2.3) sits in what Netty calls Z: the three bits Z, AD, CD.
+        boolean ad = (response.z() & 0x2) != 0;
+        return records.isEmpty() ? new DnsMxAnswer(Kind.NO_RECORDS, List.of(), 0, rcode, List.of(), ad)
+                : new DnsMxAnswer(Kind.TLSA, List.of(), ttl, rcode, List.copyOf(records), ad);
+    }
+
+    /** @return for {@link Kind#TLSA}, the records as found (usable or not); else empty */
+    public List<TlsaRecord> tlsa() {
+        return tlsa;
+    }
+
+    /** @return whether the response had the AD bit: its server says it validated the answer by DNSSEC */
+    public boolean authenticData() {
+        return authenticData;
     }
 
     /** "SERVFAIL (rcode 2)": the name operators know from dig, and the number. */

@@ -1,7 +1,10 @@
 package io.reactivesmtp.reactor.internal;
 
 import io.netty.channel.AddressedEnvelope;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
+import io.netty.handler.codec.dns.DefaultDnsRawRecord;
+import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponse;
 import io.netty.handler.codec.dns.DnsResponseCode;
@@ -13,6 +16,7 @@ import io.netty.util.concurrent.Future;
 import io.reactivesmtp.SmtpConnectionException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
@@ -23,6 +27,11 @@ import reactor.core.publisher.Mono;
  * operator sees it.
  */
 public final class DnsQueries {
+
+    /** EDNS0 UDP payload size announced with the DO bit (RFC 6891; 1232 avoids fragmentation, DNS flag day 2020). */
+    private static final int EDNS_PAYLOAD = 1232;
+    /** The DO bit of the OPT record's flags (RFC 3225): asks a validating resolver to say, by the AD bit, that it validated. */
+    private static final long DNSSEC_OK = 0x8000;
 
     private final DnsNameResolver resolver;
     private final DnsServerAddressStreamProvider nameServers;
@@ -85,8 +94,11 @@ public final class DnsQueries {
             InetSocketAddress server) {
         return Mono.create(sink -> {
             // Absolute name: no search domain may be appended.
-            Future<AddressedEnvelope<DnsResponse, InetSocketAddress>> f =
-                    resolver.query(server, new DefaultDnsQuestion(domain + ".", type));
+            Future<AddressedEnvelope<DnsResponse, InetSocketAddress>> f = type == DnsRecordType.TLSA
+                    // With an OPT record of our own carrying DO: Netty then adds none of its own.
+                    ? resolver.query(server, new DefaultDnsQuestion(domain + ".", type), List.<DnsRecord>of(
+                            new DefaultDnsRawRecord("", DnsRecordType.OPT, EDNS_PAYLOAD, DNSSEC_OK, Unpooled.EMPTY_BUFFER)))
+                    : resolver.query(server, new DefaultDnsQuestion(domain + ".", type));
             sink.onCancel(() -> f.cancel(false));
             f.addListener(done -> {
                 if (!done.isSuccess()) {

@@ -2,6 +2,7 @@ package io.reactivesmtp.reactor.internal;
 
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
+import io.reactivesmtp.MxTlsStatus;
 import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpException;
@@ -9,6 +10,7 @@ import io.reactivesmtp.SmtpUnknownOutcomeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import reactor.core.publisher.Mono;
@@ -50,10 +52,12 @@ final class Reports {
         Instant start = null;
         Duration duration = Duration.ZERO;
         SmtpException error = null;
+        Map<String, MxTlsStatus> mxTls = new LinkedHashMap<>();
         for (Part p : parts) {
             SendReport r = p.anyReport();
             boolean permanent = p.error != null && p.error.isPermanent();
             if (r != null) {
+                mxTls.putAll(r.mxTls());
                 r.recipients().forEach(x -> results.put(x.address(), permanent ? permanent(x) : x));
                 first = first == null ? r : first;
                 start = start == null || r.startedAt().isBefore(start) ? r.startedAt() : start;
@@ -81,6 +85,7 @@ final class Reports {
         for (MailAddress a : envelope.recipients()) {
             b.recipient(results.get(a));
         }
+        mxTls.values().forEach(b::mxTls);
         SendReport merged = b.build();
         return error == null ? Mono.just(merged) : Mono.error(withPartialReport(error, merged));
     }

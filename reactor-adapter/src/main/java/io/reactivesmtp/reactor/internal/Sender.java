@@ -12,7 +12,6 @@ import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.SmtpTlsException;
 import io.reactivesmtp.TlsInfo;
-import io.reactivesmtp.reactor.MxHost;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -46,6 +45,8 @@ public final class Sender {
     /** Null without a rate limit. */
     private final RateLimiter limiter;
     private final RecipientLimits recipientLimits = new RecipientLimits();
+    /** Null for relays. */
+    private final MxTlsLevels mxTls;
 
     /**
      * @param options the client's options
@@ -57,6 +58,7 @@ public final class Sender {
         this.pools = pools;
         this.listener = listener;
         this.limiter = options.rateLimit().map(RateLimiter::new).orElse(null);
+        this.mxTls = options.routing().isMx() ? new MxTlsLevels(options) : null;
         for (InetSocketAddress relay : options.routing().relays()) {
             relays.add(key(relay.getHostString(), relay.getPort()));
         }
@@ -110,11 +112,7 @@ public final class Sender {
                     if (hosts.isEmpty()) {
                         return Mono.error(new SmtpNoMailExchangerException("no mail exchanger for " + domain));
                     }
-                    List<DestinationKey> candidates = new ArrayList<>();
-                    for (MxHost h : hosts) {
-                        candidates.add(key(h.host(), options.mxPort()));
-                    }
-                    return sendVia(candidates, part, content);
+                    return mxTls.candidates(domain, hosts).flatMap(candidates -> sendVia(candidates, part, content));
                 });
     }
 
@@ -159,10 +157,16 @@ public final class Sender {
             PooledRef<PooledSession> ref = acquired.ref;
             reportTls(ref.poolable());
             boolean reused = ref.poolable().messages() > 0;
-            return transact(ref, acquired.ticket, envelope, content).onErrorResume(
+            return transact(ref, acquired.ticket, envelope, content).map(r -> withMxTls(r, acquired.candidate)).onErrorResume(
                     e -> mayRetryStale && reused && diedBeforeAnyReply(e),
                     e -> attempt(candidates, envelope, content, false));
         });
+    }
+
+    /** In MX routing: the domain's TLS level, as the candidate the session came from reached it. */
+    private static SendReport withMxTls(SendReport report, DestinationKey candidate) {
+        return candidate.mxTls() == null ? report : report.withMxTls(
+                candidate.mxTls().withSession(report.tls().isPresent(), candidate.isPlaintextRetry()));
     }
 
     /** Tells the listener about a connection's TLS once: when the connection is first handed to a send. */
@@ -192,13 +196,22 @@ public final class Sender {
     private Mono<Acquired> acquireAny(List<DestinationKey> candidates, int i) {
         DestinationKey key = candidates.get(i);
         Mono<Acquired> acquire = limiter == null
-                ? pools.acquire(key).map(ref -> new Acquired(ref, null))
+                ? pools.acquire(key).map(ref -> new Acquired(ref, null, key))
                 : limiter.acquire(key).flatMap(ticket -> pools.acquire(key)
-                        .map(ref -> new Acquired(ref, ticket))
+                        .map(ref -> new Acquired(ref, ticket, key))
                         .doOnError(e -> throttleIfAsked(ticket, e)));
         return acquire.onErrorResume(
-                e -> i + 1 < candidates.size() && failsOver(e),
-                e -> acquireAny(candidates, i + 1));
+                e -> next(candidates, i, e) < candidates.size() && failsOver(e),
+                e -> acquireAny(candidates, next(candidates, i, e)));
+    }
+
+    /** The next candidate; a plaintext retry (level may) only right after its host's TLS handshake failed. */
+    private static int next(List<DestinationKey> candidates, int i, Throwable e) {
+        int j = i + 1;
+        if (j < candidates.size() && candidates.get(j).isPlaintextRetry() && !(e instanceof SmtpTlsException)) {
+            j++;
+        }
+        return j;
     }
 
     /** A 421 or 4.7.x from the server (greeting, or any reply of a transaction): slow down to it. */
@@ -218,10 +231,13 @@ public final class Sender {
     private static final class Acquired {
         final PooledRef<PooledSession> ref;
         final RateLimiter.Ticket ticket;
+        /** The candidate it was acquired for (its pool may be shared with keys of other TLS statuses). */
+        final DestinationKey candidate;
 
-        Acquired(PooledRef<PooledSession> ref, RateLimiter.Ticket ticket) {
+        Acquired(PooledRef<PooledSession> ref, RateLimiter.Ticket ticket, DestinationKey candidate) {
             this.ref = ref;
             this.ticket = ticket;
+            this.candidate = candidate;
         }
     }
 

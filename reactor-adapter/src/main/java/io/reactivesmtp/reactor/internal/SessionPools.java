@@ -193,7 +193,7 @@ public final class SessionPools {
                         (int) Math.min(Integer.MAX_VALUE, sessionOptions.timeout(SmtpPhase.CONNECT).toMillis()))
                 // At channel init, before the connection is active: the greeting cannot arrive before the
                 // session handler is there.
-                .doOnChannelInit((observer, channel, remote) -> SmtpSession.install(channel, sessionOptions,
+                .doOnChannelInit((observer, channel, remote) -> SmtpSession.install(channel, key.session(),
                         key.host(), key.port(), NettyPipeline.ReactiveBridge))
                 // After the session's handlers, so it goes first, in front of implicit TLS.
                 .doOnChannelInit((observer, channel, remote) -> FirstByteTimeoutHandler.install(channel,

@@ -1,0 +1,105 @@
+package io.reactivesmtp.cli;
+
+import io.netty.util.NetUtil;
+import io.reactivesmtp.MxTlsLevel;
+import io.reactivesmtp.reactor.SmtpClientOptions;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import picocli.CommandLine.Option;
+
+/**
+ * Delivery straight to recipients' MX hosts, for {@code send} and {@code bulk}: {@code --mx}, {@code --tls-level}
+ * and the hidden test hooks {@code --dns-server} and {@code --mx-port}. A picocli mixin; {@link #check} turns it
+ * into a {@link Plan} or a usage error naming the option.
+ */
+final class MxOptions {
+
+    @Option(names = "--mx", description = "Deliver straight to each recipient domain's MX hosts (port 25).")
+    boolean mx;
+
+    @Option(names = "--tls-level", paramLabel = "may|encrypt|dane|verify|secure",
+            description = "With --mx, as Postfix's levels: may (TLS when offered, certificate not checked), encrypt "
+                    + "(TLS required, not checked), dane (default: DANE where the MX has DNSSEC-validated TLSA "
+                    + "records, else may), verify (TLS required, certificate checked against the MX name), secure "
+                    + "(checked against the recipient domain).")
+    String tlsLevel;
+
+    // Test hooks: hidden from --help.
+    @Option(names = "--dns-server", paramLabel = "HOST:PORT", hidden = true,
+            description = "With --mx: the DNS server to ask instead of the system's (test hook).")
+    String dnsServer;
+
+    @Option(names = "--mx-port", paramLabel = "PORT", hidden = true,
+            description = "With --mx: the port of the MX hosts instead of 25 (test hook).")
+    String mxPort;
+
+    /**
+     * What {@code --mx} and its options say.
+     *
+     * @param dnsServer the DNS server, or null for the system's
+     * @param port the MX port
+     * @param level the TLS level
+     */
+    record Plan(InetSocketAddress dnsServer, int port, MxTlsLevel level) {
+    }
+
+    /**
+     * @param relaysGiven whether {@code --server} was given
+     * @param tlsGiven whether {@code --tls} was given
+     * @return the plan with {@code --mx}, else null
+     * @throws IllegalArgumentException naming the option that is wrong or misplaced
+     */
+    Plan check(boolean relaysGiven, boolean tlsGiven) {
+        if (mx && relaysGiven) {
+            throw new IllegalArgumentException("--mx and --server exclude each other: give one or the other");
+        }
+        if (!mx) {
+            String stray = dnsServer != null ? "--dns-server" : mxPort != null ? "--mx-port"
+                    : tlsLevel != null ? "--tls-level" : null;
+            if (stray != null) {
+                throw new IllegalArgumentException(stray + " needs --mx");
+            }
+            return null;
+        }
+        if (tlsGiven) {
+            throw new IllegalArgumentException("--tls is for --server (submission relays); with --mx use "
+                    + "--tls-level may|encrypt|dane|verify|secure");
+        }
+        MxTlsLevel level = MxTlsLevel.DANE;
+        if (tlsLevel != null) {
+            try {
+                level = MxTlsLevel.of(tlsLevel);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--tls-level: expected may, encrypt, dane, verify or secure, not "
+                        + CliJson.quote(tlsLevel), e);
+            }
+        }
+        return new Plan(dnsServer == null ? null : dnsServer(dnsServer),
+                mxPort == null ? SmtpClientOptions.DEFAULT_MX_PORT : mxPort(mxPort), level);
+    }
+
+    /** {@code --dns-server}: HOST:PORT with an IP address, so that finding the DNS server needs no DNS. */
+    private static InetSocketAddress dnsServer(String text) {
+        ServerAddress a;
+        try {
+            a = ServerAddress.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--dns-server: " + e.getMessage(), e);
+        }
+        InetAddress ip = NetUtil.createInetAddressFromIpAddressString(a.host());
+        if (ip == null) {
+            throw new IllegalArgumentException("--dns-server: " + CliJson.quote(text)
+                    + " must name an IP address, not a host name, e.g. 127.0.0.1:5353");
+        }
+        return new InetSocketAddress(ip, a.port());
+    }
+
+    /** {@code --mx-port}: 1 to 65535. */
+    private static int mxPort(String text) {
+        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')
+                || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535) {
+            throw new IllegalArgumentException("--mx-port must be a port number 1-65535, not " + CliJson.quote(text));
+        }
+        return Integer.parseInt(text);
+    }
+}
