@@ -75,6 +75,8 @@ public final class SmtpClient implements Disposable {
 
     private SmtpClient(SmtpClientOptions options) {
         this.options = options;
+        // The TLS context, if deferred (the default options'), is built here and not at a STARTTLS on an event loop.
+        options.session().tls().prepared();
         this.ownsLoops = options.loopResources().isEmpty();
         // Daemon threads: a program that forgets dispose() still exits.
         this.loops = options.loopResources()
