@@ -67,7 +67,8 @@ final class MailTransaction extends ContentStream {
     private SmtpReply dataReply;
     private int accepted;
     private MailParameters params;
-    private Instant startedAt = Instant.now();
+    /** Set when the commands start (begin); a transaction that never began dates from startNanos. */
+    private Instant startedAt;
     private long startNanos = System.nanoTime();
     /** Run once when the session can take the next message; null once run. */
     private Runnable acceptsNext;
@@ -332,7 +333,7 @@ final class MailTransaction extends ContentStream {
                 .envelope(envelope)
                 .mailReply(mailReply)
                 .dataReply(dataReply)
-                .startedAt(startedAt)
+                .startedAt(startedAt != null ? startedAt : Instant.now().minusNanos(System.nanoTime() - startNanos))
                 .duration(Duration.ofNanos(System.nanoTime() - startNanos));
         List<MailAddress> recipients = envelope.recipients();
         for (int i = 0; i < recipients.size(); i++) {
