@@ -1,5 +1,6 @@
 package io.reactivesmtp;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,12 @@ import java.util.TreeSet;
  */
 public final class Capabilities {
 
+    /**
+     * The last EHLO reply parsed, and what it said. The sessions of a pool talk to one server, which gives each the
+     * same reply: they share one immutable value instead of a map, lists and strings each (about 1 KB a session).
+     */
+    private static volatile Parsed lastParsed;
+
     private final String serverName;
     private final boolean extended;
     private final Map<String, List<String>> keywords;
@@ -40,6 +47,16 @@ public final class Capabilities {
      */
     public static Capabilities fromEhlo(SmtpReply ehloReply) {
         List<String> lines = ehloReply.lines();
+        Parsed last = lastParsed;
+        if (last != null && last.lines.equals(lines)) {
+            return last.capabilities;
+        }
+        Capabilities parsed = parse(lines);
+        lastParsed = new Parsed(lines, parsed);
+        return parsed;
+    }
+
+    private static Capabilities parse(List<String> lines) {
         String name = lines.isEmpty() ? "" : firstWord(lines.get(0));
         Map<String, List<String>> keywords = new LinkedHashMap<>();
         for (int i = 1; i < lines.size(); i++) {
@@ -55,7 +72,8 @@ public final class Capabilities {
                 keywords.merge(keyword, List.of(words), Capabilities::concat);
                 continue;
             }
-            keywords.merge(keyword, List.of(words).subList(1, words.length), Capabilities::concat);
+            keywords.merge(keyword, words.length == 1 ? List.of() : List.of(Arrays.copyOfRange(words, 1, words.length)),
+                    Capabilities::concat);
         }
         return new Capabilities(name, true, keywords);
     }
@@ -66,6 +84,9 @@ public final class Capabilities {
      */
     public static Capabilities none(String serverName) {
         return new Capabilities(serverName, false, new LinkedHashMap<>());
+    }
+
+    private record Parsed(List<String> lines, Capabilities capabilities) {
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

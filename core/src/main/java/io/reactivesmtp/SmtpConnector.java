@@ -90,6 +90,7 @@ public final class SmtpConnector implements AutoCloseable {
      */
     public CompletableFuture<SmtpSession> connect(String host, int port, SmtpSessionOptions options,
                                                   Consumer<? super Channel> pipelineCustomizer) {
+        options.tls().prepared(); // the TLS context, if deferred, here and not at STARTTLS on the event loop
         CompletableFuture<SmtpSession> result = new CompletableFuture<>();
         SmtpSession[] session = new SmtpSession[1];
         Bootstrap bootstrap = new Bootstrap()

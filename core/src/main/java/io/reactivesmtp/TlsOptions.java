@@ -3,19 +3,14 @@ package io.reactivesmtp;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.reactivesmtp.dane.DaneTrustManager;
 import io.reactivesmtp.dane.TlsaRecord;
-import io.reactivesmtp.internal.ClientKeys;
-import io.reactivesmtp.internal.Pem;
 import io.reactivesmtp.internal.SafeText;
 import io.reactivesmtp.internal.TlsHosts;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -23,7 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -35,7 +29,10 @@ import javax.net.ssl.TrustManagerFactory;
  * <p>Certificates and host names are always verified: the only way to turn verification off is
  * {@link Builder#insecureTrustAllCertificates()}, whose name says what it does. The Netty {@link SslContext}
  * is built once, by {@link Builder#build()}, so a missing or malformed PEM file fails there and not at the
- * first connection; {@link #newHandler(ByteBufAllocator, String, int)} then only creates an engine.
+ * first connection; {@link #newHandler(ByteBufAllocator, String, int)} then only creates an engine. Two options
+ * build theirs on first use instead, since loading OpenSSL and the trust store takes about half a second that a
+ * client without TLS should not pay: {@link #DEFAULT} (a constant; sessions and clients ask for it before their
+ * first connection) and options with {@link TlsPolicy#NONE} and no PEM file.
  *
  * <pre>{@code
  * TlsOptions tls = TlsOptions.builder()
@@ -60,13 +57,13 @@ public final class TlsOptions {
     private static final Set<String> KNOWN_PROTOCOLS = Set.of("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1");
 
     /** The endpoint identification algorithm that checks the certificate against a host name (RFC 2818). */
-    private static final String HTTPS = "HTTPS";
+    static final String HTTPS = "HTTPS";
 
     /**
      * The defaults: {@link TlsPolicy#REQUIRED}, the JDK's default trust store, host name verification on,
      * TLS 1.3 and 1.2, and {@link TlsProvider#AUTO}.
      */
-    public static final TlsOptions DEFAULT = builder().build();
+    public static final TlsOptions DEFAULT = builder().build(false);
 
     private final TlsPolicy policy;
     private final Path trustPem;
@@ -79,10 +76,10 @@ public final class TlsOptions {
     private final String serverName;
     private final List<String> protocols;
     private final TlsProvider requestedProvider;
-    private final TlsProvider provider;
-    private final SslContext sslContext;
+    /** The resolved provider and the context: set by build(), or on first use when deferred. */
+    private volatile TlsContext context;
 
-    private TlsOptions(Builder b, TlsProvider provider, SslContext sslContext) {
+    private TlsOptions(Builder b, TlsContext context) {
         this.policy = b.policy;
         this.trustPem = b.trustPem;
         this.trustManagerFactory = b.trustManagerFactory;
@@ -93,8 +90,35 @@ public final class TlsOptions {
         this.serverName = b.serverName;
         this.protocols = b.protocols;
         this.requestedProvider = b.provider;
-        this.provider = provider;
-        this.sslContext = sslContext;
+        this.context = context;
+    }
+
+    /** The context, built now if it was deferred (which reads the trust store: configuration time, not a loop). */
+    private TlsContext context() {
+        TlsContext c = context;
+        if (c == null) {
+            synchronized (this) {
+                c = context;
+                if (c == null) {
+                    c = mutate().newContext();
+                    context = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    /**
+     * Builds the TLS context now if it was deferred and TLS may be used; {@link SmtpConnector} and the reactor
+     * client's construction call it, so that an event loop never builds it at the first STARTTLS.
+     *
+     * @return these options
+     */
+    public TlsOptions prepared() {
+        if (policy != TlsPolicy.NONE) {
+            context();
+        }
+        return this;
     }
 
     /** @return a builder with the defaults of {@link #DEFAULT} */
@@ -141,7 +165,7 @@ public final class TlsOptions {
 
     /** @return the implementation in use, {@link TlsProvider#AUTO} resolved: {@link TlsProvider#JDK} or {@link TlsProvider#OPENSSL} */
     public TlsProvider provider() {
-        return provider;
+        return context().provider();
     }
 
     /** @return the enabled protocol versions, such as {@code [TLSv1.3, TLSv1.2]} */
@@ -177,7 +201,7 @@ public final class TlsOptions {
             throw new IllegalArgumentException("peer port must be 1 to 65535: " + peerPort);
         }
         String host = serverName != null ? serverName : TlsHosts.normalizePeerHost(peerHost);
-        SslHandler handler = sslContext.newHandler(alloc, host, peerPort);
+        SslHandler handler = context().ssl().newHandler(alloc, host, peerPort);
         try {
             SSLEngine engine = handler.engine();
             SSLParameters params = engine.getSSLParameters();
@@ -229,7 +253,8 @@ public final class TlsOptions {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("TlsOptions{policy=").append(policy)
-                .append(", provider=").append(provider.displayName());
+                .append(", provider=").append(policy == TlsPolicy.NONE ? requestedProvider.displayName()
+                        : provider().displayName());
         if (insecure) {
             sb.append(", trust=INSECURE (all certificates, no host name verification)");
         } else if (dane != null) {
@@ -430,38 +455,22 @@ public final class TlsOptions {
          *     {@link TlsProvider#OPENSSL} was asked for and cannot be loaded
          */
         public TlsOptions build() {
+            return build(policy != TlsPolicy.NONE || trustPem != null || clientCertPem != null);
+        }
+
+        private TlsOptions build(boolean buildContext) {
             if (provider == TlsProvider.OPENSSL && !OpenSsl.isAvailable()) {
                 Throwable cause = OpenSsl.unavailabilityCause();
                 throw new IllegalArgumentException("TLS provider OPENSSL is not available: add"
                         + " io.netty:netty-tcnative-boringssl-static to the class path, or use AUTO or JDK"
                         + (cause != null ? " (" + cause + ")" : ""), cause);
             }
-            TlsProvider resolved = provider.resolve();
-            SslContextBuilder ctx = SslContextBuilder.forClient()
-                    .sslProvider(resolved.toNetty())
-                    .protocols(protocols)
-                    .endpointIdentificationAlgorithm(insecure || dane != null ? null : HTTPS);
-            if (insecure) {
-                ctx.trustManager(InsecureTrustManagerFactory.INSTANCE);
-            } else if (dane != null) {
-                ctx.trustManager(new DaneTrustManager(dane));
-            } else if (trustPem != null) {
-                ctx.trustManager(Pem.certificates(trustPem, "CA bundle"));
-            } else if (trustManagerFactory != null) {
-                ctx.trustManager(trustManagerFactory);
-            }
-            // else: Netty uses the JDK's default trust store, for the OpenSSL provider too.
-            if (clientCertPem != null) {
-                List<X509Certificate> chain = Pem.certificates(clientCertPem, "client certificate chain");
-                PrivateKey key = ClientKeys.read(clientKeyPem, chain.get(0));
-                ctx.keyManager(key, chain);
-            }
-            try {
-                return new TlsOptions(this, resolved, ctx.build());
-            } catch (SSLException e) {
-                throw new IllegalArgumentException("could not build the TLS context (" + resolved.displayName()
-                        + "): " + e.getMessage(), e);
-            }
+            return new TlsOptions(this, buildContext ? newContext() : null);
+        }
+
+        private TlsContext newContext() {
+            return TlsContext.build(provider, protocols, insecure, dane, trustPem, trustManagerFactory,
+                    clientCertPem, clientKeyPem);
         }
     }
 }

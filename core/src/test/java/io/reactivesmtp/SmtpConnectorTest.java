@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,24 @@ class SmtpConnectorTest {
     static final Duration CONNECT_TIMEOUT = Duration.ofMillis(300);
 
     SmtpConnector connector;
+
+    /**
+     * One session with generous timeouts first: in a fresh JVM the first connection loads and initialises Netty's
+     * buffer allocator and codec classes (hundreds of milliseconds on a busy machine), which would otherwise fall
+     * inside the 300 ms connect timeout these tests time. (Until the TLS options stopped loading OpenSSL for
+     * TlsPolicy.NONE, that load happened earlier, while the options were built.)
+     */
+    @BeforeAll
+    static void warmUp() throws Throwable {
+        Script script = Script.create().send("220 warm.test").expectMatching("EHLO \\S+").send("250 warm.test")
+                .expect("QUIT").send("221 bye").close();
+        try (SmtpConnector warm = SmtpConnector.create(); ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
+            SmtpSession session = await(warm.connect("127.0.0.1", server.port(),
+                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build()));
+            await(session.close());
+            server.awaitScriptDone(WAIT);
+        }
+    }
 
     @BeforeEach
     void start() {

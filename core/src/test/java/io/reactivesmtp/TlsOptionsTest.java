@@ -28,15 +28,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.Provider;
 import java.security.cert.CertificateException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import javax.net.ssl.ManagerFactoryParameters;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.TrustManagerFactorySpi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -130,6 +134,37 @@ class TlsOptionsTest {
             String s = TlsOptions.builder().trustPem(caPem).clientCertificate(cert, key).build().toString();
             assertThat(s).contains("trust=PEM " + caPem, "clientCertificate=" + cert)
                     .doesNotContain("PRIVATE KEY", keyText.substring(30, 60));
+        }
+
+        @Test
+        void contextIsBuiltByBuildUnlessPolicyNoneMeansItIsNeverNeeded() {
+            TrustManagerFactory broken = new TrustManagerFactory(new TrustManagerFactorySpi() {
+                @Override
+                protected void engineInit(KeyStore ks) {
+                }
+
+                @Override
+                protected void engineInit(ManagerFactoryParameters spec) {
+                }
+
+                @Override
+                protected TrustManager[] engineGetTrustManagers() {
+                    throw new IllegalStateException("trust store unavailable");
+                }
+            }, new Provider("broken", "1", "a trust manager factory that fails") {
+            }, "broken") {
+            };
+            assertThatThrownBy(() -> TlsOptions.builder().trustManagerFactory(broken).build())
+                    .hasStackTraceContaining("trust store unavailable");
+            TlsOptions none = TlsOptions.builder().policy(TlsPolicy.NONE).trustManagerFactory(broken).build();
+            assertThat(none.prepared()).isSameAs(none);
+            assertThat(none.toString()).contains("policy=NONE", "provider=" + TlsProvider.AUTO.displayName());
+            // Asked for anyway, the context is built then, and fails then.
+            assertThatThrownBy(() -> none.newHandler(ByteBufAllocator.DEFAULT, "localhost", 25))
+                    .hasStackTraceContaining("trust store unavailable");
+            TlsOptions plain = TlsOptions.builder().policy(TlsPolicy.NONE).build();
+            assertThat(plain.provider()).isEqualTo(TlsProvider.AUTO.resolve());
+            withEngine(plain, "localhost", 25, h -> assertThat(h.engine().getUseClientMode()).isTrue());
         }
 
         @Test

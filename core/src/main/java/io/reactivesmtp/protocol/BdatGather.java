@@ -12,7 +12,8 @@ import java.util.ArrayDeque;
  */
 final class BdatGather {
 
-    private final ArrayDeque<ByteBuf> pieces = new ArrayDeque<>();
+    /** Made by the first piece: a transaction sent with DATA (most are) never needs one. */
+    private ArrayDeque<ByteBuf> pieces;
     private int bytes;
 
     /** @param piece encoded content; owned from here on */
@@ -20,6 +21,9 @@ final class BdatGather {
         if (!piece.isReadable()) {
             piece.release();
             return;
+        }
+        if (pieces == null) {
+            pieces = new ArrayDeque<>();
         }
         pieces.add(piece);
         bytes += piece.readableBytes();
@@ -36,7 +40,7 @@ final class BdatGather {
      * @return the next {@code n} bytes, owned by the caller
      */
     ByteBuf take(ByteBufAllocator alloc, int n) {
-        ByteBuf first = pieces.peek();
+        ByteBuf first = pieces == null ? null : pieces.peek();
         if (n == 0 || first == null) {
             return alloc.buffer(0);
         }
@@ -64,7 +68,7 @@ final class BdatGather {
     /** Releases what is still gathered (the transaction ended without sending it). */
     void release() {
         ByteBuf p;
-        while ((p = pieces.poll()) != null) {
+        while (pieces != null && (p = pieces.poll()) != null) {
             p.release();
         }
         bytes = 0;

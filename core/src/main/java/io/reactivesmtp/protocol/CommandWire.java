@@ -66,7 +66,9 @@ final class CommandWire implements SessionWire {
         if (pending.size() == 1) {
             clock.arm(command.phase);
         }
-        ctx.write(message).addListener(writeFailure);
+        // No promise and listener per command (several per message): a failed write fires exceptionCaught
+        // through the pipeline instead, and the session handler fails the session there.
+        ctx.write(message, ctx.voidPromise());
     }
 
     @Override

@@ -92,7 +92,7 @@ final class MailParameters {
             mail.add("REQUIRETLS");
         }
 
-        List<String> rcptSuffix = new ArrayList<>();
+        List<String> rcptSuffix = List.of();
         boolean orcpt = false;
         if (envelope.dsn().isPresent() && caps.dsn()) {
             Dsn dsn = envelope.dsn().get();
@@ -103,16 +103,21 @@ final class MailParameters {
                 for (Dsn.Notify n : dsn.notifyOn()) {
                     on.add(n.name());
                 }
-                rcptSuffix.add("NOTIFY=" + String.join(",", on).toUpperCase(Locale.ROOT));
+                rcptSuffix = List.of("NOTIFY=" + String.join(",", on).toUpperCase(Locale.ROOT));
             }
             orcpt = dsn.originalRecipients();
         }
         return new MailParameters(mail, smtpUtf8, watchEightBit, rcptSuffix, orcpt);
     }
 
-    /** @return the path of an address in this transaction: as given with SMTPUTF8, with A-label domain without */
-    String path(MailAddress address) {
-        return "<" + (smtpUtf8 ? address.toString() : address.toAsciiForm()) + ">";
+    /**
+     * @param prefix what goes before the path ({@code FROM:}, {@code TO:})
+     * @param address the address
+     * @return the prefix and the path of the address in this transaction: as given with SMTPUTF8, with A-label
+     *     domain without
+     */
+    String path(String prefix, MailAddress address) {
+        return prefix + "<" + (smtpUtf8 ? address.toString() : address.toAsciiForm()) + ">";
     }
 
     /**

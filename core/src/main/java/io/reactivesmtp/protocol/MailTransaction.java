@@ -18,7 +18,6 @@ import io.reactivesmtp.SmtpReply;
 import io.reactivesmtp.SmtpUnknownOutcomeException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -54,6 +53,10 @@ final class MailTransaction extends ContentStream {
         SendReport.Builder reportBuilder();
     }
 
+    /** Immutable, without parameters: one of each for every transaction. */
+    private static final DefaultSmtpRequest DATA = new DefaultSmtpRequest(SmtpCommand.DATA);
+    private static final DefaultSmtpRequest RSET = new DefaultSmtpRequest(SmtpCommand.RSET);
+
     private final Session session;
     private final SessionWire wire;
     private final Envelope envelope;
@@ -64,7 +67,8 @@ final class MailTransaction extends ContentStream {
     private SmtpReply dataReply;
     private int accepted;
     private MailParameters params;
-    private Instant startedAt = Instant.now();
+    /** Set when the commands start (begin); a transaction that never began dates from startNanos. */
+    private Instant startedAt;
     private long startNanos = System.nanoTime();
     /** Run once when the session can take the next message; null once run. */
     private Runnable acceptsNext;
@@ -116,7 +120,7 @@ final class MailTransaction extends ContentStream {
         startedAt = Instant.now();
         startNanos = System.nanoTime();
         if (reset) {
-            wire.write(new DefaultSmtpRequest(SmtpCommand.RSET), new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, this::onRset));
+            wire.write(RSET, new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, this::onRset));
             if (!isPipelined()) {
                 wire.flush();
                 return;
@@ -172,24 +176,19 @@ final class MailTransaction extends ContentStream {
     }
 
     private void sendMail() {
-        List<CharSequence> args = new ArrayList<>();
-        args.add("FROM:" + envelope.sender().map(params::path).orElse("<>"));
-        args.addAll(params.mail);
-        wire.write(new DefaultSmtpRequest(SmtpCommand.MAIL, args.toArray(new CharSequence[0])), new PendingCommand("MAIL", SmtpPhase.MAIL, this::onMail));
+        String from = envelope.sender().isPresent() ? params.path("FROM:", envelope.sender().get()) : "FROM:<>";
+        wire.write(Command.of(SmtpCommand.MAIL, from, params.mail), new PendingCommand("MAIL", SmtpPhase.MAIL, this::onMail));
     }
 
     private void sendRcpt(int i) {
         MailAddress to = envelope.recipients().get(i);
-        List<CharSequence> args = new ArrayList<>();
-        args.add("TO:" + params.path(to));
-        args.addAll(params.rcpt(to));
-        wire.write(new DefaultSmtpRequest(SmtpCommand.RCPT, args.toArray(new CharSequence[0])),
+        wire.write(Command.of(SmtpCommand.RCPT, params.path("TO:", to), params.rcpt(to)),
                 new PendingCommand("RCPT", SmtpPhase.RCPT, reply -> onRcpt(i, reply)));
     }
 
     private void sendData() {
         enter(Phase.DATA_SENT);
-        wire.write(new DefaultSmtpRequest(SmtpCommand.DATA), new PendingCommand("DATA", SmtpPhase.DATA_INITIATION, this::onData));
+        wire.write(DATA, new PendingCommand("DATA", SmtpPhase.DATA_INITIATION, this::onData));
     }
 
     private void onMail(SmtpReply reply) {
@@ -334,7 +333,7 @@ final class MailTransaction extends ContentStream {
                 .envelope(envelope)
                 .mailReply(mailReply)
                 .dataReply(dataReply)
-                .startedAt(startedAt)
+                .startedAt(startedAt != null ? startedAt : Instant.now().minusNanos(System.nanoTime() - startNanos))
                 .duration(Duration.ofNanos(System.nanoTime() - startNanos));
         List<MailAddress> recipients = envelope.recipients();
         for (int i = 0; i < recipients.size(); i++) {

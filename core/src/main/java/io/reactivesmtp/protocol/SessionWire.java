@@ -16,7 +16,10 @@ import java.util.function.Function;
  */
 interface SessionWire {
 
-    /** Queues {@code command} for its reply, then writes {@code message}; it leaves with the next {@link #flush()}. */
+    /**
+     * Queues {@code command} for its reply, then writes {@code message}; it leaves with the next {@link #flush()}.
+     * A failed write fails the session (through the pipeline's exceptionCaught).
+     */
     void write(Object message, PendingCommand command);
 
     /** Writes bytes that answer no command (content); a failed write fails the session. */

@@ -4,21 +4,22 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.smtp.DefaultSmtpResponse;
 import io.netty.util.ByteProcessor;
 import io.reactivesmtp.SmtpProtocolException;
+import io.reactivesmtp.SmtpReply;
 import io.reactivesmtp.internal.SafeText;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Strict decoder of SMTP server replies (RFC 5321 section 4.2) into {@link DefaultSmtpResponse}s.
+ * Strict decoder of SMTP server replies (RFC 5321 section 4.2) into {@link io.netty.handler.codec.smtp.SmtpResponse}s
+ * ({@link DecodedReply}s, each carrying its {@link SmtpReply}).
  *
  * <p>Each line is three digits whose first is 2 to 5, then a space (last line), a {@code -} (continuation)
  * or the end of the line (a bare {@code 250} is a valid last line with empty text). All lines of one reply
  * must carry the same code. Lines end with CRLF; a bare LF is tolerated. The response's
- * {@link DefaultSmtpResponse#details() details} hold one entry per line: the text after the fourth
+ * {@link io.netty.handler.codec.smtp.SmtpResponse#details() details} hold one entry per line: the text after the fourth
  * character, decoded as UTF-8, without the line end ({@code ""} for {@code 250} and for {@code "250 "}).
  * A reply is emitted as soon as its last line has arrived, however the bytes were split into reads.
  *
@@ -48,7 +49,7 @@ public final class SmtpReplyDecoder extends ByteToMessageDecoder {
     private final int maxLinesPerReply;
 
     /** Lines of the multi-line reply being read; empty between replies. */
-    private final List<CharSequence> lines = new ArrayList<>();
+    private final List<String> lines = new ArrayList<>();
     /** Code of the reply being read, or -1 between replies. */
     private int currentCode = -1;
     /** Bytes consumed for the lines in {@link #lines}, so {@link #bufferedBytes()} counts them too. */
@@ -160,13 +161,21 @@ public final class SmtpReplyDecoder extends ByteToMessageDecoder {
         }
         String text = length > 4 ? in.toString(start + 4, length - 4, StandardCharsets.UTF_8) : "";
         in.skipBytes(lineBytes);
-        lines.add(text);
         if (last) {
-            out.add(new DefaultSmtpResponse(code, lines.toArray(new CharSequence[0])));
+            // Most replies have one line: no copy of the list of lines for them.
+            List<String> all;
+            if (lines.isEmpty()) {
+                all = List.of(text);
+            } else {
+                lines.add(text);
+                all = List.copyOf(lines);
+            }
+            out.add(new DecodedReply(SmtpReply.of(code, all)));
             lines.clear();
             currentCode = -1;
             pendingBytes = 0;
         } else {
+            lines.add(text);
             currentCode = code;
             pendingBytes += lineBytes;
         }

@@ -212,7 +212,7 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
         try {
             if (msg instanceof SmtpResponse) {
                 wire.replyRead();
-                onReply(SmtpReply.of((SmtpResponse) msg));
+                onReply(msg instanceof DecodedReply ? ((DecodedReply) msg).reply() : SmtpReply.of((SmtpResponse) msg));
             }
         } finally {
             ReferenceCountUtil.release(msg);

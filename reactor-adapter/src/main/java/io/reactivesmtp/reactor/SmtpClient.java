@@ -75,6 +75,8 @@ public final class SmtpClient implements Disposable {
 
     private SmtpClient(SmtpClientOptions options) {
         this.options = options;
+        // The TLS context, if deferred (the default options'), is built here and not at a STARTTLS on an event loop.
+        options.session().tls().prepared();
         this.ownsLoops = options.loopResources().isEmpty();
         // Daemon threads: a program that forgets dispose() still exits.
         this.loops = options.loopResources()
@@ -188,26 +190,48 @@ public final class SmtpClient implements Disposable {
             int held = retry.maxAttempts() == 1 ? maxInFlight
                     : (int) Math.min(Integer.MAX_VALUE, (long) maxInFlight + options.maxAwaitingRetry());
             return admission.gate(messages).flatMap(m -> {
-                // The first attempt runs under the slot the message was requested with; later ones take one again.
-                AtomicBoolean first = new AtomicBoolean(true);
-                Function<OutgoingMessage, Mono<SendReport>> attempt = part -> Mono.defer(() -> {
-                    if (!first.compareAndSet(true, false)) {
-                        admission.take();
-                    }
-                    if (retry.maxAttempts() == 1) {
-                        // Without retries the admission gate alone bounds the attempts: one per message.
-                        return sender.send(part.envelope(), part.content(), perDestination);
-                    }
-                    return attempts.acquire(ALL).flatMap(p -> sender.send(part.envelope(), part.content(), perDestination)
-                            .doFinally(signal -> p.release()));
-                }).doFinally(signal -> admission.release());
-                Mono<SendReport> send = options.instrumentation().message(m, destination, Mono.defer(() -> {
-                    OutgoingMessage out = signed(m); // may refuse content that cannot be signed: one failed result
-                    return retry.maxAttempts() == 1 ? attempt.apply(out) : SmtpRetry.send(out, attempt, retry);
-                }));
+                Mono<SendReport> send = options.instrumentation().message(m, destination,
+                        retry.maxAttempts() == 1 ? once(m, admission, perDestination)
+                                : withRetries(m, admission, attempts, perDestination, retry));
                 return send.map(report -> MessageResult.of(m, report))
                         .onErrorResume(e -> Mono.just(MessageResult.failed(m, asSmtpException(e))));
             }, held, 1);
+        });
+    }
+
+    /**
+     * sendAll's one attempt of a message without retries, under the slot the message was requested with; the
+     * admission gate alone bounds the attempts. The slot is given back however the attempt ends, a message refused
+     * before it was sent (content that cannot be signed) included.
+     */
+    private Mono<SendReport> once(OutgoingMessage m, Admission admission, KeyedPermits perDestination) {
+        return Mono.defer(() -> {
+            OutgoingMessage out = signed(m); // may refuse content that cannot be signed: one failed result
+            return sender.send(out.envelope(), out.content(), perDestination);
+        }).doFinally(signal -> admission.release());
+    }
+
+    /** sendAll's attempts of a message with retries: each one holds a slot and an overall permit while it runs. */
+    private Mono<SendReport> withRetries(OutgoingMessage m, Admission admission, KeyedPermits attempts,
+                                         KeyedPermits perDestination, RetryPolicy retry) {
+        // The first attempt runs under the slot the message was requested with; later ones take one again.
+        AtomicBoolean first = new AtomicBoolean(true);
+        Function<OutgoingMessage, Mono<SendReport>> attempt = part -> Mono.defer(() -> {
+            if (!first.compareAndSet(true, false)) {
+                admission.take();
+            }
+            return attempts.acquire(ALL).flatMap(p -> sender.send(part.envelope(), part.content(), perDestination)
+                    .doFinally(signal -> p.release()));
+        }).doFinally(signal -> admission.release());
+        return Mono.defer(() -> {
+            OutgoingMessage out;
+            try {
+                out = signed(m); // may refuse content that cannot be signed: one failed result
+            } catch (RuntimeException e) {
+                admission.release(); // no attempt will run to give the slot back
+                throw e;
+            }
+            return SmtpRetry.send(out, attempt, retry);
         });
     }
 

@@ -20,6 +20,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.publisher.Flux;
 
 /**
@@ -114,6 +116,33 @@ class SmtpClientDkimTest {
                 client.disposeLater().block(WAIT);
             }
             assertThat(server.awaitMessages(2, WAIT)).hasSize(2);
+        }
+    }
+
+    @ParameterizedTest(name = "maxAttempts={0}")
+    @ValueSource(ints = {1, 3})
+    void messagesThatCannotBeSignedGiveBackTheirInFlightSlot(int maxAttempts) {
+        // One slot: had a refused message kept it, the next message would never be requested.
+        try (SubethaSmtpServer server = SubethaSmtpServer.builder().start()) {
+            SmtpClient client = SmtpClient.create(SmtpClientOptions.builder()
+                    .relay("127.0.0.1", server.port())
+                    .session(SmtpSessionOptions.builder().tls(TlsPolicy.NONE).build())
+                    .dkim(RSA)
+                    .maxInFlight(1)
+                    .retry(RetryPolicy.builder().maxAttempts(maxAttempts).firstBackoff(Duration.ofMillis(10)).build())
+                    .build());
+            try {
+                MessageContent noFrom = MessageContent.of("Subject: no From\r\n\r\nbody\r\n");
+                List<MessageResult> results = client.sendAll(Flux.range(1, 4).map(i -> OutgoingMessage.of(i,
+                        Envelope.of("news@example.com", "reader" + i + "@example.org"),
+                        i < 4 ? noFrom : MessageContent.of(message(i))))).collectList().block(Duration.ofSeconds(10));
+                assertThat(results).hasSize(4);
+                assertThat(results).filteredOn(r -> r.error().isPresent()).hasSize(3)
+                        .allSatisfy(r -> assertThat(r.error()).get().isInstanceOf(SmtpContentException.class));
+            } finally {
+                client.disposeLater().block(WAIT);
+            }
+            assertThat(server.awaitMessages(1, WAIT)).hasSize(1);
         }
     }
 

@@ -1,9 +1,10 @@
 package io.reactivesmtp.reactor.internal;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoOperator;
 import reactor.core.publisher.Operators;
 
 /**
@@ -27,11 +28,26 @@ final class OneRequest {
      * @return the Mono, requested once however often its subscriber requests
      */
     static <T> Mono<T> of(Mono<T> source) {
-        return source.transform(Operators.<T, T>lift((scannable, actual) -> new Once<>(actual)));
+        // An operator of its own rather than Operators.lift, which is made per message here and names each
+        // lift with its lambda's toString().
+        return new OnceMono<>(source);
+    }
+
+    private static final class OnceMono<T> extends MonoOperator<T, T> {
+        OnceMono(Mono<T> source) {
+            super(source);
+        }
+
+        @Override
+        public void subscribe(CoreSubscriber<? super T> actual) {
+            source.subscribe(new Once<>(actual));
+        }
     }
 
     private static final class Once<T> extends DemandFilter<T> {
-        private final AtomicBoolean requested = new AtomicBoolean();
+        private static final AtomicIntegerFieldUpdater<Once> REQUESTED =
+                AtomicIntegerFieldUpdater.newUpdater(Once.class, "requested");
+        private volatile int requested;
         private Subscription upstream;
 
         Once(CoreSubscriber<? super T> actual) {
@@ -48,7 +64,7 @@ final class OneRequest {
 
         @Override
         public void request(long n) {
-            if (Operators.validate(n) && requested.compareAndSet(false, true)) {
+            if (Operators.validate(n) && REQUESTED.compareAndSet(this, 0, 1)) {
                 upstream.request(Long.MAX_VALUE);
             }
         }

@@ -223,7 +223,10 @@ public final class SessionPools {
         String destination = key.toString();
         long start = System.nanoTime();
         listener.fire(l -> l.connectStart(destination));
+        // onTerminateDetach: reactor-netty keeps the connect's sink for the connection's life; detached, it no
+        // longer holds this whole chain of subscribers (about 2 KB per idle pooled session).
         return instrumentation.connection(destination, tcp.connect()
+                .onTerminateDetach()
                 .onErrorMap(e -> !(e instanceof SmtpException), e -> connectFailure(key, e))
                 .flatMap(connection -> ready(key, connection, permit))
                 .doOnError(e -> permit.release())
