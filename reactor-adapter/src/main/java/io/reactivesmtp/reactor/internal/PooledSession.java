@@ -3,16 +3,28 @@ package io.reactivesmtp.reactor.internal;
 import io.reactivesmtp.SmtpSession;
 import java.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A ready session in a pool, with the number of transactions it has started (for maxMessagesPerConnection). */
+/**
+ * A ready session in a pool, with the number of transactions it has started (for maxMessagesPerConnection) and
+ * whether it is idle (handed back to its pool and not taken again), in use, or being closed for the connection
+ * budget. A session starts idle: the pool hands it out like any other.
+ */
 public final class PooledSession {
+
+    private static final int IDLE = 0;
+    private static final int IN_USE = 1;
+    private static final int CLOSING = 2;
 
     private final DestinationKey key;
     private final SmtpSession session;
     private final AtomicLong messages = new AtomicLong();
     private final AtomicBoolean tlsReported = new AtomicBoolean();
     private volatile SocketAddress remote;
+    private final AtomicInteger state = new AtomicInteger(IDLE);
+    /** System.nanoTime() when it last went idle. */
+    private volatile long idleSince = System.nanoTime();
 
     PooledSession(DestinationKey key, SmtpSession session) {
         this.key = key;
@@ -42,6 +54,34 @@ public final class PooledSession {
     /** @return true the first time only: whoever gets true tells the listener about this connection's TLS */
     public boolean claimTlsReport() {
         return tlsReported.compareAndSet(false, true);
+    }
+
+    /** @return true if the caller now uses it; false if it is being closed for the budget (take another) */
+    boolean tryClaim() {
+        return state.compareAndSet(IDLE, IN_USE) || state.get() == IN_USE;
+    }
+
+    /** It goes back to its pool: idle from now. */
+    void idle() {
+        idleSince = System.nanoTime();
+        state.compareAndSet(IN_USE, IDLE);
+    }
+
+    /** @return true if it was idle and is now the budget's to close */
+    boolean tryClaimForClose() {
+        return state.compareAndSet(IDLE, CLOSING);
+    }
+
+    boolean isIdle() {
+        return state.get() == IDLE;
+    }
+
+    boolean isClosing() {
+        return state.get() == CLOSING;
+    }
+
+    long idleSince() {
+        return idleSince;
     }
 
     SocketAddress remote() {
