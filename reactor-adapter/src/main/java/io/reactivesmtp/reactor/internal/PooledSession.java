@@ -23,12 +23,17 @@ public final class PooledSession {
     private final AtomicBoolean tlsReported = new AtomicBoolean();
     private volatile SocketAddress remote;
     private final AtomicInteger state = new AtomicInteger(IDLE);
+    /** Transactions started and not ended: with PIPELINING one may await its final reply after the hand-back. */
+    private final AtomicInteger pending = new AtomicInteger();
+    /** Told when the session may have become idle (the budget closes an idle one if connects wait). */
+    private final Runnable onIdle;
     /** System.nanoTime() when it last went idle. */
     private volatile long idleSince = System.nanoTime();
 
-    PooledSession(DestinationKey key, SmtpSession session) {
+    PooledSession(DestinationKey key, SmtpSession session, Runnable onIdle) {
         this.key = key;
         this.session = session;
+        this.onIdle = onIdle;
     }
 
     /** @return where it is connected */
@@ -46,9 +51,17 @@ public final class PooledSession {
         return messages.get();
     }
 
-    /** @return how many it had started before this one */
+    /** @return how many it had started before this one; call {@link #endTransaction()} when it ends */
     public long startTransaction() {
+        pending.incrementAndGet();
         return messages.getAndIncrement();
+    }
+
+    /** A transaction ended (verdict, failure or cancel): the session may be idle now. */
+    public void endTransaction() {
+        if (pending.decrementAndGet() == 0 && state.get() == IDLE) {
+            onIdle.run();
+        }
     }
 
     /** @return true the first time only: whoever gets true tells the listener about this connection's TLS */
@@ -67,13 +80,17 @@ public final class PooledSession {
         state.compareAndSet(IN_USE, IDLE);
     }
 
-    /** @return true if it was idle and is now the budget's to close */
+    /**
+     * @return true if it was idle, with no transaction awaiting its final reply, and is now the budget's to close
+     */
     boolean tryClaimForClose() {
-        return state.compareAndSet(IDLE, CLOSING);
+        // Transactions start only on a session claimed from the pool, so none can start between the two checks.
+        return pending.get() == 0 && state.compareAndSet(IDLE, CLOSING);
     }
 
+    /** @return true when handed back to its pool, not taken again, and no transaction awaits its final reply */
     boolean isIdle() {
-        return state.get() == IDLE;
+        return state.get() == IDLE && pending.get() == 0;
     }
 
     boolean isClosing() {

@@ -239,7 +239,7 @@ public final class SessionPools {
 
     private Mono<PooledSession> ready(DestinationKey key, Connection connection, KeyedPermits.Permit permit) {
         SmtpSession session = SmtpSession.of(connection.channel());
-        PooledSession pooled = new PooledSession(key, session);
+        PooledSession pooled = new PooledSession(key, session, budget::idled);
         open.add(pooled);
         session.closeFuture().whenComplete((v, e) -> {
             // The permit stands for an open connection: it goes back when the connection is gone.
