@@ -27,6 +27,11 @@ final class ConnectionBudget {
     private static final Object ALL = "all destinations";
 
     private final int size;
+    /**
+     * Slots kept free while idle sessions can be closed instead: a connect to a new destination then starts at once
+     * rather than after a QUIT's round trip. An eighth of the budget, at most 8; none below 8.
+     */
+    private final int reserve;
     private final Duration waitTimeout;
     private final KeyedPermits slots;
     /** Closes an idle session politely (QUIT), bounded in time. */
@@ -44,6 +49,7 @@ final class ConnectionBudget {
      */
     ConnectionBudget(int size, int maxWaiters, Duration waitTimeout, Consumer<PooledSession> closer) {
         this.size = size;
+        this.reserve = Math.min(8, size / 8);
         this.closer = closer;
         this.waitTimeout = waitTimeout;
         this.slots = new KeyedPermits(size, maxWaiters, key -> new SmtpConnectionException(
@@ -66,6 +72,9 @@ final class ConnectionBudget {
         return Mono.defer(() -> {
             KeyedPermits.Permit free = slots.tryAcquire(ALL);
             if (free != null) {
+                if (reserve > 0) {
+                    closeIdle(0);
+                }
                 return Mono.just(free);
             }
             // Counting this connect as a waiter already: the slot the close frees may come before it queues, and
@@ -91,9 +100,9 @@ final class ConnectionBudget {
         }
     }
 
-    /** A session went back to its pool and was not taken at once: if connects wait, make room for them. */
+    /** A session may have become idle: if connects wait, or the reserve is used, make room. */
     void idled() {
-        if (slots.hasWaiters()) {
+        if (reserve > 0 || slots.hasWaiters()) {
             closeIdle(0);
         }
     }
@@ -105,14 +114,15 @@ final class ConnectionBudget {
 
     /**
      * Closes least recently used idle sessions until those being closed cover the waiting connects (plus
-     * {@code arriving} about to wait), or none is idle.
+     * {@code arriving} about to wait) and the reserve is free, or none is idle.
      */
     private void closeIdle(int arriving) {
         // Bounded: each round either closes a session (at most the budget's size) or stops.
         for (int round = 0; round <= size; round++) {
             PooledSession victim = null;
             synchronized (this) {
-                if (slots.waiters() + arriving <= closing) {
+                boolean waiting = slots.waiters() + arriving > closing;
+                if (!waiting && slots.inUse(ALL) - closing <= size - reserve) {
                     return;
                 }
                 // A claim fails only when the pool handed that session out meanwhile: look again, boundedly.

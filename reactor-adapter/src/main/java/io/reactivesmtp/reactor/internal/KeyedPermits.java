@@ -93,6 +93,15 @@ public final class KeyedPermits {
         return waiters > 0;
     }
 
+    /**
+     * @param key what the permits are for
+     * @return how many permits of this key are out
+     */
+    public synchronized int inUse(Object key) {
+        State s = states.get(key);
+        return s == null ? 0 : s.inUse;
+    }
+
     /** @return how many wait for a permit, over all keys (a hint: read without the lock) */
     public int waiters() {
         return waiters;

@@ -59,6 +59,8 @@ public final class SessionPools {
 
     /** How long QUIT may take when a session is closed before the connection is simply closed. */
     static final Duration QUIT_GRACE = Duration.ofSeconds(5);
+    /** The shortest time a pool without sessions is kept for its destination's next message. */
+    static final Duration KEEP_EMPTY_POOL = Duration.ofSeconds(30);
     private final PoolOptions poolOptions;
     /** maxIdleTime, or mxIdleTime in MX mode. */
     private final Duration idleTime;
@@ -74,6 +76,8 @@ public final class SessionPools {
     private final Map<DestinationKey, InstrumentedPool<PooledSession>> pools = new ConcurrentHashMap<>();
     private final Set<PooledSession> open = ConcurrentHashMap.newKeySet();
     private final Disposable sweeper;
+    /** How long a pool without sessions and without use is kept. */
+    private final Duration dropPoolAfter;
     private volatile boolean disposed;
 
     /**
@@ -99,6 +103,9 @@ public final class SessionPools {
                 key -> new IllegalStateException("unreachable: connects waiting for " + key));
         // Pools of destinations no longer used are dropped, so MX delivery to many domains does not grow forever.
         long sweepMillis = Math.max(1000, idleTime.toMillis());
+        // An empty pool is kept a while after its last session idled out: in MX mode a domain often comes back
+        // after a few seconds, and building its pool again costs more than keeping it.
+        this.dropPoolAfter = idleTime.compareTo(KEEP_EMPTY_POOL) < 0 ? KEEP_EMPTY_POOL : idleTime;
         this.sweeper = Schedulers.parallel().schedulePeriodically(this::sweep, sweepMillis, sweepMillis,
                 TimeUnit.MILLISECONDS);
     }
@@ -277,7 +284,7 @@ public final class SessionPools {
     }
 
     private void sweep() {
-        Duration idle = idleTime;
+        Duration idle = dropPoolAfter;
         for (Map.Entry<DestinationKey, InstrumentedPool<PooledSession>> e : pools.entrySet()) {
             InstrumentedPool.PoolMetrics m = e.getValue().metrics();
             if (m.allocatedSize() == 0 && m.pendingAcquireSize() == 0 && m.isInactiveForMoreThan(idle)
