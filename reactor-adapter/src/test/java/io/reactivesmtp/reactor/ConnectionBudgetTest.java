@@ -115,6 +115,21 @@ class ConnectionBudgetTest {
     }
 
     @Test
+    void aBudgetOfSixteenKeepsTwoSlotsFreeByClosingTheOldestIdleConnections() {
+        startServers(16, b -> b);
+        SmtpClient client = client(PoolOptions.builder().maxConnections(16).maxIdleTime(NEVER).mxIdleTime(NEVER), 10);
+        for (int d = 1; d <= 16; d++) {
+            assertThat(client.send(to(d), BODY).block(WAIT).outcome()).isEqualTo(Outcome.DELIVERED);
+        }
+        // An eighth of the budget is kept free while idle connections can be closed instead: the two oldest went.
+        LoopbackSmtpServer.await(() -> gauge.open.get() == 14 && client.openConnections() == 14, WAIT,
+                "14 connections open, not " + gauge.open.get());
+        assertThat(server(1).quits.get() + server(2).quits.get()).isEqualTo(2);
+        assertThat(sum(s -> s.quits.get(), servers)).isEqualTo(2);
+        assertThat(gauge.peakOpen.get()).isLessThanOrEqualTo(15);
+    }
+
+    @Test
     void theLeastRecentlyUsedIdleConnectionIsClosedWithQuitForANewDestination() {
         startServers(3, b -> b);
         SmtpClient client = client(PoolOptions.builder().maxConnections(2).maxConnectionsPerDestination(1)

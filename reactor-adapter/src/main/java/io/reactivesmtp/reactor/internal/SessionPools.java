@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -231,11 +232,22 @@ public final class SessionPools {
         String destination = key.toString();
         long start = System.nanoTime();
         listener.fire(l -> l.connectStart(destination));
+        // Once a connection exists, its close gives the slot back (see ready): not a failure or cancel before, or
+        // the server could briefly see more connections than the budget.
+        AtomicBoolean connected = new AtomicBoolean();
+        Runnable releaseIfNoConnection = () -> {
+            if (!connected.get()) {
+                permit.release();
+            }
+        };
         return instrumentation.connection(destination, tcp.connect()
                 .onErrorMap(e -> !(e instanceof SmtpException), e -> connectFailure(key, e))
-                .flatMap(connection -> ready(key, connection, permit))
-                .doOnError(e -> permit.release())
-                .doOnCancel(permit::release)
+                .flatMap(connection -> {
+                    connected.set(true);
+                    return ready(key, connection, permit);
+                })
+                .doOnError(e -> releaseIfNoConnection.run())
+                .doOnCancel(releaseIfNoConnection)
                 .doOnSuccess(s -> listener.fire(l -> l.sessionReady(destination, s.session(), since(start))))
                 .doOnError(e -> {
                     if (e instanceof SmtpException) {
