@@ -55,10 +55,16 @@ class ConnectionBudgetTest {
 
     /** Starts the MX servers of d1.test ... d{n}.test, each configured by {@code configure}. */
     private void startServers(int n, java.util.function.UnaryOperator<LoopbackSmtpServer.Builder> configure) {
+        startServers(n, (i, b) -> configure.apply(b));
+    }
+
+    /** Starts the MX servers of d1.test ... d{n}.test, the i-th configured by {@code configure(i, builder)}. */
+    private void startServers(int n, java.util.function.BiFunction<Integer, LoopbackSmtpServer.Builder,
+            LoopbackSmtpServer.Builder> configure) {
         for (int i = 1; i <= n; i++) {
             LoopbackSmtpServer.Builder b = LoopbackSmtpServer.builder().group(serverLoops).gauge(gauge)
                     .bind("127.0.0." + i, port);
-            LoopbackSmtpServer server = configure.apply(b).start();
+            LoopbackSmtpServer server = configure.apply(i, b).start();
             if (i == 1) {
                 port = server.port();
             }
@@ -181,9 +187,7 @@ class ConnectionBudgetTest {
     @Test
     void destinationsThatRefuseWhileTheBudgetIsFullLeakNoSlot() {
         // d1, d2: servers; d3: 421 at the greeting; d4: nobody listens (connection refused).
-        startServers(3, b -> b);
-        servers.set(2, replace(servers.get(2), LoopbackSmtpServer.builder().group(serverLoops).gauge(gauge)
-                .bind("127.0.0.3", port).greeting("421 4.7.0 too many connections")));
+        startServers(3, (i, b) -> i == 3 ? b.greeting("421 4.7.0 too many connections") : b);
         SmtpClient client = client(PoolOptions.builder().maxConnections(2).maxConnectionsPerDestination(1)
                 .pendingAcquireTimeout(Duration.ofSeconds(3)).maxIdleTime(NEVER).mxIdleTime(NEVER), 10);
         for (int round = 0; round < 5; round++) {
@@ -199,11 +203,6 @@ class ConnectionBudgetTest {
         assertThat(both).hasSize(2).allMatch(r -> r.outcome() == Outcome.DELIVERED);
         assertThat(gauge.peakOpen.get()).isLessThanOrEqualTo(2);
         assertThat(server(3).connections.get()).isEqualTo(5);
-    }
-
-    private static LoopbackSmtpServer replace(LoopbackSmtpServer old, LoopbackSmtpServer.Builder next) {
-        old.close();
-        return next.start();
     }
 
     @Test
