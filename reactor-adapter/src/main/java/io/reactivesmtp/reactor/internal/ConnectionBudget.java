@@ -121,8 +121,10 @@ final class ConnectionBudget {
         for (int round = 0; round <= size; round++) {
             PooledSession victim = null;
             synchronized (this) {
-                boolean waiting = slots.waiters() + arriving > closing;
-                if (!waiting && slots.inUse(ALL) - closing <= size - reserve) {
+                int inUse = slots.inUse(ALL);
+                // A slot freed meanwhile (a close completed) serves the arriving connect: no further close for it.
+                boolean waiting = slots.waiters() + arriving > closing + (size - inUse);
+                if (!waiting && inUse - closing <= size - reserve) {
                     return;
                 }
                 // A claim fails only when the pool handed that session out meanwhile: look again, boundedly.
