@@ -9,20 +9,22 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A ready session in a pool, with the number of transactions it has started (for maxMessagesPerConnection) and
  * whether it is idle (handed back to its pool and not taken again), in use, or being closed for the connection
- * budget. A session starts idle: the pool hands it out like any other.
+ * budget. A new session is not idle until it was handed out once and came back: the connect that made it waits
+ * for it, so the budget never closes it under that connect.
  */
 public final class PooledSession {
 
-    private static final int IDLE = 0;
-    private static final int IN_USE = 1;
-    private static final int CLOSING = 2;
+    private static final int NEW = 0;
+    private static final int IDLE = 1;
+    private static final int IN_USE = 2;
+    private static final int CLOSING = 3;
 
     private final DestinationKey key;
     private final SmtpSession session;
     private final AtomicLong messages = new AtomicLong();
     private final AtomicBoolean tlsReported = new AtomicBoolean();
     private volatile SocketAddress remote;
-    private final AtomicInteger state = new AtomicInteger(IDLE);
+    private final AtomicInteger state = new AtomicInteger(NEW);
     /** Transactions started and not ended: with PIPELINING one may await its final reply after the hand-back. */
     private final AtomicInteger pending = new AtomicInteger();
     /** Told when the session may have become idle (the budget closes an idle one if connects wait). */
@@ -71,7 +73,7 @@ public final class PooledSession {
 
     /** @return true if the caller now uses it; false if it is being closed for the budget (take another) */
     boolean tryClaim() {
-        return state.compareAndSet(IDLE, IN_USE) || state.get() == IN_USE;
+        return state.compareAndSet(IDLE, IN_USE) || state.compareAndSet(NEW, IN_USE) || state.get() == IN_USE;
     }
 
     /** It goes back to its pool: idle from now. */
