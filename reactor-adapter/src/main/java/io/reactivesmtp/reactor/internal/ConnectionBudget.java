@@ -16,8 +16,12 @@ import reactor.core.publisher.Mono;
  * session of any destination and takes the slot that close frees; when no session is idle it waits, at most
  * {@code waitTimeout}, for a slot: a session that closes for any reason, or one that goes idle while connects wait
  * (then that one, or an older idle one, is closed for them). A session in use is never closed here: "idle" means
- * handed back to its pool and not taken again ({@link PooledSession#tryClaimForClose()} and
- * {@link PooledSession#tryClaim()} decide races between this and the pool's hand-out).
+ * handed back to its pool, not taken again, and no transaction awaiting its final reply
+ * ({@link PooledSession#tryClaimForClose()} and {@link PooledSession#tryClaim()} decide races between this and the
+ * pool's hand-out).
+ *
+ * <p>While idle sessions exist, a small reserve of slots is kept free by closing the oldest of them ahead of need, so
+ * that a connect to a new destination rarely waits for a QUIT's round trip.
  *
  * <p>Slots are {@link KeyedPermits} permits of one key: FIFO waiters, bounded waiters, a permit granted to a
  * cancelled waiter goes back.
