@@ -5,8 +5,16 @@ import java.util.Objects;
 
 /**
  * How an {@link SmtpClient} pools its sessions: one pool of ready sessions per destination (host, port, TLS
- * options, credentials identity, local address), all of them under one overall bound. Immutable; build with
+ * options, credentials identity, local address), all of them under one connection budget. Immutable; build with
  * {@link #builder()}, change with {@link #mutate()}.
+ *
+ * <p>The connection budget bounds the connections open at once over all destinations, idle ones included: by
+ * default the client's {@link SmtpClientOptions#maxInFlight() in-flight limit} plus {@link #idleAllowance()}, or
+ * {@link Builder#maxConnections(int)}. When a new destination needs a connection and the budget is spent, the
+ * least recently used idle connection (of any destination) is closed with QUIT and the new one opens; when none is
+ * idle, the new connection waits for one to close, at most {@link #pendingAcquireTimeout()}. A connection in use is
+ * never closed for it. So MX delivery to thousands of domains holds about as many connections as messages in
+ * flight, not one idle connection per domain, and a server that limits concurrent sessions is not flooded.
  *
  * <pre>{@code
  * PoolOptions pool = PoolOptions.builder()
@@ -23,8 +31,11 @@ public final class PoolOptions {
     public static final int DEFAULT_MAX_CONNECTIONS_PER_DESTINATION = 10;
     /** Default bound of connections being opened (connect, greeting, EHLO, TLS, AUTH) at once to one destination. */
     public static final int DEFAULT_MAX_PENDING_CONNECTS_PER_DESTINATION = 8;
-    /** Default bound of open connections over all destinations. */
-    public static final int DEFAULT_MAX_CONNECTIONS = 1000;
+    /**
+     * Default connections the budget allows beyond the in-flight limit (when {@link Builder#maxConnections(int)} is
+     * not set): idle connections kept for the destinations that come back.
+     */
+    public static final int DEFAULT_IDLE_ALLOWANCE = 16;
     /** Default bound of sends waiting for a connection, per destination and for the overall bound. */
     public static final int DEFAULT_MAX_PENDING_ACQUIRES = 10_000;
     /** Default longest wait for a connection before a send fails. */
@@ -33,30 +44,40 @@ public final class PoolOptions {
     public static final int DEFAULT_MAX_MESSAGES_PER_CONNECTION = 100;
     /** Default age after which a connection is closed (when next idle). */
     public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofMinutes(10);
-    /** Default idle time after which a connection is closed with QUIT in the background. */
+    /** Default idle time after which a connection to a relay is closed with QUIT in the background. */
     public static final Duration DEFAULT_MAX_IDLE_TIME = Duration.ofSeconds(30);
+    /**
+     * Default idle time after which a connection to an MX host ({@link Routing#mx MX routing}) is closed with QUIT:
+     * two seconds, as Postfix's connection cache ({@code smtp_connection_cache_time_limit}).
+     */
+    public static final Duration DEFAULT_MX_IDLE_TIME = Duration.ofSeconds(2);
 
     /** The defaults. */
     public static final PoolOptions DEFAULT = builder().build();
 
     private final int maxConnectionsPerDestination;
     private final int maxPendingConnectsPerDestination;
-    private final int maxConnections;
+    /** Null: the budget follows the in-flight limit. */
+    private final Integer maxConnections;
+    private final int idleAllowance;
     private final int maxPendingAcquires;
     private final Duration pendingAcquireTimeout;
     private final int maxMessagesPerConnection;
     private final Duration maxLifetime;
     private final Duration maxIdleTime;
+    private final Duration mxIdleTime;
 
     private PoolOptions(Builder b) {
         this.maxConnectionsPerDestination = b.maxConnectionsPerDestination;
         this.maxPendingConnectsPerDestination = b.maxPendingConnectsPerDestination;
         this.maxConnections = b.maxConnections;
+        this.idleAllowance = b.idleAllowance;
         this.maxPendingAcquires = b.maxPendingAcquires;
         this.pendingAcquireTimeout = b.pendingAcquireTimeout;
         this.maxMessagesPerConnection = b.maxMessagesPerConnection;
         this.maxLifetime = b.maxLifetime;
         this.maxIdleTime = b.maxIdleTime;
+        this.mxIdleTime = b.mxIdleTime;
     }
 
     /** @return a builder with the defaults */
@@ -70,11 +91,13 @@ public final class PoolOptions {
         b.maxConnectionsPerDestination = maxConnectionsPerDestination;
         b.maxPendingConnectsPerDestination = maxPendingConnectsPerDestination;
         b.maxConnections = maxConnections;
+        b.idleAllowance = idleAllowance;
         b.maxPendingAcquires = maxPendingAcquires;
         b.pendingAcquireTimeout = pendingAcquireTimeout;
         b.maxMessagesPerConnection = maxMessagesPerConnection;
         b.maxLifetime = maxLifetime;
         b.maxIdleTime = maxIdleTime;
+        b.mxIdleTime = mxIdleTime;
         return b;
     }
 
@@ -91,9 +114,27 @@ public final class PoolOptions {
         return maxPendingConnectsPerDestination;
     }
 
-    /** @return the bound of open connections over all destinations */
+    /**
+     * @return the connection budget set with {@link Builder#maxConnections(int)}, or 0 when it follows the client's
+     *     in-flight limit (see {@link #connectionBudget(int)})
+     */
     public int maxConnections() {
-        return maxConnections;
+        return maxConnections == null ? 0 : maxConnections;
+    }
+
+    /** @return connections the default budget allows beyond the in-flight limit */
+    public int idleAllowance() {
+        return idleAllowance;
+    }
+
+    /**
+     * @param maxInFlight the client's in-flight limit ({@link SmtpClientOptions#maxInFlight()})
+     * @return the connection budget: connections open at once over all destinations, idle ones included; the
+     *     explicit {@link #maxConnections()}, or {@code maxInFlight + idleAllowance}
+     */
+    public int connectionBudget(int maxInFlight) {
+        return maxConnections != null ? maxConnections
+                : (int) Math.min(Integer.MAX_VALUE, (long) Math.max(1, maxInFlight) + idleAllowance);
     }
 
     /** @return the bound of sends waiting for a connection (per destination, and for the overall bound) */
@@ -116,30 +157,38 @@ public final class PoolOptions {
         return maxLifetime;
     }
 
-    /** @return the idle time after which a connection is closed */
+    /** @return the idle time after which a connection to a relay is closed */
     public Duration maxIdleTime() {
         return maxIdleTime;
+    }
+
+    /** @return the idle time after which a connection to an MX host is closed */
+    public Duration mxIdleTime() {
+        return mxIdleTime;
     }
 
     @Override
     public String toString() {
         return "PoolOptions{perDestination=" + maxConnectionsPerDestination
-                + ", pendingConnectsPerDestination=" + maxPendingConnectsPerDestination + ", max=" + maxConnections
+                + ", pendingConnectsPerDestination=" + maxPendingConnectsPerDestination
+                + ", max=" + (maxConnections == null ? "inFlight+" + idleAllowance : maxConnections)
                 + ", maxPendingAcquires=" + maxPendingAcquires + ", pendingAcquireTimeout=" + pendingAcquireTimeout
                 + ", maxMessagesPerConnection=" + maxMessagesPerConnection + ", maxLifetime=" + maxLifetime
-                + ", maxIdleTime=" + maxIdleTime + "}";
+                + ", maxIdleTime=" + maxIdleTime + ", mxIdleTime=" + mxIdleTime + "}";
     }
 
     /** Builds {@link PoolOptions}; every value is checked at {@link #build()}. */
     public static final class Builder {
         private int maxConnectionsPerDestination = DEFAULT_MAX_CONNECTIONS_PER_DESTINATION;
         private int maxPendingConnectsPerDestination = DEFAULT_MAX_PENDING_CONNECTS_PER_DESTINATION;
-        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private Integer maxConnections;
+        private int idleAllowance = DEFAULT_IDLE_ALLOWANCE;
         private int maxPendingAcquires = DEFAULT_MAX_PENDING_ACQUIRES;
         private Duration pendingAcquireTimeout = DEFAULT_PENDING_ACQUIRE_TIMEOUT;
         private int maxMessagesPerConnection = DEFAULT_MAX_MESSAGES_PER_CONNECTION;
         private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
         private Duration maxIdleTime = DEFAULT_MAX_IDLE_TIME;
+        private Duration mxIdleTime = DEFAULT_MX_IDLE_TIME;
 
         private Builder() {
         }
@@ -166,9 +215,25 @@ public final class PoolOptions {
             return this;
         }
 
-        /** @param n open connections over all destinations, at least 1 @return this */
+        /**
+         * Sets the connection budget: connections open at once over all destinations, idle ones included. Without
+         * it the budget is the client's in-flight limit plus {@link #idleAllowance(int)}.
+         *
+         * @param n open connections over all destinations, at least 1 and at least maxConnectionsPerDestination
+         * @return this
+         */
         public Builder maxConnections(int n) {
             this.maxConnections = n;
+            return this;
+        }
+
+        /**
+         * @param n connections the default budget allows beyond the in-flight limit, for idle connections kept for
+         *     reuse; at least 0 (ignored when {@link #maxConnections(int)} is set)
+         * @return this
+         */
+        public Builder idleAllowance(int n) {
+            this.idleAllowance = n;
             return this;
         }
 
@@ -196,9 +261,24 @@ public final class PoolOptions {
             return this;
         }
 
-        /** @param idle the idle time after which a connection is closed, positive @return this */
+        /**
+         * @param idle the idle time after which a connection to a relay is closed, positive (MX hosts: see
+         *     {@link #mxIdleTime(Duration)})
+         * @return this
+         */
         public Builder maxIdleTime(Duration idle) {
             this.maxIdleTime = idle;
+            return this;
+        }
+
+        /**
+         * @param idle the idle time after which a connection to a recipient's MX host ({@link Routing#mx MX
+         *     routing}) is closed, positive; seconds, as Postfix's connection cache, since such a connection is
+         *     rarely needed again soon
+         * @return this
+         */
+        public Builder mxIdleTime(Duration idle) {
+            this.mxIdleTime = idle;
             return this;
         }
 
@@ -209,13 +289,19 @@ public final class PoolOptions {
         public PoolOptions build() {
             atLeastOne("maxConnectionsPerDestination", maxConnectionsPerDestination);
             atLeastOne("maxPendingConnectsPerDestination", maxPendingConnectsPerDestination);
-            atLeastOne("maxConnections", maxConnections);
+            if (maxConnections != null) {
+                atLeastOne("maxConnections", maxConnections);
+            }
+            if (idleAllowance < 0) {
+                throw new IllegalArgumentException("idleAllowance must not be negative: " + idleAllowance);
+            }
             atLeastOne("maxPendingAcquires", maxPendingAcquires);
             atLeastOne("maxMessagesPerConnection", maxMessagesPerConnection);
             positive("pendingAcquireTimeout", pendingAcquireTimeout);
             positive("maxLifetime", maxLifetime);
             positive("maxIdleTime", maxIdleTime);
-            if (maxConnectionsPerDestination > maxConnections) {
+            positive("mxIdleTime", mxIdleTime);
+            if (maxConnections != null && maxConnectionsPerDestination > maxConnections) {
                 throw new IllegalArgumentException("maxConnectionsPerDestination " + maxConnectionsPerDestination
                         + " exceeds maxConnections " + maxConnections);
             }

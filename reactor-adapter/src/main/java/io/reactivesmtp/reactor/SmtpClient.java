@@ -84,9 +84,8 @@ public final class SmtpClient implements Disposable {
         SafeListener listener = new SafeListener(options.eventListener());
         // MX hosts are connected to by name, resolved with the DNS servers and cache of the MX lookup itself.
         MxResolver mx = options.routing().mxResolver().orElse(null);
-        this.pools = new SessionPools(options.pool(), options.session(), loops, listener,
-                mx instanceof DnsMxResolver ? ((DnsMxResolver) mx).addressResolverGroup() : null,
-                options.instrumentation());
+        this.pools = new SessionPools(options, loops, listener,
+                mx instanceof DnsMxResolver ? ((DnsMxResolver) mx).addressResolverGroup() : null);
         this.sender = new Sender(options, pools, listener);
         this.destination = options.routing().isMx() ? "mx"
                 : options.routing().relays().get(0).getHostString() + ":" + options.routing().relays().get(0).getPort();

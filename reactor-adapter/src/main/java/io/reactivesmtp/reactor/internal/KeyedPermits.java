@@ -71,9 +71,40 @@ public final class KeyedPermits {
         .doOnDiscard(Permit.class, Permit::release);
     }
 
+    /**
+     * @param key what the permit is for
+     * @return a permit if one of this key is free now and nobody waits for one, else null
+     */
+    public Permit tryAcquire(Object key) {
+        synchronized (this) {
+            State s = states.get(key);
+            if (s == null) {
+                states.put(key, s = new State());
+            } else if (s.inUse >= permitsPerKey || !s.queue.isEmpty()) {
+                return null;
+            }
+            s.inUse++;
+            return new Permit(key);
+        }
+    }
+
     /** @return true when someone waits for a permit (a hint: read without the lock) */
     public boolean hasWaiters() {
         return waiters > 0;
+    }
+
+    /**
+     * @param key what the permits are for
+     * @return how many permits of this key are out
+     */
+    public synchronized int inUse(Object key) {
+        State s = states.get(key);
+        return s == null ? 0 : s.inUse;
+    }
+
+    /** @return how many wait for a permit, over all keys (a hint: read without the lock) */
+    public int waiters() {
+        return waiters;
     }
 
     private void cancel(Object key, Waiter w) {

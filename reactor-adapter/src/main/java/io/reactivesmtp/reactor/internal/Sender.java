@@ -265,6 +265,8 @@ public final class Sender {
             CompletableFuture<SendReport> send = pooled.session().send(envelope, content,
                     () -> settle(ref, settled, pooled.session().isReusable()).subscribe());
             sent.set(send);
+            // Until its verdict (or failure) the session is in use, even once handed back for the next message.
+            send.whenComplete((r, e) -> pooled.endTransaction());
             return Mono.fromFuture(send, true);
         })
                 .flatMap(report -> {

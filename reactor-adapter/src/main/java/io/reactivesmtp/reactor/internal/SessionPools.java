@@ -11,6 +11,7 @@ import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.protocol.FirstByteTimeoutHandler;
 import io.reactivesmtp.reactor.PoolOptions;
+import io.reactivesmtp.reactor.SmtpClientOptions;
 import io.reactivesmtp.reactor.SmtpInstrumentation;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -38,67 +40,73 @@ import reactor.pool.PooledRef;
 import reactor.pool.PooledRefMetadata;
 
 /**
- * One reactor-pool {@link InstrumentedPool} of ready sessions per {@link DestinationKey}, all under one overall
- * connection bound.
+ * One reactor-pool {@link InstrumentedPool} of ready sessions per {@link DestinationKey}, all under one
+ * {@link ConnectionBudget} over all destinations.
  *
- * <p>The overall bound is a {@link KeyedPermits} permit that every allocation must obtain before it connects and
- * that goes back when the connection closes. While someone waits for such a permit, sessions idle for more than
- * {@link #STEAL_IDLE} are evicted by the background eviction of their pool, so idle connections to one destination
- * cannot starve another destination until their maxIdleTime.
+ * <p>Every allocation takes a slot of the budget before it connects; the slot goes back when the connection closes.
+ * When the budget is spent, the least recently used idle session of any destination is closed (QUIT) to make room,
+ * and when none is idle the connect waits for a slot (at most pendingAcquireTimeout). Sessions handed out are
+ * wrapped ({@link BudgetRef}) so that the budget learns when they go back to their pool.
  *
  * <p>A burst of sends to one destination makes its pool allocate up to maxConnectionsPerDestination sessions at
- * once; a second {@link KeyedPermits}, per destination, lets only maxPendingConnectsPerDestination of them connect
- * and greet at a time. The others wait for their turn while the pool hands the sessions that are ready to the
- * waiting sends, so the server sees a few connects at a time instead of thousands.
+ * once; a {@link KeyedPermits} per destination lets only maxPendingConnectsPerDestination of them connect and greet
+ * at a time. The others wait for their turn while the pool hands the sessions that are ready to the waiting sends,
+ * so the server sees a few connects at a time instead of thousands.
+ *
+ * <p>Idle sessions are closed after maxIdleTime, or mxIdleTime in MX mode: a connection to a recipient's MX host
+ * is rarely needed again after a few seconds, so it is not held open for minutes.
  */
 public final class SessionPools {
 
     /** How long QUIT may take when a session is closed before the connection is simply closed. */
     static final Duration QUIT_GRACE = Duration.ofSeconds(5);
-    /** An idle session older than this is given up when the overall bound is exhausted and someone waits. */
-    static final Duration STEAL_IDLE = Duration.ofMillis(500);
-    private static final Object GLOBAL = "all destinations";
-
+    /** The shortest time a pool without sessions is kept for its destination's next message. */
+    static final Duration KEEP_EMPTY_POOL = Duration.ofSeconds(30);
     private final PoolOptions poolOptions;
+    /** maxIdleTime, or mxIdleTime in MX mode. */
+    private final Duration idleTime;
     private final SmtpSessionOptions sessionOptions;
     private final LoopResources loops;
     private final SafeListener listener;
     private final SmtpInstrumentation instrumentation;
     /** The resolver for host names, or null for reactor-netty's default. */
     private final AddressResolverGroup<?> resolver;
-    private final KeyedPermits connections;
+    private final ConnectionBudget budget;
     /** Connects in progress, per destination. */
     private final KeyedPermits connects;
     private final Map<DestinationKey, InstrumentedPool<PooledSession>> pools = new ConcurrentHashMap<>();
     private final Set<PooledSession> open = ConcurrentHashMap.newKeySet();
     private final Disposable sweeper;
+    /** How long a pool without sessions and without use is kept. */
+    private final Duration dropPoolAfter;
     private volatile boolean disposed;
 
     /**
-     * @param poolOptions the bounds
-     * @param sessionOptions how each session behaves
+     * @param options the client's options: the pool's bounds, the in-flight limit (for the default connection
+     *     budget), how each session behaves, whether routing is MX (for the idle time), the instrumentation
      * @param loops the event loops connections run on
      * @param listener the user's listener
      * @param resolver resolves host names (the MX resolver's own DNS in MX mode), or null for the default
-     * @param instrumentation wraps each connect (SmtpClientOptions.instrumentation)
      */
-    public SessionPools(PoolOptions poolOptions, SmtpSessionOptions sessionOptions, LoopResources loops,
-                        SafeListener listener, AddressResolverGroup<?> resolver, SmtpInstrumentation instrumentation) {
+    public SessionPools(SmtpClientOptions options, LoopResources loops, SafeListener listener,
+                        AddressResolverGroup<?> resolver) {
         this.resolver = resolver;
-        this.instrumentation = instrumentation;
-        this.poolOptions = poolOptions;
-        this.sessionOptions = sessionOptions;
+        this.instrumentation = options.instrumentation();
+        this.poolOptions = options.pool();
+        this.sessionOptions = options.session();
         this.loops = loops;
         this.listener = listener;
-        this.connections = new KeyedPermits(poolOptions.maxConnections(), poolOptions.maxPendingAcquires(),
-                key -> new SmtpConnectionException("too many sends wait for a connection: "
-                        + poolOptions.maxPendingAcquires() + " (maxPendingAcquires) already wait for one of "
-                        + poolOptions.maxConnections() + " connections (maxConnections)", null, null));
+        this.idleTime = options.routing().isMx() ? poolOptions.mxIdleTime() : poolOptions.maxIdleTime();
+        this.budget = new ConnectionBudget(poolOptions.connectionBudget(options.maxInFlight()),
+                poolOptions.maxPendingAcquires(), poolOptions.pendingAcquireTimeout(), s -> quit(s).subscribe());
         // Waiters are allocations of the pools, each bounded by maxConnectionsPerDestination: no overflow here.
         this.connects = new KeyedPermits(poolOptions.maxPendingConnectsPerDestination(), Integer.MAX_VALUE,
                 key -> new IllegalStateException("unreachable: connects waiting for " + key));
         // Pools of destinations no longer used are dropped, so MX delivery to many domains does not grow forever.
-        long sweepMillis = Math.max(1000, poolOptions.maxIdleTime().toMillis());
+        long sweepMillis = Math.max(1000, idleTime.toMillis());
+        // An empty pool is kept a while after its last session idled out: in MX mode a domain often comes back
+        // after a few seconds, and building its pool again costs more than keeping it.
+        this.dropPoolAfter = idleTime.compareTo(KEEP_EMPTY_POOL) < 0 ? KEEP_EMPTY_POOL : idleTime;
         this.sweeper = Schedulers.parallel().schedulePeriodically(this::sweep, sweepMillis, sweepMillis,
                 TimeUnit.MILLISECONDS);
     }
@@ -126,8 +134,9 @@ public final class SessionPools {
                 : acquire(key, attempts - 1))
         .onErrorMap(e -> !(e instanceof SmtpException), e -> acquireFailure(key, e))
         .flatMap(ref -> {
-            if (ref.poolable().session().isReusable()) {
-                return Mono.just(ref);
+            // Not reusable, or just taken by the budget to be closed: evict it and take another.
+            if (ref.poolable().session().isReusable() && ref.poolable().tryClaim()) {
+                return Mono.just(new BudgetRef(ref, budget));
             }
             Mono<Void> evict = ref.invalidate().onErrorResume(e -> Mono.empty());
             return attempts > 0 ? evict.then(acquire(key, attempts - 1))
@@ -157,7 +166,7 @@ public final class SessionPools {
     private InstrumentedPool<PooledSession> newPool(DestinationKey key) {
         long maxMessages = poolOptions.maxMessagesPerConnection();
         long maxLifeMillis = poolOptions.maxLifetime().toMillis();
-        long maxIdleMillis = poolOptions.maxIdleTime().toMillis();
+        long maxIdleMillis = idleTime.toMillis();
         long interval = Math.max(10, Math.min(1000, maxIdleMillis / 2));
         return PoolBuilder.from(open(key, tcpClient(key)))
                 .sizeBetween(0, poolOptions.maxConnectionsPerDestination())
@@ -166,7 +175,7 @@ public final class SessionPools {
                         || s.messages() >= maxMessages
                         || m.lifeTime() >= maxLifeMillis
                         || m.idleTime() >= maxIdleMillis
-                        || connections.hasWaiters() && m.idleTime() >= STEAL_IDLE.toMillis())
+                        || s.isClosing())
                 .evictInBackground(Duration.ofMillis(interval))
                 // Every acquire that waits arms this timer (pendingAcquireTimeout), and with pipelined messages
                 // most do: on the event loop it is a cheap task, not a wake-up of another thread per message.
@@ -207,12 +216,12 @@ public final class SessionPools {
     }
 
     /**
-     * The pool's allocator: a permit to connect to this destination, an overall permit, then a connection, then a
-     * ready session. The destination's permit comes first: an allocation that waits for its turn at a busy
-     * destination holds no overall permit another destination could use.
+     * The pool's allocator: a permit to connect to this destination, a slot of the budget, then a connection, then
+     * a ready session. The destination's permit comes first: an allocation that waits for its turn at a busy
+     * destination holds no slot another destination could use.
      */
     private Mono<PooledSession> open(DestinationKey key, TcpClient tcp) {
-        return Mono.defer(() -> connects.acquire(key).flatMap(connecting -> connections.acquire(GLOBAL)
+        return Mono.defer(() -> connects.acquire(key).flatMap(connecting -> budget.acquire()
                 .flatMap(permit -> connect(key, tcp, permit))
                 // Ready, failed or cancelled: the next connect to this destination may start.
                 .doFinally(signal -> connecting.release())));
@@ -223,14 +232,25 @@ public final class SessionPools {
         String destination = key.toString();
         long start = System.nanoTime();
         listener.fire(l -> l.connectStart(destination));
+        // Once a connection exists, its close gives the slot back (see ready): not a failure or cancel before, or
+        // the server could briefly see more connections than the budget.
+        AtomicBoolean connected = new AtomicBoolean();
+        Runnable releaseIfNoConnection = () -> {
+            if (!connected.get()) {
+                permit.release();
+            }
+        };
         // onTerminateDetach: reactor-netty keeps the connect's sink for the connection's life; detached, it no
         // longer holds this whole chain of subscribers (about 2 KB per idle pooled session).
         return instrumentation.connection(destination, tcp.connect()
                 .onTerminateDetach()
                 .onErrorMap(e -> !(e instanceof SmtpException), e -> connectFailure(key, e))
-                .flatMap(connection -> ready(key, connection, permit))
-                .doOnError(e -> permit.release())
-                .doOnCancel(permit::release)
+                .flatMap(connection -> {
+                    connected.set(true);
+                    return ready(key, connection, permit);
+                })
+                .doOnError(e -> releaseIfNoConnection.run())
+                .doOnCancel(releaseIfNoConnection)
                 .doOnSuccess(s -> listener.fire(l -> l.sessionReady(destination, s.session(), since(start))))
                 .doOnError(e -> {
                     if (e instanceof SmtpException) {
@@ -241,17 +261,21 @@ public final class SessionPools {
 
     private Mono<PooledSession> ready(DestinationKey key, Connection connection, KeyedPermits.Permit permit) {
         SmtpSession session = SmtpSession.of(connection.channel());
-        PooledSession pooled = new PooledSession(key, session);
+        PooledSession pooled = new PooledSession(key, session, budget::idled);
         open.add(pooled);
         session.closeFuture().whenComplete((v, e) -> {
             // The permit stands for an open connection: it goes back when the connection is gone.
             permit.release();
             open.remove(pooled);
+            budget.closed(pooled);
             listener.fire(l -> l.sessionClosed(key.toString(), pooled.remote(), pooled.messages()));
         });
         return Mono.fromFuture(session.ready(), true)
                 .onErrorMap(e -> FirstByteTimeoutHandler.failure(connection.channel(), e))
-                .doOnSuccess(c -> pooled.remote(session.remoteAddress()))
+                .doOnSuccess(c -> {
+                    pooled.remote(session.remoteAddress());
+                    budget.opened(pooled);
+                })
                 .thenReturn(pooled)
                 .doOnError(e -> session.close())
                 .doOnCancel(session::close);
@@ -275,7 +299,7 @@ public final class SessionPools {
     }
 
     private void sweep() {
-        Duration idle = poolOptions.maxIdleTime();
+        Duration idle = dropPoolAfter;
         for (Map.Entry<DestinationKey, InstrumentedPool<PooledSession>> e : pools.entrySet()) {
             InstrumentedPool.PoolMetrics m = e.getValue().metrics();
             if (m.allocatedSize() == 0 && m.pendingAcquireSize() == 0 && m.isInactiveForMoreThan(idle)
@@ -283,6 +307,11 @@ public final class SessionPools {
                 e.getValue().disposeLater().onErrorResume(x -> Mono.empty()).subscribe();
             }
         }
+    }
+
+    /** @return the connection budget: connections open at once over all destinations */
+    public int connectionBudget() {
+        return budget.size();
     }
 
     /** @return how many connections are open (ready or not) over all destinations */
