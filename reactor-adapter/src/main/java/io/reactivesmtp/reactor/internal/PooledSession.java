@@ -12,6 +12,7 @@ public final class PooledSession {
     private final SmtpSession session;
     private final AtomicLong messages = new AtomicLong();
     private final AtomicBoolean tlsReported = new AtomicBoolean();
+    private final AtomicBoolean tlsRptReported = new AtomicBoolean();
     private volatile SocketAddress remote;
 
     PooledSession(DestinationKey key, SmtpSession session) {
@@ -42,6 +43,11 @@ public final class PooledSession {
     /** @return true the first time only: whoever gets true tells the listener about this connection's TLS */
     public boolean claimTlsReport() {
         return tlsReported.compareAndSet(false, true);
+    }
+
+    /** @return true the first time only: whoever gets true tells the TLS-RPT listener about this connection */
+    public boolean claimTlsRptReport() {
+        return tlsRptReported.compareAndSet(false, true);
     }
 
     SocketAddress remote() {

@@ -4,6 +4,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.resolver.AddressResolverGroup;
 import io.reactivesmtp.internal.SafeText;
+import io.reactivesmtp.reactor.MxTlsPolicy;
+import io.reactivesmtp.reactor.MxTlsPolicySource;
 import io.reactivesmtp.reactor.internal.DnsNames;
 import io.reactivesmtp.reactor.internal.DnsQueries;
 import io.reactivesmtp.reactor.internal.mtasts.PolicyCache;
@@ -51,8 +53,13 @@ import reactor.netty.resources.LoopResources;
  * </ol>
  * Concurrent lookups of the same domain share one TXT query and fetch. The Mono never errors for a network or
  * policy problem; it errors only for an invalid domain (at once). Thread-safe.
+ *
+ * <p>As an {@link MxTlsPolicySource} it is what MX routing uses for MTA-STS:
+ * {@code Routing.mx(resolver).withTlsPolicies(policies)}. Mode {@code enforce} and {@code testing} become an
+ * {@link MxTlsPolicy} of source {@code MTA_STS}; mode {@code none}, or no policy to be had, none (delivery at the
+ * routing's level). MX routing then also tells its TLS-RPT listener the lookup's {@link MtaStsLookup#tlsRptPolicy()}.
  */
-public final class MtaStsPolicies {
+public final class MtaStsPolicies implements MxTlsPolicySource {
 
     /** How long a policy fetch may take, connect to last byte. RFC 8461 3.3 suggests a timeout, e.g. a minute. */
     public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(20);
@@ -123,6 +130,17 @@ public final class MtaStsPolicies {
      */
     public Mono<Optional<MtaStsPolicy>> policyFor(String domain) {
         return lookup(domain).map(MtaStsLookup::policyIfAny);
+    }
+
+    /**
+     * The policy MX routing applies: {@link MtaStsLookup#mxTlsPolicy()} of {@link #lookup(String)}.
+     *
+     * @param asciiDomain the recipient domain, lower case, in A-label form
+     * @return its policy in mode enforce or testing, or empty; an error only for an invalid domain
+     */
+    @Override
+    public Mono<Optional<MxTlsPolicy>> policy(String asciiDomain) {
+        return Mono.defer(() -> lookup(asciiDomain)).map(MtaStsLookup::mxTlsPolicy);
     }
 
     private Mono<MtaStsLookup> discover(String domain) {
