@@ -24,9 +24,11 @@ import io.reactivesmtp.testing.TestPki;
 import io.reactivesmtp.testing.TestPki.Credential;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.TrustManagerFactory;
@@ -118,20 +120,24 @@ class SmtpClientMtaStsTest {
     private Object send(String domain, Credential cert, MxTlsLevel level, List<Integer> mailCommands) throws Exception {
         try (StartTlsMxServer server = cert == null ? StartTlsMxServer.plaintextOnly()
                 : StartTlsMxServer.offering(TestPki.serverContext(cert))) {
-            SmtpClient client = SmtpClient.create(SmtpClientOptions.builder()
-                    .routing(Routing.mx(mx).withTlsLevel(level).withTlsPolicies(policies).withTlsReporting(reporting))
-                    .mxPort(server.port())
-                    .session(SmtpSessionOptions.builder().heloName("client.test")
-                            .tls(TlsOptions.builder().trustPem(TestPki.caPem(pemDir)).build()).build())
-                    .build());
-            try {
-                return client.send(Envelope.of("a@sender.test", "x@" + domain), BODY).block(WAIT);
-            } catch (RuntimeException e) {
-                return e;
-            } finally {
-                client.disposeLater().block(WAIT);
-                mailCommands.add(server.mailCommands.get());
-            }
+            return sendVia(domain, server, level, mailCommands);
+        }
+    }
+
+    private Object sendVia(String domain, StartTlsMxServer server, MxTlsLevel level, List<Integer> mailCommands) {
+        SmtpClient client = SmtpClient.create(SmtpClientOptions.builder()
+                .routing(Routing.mx(mx).withTlsLevel(level).withTlsPolicies(policies).withTlsReporting(reporting))
+                .mxPort(server.port())
+                .session(SmtpSessionOptions.builder().heloName("client.test")
+                        .tls(TlsOptions.builder().trustPem(TestPki.caPem(pemDir)).build()).build())
+                .build());
+        try {
+            return client.send(Envelope.of("a@sender.test", "x@" + domain), BODY).block(WAIT);
+        } catch (RuntimeException e) {
+            return e;
+        } finally {
+            client.disposeLater().block(WAIT);
+            mailCommands.add(server.mailCommands.get());
         }
     }
 
@@ -236,6 +242,39 @@ class SmtpClientMtaStsTest {
         assertThat(p.at("/summary/total-successful-session-count").asInt()).isEqualTo(1);
         assertThat(p.at("/summary/total-failure-session-count").asInt()).isEqualTo(2);
         assertThat(resultTypes(p)).containsExactlyInAnyOrder("starttls-not-supported", "certificate-expired");
+    }
+
+    @Test
+    void daneTakesPrecedenceOverAnEnforcedPolicyAndIsReportedAsTlsa() throws Exception {
+        List<Integer> mail = new ArrayList<>();
+        mx.close();
+        mx = DnsMxResolver.builder(loops.next()).nameServers(dns.address()).queryTimeout(Duration.ofMillis(500))
+                .trustAuthenticatedData(true).build();
+        dns.authenticData(true);
+        publish("enforce.test", "enforce", "*.elsewhere.test");
+        byte[] spki = MessageDigest.getInstance("SHA-256").digest(GOOD.certificate().getPublicKey().getEncoded());
+        byte[] other = MessageDigest.getInstance("SHA-256").digest(TestPki.selfSigned().certificate().getPublicKey()
+                .getEncoded());
+        try (StartTlsMxServer server = StartTlsMxServer.offering(TestPki.serverContext(GOOD))) {
+            String tlsa = "_" + server.port() + "._tcp.mx.enforce.test";
+            dns.tlsa(tlsa, 3, 1, 1, spki, 60);
+            MxTlsStatus s = delivered(sendVia("enforce.test", server, MxTlsLevel.DANE, mail), "enforce.test");
+            assertThat(s.level()).isEqualTo(MxTlsLevel.DANE);
+            dns.remove(tlsa).tlsa(tlsa, 3, 1, 1, other, 60);
+            mx.close();
+            mx = DnsMxResolver.builder(loops.next()).nameServers(dns.address()).queryTimeout(Duration.ofMillis(500))
+                    .trustAuthenticatedData(true).build();
+            assertThat(sendVia("enforce.test", server, MxTlsLevel.DANE, mail)).isInstanceOf(SmtpTlsException.class);
+        }
+        assertThat(mail).containsExactly(1, 1);
+        JsonNode policies = report("enforce.test");
+        assertThat(policies).hasSize(2);
+        assertThat(policies.get(0).at("/policy/policy-type").asText()).isEqualTo("tlsa");
+        assertThat(policies.get(0).at("/policy/policy-string/0").asText())
+                .isEqualTo("3 1 1 " + HexFormat.of().formatHex(spki));
+        assertThat(policies.get(0).at("/policy/mx-host/0").asText()).isEqualTo("mx.enforce.test");
+        assertThat(policies.get(0).at("/summary/total-successful-session-count").asInt()).isEqualTo(1);
+        assertThat(resultTypes(policies.get(1))).containsExactly("tlsa-invalid");
     }
 
     private static List<String> resultTypes(JsonNode policy) {
