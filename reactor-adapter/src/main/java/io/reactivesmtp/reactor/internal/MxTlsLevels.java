@@ -29,7 +29,9 @@ import reactor.core.scheduler.Schedulers;
  * else an enforced policy, else the configured level. Hosts that must not be used (a failed TLSA lookup, a host
  * an enforced policy does not list) are left out, and when none is left the first reason is the error; the
  * level {@code may} adds a plaintext retry of the same host behind each host, used only after a failed TLS
- * handshake. Internal: not part of the API.
+ * handshake. A policy in mode testing puts a verified session to each listed host first (what enforce would
+ * do, for TLS-RPT), then the level's. Each key carries what TLS-RPT reports its sessions under. Internal: not part
+ * of the API.
  */
 public final class MxTlsLevels {
 
