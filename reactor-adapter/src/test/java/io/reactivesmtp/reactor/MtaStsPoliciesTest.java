@@ -134,6 +134,21 @@ class MtaStsPoliciesTest {
     }
 
     @Test
+    void theAbsenceOfARecordIsRememberedForTheRecheckInterval() {
+        assertThat(lookup("other.test").source()).isEqualTo(Source.NONE);
+        assertThat(lookup("other.test").source()).isEqualTo(Source.NONE);
+        assertThat(dns.queries("_mta-sts.other.test", DnsRecordType.TXT)).isEqualTo(1);
+
+        // Published meanwhile: seen once the interval is over.
+        dns.txt("_mta-sts.other.test", 60, "v=STSv1; id=1");
+        https.policy("other.test", POLICY.replace("good.test", "other.test"));
+        assertThat(lookup("other.test").source()).isEqualTo(Source.NONE);
+        clock.advance(MtaStsPolicies.DEFAULT_TXT_RECHECK.plusSeconds(1));
+        assertThat(lookup("other.test").source()).isEqualTo(Source.FETCHED);
+        assertThat(dns.queries("_mta-sts.other.test", DnsRecordType.TXT)).isEqualTo(2);
+    }
+
+    @Test
     void refetchesWhenTheIdChangesOnlyAfterTheRecheckInterval() {
         dns.txt("_mta-sts.good.test", 60, "v=STSv1; id=1");
         https.policy("good.test", POLICY);
