@@ -51,7 +51,7 @@ class SmtpClientMtaStsTest {
     private static final Instant END = Instant.parse("2026-12-01T23:59:59Z");
     private static final MessageContent BODY = MessageContent.of("Subject: hi\r\n\r\nHello\r\n");
     private static final List<String> DOMAINS = List.of("enforce.test", "testing.test", "listed.test", "unfetched.test",
-            "plain.test");
+            "plain.test", "unlisted.test");
     /** One certificate for every domain's MX host, mx.DOMAIN, from the test CA. */
     private static final Credential GOOD = TestPki.issuedFor(DOMAINS.stream().map(d -> "mx." + d)
             .toArray(String[]::new));
@@ -212,6 +212,12 @@ class SmtpClientMtaStsTest {
         assertThat(p.at("/summary/total-successful-session-count").asInt()).isEqualTo(1);
         assertThat(p.at("/summary/total-failure-session-count").asInt()).isEqualTo(1);
         assertThat(resultTypes(p)).containsExactly("certificate-not-trusted");
+
+        // A host the testing policy does not list: delivered at the level, not counted.
+        publish("unlisted.test", "testing", "mx.elsewhere.test");
+        assertThat(delivered(send("unlisted.test", GOOD, MxTlsLevel.DANE, mail), "unlisted.test").level())
+                .isEqualTo(MxTlsLevel.MAY);
+        assertThat(reporting.policyDomains()).containsExactly("testing.test");
     }
 
     @Test

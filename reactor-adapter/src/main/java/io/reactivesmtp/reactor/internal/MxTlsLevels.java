@@ -149,7 +149,8 @@ public final class MxTlsLevels {
                 return all;
             });
         }
-        return byLevel(domain, host, rpt);
+        // A host a testing policy does not list is not one its TLS-RPT counts (enforce would not connect to it).
+        return byLevel(domain, host, policy != null && !policy.matches(host) ? null : rpt);
     }
 
     /** The routing's level, without a policy. */
