@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reactivesmtp.reactor.CliPolicyServer;
 import io.reactivesmtp.reactor.CliTestDns;
-import io.reactivesmtp.testing.Script;
 import io.reactivesmtp.testing.ScriptedSmtpServer;
 import io.reactivesmtp.testing.TestPki;
 import java.nio.file.Files;
@@ -29,20 +28,6 @@ class MtaStsCliTest {
     @TempDir
     Path dir;
 
-    /** An MX that offers STARTTLS with a self-signed certificate, then takes one message over TLS. */
-    private static Script selfSignedMx() {
-        return Script.create().send("220 mx.example.test ESMTP")
-                .expectMatching("EHLO .*").send("250-mx.example.test", "250 STARTTLS")
-                .expect("STARTTLS").send("220 2.0.0 ready")
-                .startTls(TestPki.serverContext(TestPki.selfSigned()))
-                .expectMatching("EHLO .*").send("250 mx.example.test")
-                .expect("MAIL FROM:<news@example.com>").send("250 ok")
-                .expect("RCPT TO:<user@example.test>").send("250 ok")
-                .expect("DATA").send("354 go")
-                .expectData().send("250 2.0.0 queued")
-                .expect("QUIT").send("221 bye").close();
-    }
-
     private SendCommandTest.Run send(CliTestDns dns, ScriptedSmtpServer mx, String... extra)
             throws Exception {
         Path body = Files.writeString(dir.resolve("message.eml"), "From: news@example.com\r\nSubject: hi\r\n\r\nHi.\r\n");
@@ -54,7 +39,7 @@ class MtaStsCliTest {
 
     @Test
     void anEnforcedPolicyNamingOtherHostsKeepsMailFromTheMxUnlessMtaStsIsOff() throws Exception {
-        try (CliTestDns dns = CliTestDns.start(); ScriptedSmtpServer mx = ScriptedSmtpServer.start(selfSignedMx());
+        try (CliTestDns dns = CliTestDns.start(); ScriptedSmtpServer mx = ScriptedSmtpServer.start(MxTlsLevelCliTest.selfSignedMx());
                 CliPolicyServer https = CliPolicyServer.start(TestPki.forHosts("mta-sts.example.test"))) {
             dns.mx("example.test", 10, "mx.example.test").a("mx.example.test", "127.0.0.1")
                     .a("mta-sts.example.test", "127.0.0.1").txt("_mta-sts.example.test", "v=STSv1; id=1;");

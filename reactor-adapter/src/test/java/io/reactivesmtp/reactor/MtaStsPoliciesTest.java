@@ -19,7 +19,6 @@ import io.reactivesmtp.reactor.mtasts.TlsRptRecord;
 import io.reactivesmtp.reactor.mtasts.TlsRptResultType;
 import io.reactivesmtp.testing.TestPki;
 import java.net.URI;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,11 +62,7 @@ class MtaStsPoliciesTest {
         loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         https = PolicyHttpsServer.start(TestPki.forHosts(DOMAINS.stream().map(d -> "mta-sts." + d)
                 .toArray(String[]::new)));
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        ks.setCertificateEntry("test-ca", TestPki.ca().certificate());
-        testCa = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        testCa.init(ks);
+        testCa = PolicyHttpsServer.trustingTestCa();
     }
 
     @AfterAll

@@ -21,7 +21,6 @@ import io.reactivesmtp.testing.ReadmeCode;
 import io.reactivesmtp.testing.TestPki;
 import java.net.URI;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,11 +44,7 @@ class ReadmeMtaStsExampleTest {
     @Test
     void theMtaStsExampleWorks() throws Exception {
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        ks.setCertificateEntry("ca", TestPki.ca().certificate());
-        TrustManagerFactory testCa = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        testCa.init(ks);
+        TrustManagerFactory testCa = PolicyHttpsServer.trustingTestCa();
         TlsOptions testTrust = TlsOptions.builder().trustPem(TestPki.caPem(pemDir)).build();
         Envelope envelope = Envelope.of("a@sender.example", "x@example.com");
         MessageContent content = MessageContent.of("Subject: hi\r\n\r\nHello\r\n");

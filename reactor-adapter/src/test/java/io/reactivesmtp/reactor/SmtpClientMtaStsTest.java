@@ -23,7 +23,6 @@ import io.reactivesmtp.reactor.mtasts.TlsRptReport;
 import io.reactivesmtp.testing.TestPki;
 import io.reactivesmtp.testing.TestPki.Credential;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,11 +72,7 @@ class SmtpClientMtaStsTest {
         loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         https = PolicyHttpsServer.start(TestPki.forHosts(DOMAINS.stream().map(d -> "mta-sts." + d)
                 .toArray(String[]::new)));
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        ks.setCertificateEntry("test-ca", TestPki.ca().certificate());
-        testCa = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        testCa.init(ks);
+        testCa = PolicyHttpsServer.trustingTestCa();
     }
 
     @AfterAll
