@@ -5,11 +5,13 @@ import io.reactivesmtp.MxTlsLevel;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * Delivery straight to recipients' MX hosts, for {@code send} and {@code bulk}: {@code --mx}, {@code --tls-level}
- * and the hidden test hooks {@code --dns-server} and {@code --mx-port}. A picocli mixin; {@link #check} turns it
+ * Delivery straight to recipients' MX hosts, for {@code send} and {@code bulk}: {@code --mx}, {@code --tls-level},
+ * {@code --no-mta-sts} and the hidden test hooks {@code --dns-server}, {@code --mx-port}, {@code --mta-sts-port}
+ * and {@code --mta-sts-trust-pem}. A picocli mixin; {@link #check} turns it
  * into a {@link Plan} or a usage error naming the option.
  */
 final class MxOptions {
@@ -24,7 +26,20 @@ final class MxOptions {
                     + "(checked against the recipient domain).")
     String tlsLevel;
 
+    @Option(names = "--no-mta-sts", description = "With --mx: ignore recipient domains' MTA-STS policies (RFC 8461), "
+            + "which are fetched and applied by default: a domain in enforce mode gets mail only at the MX hosts it "
+            + "lists, over TLS with a verified certificate.")
+    boolean noMtaSts;
+
     // Test hooks: hidden from --help.
+    @Option(names = "--mta-sts-port", paramLabel = "PORT", hidden = true,
+            description = "With --mx: the port of the MTA-STS policy hosts instead of 443 (test hook).")
+    String mtaStsPort;
+
+    @Option(names = "--mta-sts-trust-pem", paramLabel = "FILE", hidden = true,
+            description = "With --mx: PEM CA certificates for the policy hosts instead of the JDK's (test hook).")
+    Path mtaStsTrustPem;
+
     @Option(names = "--dns-server", paramLabel = "HOST:PORT", hidden = true,
             description = "With --mx: the DNS server to ask instead of the system's (test hook).")
     String dnsServer;
@@ -39,8 +54,18 @@ final class MxOptions {
      * @param dnsServer the DNS server, or null for the system's
      * @param port the MX port
      * @param level the TLS level
+     * @param mtaSts how to fetch MTA-STS policies, or null with {@code --no-mta-sts}
      */
-    record Plan(InetSocketAddress dnsServer, int port, MxTlsLevel level) {
+    record Plan(InetSocketAddress dnsServer, int port, MxTlsLevel level, MtaSts mtaSts) {
+    }
+
+    /**
+     * Where MTA-STS policies are fetched from.
+     *
+     * @param port the policy hosts' port, 443 but in tests
+     * @param trustPem the CA certificates the policy hosts must chain to, or null for the JDK's
+     */
+    record MtaSts(int port, Path trustPem) {
     }
 
     /**
@@ -55,7 +80,8 @@ final class MxOptions {
         }
         if (!mx) {
             String stray = dnsServer != null ? "--dns-server" : mxPort != null ? "--mx-port"
-                    : tlsLevel != null ? "--tls-level" : null;
+                    : tlsLevel != null ? "--tls-level" : noMtaSts ? "--no-mta-sts" : mtaStsPort != null
+                    ? "--mta-sts-port" : mtaStsTrustPem != null ? "--mta-sts-trust-pem" : null;
             if (stray != null) {
                 throw new IllegalArgumentException(stray + " needs --mx");
             }
@@ -74,8 +100,14 @@ final class MxOptions {
                         + CliJson.quote(tlsLevel), e);
             }
         }
+        if (noMtaSts && (mtaStsPort != null || mtaStsTrustPem != null)) {
+            throw new IllegalArgumentException((mtaStsPort != null ? "--mta-sts-port" : "--mta-sts-trust-pem")
+                    + " and --no-mta-sts exclude each other");
+        }
+        MtaSts sts = noMtaSts ? null : new MtaSts(mtaStsPort == null ? 443 : port(mtaStsPort, "--mta-sts-port"),
+                mtaStsTrustPem);
         return new Plan(dnsServer == null ? null : dnsServer(dnsServer),
-                mxPort == null ? SmtpClientOptions.DEFAULT_MX_PORT : mxPort(mxPort), level);
+                mxPort == null ? SmtpClientOptions.DEFAULT_MX_PORT : port(mxPort, "--mx-port"), level, sts);
     }
 
     /** {@code --dns-server}: HOST:PORT with an IP address, so that finding the DNS server needs no DNS. */
@@ -94,11 +126,11 @@ final class MxOptions {
         return new InetSocketAddress(ip, a.port());
     }
 
-    /** {@code --mx-port}: 1 to 65535. */
-    private static int mxPort(String text) {
+    /** {@code --mx-port}, {@code --mta-sts-port}: 1 to 65535. */
+    private static int port(String text, String option) {
         if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')
                 || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535) {
-            throw new IllegalArgumentException("--mx-port must be a port number 1-65535, not " + CliJson.quote(text));
+            throw new IllegalArgumentException(option + " must be a port number 1-65535, not " + CliJson.quote(text));
         }
         return Integer.parseInt(text);
     }

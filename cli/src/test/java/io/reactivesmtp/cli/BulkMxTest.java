@@ -69,7 +69,8 @@ class BulkMxTest {
             // Null MX: no server's verdict, but as final as a 5xx: refused for good (never resent). Some accepted: 3.
             assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.PARTIAL);
             assertThat(run.out()).contains(
-                    "-> MX of each recipient domain (port " + servers.port + "), TLS level dane, DNS server " + dnsServer,
+                    "-> MX of each recipient domain (port " + servers.port + "), TLS level dane, MTA-STS on, DNS server "
+                            + dnsServer,
                     "recipients:   7 line(s) read, 0 bad line(s) skipped",
                     "messages:     7 sent: 5 delivered, 0 partial, 0 rejected, 2 failed, 0 unknown",
                     "recipients:   7: 5 accepted, 2 rejected (5xx), 0 transient (4xx), 0 unknown",

@@ -31,7 +31,7 @@ class MxTlsLevelCliTest {
     Path dir;
 
     /** An MX that offers STARTTLS with a self-signed certificate, then takes one message over TLS. */
-    private static Script selfSignedMx() {
+    static Script selfSignedMx() {
         return Script.create().send("220 mx.example.test ESMTP")
                 .expectMatching("EHLO .*").send("250-mx.example.test", "250 STARTTLS")
                 .expect("STARTTLS").send("220 2.0.0 ready")

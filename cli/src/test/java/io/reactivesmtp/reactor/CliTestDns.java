@@ -32,6 +32,12 @@ public final class CliTestDns implements AutoCloseable {
         return this;
     }
 
+    /** A TXT record of these strings. @return this */
+    public CliTestDns txt(String name, String... strings) {
+        server.txt(name, 60, strings);
+        return this;
+    }
+
     /** A TLSA record (usage, selector, matching type, data). @return this */
     public CliTestDns tlsa(String name, int usage, int selector, int matchingType, byte[] data) {
         server.tlsa(name, usage, selector, matchingType, data, 60);

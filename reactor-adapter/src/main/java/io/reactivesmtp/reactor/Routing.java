@@ -1,6 +1,7 @@
 package io.reactivesmtp.reactor;
 
 import io.reactivesmtp.MxTlsLevel;
+import io.reactivesmtp.reactor.mtasts.TlsRptListener;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,6 +23,7 @@ import java.util.Optional;
  *                        InetSocketAddress.createUnresolved("smtp2.example.com", 587)));
  * Routing.mx(resolver);   // recipients grouped by domain, one transaction per domain
  * Routing.mx(resolver).withTlsLevel(MxTlsLevel.VERIFY);   // only to MX hosts with a verified certificate
+ * Routing.mx(resolver).withTlsPolicies(mtaStsPolicies).withTlsReporting(tlsReporting);   // MTA-STS, TLS-RPT
  * }</pre>
  *
  * <p>In MX mode the session's {@link io.reactivesmtp.TlsOptions} give trust anchors, protocols, provider and
@@ -37,17 +39,19 @@ public final class Routing {
     private final MxResolver mxResolver;
     private final MxTlsLevel mxTlsLevel;
     private final MxTlsPolicySource mxTlsPolicies;
+    private final TlsRptListener tlsReporting;
 
     private Routing(List<InetSocketAddress> relays, MxResolver mxResolver) {
-        this(relays, mxResolver, MxTlsLevel.DANE, MxTlsPolicySource.NONE);
+        this(relays, mxResolver, MxTlsLevel.DANE, MxTlsPolicySource.NONE, TlsRptListener.NONE);
     }
 
     private Routing(List<InetSocketAddress> relays, MxResolver mxResolver, MxTlsLevel level,
-            MxTlsPolicySource policies) {
+            MxTlsPolicySource policies, TlsRptListener tlsReporting) {
         this.relays = relays;
         this.mxResolver = mxResolver;
         this.mxTlsLevel = level;
         this.mxTlsPolicies = policies;
+        this.tlsReporting = tlsReporting;
     }
 
     /**
@@ -91,17 +95,30 @@ public final class Routing {
      */
     public Routing withTlsLevel(MxTlsLevel level) {
         requireMx("a TLS level");
-        return new Routing(relays, mxResolver, Objects.requireNonNull(level, "level"), mxTlsPolicies);
+        return new Routing(relays, mxResolver, Objects.requireNonNull(level, "level"), mxTlsPolicies, tlsReporting);
     }
 
     /**
-     * @param policies where recipient domains' TLS policies come from (MTA-STS, configured); none by default
+     * @param policies where recipient domains' TLS policies come from: an
+     *     {@link io.reactivesmtp.reactor.mtasts.MtaStsPolicies} for MTA-STS, or the user's own; none by default
      * @return MX routing that consults them
      * @throws IllegalStateException for relay routing
      */
     public Routing withTlsPolicies(MxTlsPolicySource policies) {
         requireMx("TLS policies");
-        return new Routing(relays, mxResolver, mxTlsLevel, Objects.requireNonNull(policies, "policies"));
+        return new Routing(relays, mxResolver, mxTlsLevel, Objects.requireNonNull(policies, "policies"), tlsReporting);
+    }
+
+    /**
+     * @param listener told each new MX session's TLS outcome under the policy it was evaluated against (MTA-STS,
+     *     TLSA or none), e.g. a {@link io.reactivesmtp.reactor.mtasts.TlsReporting} for TLS-RPT (RFC 8460); none
+     *     by default. Called on event-loop threads: it must not block; what it throws is dropped.
+     * @return MX routing that reports to it
+     * @throws IllegalStateException for relay routing
+     */
+    public Routing withTlsReporting(TlsRptListener listener) {
+        requireMx("TLS reporting");
+        return new Routing(relays, mxResolver, mxTlsLevel, mxTlsPolicies, Objects.requireNonNull(listener, "listener"));
     }
 
     private void requireMx(String what) {
@@ -113,6 +130,11 @@ public final class Routing {
     /** @return the TLS level of MX routing ({@link MxTlsLevel#DANE} unless set); unused for relays */
     public MxTlsLevel mxTlsLevel() {
         return mxTlsLevel;
+    }
+
+    /** @return who MX routing tells sessions' TLS outcomes; {@link TlsRptListener#NONE} unless set */
+    public TlsRptListener tlsReporting() {
+        return tlsReporting;
     }
 
     /** @return where MX routing gets domains' TLS policies; {@link MxTlsPolicySource#NONE} unless set */

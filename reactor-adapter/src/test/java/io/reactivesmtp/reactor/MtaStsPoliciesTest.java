@@ -19,7 +19,6 @@ import io.reactivesmtp.reactor.mtasts.TlsRptRecord;
 import io.reactivesmtp.reactor.mtasts.TlsRptResultType;
 import io.reactivesmtp.testing.TestPki;
 import java.net.URI;
-import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,11 +62,7 @@ class MtaStsPoliciesTest {
         loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         https = PolicyHttpsServer.start(TestPki.forHosts(DOMAINS.stream().map(d -> "mta-sts." + d)
                 .toArray(String[]::new)));
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        ks.setCertificateEntry("test-ca", TestPki.ca().certificate());
-        testCa = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        testCa.init(ks);
+        testCa = PolicyHttpsServer.trustingTestCa();
     }
 
     @AfterAll
@@ -131,6 +126,21 @@ class MtaStsPoliciesTest {
         assertThat(policies.policyFor("good.test").block(WAIT)).contains(first.policy());
         assertThat(first.tlsRptPolicy()).isEqualTo(TlsRptPolicy.sts("good.test", first.policy()));
         assertThat(first.tlsRptPolicy().policyStrings()).hasSize(5);
+    }
+
+    @Test
+    void theAbsenceOfARecordIsRememberedForTheRecheckInterval() {
+        assertThat(lookup("other.test").source()).isEqualTo(Source.NONE);
+        assertThat(lookup("other.test").source()).isEqualTo(Source.NONE);
+        assertThat(dns.queries("_mta-sts.other.test", DnsRecordType.TXT)).isEqualTo(1);
+
+        // Published meanwhile: seen once the interval is over.
+        dns.txt("_mta-sts.other.test", 60, "v=STSv1; id=1");
+        https.policy("other.test", POLICY.replace("good.test", "other.test"));
+        assertThat(lookup("other.test").source()).isEqualTo(Source.NONE);
+        clock.advance(MtaStsPolicies.DEFAULT_TXT_RECHECK.plusSeconds(1));
+        assertThat(lookup("other.test").source()).isEqualTo(Source.FETCHED);
+        assertThat(dns.queries("_mta-sts.other.test", DnsRecordType.TXT)).isEqualTo(2);
     }
 
     @Test

@@ -5,10 +5,12 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.reactivesmtp.testing.TestPki;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.TrustManagerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -62,6 +64,20 @@ final class PolicyHttpsServer implements AutoCloseable {
     /** @return a server presenting this certificate */
     static PolicyHttpsServer start(TestPki.Credential credential) {
         return new PolicyHttpsServer(credential);
+    }
+
+    /** @return a trust manager factory trusting only the test CA, for the policy fetches */
+    static TrustManagerFactory trustingTestCa() {
+        try {
+            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+            ks.load(null, null);
+            ks.setCertificateEntry("test-ca", TestPki.ca().certificate());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            return tmf;
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** @return the port it listens on, on loopback */

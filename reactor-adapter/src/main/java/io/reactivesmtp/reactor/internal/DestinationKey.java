@@ -23,6 +23,7 @@ public final class DestinationKey {
     private final SmtpSessionOptions session;
     private final MxTlsStatus mxTls;
     private final boolean plaintextRetry;
+    private final TlsRptTarget tlsRpt;
     /** Computed once: the key is looked up for every message. */
     private final int hash;
     private final String name;
@@ -47,6 +48,21 @@ public final class DestinationKey {
      */
     public DestinationKey(String host, int port, SmtpSessionOptions session, InetSocketAddress localAddress,
             MxTlsStatus mxTls, boolean plaintextRetry) {
+        this(host, port, session, localAddress, mxTls, plaintextRetry, null);
+    }
+
+    /**
+     * @param host the MX host
+     * @param port its port
+     * @param session the session options for this host's TLS level
+     * @param localAddress the local address, or null
+     * @param mxTls the TLS status a session through this key reaches, or null outside MX routing
+     * @param plaintextRetry whether this is level may's plaintext retry after a failed handshake
+     * @param tlsRpt what its sessions are reported under in TLS-RPT (not part of its identity), or null
+     */
+    public DestinationKey(String host, int port, SmtpSessionOptions session, InetSocketAddress localAddress,
+            MxTlsStatus mxTls, boolean plaintextRetry, TlsRptTarget tlsRpt) {
+        this.tlsRpt = tlsRpt;
         this.session = session;
         this.mxTls = mxTls;
         this.plaintextRetry = plaintextRetry;
@@ -81,6 +97,11 @@ public final class DestinationKey {
     /** @return the TLS status in MX routing, or null */
     public MxTlsStatus mxTls() {
         return mxTls;
+    }
+
+    /** @return what its sessions are reported under in TLS-RPT, or null */
+    public TlsRptTarget tlsRpt() {
+        return tlsRpt;
     }
 
     /** @return whether this is the plaintext retry, used only after the previous key's TLS handshake failed */

@@ -18,7 +18,6 @@ import io.reactivesmtp.reactor.TlsaResolver;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -30,7 +29,9 @@ import reactor.core.scheduler.Schedulers;
  * else an enforced policy, else the configured level. Hosts that must not be used (a failed TLSA lookup, a host
  * an enforced policy does not list) are left out, and when none is left the first reason is the error; the
  * level {@code may} adds a plaintext retry of the same host behind each host, used only after a failed TLS
- * handshake. Internal: not part of the API.
+ * handshake. A policy in mode testing puts a verified session to each listed host first (what enforce would
+ * do, for TLS-RPT), then the level's. Each key carries what TLS-RPT reports its sessions under. Internal: not part
+ * of the API.
  */
 public final class MxTlsLevels {
 
@@ -81,14 +82,13 @@ public final class MxTlsLevels {
      * @return the destinations to try in order, each with its TLS status
      */
     public Mono<List<DestinationKey>> candidates(String domain, List<MxHost> hosts) {
-        return policies.policy(domain)
+        return Mono.defer(() -> TlsRptSessions.policyOf(policies, domain))
                 .onErrorMap(e -> !(e instanceof SmtpException), e -> new SmtpConnectionException(
                         "no TLS policy for " + domain + ": " + e.getMessage(), e, null))
-                .defaultIfEmpty(Optional.empty())
                 .flatMap(policy -> {
                     List<SmtpException> refused = new ArrayList<>();
                     return Flux.fromIterable(hosts)
-                            .concatMap(h -> forHost(domain, h.host(), policy.orElse(null))
+                            .concatMap(h -> forHost(domain, h.host(), policy)
                                     .onErrorResume(SmtpException.class, e -> {
                                         refused.add(e);
                                         return Mono.empty();
@@ -101,7 +101,7 @@ public final class MxTlsLevels {
                 });
     }
 
-    private Mono<List<DestinationKey>> forHost(String domain, String host, MxTlsPolicy policy) {
+    private Mono<List<DestinationKey>> forHost(String domain, String host, TlsRptSessions.DomainPolicy policy) {
         if (level != MxTlsLevel.DANE || tlsa == null) {
             return byPolicy(domain, host, policy);
         }
@@ -116,48 +116,70 @@ public final class MxTlsLevels {
                     }
                     if (!answer.hasUsable()) {
                         // RFC 7672 §2.2: TLSA records, none usable: TLS still mandatory, without authentication.
-                        return Mono.just(List.of(key(domain, host, encrypt, MxTlsLevel.ENCRYPT, MxTlsStatus.Source.DANE)));
+                        return Mono.just(List.of(key(domain, host, encrypt, MxTlsLevel.ENCRYPT, MxTlsStatus.Source.DANE,
+                                TlsRptSessions.tlsa(domain, host, answer.records()))));
                     }
                     return built(List.of(host, answer.records()), () -> session(base().policy(TlsPolicy.REQUIRED)
                             .daneTrust(answer.records())))
-                            .map(s -> List.of(key(domain, host, s, MxTlsLevel.DANE, MxTlsStatus.Source.DANE)));
+                            .map(s -> List.of(key(domain, host, s, MxTlsLevel.DANE, MxTlsStatus.Source.DANE,
+                                    TlsRptSessions.tlsa(domain, host, answer.records()))));
                 });
     }
 
-    /** Without DANE: an enforced policy, else the configured level. */
-    private Mono<List<DestinationKey>> byPolicy(String domain, String host, MxTlsPolicy policy) {
+    /** Without DANE: an enforced policy, else the configured level (first tried verified under a testing one). */
+    private Mono<List<DestinationKey>> byPolicy(String domain, String host, TlsRptSessions.DomainPolicy found) {
+        MxTlsPolicy policy = found.policy();
+        TlsRptTarget rpt = found.target();
         if (policy != null && policy.mode() == MxTlsPolicy.Mode.ENFORCE) {
             if (!policy.matches(host)) {
                 return Mono.error(new SmtpTlsException("MX host " + host + " of " + domain + " is not listed in its "
                         + policy.source() + " policy " + policy.mxPatterns() + " (mode enforce): not used", null));
             }
-            return level == MxTlsLevel.SECURE ? secure(domain, host, policy.source())
-                    : Mono.just(List.of(key(domain, host, verify, MxTlsLevel.VERIFY, policy.source())));
+            return level == MxTlsLevel.SECURE ? secure(domain, host, policy.source(), rpt)
+                    : Mono.just(List.of(key(domain, host, verify, MxTlsLevel.VERIFY, policy.source(), rpt)));
         }
+        if (policy != null && policy.matches(host) && (level == MxTlsLevel.MAY || level == MxTlsLevel.DANE
+                || level == MxTlsLevel.ENCRYPT)) {
+            // Mode testing (RFC 8461 §5): try as enforce would, and report; when that fails, deliver at the
+            // routing's level, its sessions not reported again.
+            DestinationKey verified = key(domain, host, verify, MxTlsLevel.VERIFY, policy.source(), rpt);
+            return byLevel(domain, host, null).map(keys -> {
+                List<DestinationKey> all = new ArrayList<>(List.of(verified));
+                all.addAll(keys);
+                return all;
+            });
+        }
+        // A host a testing policy does not list is not one its TLS-RPT counts (enforce would not connect to it).
+        return byLevel(domain, host, policy != null && !policy.matches(host) ? null : rpt);
+    }
+
+    /** The routing's level, without a policy. */
+    private Mono<List<DestinationKey>> byLevel(String domain, String host, TlsRptTarget rpt) {
         switch (level) {
             case ENCRYPT:
-                return Mono.just(List.of(key(domain, host, encrypt, MxTlsLevel.ENCRYPT, MxTlsStatus.Source.CONFIGURED)));
+                return Mono.just(List.of(key(domain, host, encrypt, MxTlsLevel.ENCRYPT, MxTlsStatus.Source.CONFIGURED, rpt)));
             case VERIFY:
-                return Mono.just(List.of(key(domain, host, verify, MxTlsLevel.VERIFY, MxTlsStatus.Source.CONFIGURED)));
+                return Mono.just(List.of(key(domain, host, verify, MxTlsLevel.VERIFY, MxTlsStatus.Source.CONFIGURED, rpt)));
             case SECURE:
-                return secure(domain, host, MxTlsStatus.Source.CONFIGURED);
+                return secure(domain, host, MxTlsStatus.Source.CONFIGURED, rpt);
             default: // MAY, and DANE without TLSA
-                DestinationKey tls = key(domain, host, may, MxTlsLevel.MAY, MxTlsStatus.Source.NONE);
+                DestinationKey tls = key(domain, host, may, MxTlsLevel.MAY, MxTlsStatus.Source.NONE, rpt);
                 return Mono.just(List.of(tls, new DestinationKey(host, options.mxPort(), plaintext,
-                        local(), tls.mxTls(), true)));
+                        local(), tls.mxTls(), true, rpt)));
         }
     }
 
     /** Verified against the recipient domain (Postfix's nexthop match), not the MX name DNS gave. */
-    private Mono<List<DestinationKey>> secure(String domain, String host, MxTlsStatus.Source source) {
+    private Mono<List<DestinationKey>> secure(String domain, String host, MxTlsStatus.Source source,
+            TlsRptTarget rpt) {
         return built(List.of("secure", domain), () -> session(base().policy(TlsPolicy.REQUIRED).serverName(domain)))
-                .map(s -> List.of(key(domain, host, s, MxTlsLevel.SECURE, source)));
+                .map(s -> List.of(key(domain, host, s, MxTlsLevel.SECURE, source, rpt)));
     }
 
     private DestinationKey key(String domain, String host, SmtpSessionOptions session, MxTlsLevel reached,
-            MxTlsStatus.Source source) {
+            MxTlsStatus.Source source, TlsRptTarget rpt) {
         return new DestinationKey(host, options.mxPort(), session, local(), MxTlsStatus.of(domain, host, reached, source),
-                false);
+                false, rpt);
     }
 
     private InetSocketAddress local() {

@@ -23,6 +23,7 @@ public final class PooledSession {
     private final SmtpSession session;
     private final AtomicLong messages = new AtomicLong();
     private final AtomicBoolean tlsReported = new AtomicBoolean();
+    private final AtomicBoolean tlsRptReported = new AtomicBoolean();
     private volatile SocketAddress remote;
     private final AtomicInteger state = new AtomicInteger(NEW);
     /** Transactions started and not ended: with PIPELINING one may await its final reply after the hand-back. */
@@ -101,6 +102,11 @@ public final class PooledSession {
 
     long idleSince() {
         return idleSince;
+    }
+
+    /** @return true the first time only: whoever gets true tells the TLS-RPT listener about this connection */
+    public boolean claimTlsRptReport() {
+        return tlsRptReported.compareAndSet(false, true);
     }
 
     SocketAddress remote() {

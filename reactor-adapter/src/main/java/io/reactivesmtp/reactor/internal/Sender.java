@@ -47,6 +47,7 @@ public final class Sender {
     private final RecipientLimits recipientLimits = new RecipientLimits();
     /** Null for relays. */
     private final MxTlsLevels mxTls;
+    private final TlsRptSessions tlsRpt;
 
     /**
      * @param options the client's options
@@ -59,6 +60,7 @@ public final class Sender {
         this.listener = listener;
         this.limiter = options.rateLimit().map(RateLimiter::new).orElse(null);
         this.mxTls = options.routing().isMx() ? new MxTlsLevels(options) : null;
+        this.tlsRpt = new TlsRptSessions(options.routing().tlsReporting());
         for (InetSocketAddress relay : options.routing().relays()) {
             relays.add(key(relay.getHostString(), relay.getPort()));
         }
@@ -156,6 +158,7 @@ public final class Sender {
         return acquireAny(candidates, 0).flatMap(acquired -> {
             PooledRef<PooledSession> ref = acquired.ref;
             reportTls(ref.poolable());
+            tlsRpt.established(ref.poolable(), acquired.candidate);
             boolean reused = ref.poolable().messages() > 0;
             return transact(ref, acquired.ticket, envelope, content).map(r -> withMxTls(r, acquired.candidate)).onErrorResume(
                     e -> mayRetryStale && reused && diedBeforeAnyReply(e),
@@ -200,7 +203,7 @@ public final class Sender {
                 : limiter.acquire(key).flatMap(ticket -> pools.acquire(key)
                         .map(ref -> new Acquired(ref, ticket, key))
                         .doOnError(e -> throttleIfAsked(ticket, e)));
-        return acquire.onErrorResume(
+        return acquire.doOnError(e -> tlsRpt.failed(key, e)).onErrorResume(
                 e -> next(candidates, i, e) < candidates.size() && failsOver(e),
                 e -> acquireAny(candidates, next(candidates, i, e)));
     }

@@ -1,5 +1,7 @@
 package io.reactivesmtp.reactor.mtasts;
 
+import io.reactivesmtp.MxTlsStatus;
+import io.reactivesmtp.reactor.MxTlsPolicy;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -58,6 +60,18 @@ public record MtaStsLookup(String domain, MtaStsPolicy policy, Source source, Mt
             return new TlsRptPolicy(TlsRptPolicy.Type.STS, domain, List.of(), List.of());
         }
         return TlsRptPolicy.noPolicyFound(domain);
+    }
+
+    /**
+     * @return the policy as MX routing applies it: mode enforce or testing as an {@link MxTlsPolicy} of source
+     *         {@link MxTlsStatus.Source#MTA_STS}; empty for mode none or no policy
+     */
+    public Optional<MxTlsPolicy> mxTlsPolicy() {
+        if (policy == null || policy.mode() == MtaStsPolicy.Mode.NONE) {
+            return Optional.empty();
+        }
+        return Optional.of(MxTlsPolicy.of(policy.mode() == MtaStsPolicy.Mode.ENFORCE ? MxTlsPolicy.Mode.ENFORCE
+                : MxTlsPolicy.Mode.TESTING, policy.mxPatterns(), MxTlsStatus.Source.MTA_STS));
     }
 
     /** @return whether a policy in mode {@code enforce} applies: only matching MX hosts with valid certificates */

@@ -4,6 +4,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.resolver.AddressResolverGroup;
 import io.reactivesmtp.internal.SafeText;
+import io.reactivesmtp.reactor.MxTlsPolicy;
+import io.reactivesmtp.reactor.MxTlsPolicySource;
 import io.reactivesmtp.reactor.internal.DnsNames;
 import io.reactivesmtp.reactor.internal.DnsQueries;
 import io.reactivesmtp.reactor.internal.mtasts.PolicyCache;
@@ -13,6 +15,7 @@ import io.reactivesmtp.reactor.mtasts.MtaStsFailure.Kind;
 import io.reactivesmtp.reactor.mtasts.MtaStsLookup.Source;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,8 +40,9 @@ import reactor.netty.resources.LoopResources;
  *
  * <p>What {@link #lookup(String)} does:
  * <ol>
- *   <li>Asks for the TXT record {@code _mta-sts.<domain>} (skipped while a cached policy's record was checked less
- *       than {@link Builder#txtRecheck(Duration)} ago). Records not beginning with {@code v=STSv1} are someone
+ *   <li>Asks for the TXT record {@code _mta-sts.<domain>} (skipped while a cached policy's record, or the absence
+ *       of any record for a domain without a cached policy, was checked less than
+ *       {@link Builder#txtRecheck(Duration)} ago). Records not beginning with {@code v=STSv1} are someone
  *       else's; several that do, or a malformed one, mean no available policy (RFC 8461 3.1).</li>
  *   <li>When the record's {@code id} differs from the cached policy's, or the cached one expired, fetches
  *       {@code https://mta-sts.<domain>/.well-known/mta-sts.txt}: certificate verified for {@code mta-sts.<domain>},
@@ -51,8 +55,13 @@ import reactor.netty.resources.LoopResources;
  * </ol>
  * Concurrent lookups of the same domain share one TXT query and fetch. The Mono never errors for a network or
  * policy problem; it errors only for an invalid domain (at once). Thread-safe.
+ *
+ * <p>As an {@link MxTlsPolicySource} it is what MX routing uses for MTA-STS:
+ * {@code Routing.mx(resolver).withTlsPolicies(policies)}. Mode {@code enforce} and {@code testing} become an
+ * {@link MxTlsPolicy} of source {@code MTA_STS}; mode {@code none}, or no policy to be had, none (delivery at the
+ * routing's level). MX routing then also tells its TLS-RPT listener the lookup's {@link MtaStsLookup#tlsRptPolicy()}.
  */
-public final class MtaStsPolicies {
+public final class MtaStsPolicies implements MxTlsPolicySource {
 
     /** How long a policy fetch may take, connect to last byte. RFC 8461 3.3 suggests a timeout, e.g. a minute. */
     public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(20);
@@ -68,6 +77,14 @@ public final class MtaStsPolicies {
     private final PolicyFetcher fetcher;
     private final PolicyCache cache;
     private final ConcurrentHashMap<String, Mono<MtaStsLookup>> inFlight = new ConcurrentHashMap<>();
+    /**
+     * Domains whose TXT query found no record and that have no cached policy, until when that holds (the TXT
+     * recheck interval): a bulk send to a domain without MTA-STS asks DNS once per interval, not per message.
+     */
+    private final ConcurrentHashMap<String, Instant> absent = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final Duration txtRecheck;
+    private final int maxCachedDomains;
 
     private MtaStsPolicies(Builder b, SslContext ssl) {
         this.txt = b.txt;
@@ -80,6 +97,9 @@ public final class MtaStsPolicies {
         }
         this.fetcher = new PolicyFetcher(http, ssl, b.policyPort, b.fetchTimeout);
         this.cache = new PolicyCache(b.clock, b.txtRecheck, b.maxCachedDomains);
+        this.clock = b.clock;
+        this.txtRecheck = b.txtRecheck;
+        this.maxCachedDomains = b.maxCachedDomains;
     }
 
     /**
@@ -102,6 +122,10 @@ public final class MtaStsPolicies {
             if (confirmed != null) {
                 return Mono.just(new MtaStsLookup(d, confirmed, Source.CACHED, null));
             }
+            Instant until = absent.get(d);
+            if (until != null && clock.instant().isBefore(until)) {
+                return Mono.just(new MtaStsLookup(d, null, Source.NONE, null));
+            }
             // Shared while in flight; removed before the outcome reaches anyone, so that a lookup that follows
             // sees the cache (or asks afresh), never an old outcome.
             AtomicReference<Mono<MtaStsLookup>> self = new AtomicReference<>();
@@ -123,6 +147,17 @@ public final class MtaStsPolicies {
      */
     public Mono<Optional<MtaStsPolicy>> policyFor(String domain) {
         return lookup(domain).map(MtaStsLookup::policyIfAny);
+    }
+
+    /**
+     * The policy MX routing applies: {@link MtaStsLookup#mxTlsPolicy()} of {@link #lookup(String)}.
+     *
+     * @param asciiDomain the recipient domain, lower case, in A-label form
+     * @return its policy in mode enforce or testing, or empty; an error only for an invalid domain
+     */
+    @Override
+    public Mono<Optional<MxTlsPolicy>> policy(String asciiDomain) {
+        return Mono.defer(() -> lookup(asciiDomain)).map(MtaStsLookup::mxTlsPolicy);
     }
 
     private Mono<MtaStsLookup> discover(String domain) {
@@ -152,6 +187,12 @@ public final class MtaStsPolicies {
         if (!record.announced()) {
             // No record: a domain withdraws a policy with mode none, not by deleting the record (RFC 8461 8.3),
             // so a cached policy holds until it expires.
+            if (cached == null) {
+                if (absent.size() >= maxCachedDomains) {
+                    absent.clear();
+                }
+                absent.put(domain, clock.instant().plus(txtRecheck));
+            }
             return Mono.just(orCached(domain, cached, null));
         }
         if (cached != null && cached.id().equals(record.id())) {

@@ -5,6 +5,7 @@
  * {@link io.reactivesmtp.reactor.mtasts.TlsReporting} counts sessions per policy and writes the aggregate report;
  * {@link io.reactivesmtp.reactor.mtasts.TlsRptRecord} says where a domain wants it. TXT records come through a
  * {@link io.reactivesmtp.reactor.mtasts.TxtLookup}, e.g. {@link io.reactivesmtp.reactor.mtasts.DnsTxtLookup}.
+ * In MX routing: {@code Routing.mx(resolver).withTlsPolicies(mtaStsPolicies).withTlsReporting(tlsReporting)}.
  * All public types of this package are API; the machinery is in {@code io.reactivesmtp.reactor.internal.mtasts}.
  */
 package io.reactivesmtp.reactor.mtasts;
