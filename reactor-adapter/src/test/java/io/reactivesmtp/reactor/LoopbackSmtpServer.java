@@ -54,6 +54,13 @@ final class LoopbackSmtpServer implements AutoCloseable {
     private final Duration maxHold;
     private final Gauge gauge;
     private final int maxRecipients;
+    /** Connections admitted at once at most (beyond: 421 4.7.0 at the greeting, then close); 0 for no bound. */
+    volatile int maxConnections;
+    /** Every n-th connection (by number) is refused with 421 4.7.0 at the greeting; 0 for none. */
+    volatile int refuseEvery;
+    private final AtomicInteger admitted = new AtomicInteger();
+    /** Connections refused with 421 at the greeting because {@link #maxConnections} were open. */
+    final AtomicInteger refusedConnections = new AtomicInteger();
     /** RCPT commands answered {@code 452 4.5.3 too many recipients}. */
     final AtomicInteger tooManyRecipients = new AtomicInteger();
     /** Per completed transaction, in order: how many recipients it delivered to. */
@@ -82,6 +89,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
         this.maxHold = b.maxHold;
         this.gauge = b.gauge;
         this.maxRecipients = b.maxRecipients;
+        this.maxConnections = b.maxConnections;
         this.ownsGroup = b.group == null;
         this.group = ownsGroup ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : b.group;
         ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -201,6 +209,13 @@ final class LoopbackSmtpServer implements AutoCloseable {
         private Duration maxHold;
         private Gauge gauge;
         private int maxRecipients = -1;
+        private int maxConnections;
+
+        /** Admits at most {@code n} connections at once; beyond, {@code 421 4.7.0} at the greeting and close. */
+        Builder maxConnections(int n) {
+            this.maxConnections = n;
+            return this;
+        }
 
         /**
          * Answers {@code 452 4.5.3 too many recipients} to every RCPT of a transaction beyond the first {@code n}
@@ -280,6 +295,10 @@ final class LoopbackSmtpServer implements AutoCloseable {
         ChannelHandlerContext ctx;
         volatile boolean inTransaction;
         private boolean inData;
+        /** Refused at the greeting (maxConnections): counted nowhere else. */
+        private boolean refused;
+        /** Counted in {@code admitted}. */
+        private boolean counted;
         /** The recipients accepted in the current transaction. */
         private final List<String> txRecipients = new java.util.ArrayList<>();
         private boolean finalReplyDue;
@@ -294,6 +313,21 @@ final class LoopbackSmtpServer implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             this.ctx = ctx;
+            int max = maxConnections;
+            int every = refuseEvery;
+            boolean overloaded = every > 0 && number % every == 0;
+            if (overloaded || max > 0 && admitted.incrementAndGet() > max) {
+                if (!overloaded) {
+                    admitted.decrementAndGet();
+                }
+                refusedConnections.incrementAndGet();
+                refused = true;
+                ctx.writeAndFlush("421 4.7.0 too many connections from your address\r\n").addListener(f -> ctx.close());
+                return;
+            }
+            if (max > 0) {
+                counted = true;
+            }
             open.add(this);
             if (gauge != null) {
                 gauge.opened();
@@ -323,6 +357,12 @@ final class LoopbackSmtpServer implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (refused) {
+                return;
+            }
+            if (counted) {
+                admitted.decrementAndGet();
+            }
             open.remove(this);
             setUp();
             if (gauge != null) {

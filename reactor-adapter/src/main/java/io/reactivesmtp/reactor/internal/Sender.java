@@ -46,6 +46,8 @@ public final class Sender {
     /** Null without a rate limit. */
     private final RateLimiter limiter;
     private final RecipientLimits recipientLimits = new RecipientLimits();
+    /** Null when pacing is off. */
+    private final AdaptivePacing pacing;
 
     /**
      * @param options the client's options
@@ -57,6 +59,7 @@ public final class Sender {
         this.pools = pools;
         this.listener = listener;
         this.limiter = options.rateLimit().map(RateLimiter::new).orElse(null);
+        this.pacing = AdaptivePacing.create(options, listener);
         for (InetSocketAddress relay : options.routing().relays()) {
             relays.add(key(relay.getHostString(), relay.getPort()));
         }
@@ -159,7 +162,12 @@ public final class Sender {
             PooledRef<PooledSession> ref = acquired.ref;
             reportTls(ref.poolable());
             boolean reused = ref.poolable().messages() > 0;
-            return transact(ref, acquired.ticket, envelope, content).onErrorResume(
+            Mono<SendReport> sent = transact(ref, acquired, envelope, content);
+            if (pacing != null) {
+                sent = pacing.observe(pacing.site(ref.poolable().key().host(), ref.poolable().key().port()), sent);
+            }
+            return sent.doFinally(signal -> acquired.release())
+                    .onErrorResume(
                     e -> mayRetryStale && reused && diedBeforeAnyReply(e),
                     e -> attempt(candidates, envelope, content, false));
         });
@@ -190,15 +198,40 @@ public final class Sender {
      * turn does not hold a connection idle meanwhile.
      */
     private Mono<Acquired> acquireAny(List<DestinationKey> candidates, int i) {
+        return acquireAny(candidates, i, 0);
+    }
+
+    private Mono<Acquired> acquireAny(List<DestinationKey> candidates, int i, int requeues) {
         DestinationKey key = candidates.get(i);
-        Mono<Acquired> acquire = limiter == null
+        Mono<Acquired> session = limiter == null
                 ? pools.acquire(key).map(ref -> new Acquired(ref, null))
                 : limiter.acquire(key).flatMap(ticket -> pools.acquire(key)
                         .map(ref -> new Acquired(ref, ticket))
                         .doOnError(e -> throttleIfAsked(ticket, e)));
+        Mono<Acquired> acquire = session;
+        if (pacing != null) {
+            // The pacing permit first: a site over its limit waits here, holding no connection.
+            String site = pacing.site(key.host(), key.port());
+            Duration wait = options.pool().pendingAcquireTimeout();
+            acquire = pacing.acquire(site)
+                    .timeout(wait, Mono.error(() -> new SmtpConnectionException("no place at " + site
+                            + " (adaptive pacing, limit " + pacing.limit(site) + ") became free within " + wait
+                            + " (pendingAcquireTimeout)", null, null)))
+                    .flatMap(permit -> session.map(a -> a.paced(permit)).doOnCancel(permit::release)
+                            .doOnError(e -> {
+                                permit.release();
+                                pacing.slowDownIfAsked(e, site);
+                            }));
+            boolean last = i + 1 == candidates.size();
+            // Refused at the greeting with 421/4.7.x: nothing was sent, so wait for a place under the lowered limit
+            // and connect again (after the other candidates, if any, were tried).
+            acquire = acquire.onErrorResume(e -> last && requeues < options.pacing().maxRequeues()
+                            && e instanceof SmtpSessionRejectedException && RateLimiter.isThrottle(e),
+                    e -> acquireAny(candidates, i, requeues + 1));
+        }
         return acquire.onErrorResume(
                 e -> i + 1 < candidates.size() && failsOver(e),
-                e -> acquireAny(candidates, i + 1));
+                e -> acquireAny(candidates, i + 1, requeues));
     }
 
     /** A 421 or 4.7.x from the server (greeting, or any reply of a transaction): slow down to it. */
@@ -214,14 +247,29 @@ public final class Sender {
         }
     }
 
-    /** A session and the rate-limit ticket its transaction runs under (null without a limit). */
+    /**
+     * A session, the rate-limit ticket its transaction runs under (null without a limit) and its pacing permit (null
+     * without pacing).
+     */
     private static final class Acquired {
         final PooledRef<PooledSession> ref;
         final RateLimiter.Ticket ticket;
+        AdaptivePacing.Permit permit;
 
         Acquired(PooledRef<PooledSession> ref, RateLimiter.Ticket ticket) {
             this.ref = ref;
             this.ticket = ticket;
+        }
+
+        Acquired paced(AdaptivePacing.Permit p) {
+            this.permit = p;
+            return this;
+        }
+
+        void release() {
+            if (permit != null) {
+                permit.release();
+            }
         }
     }
 
@@ -233,7 +281,7 @@ public final class Sender {
         return e instanceof SmtpConnectionException || e instanceof SmtpTimeoutException || e instanceof SmtpTlsException;
     }
 
-    private Mono<SendReport> transact(PooledRef<PooledSession> ref, RateLimiter.Ticket ticket, Envelope envelope,
+    private Mono<SendReport> transact(PooledRef<PooledSession> ref, Acquired acquired, Envelope envelope,
                                       MessageContent content) {
         PooledSession pooled = ref.poolable();
         String destination = pooled.key().toString();
@@ -246,14 +294,18 @@ public final class Sender {
             // is when this message's end of data is written, so the next message's MAIL/RCPT/DATA follow it
             // in the same write and the connection needs one round trip per message. After a cancel, it is
             // when the abandoned transaction was reset (or, if it could not be, the session is discarded).
-            CompletableFuture<SendReport> send = pooled.session().send(envelope, content,
-                    () -> settle(ref, settled, pooled.session().isReusable()).subscribe());
+            // The pacing place goes back with the session: it bounds connections busy at a site, and the next
+            // message may ride behind this one's end of data.
+            CompletableFuture<SendReport> send = pooled.session().send(envelope, content, () -> {
+                settle(ref, settled, pooled.session().isReusable()).subscribe();
+                acquired.release();
+            });
             sent.set(send);
             return Mono.fromFuture(send, true);
         })
                 .flatMap(report -> {
                     listener.fire(l -> l.transactionEnd(destination, report));
-                    throttleIfAsked(ticket, report);
+                    throttleIfAsked(acquired.ticket, report);
                     return settle(ref, settled, pooled.session().isReusable()).then(later(loop, report, null));
                 })
                 .onErrorResume(e -> {
@@ -264,7 +316,7 @@ public final class Sender {
                     if (e instanceof SmtpException) {
                         listener.fire(l -> l.transactionFailed(destination, (SmtpException) e));
                     }
-                    throttleIfAsked(ticket, e);
+                    throttleIfAsked(acquired.ticket, e);
                     // Any failure may have left the session in an unknown state: never pool it again.
                     return settle(ref, settled, false).then(later(loop, null, e));
                 })

@@ -1,0 +1,173 @@
+package io.reactivesmtp.reactor.internal;
+
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * The pacing state of one site and its arithmetic: a concurrency limit and a rate (0: none), both changed by
+ * additive increase / multiplicative decrease. Every method is called holding this object's lock; each returns the
+ * changes it made, told to the listener by {@link AdaptivePacing} outside the lock.
+ *
+ * <p>Decrease: concurrency first (halved, down to the floor); once concurrency is at the floor and the site still
+ * asks to slow down, the rate (set at half the transactions started in the last second, then halved, down to the
+ * minimum rate). Increase, after a quiet period without a signal: in the reverse order, the rate first (by a tenth
+ * of the rate it was first set to per second, lifted once it is back there), then concurrency (by one per round of
+ * as many transactions as the limit, and only when the limit was reached in that round; before the first signal
+ * without waiting for a quiet period). A signal at the connection (a 421 greeting, a refused connection, a timeout)
+ * is about connections and never sets a rate; a 421 or 4.7.x in a transaction may be about either.
+ */
+final class PacingSite {
+
+    /** One change, to be told to the listener. */
+    record Change(boolean rate, double from, double to, String reason) {
+    }
+
+    /**
+     * Halvings a quiet period allows at most: signals closer together than a fifth of it (one second by default) are
+     * one overload, such as many connections refused at once.
+     */
+    static final int DECREASES_PER_QUIET_PERIOD = 5;
+    private static final long SECOND = 1_000_000_000L;
+
+    final String name;
+    final ArrayDeque<AdaptivePacing.Waiter> waiters = new ArrayDeque<>();
+    int limit;
+    int inUse;
+    /** Set when the site was dropped from the map: an acquire that found it takes a fresh one. */
+    boolean forgotten;
+    /** Nanos of the last acquire or release, for forgetting idle sites. */
+    long lastUse;
+
+    private int successes;
+    /** The most permits held at once since the limit last changed. */
+    private int peak;
+    private boolean signalled;
+    private long lastSignal;
+    private boolean decreased;
+    private long lastDecrease;
+    /** Transactions per second; 0 for no rate limit. */
+    private double rate;
+    /** The rate when it was first set after being unlimited: reaching it again lifts the limit. */
+    private double rateOrigin;
+    private long lastRateIncrease;
+    /** The next free start under the rate. */
+    private long nextStart;
+    private long windowStart;
+    private int windowStarts;
+    private double lastWindowRate;
+
+    PacingSite(String name, int limit, long now) {
+        this.name = name;
+        this.limit = limit;
+        this.windowStart = now;
+        this.lastUse = now;
+    }
+
+    /** @return whether a permit may be granted now; if so, it is counted */
+    boolean tryTake(long now) {
+        if (inUse >= limit) {
+            return false;
+        }
+        inUse++;
+        peak = Math.max(peak, inUse);
+        lastUse = now;
+        countStart(now);
+        return true;
+    }
+
+    private void countStart(long now) {
+        if (now - windowStart >= SECOND) {
+            lastWindowRate = windowStarts * (double) SECOND / (now - windowStart);
+            windowStart = now;
+            windowStarts = 0;
+        }
+        windowStarts++;
+    }
+
+    /** @return nanos the transaction just granted must wait under the rate (0 without one), its slot reserved */
+    long reserveStart(long now) {
+        if (rate <= 0) {
+            return 0;
+        }
+        long slot = Math.max(now, nextStart);
+        nextStart = slot + (long) (SECOND / rate);
+        return slot - now;
+    }
+
+    /**
+     * The site asked to slow down: concurrency halves, or, at the floor and when the signal may be about the rate
+     * (a reply in a transaction, not a refused connection), the rate.
+     */
+    List<Change> throttled(long now, long quietNanos, int floor, double minRate, boolean aboutRate, String reason) {
+        boolean recent = decreased && now - lastDecrease < quietNanos / DECREASES_PER_QUIET_PERIOD;
+        lastSignal = now;
+        signalled = true;
+        successes = 0;
+        peak = inUse;
+        if (recent) {
+            return List.of(); // the same overload: slowed down once already
+        }
+        decreased = true;
+        lastDecrease = now;
+        if (limit > floor) {
+            int from = limit;
+            limit = Math.max(floor, limit / 2);
+            return List.of(new Change(false, from, limit, "decrease: " + reason));
+        }
+        if (!aboutRate) {
+            return List.of();
+        }
+        double from = rate;
+        if (rate <= 0) {
+            double seen = Math.max(lastWindowRate, now - windowStart >= SECOND / 10
+                    ? windowStarts * (double) SECOND / (now - windowStart) : 0);
+            rate = Math.max(minRate, seen / 2);
+            rateOrigin = Math.max(rate * 2, minRate * 2);
+        } else {
+            rate = Math.max(minRate, rate / 2);
+        }
+        lastRateIncrease = now;
+        return rate == from ? List.of() : List.of(new Change(true, from, rate, "decrease: " + reason
+                + " (concurrency at its floor " + floor + ")"));
+    }
+
+    /** A transaction went through: grow, if it is time to. */
+    List<Change> succeeded(long now, long quietNanos, int ceiling) {
+        successes++;
+        lastUse = now;
+        if (signalled && now - lastSignal < quietNanos) {
+            return List.of();
+        }
+        if (rate > 0) {
+            if (now - lastRateIncrease < SECOND) {
+                return List.of();
+            }
+            double from = rate;
+            rate = rate + rateOrigin / 10 >= rateOrigin ? 0 : rate + rateOrigin / 10;
+            lastRateIncrease = now;
+            successes = 0;
+            return List.of(new Change(true, from, rate, rate == 0
+                    ? "increase: no slow-down signal for " + quietNanos / 1_000_000 + " ms, rate limit lifted"
+                    : "increase: no slow-down signal for " + quietNanos / 1_000_000 + " ms"));
+        }
+        if (limit >= ceiling || successes < limit || peak < limit) {
+            return List.of();
+        }
+        int from = limit;
+        limit++;
+        successes = 0;
+        peak = inUse;
+        return List.of(new Change(false, from, limit, "increase: " + from + " transactions went through"
+                + (signalled ? ", no slow-down signal for " + quietNanos / 1_000_000 + " ms" : "")));
+    }
+
+    double rate() {
+        return rate;
+    }
+
+    /** @return whether nothing distinguishes this site from a new one but time: idle, nothing waiting, no rate */
+    boolean idleSince(long before) {
+        return inUse == 0 && waiters.isEmpty() && rate <= 0 && lastUse - before < 0
+                && (!signalled || lastSignal - before < 0);
+    }
+}
