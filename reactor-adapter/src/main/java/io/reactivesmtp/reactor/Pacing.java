@@ -28,6 +28,7 @@ import reactor.core.scheduler.Scheduler;
  * Every change is an event: {@link SmtpEventListener#pacingChanged} and {@link SmtpEventListener#pacingRateChanged},
  * counted by {@link MicrometerEventListener} as {@code smtp.pacing.changes} with gauges {@code smtp.pacing.limit} and
  * {@code smtp.pacing.rate}. A configured {@link RateLimit} applies as well, per destination, on top of pacing.
+ * A {@link Warmup} adds a daily volume per site ({@link Builder#warmup(Warmup)}).
  *
  * <pre>{@code
  * SmtpClientOptions.builder().mx(resolver)
@@ -44,9 +45,11 @@ import reactor.core.scheduler.Scheduler;
  * @param minRate the lowest rate pacing sets, transactions per second; positive
  * @param scheduler the clock and timer of pacing, or null for the monotonic clock and {@code Schedulers.parallel()}
  *     (tests hand in a {@code VirtualTimeScheduler})
+ * @param warmup a daily volume per site, or null for none (the default); it applies whether or not the adaptive part
+ *     is enabled
  */
 public record Pacing(boolean enabled, int floor, int initial, Duration quietPeriod, List<String> providerSuffixes,
-        int maxRequeues, double minRate, Scheduler scheduler) {
+        int maxRequeues, double minRate, Scheduler scheduler, Warmup warmup) {
 
     /** The default floor. */
     public static final int DEFAULT_FLOOR = 1;
@@ -63,9 +66,9 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
     public static final double DEFAULT_MIN_RATE = 1.0;
     /** Pacing on with the defaults. */
     public static final Pacing DEFAULT = builder().build();
-    /** No pacing: only the configured bounds and rate limit apply. */
+    /** No pacing and no warm-up: only the configured bounds and rate limit apply. */
     public static final Pacing OFF = new Pacing(false, DEFAULT_FLOOR, DEFAULT_INITIAL, DEFAULT_QUIET_PERIOD,
-            DEFAULT_PROVIDER_SUFFIXES, 0, DEFAULT_MIN_RATE, null);
+            DEFAULT_PROVIDER_SUFFIXES, 0, DEFAULT_MIN_RATE, null, null);
 
     /** Checks the values; each error names the value. */
     public Pacing {
@@ -102,7 +105,7 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
         return new Builder();
     }
 
-    /** @return a builder holding these values (enabled) */
+    /** @return a builder holding these values */
     public Builder mutate() {
         Builder b = new Builder();
         b.floor = floor;
@@ -112,6 +115,8 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
         b.maxRequeues = maxRequeues;
         b.minRate = minRate;
         b.scheduler = scheduler;
+        b.warmup = warmup;
+        b.adaptive = enabled;
         return b;
     }
 
@@ -124,6 +129,8 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
         private int maxRequeues = DEFAULT_MAX_REQUEUES;
         private double minRate = DEFAULT_MIN_RATE;
         private Scheduler scheduler;
+        private Warmup warmup;
+        private boolean adaptive = true;
 
         private Builder() {
         }
@@ -170,9 +177,29 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
             return this;
         }
 
+        /**
+         * @param warmup a daily volume per site that ramps over days, or null for none
+         * @return this
+         */
+        public Builder warmup(Warmup warmup) {
+            this.warmup = warmup;
+            return this;
+        }
+
+        /**
+         * @param adaptive false to keep only the {@link #warmup(Warmup) warm-up}, without adaptive limits (true by
+         *     default)
+         * @return this
+         */
+        public Builder adaptive(boolean adaptive) {
+            this.adaptive = adaptive;
+            return this;
+        }
+
         /** @return the pacing @throws IllegalArgumentException naming a bad value */
         public Pacing build() {
-            return new Pacing(true, floor, initial, quietPeriod, providerSuffixes, maxRequeues, minRate, scheduler);
+            return new Pacing(adaptive, floor, initial, quietPeriod, providerSuffixes, maxRequeues, minRate, scheduler,
+                    warmup);
         }
     }
 }

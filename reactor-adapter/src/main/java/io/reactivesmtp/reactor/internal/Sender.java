@@ -48,6 +48,8 @@ public final class Sender {
     private final RecipientLimits recipientLimits = new RecipientLimits();
     /** Null when pacing is off. */
     private final AdaptivePacing pacing;
+    /** Null without a warm-up. */
+    private final WarmupGate warmup;
 
     /**
      * @param options the client's options
@@ -60,6 +62,7 @@ public final class Sender {
         this.listener = listener;
         this.limiter = options.rateLimit().map(RateLimiter::new).orElse(null);
         this.pacing = AdaptivePacing.create(options, listener);
+        this.warmup = WarmupGate.create(options.pacing());
         for (InetSocketAddress relay : options.routing().relays()) {
             relays.add(key(relay.getHostString(), relay.getPort()));
         }
@@ -139,7 +142,11 @@ public final class Sender {
     }
 
     private Mono<SendReport> inTransactions(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
-        return attempt(candidates, envelope, content, true).flatMap(report -> {
+        Mono<SendReport> first = attempt(candidates, envelope, content, true);
+        if (warmup != null) {
+            first = warmup.around(candidates.get(0), envelope.recipients(), first);
+        }
+        return first.flatMap(report -> {
             List<MailAddress> rest = recipientLimits.leftOver(candidates.get(0), report);
             if (rest.isEmpty()) {
                 return Mono.just(report);
