@@ -9,21 +9,22 @@ import reactor.core.scheduler.Scheduler;
 /**
  * Adaptive pacing per site, on by default ({@link #DEFAULT}); {@link #OFF} turns it off. A site is a destination
  * host, or every MX host under one provider suffix ({@link #providerSuffixes()}: all {@code *.google.com} hosts share
- * one budget). Per site the client keeps how many transactions run at once and, when that alone did not help, how
- * many start per second, and changes both by additive increase / multiplicative decrease:
+ * one budget). Per site the client keeps how many transactions run at once and, once the site complained about the
+ * pace of messages, how many start per second, and changes both by additive increase / multiplicative decrease:
  * <ul>
  * <li>The concurrency limit starts at {@link #initial()} and grows by one per round of transactions that went
  *     through (as many as the limit, the limit reached in the round). It never exceeds the pool's
  *     {@code maxConnectionsPerDestination}.</li>
  * <li>A slow-down signal is a {@code 421} or a {@code 4.7.x} status at any step, a refused connection or a timeout.
- *     It halves the concurrency limit (never below {@link #floor()}). At the floor, a 421 or 4.7.x in a transaction
- *     (not at the greeting: that is about connections) sets a rate, half the transactions started in the last
- *     second, and further ones halve it (never below {@link #minRate()}). Signals less than a fifth of
- *     {@link #quietPeriod()} apart are one overload and count once.</li>
- * <li>After a quiet period without a signal the rate grows back first (by a tenth of where it started, per second,
- *     until it is lifted), then the concurrency limit.</li>
- * <li>A connection refused at the greeting with 421/4.7.x (nothing was sent) is attempted again, under the
- *     lowered limit, at most {@link #maxRequeues()} times before the failure is reported (as transient).</li>
+ *     One about connections (a refused greeting or connection, a timeout) halves the concurrency limit (never below
+ *     {@link #floor()}); a 421 or 4.7.x in a transaction, about the pace of messages, sets a rate (half the
+ *     transactions started in the last second) or halves it (never below {@link #minRate()}). Signals less than a
+ *     fifth of {@link #quietPeriod()} apart are one overload and count once.</li>
+ * <li>After a quiet period without a signal the rate grows back first (per second, by a tenth of where the last
+ *     decrease put it, until it is lifted), then the concurrency limit.</li>
+ * <li>A connection refused at the greeting, or a transaction refused at its MAIL command, with 421/4.7.x (nothing
+ *     was sent) is attempted again, under the lowered limits, at most {@link #maxRequeues()} times before the failure
+ *     is reported (as transient).</li>
  * </ul>
  * Every change is an event: {@link SmtpEventListener#pacingChanged} and {@link SmtpEventListener#pacingRateChanged},
  * counted by {@link MicrometerEventListener} as {@code smtp.pacing.changes} with gauges {@code smtp.pacing.limit} and
@@ -41,7 +42,7 @@ import reactor.core.scheduler.Scheduler;
  * @param initial the first concurrency limit of a site, at least {@code floor}
  * @param quietPeriod how long without a slow-down signal before the limits grow again; positive
  * @param providerSuffixes host suffixes whose hosts share one site (lower case, no leading dot)
- * @param maxRequeues how often a send refused at the greeting with 421/4.7.x is attempted again; 0 or more
+ * @param maxRequeues how often a send refused at the greeting or at MAIL with 421/4.7.x is attempted again; 0 or more
  * @param minRate the lowest rate pacing sets, transactions per second; positive
  * @param scheduler the clock and timer of pacing, or null for the monotonic clock and {@code Schedulers.parallel()}
  *     (tests hand in a {@code VirtualTimeScheduler})

@@ -49,7 +49,7 @@ class AdaptivePacingTest {
             }
             assertThat(held).as("permits granted").hasSize(limit);
             if (throttleEvery > 0 && i % throttleEvery == 0) {
-                pacing.throttled(site, "421 4.7.0 too many connections at greeting");
+                pacing.throttled(site, false, "421 4.7.0 too many connections at greeting");
             } else {
                 held.forEach(p -> pacing.succeeded(site));
             }
@@ -65,43 +65,43 @@ class AdaptivePacingTest {
         assertThat(events).startsWith(site + " 4->5 increase: 4 transactions went through",
                 site + " 5->6 increase: 5 transactions went through");
 
-        // A third of the rounds throttled, for 60 virtual seconds: halved at most once a second, never grown.
+        // A third of the rounds refused at the greeting, for 60 virtual seconds: halved at most once a second.
         events.clear();
         run(site, 600, Duration.ofMillis(100), 3);
-        assertThat(events).first().asString().startsWith(site + " 20->10 decrease: 421 4.7.0");
-        assertThat(pacing.limit(site)).isEqualTo(1);
-        assertThat(events).noneMatch(e -> e.contains("increase"));
-        assertThat(events).filteredOn(e -> !e.contains(" rate ")).noneMatch(e -> e.contains(" 1->1"));
-        assertThat(events).as("a rate once concurrency was at its floor").anyMatch(e -> e.contains(" rate 0->"));
-        assertThat(pacing.rate(site)).isEqualTo(1.0); // the minimum rate: the refusals never stopped
+        String refusal = " decrease: 421 4.7.0 too many connections at greeting";
+        assertThat(events).containsExactly(site + " 20->10" + refusal, site + " 10->5" + refusal,
+                site + " 5->2" + refusal, site + " 2->1" + refusal);
+        assertThat(pacing.rate(site)).as("refusals at the greeting are about connections").isZero();
 
-        // Recovered: the rate (set once concurrency was at its floor) goes first, then concurrency, one per round.
+        // Recovered: one per round after the quiet period.
         events.clear();
         vts.advanceTimeBy(QUIET);
         run(site, 300, Duration.ofMillis(100), 0);
-        assertThat(pacing.rate(site)).isZero();
         assertThat(pacing.limit(site)).isEqualTo(20);
-        assertThat(events).filteredOn(e -> e.contains(" 1->2 increase")).hasSize(1);
-        assertThat(events).last().asString().startsWith(site + " 19->20 increase: 19 transactions went through");
+        assertThat(events).hasSize(19).allMatch(e -> e.contains("increase"));
+        assertThat(events).last().asString().isEqualTo(site
+                + " 19->20 increase: 19 transactions went through, no slow-down signal for 5000 ms");
     }
 
     @Test
-    void atTheFloorTheSiteGetsARateThatHalvesAndIsLiftedAfterRecovery() {
+    void throttlesInTransactionsSetARateThatHalvesAndIsLiftedAfterRecovery() {
         String site = "slow.example.test:25";
-        pacing.acquire(site).subscribe(AdaptivePacing.Permit::release);
-        for (int i = 0; i < 2; i++) { // 4 -> 2 -> 1, one second apart
-            pacing.throttled(site, "421 4.7.0 slow down");
-            vts.advanceTimeBy(Duration.ofSeconds(1));
+        // 100 transactions in one second, one at a time: the first throttle sets the rate to half of that.
+        for (int i = 0; i < 100; i++) {
+            pacing.acquire(site).subscribe(AdaptivePacing.Permit::release);
+            vts.advanceTimeBy(Duration.ofMillis(10));
         }
-        assertThat(pacing.limit(site)).isEqualTo(1);
-        // 100 transactions in one second, one at a time: then the next signal sets the rate to half of that.
-        run(site, 100, Duration.ofMillis(10), 0);
-        pacing.throttled(site, "451 4.7.1 rate exceeded");
+        int limit = pacing.limit(site);
+        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction");
+        assertThat(pacing.rate(site)).isBetween(40.0, 60.0);
+        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction"); // the same overload
         assertThat(pacing.rate(site)).isBetween(40.0, 60.0);
         vts.advanceTimeBy(Duration.ofSeconds(1));
-        pacing.throttled(site, "451 4.7.1 rate exceeded");
+        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction");
         assertThat(pacing.rate(site)).isBetween(20.0, 30.0);
-        assertThat(events).anyMatch(e -> e.startsWith(site + " rate 0->") && e.contains("(concurrency at its floor 1)"));
+        assertThat(pacing.limit(site)).as("concurrency untouched").isEqualTo(limit);
+        assertThat(events).anyMatch(e -> e.startsWith(site + " rate 0->") && e.endsWith("in a transaction"));
+        events.clear();
 
         // Under the rate, permits are spaced: three at once take about two intervals.
         List<AdaptivePacing.Permit> granted = new ArrayList<>();
@@ -119,7 +119,7 @@ class AdaptivePacingTest {
         vts.advanceTimeBy(QUIET);
         run(site, 40, Duration.ofSeconds(1), 0);
         assertThat(pacing.rate(site)).isZero();
-        assertThat(events).anyMatch(e -> e.contains("rate limit lifted"));
+        assertThat(events).allMatch(e -> e.contains("increase")).anyMatch(e -> e.endsWith("rate limit lifted"));
     }
 
     @Test
@@ -131,7 +131,7 @@ class AdaptivePacingTest {
 
         pacing.acquire("google.com").subscribe();
         for (int i = 0; i < 5; i++) {
-            pacing.throttled("google.com", "421 at greeting");
+            pacing.throttled("google.com", false, "421 at greeting");
         }
         assertThat(pacing.limit("google.com")).isEqualTo(2);
         assertThat(events).containsExactly("google.com 4->2 decrease: 421 at greeting");

@@ -56,8 +56,14 @@ final class LoopbackSmtpServer implements AutoCloseable {
     private final int maxRecipients;
     /** Connections admitted at once at most (beyond: 421 4.7.0 at the greeting, then close); 0 for no bound. */
     volatile int maxConnections;
-    /** Every n-th connection (by number) is refused with 421 4.7.0 at the greeting; 0 for none. */
+    /** Every n-th MAIL command (over all connections) is answered 421 4.7.0 and its connection closed; 0 for none. */
+    volatile int refuseMailEvery;
+    private final AtomicInteger allMails = new AtomicInteger();
+    /** MAIL commands refused because of {@link #refuseMailEvery}. */
+    final AtomicInteger refusedMails = new AtomicInteger();
+    /** One connection in n (at random, seeded) is refused with 421 4.7.0 at the greeting; 0 for none. */
     volatile int refuseEvery;
+    private final java.util.Random refusals = new java.util.Random(22);
     private final AtomicInteger admitted = new AtomicInteger();
     /** Connections refused with 421 at the greeting because {@link #maxConnections} were open. */
     final AtomicInteger refusedConnections = new AtomicInteger();
@@ -295,6 +301,8 @@ final class LoopbackSmtpServer implements AutoCloseable {
         ChannelHandlerContext ctx;
         volatile boolean inTransaction;
         private boolean inData;
+        /** Its MAIL was refused (refuseMailEvery): it is closing. */
+        private boolean refusedMail;
         /** Refused at the greeting (maxConnections): counted nowhere else. */
         private boolean refused;
         /** Counted in {@code admitted}. */
@@ -315,7 +323,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
             this.ctx = ctx;
             int max = maxConnections;
             int every = refuseEvery;
-            boolean overloaded = every > 0 && number % every == 0;
+            boolean overloaded = every > 0 && refusals.nextInt(every) == 0;
             if (overloaded || max > 0 && admitted.incrementAndGet() > max) {
                 if (!overloaded) {
                     admitted.decrementAndGet();
@@ -375,6 +383,9 @@ final class LoopbackSmtpServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, String raw) {
+            if (refusedMail) {
+                return; // what was pipelined behind the refused MAIL: the connection is closing
+            }
             List<String> after421 = linesAfter421.get(number);
             if (after421 != null) {
                 synchronized (after421) {
@@ -423,6 +434,13 @@ final class LoopbackSmtpServer implements AutoCloseable {
                 ctx.writeAndFlush("250-loopback.test\r\n250 PIPELINING\r\n");
             } else if (upper.startsWith("MAIL")) {
                 mails++;
+                int every = refuseMailEvery;
+                if (every > 0 && allMails.incrementAndGet() % every == 0) {
+                    refusedMails.incrementAndGet();
+                    refusedMail = true;
+                    ctx.writeAndFlush("421 4.7.0 rate limit exceeded, slow down\r\n").addListener(f -> ctx.close());
+                    return;
+                }
                 if (dropSecondMailOnFirstConnection && number == 1 && mails == 2) {
                     ctx.close();
                     return;

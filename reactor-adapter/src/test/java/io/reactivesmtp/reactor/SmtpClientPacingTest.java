@@ -112,6 +112,35 @@ class SmtpClientPacingTest {
         }
     }
 
+    @Test
+    void refusalsAtMailSetARateAndWhatWasRefusedGoesAgainWithoutARetryPolicy() throws Exception {
+        VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+        List<String> rates = new CopyOnWriteArrayList<>();
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().start()) {
+            SmtpClient client = SmtpClient.create(options(server.port())
+                    .pool(PoolOptions.builder().maxConnectionsPerDestination(10).build())
+                    .maxInFlight(20)
+                    .pacing(Pacing.builder().scheduler(vts).build())
+                    .eventListener(new SmtpEventListener() {
+                        @Override
+                        public void pacingRateChanged(String s, double previous, double now, String reason) {
+                            rates.add(s + " rate " + Math.round(previous) + "->" + Math.round(now) + " " + reason);
+                        }
+                    })
+                    .build());
+            // Every 10th MAIL refused with 421 4.7.0: nothing was sent for it, so it goes again under the rate.
+            server.refuseMailEvery = 10;
+            assertThat(sendAll(client, vts, 0, 100)).isEqualTo(100);
+            server.refuseMailEvery = 0;
+            assertThat(sendAll(client, vts, 100, 100)).isEqualTo(100);
+            assertThat(server.refusedMails.get()).isPositive();
+            assertThat(server.delivered).hasSize(200).doesNotHaveDuplicates();
+            assertThat(rates).first().asString().startsWith("127.0.0.1:" + server.port() + " rate 0->")
+                    .endsWith("decrease: 421 4.7.0 rate limit exceeded, slow down in a transaction");
+            client.disposeLater().block(Duration.ofSeconds(10));
+        }
+    }
+
     /**
      * Sends {@code n} messages while virtual time runs 20 ms per real millisecond (so quiet periods pass and rate
      * waits end); bounded by a real minute.
@@ -126,8 +155,11 @@ class SmtpClientPacingTest {
             vts.advanceTimeBy(Duration.ofMillis(20));
             Thread.sleep(1);
         }
-        return done.get(1, TimeUnit.SECONDS).stream()
-                .filter(r -> r.outcome() == MessageResult.Outcome.DELIVERED).count();
+        List<MessageResult> results = done.get(1, TimeUnit.SECONDS);
+        results.stream().filter(r -> r.outcome() != MessageResult.Outcome.DELIVERED).limit(3)
+                .forEach(r -> System.out.println("not delivered: " + r + " " + r.error().map(Throwable::toString)
+                        .orElse("") + " " + r.report().map(Object::toString).orElse("")));
+        return results.stream().filter(r -> r.outcome() == MessageResult.Outcome.DELIVERED).count();
     }
 
     @Test

@@ -1,19 +1,23 @@
 package io.reactivesmtp.reactor.internal;
 
+import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
-import io.reactivesmtp.internal.SafeText;
+import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpReply;
 import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.reactor.Pacing;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
@@ -168,13 +172,11 @@ public final class AdaptivePacing {
      * The site asked the client to slow down.
      *
      * @param site the site
-     * @param reason the signal, e.g. {@code 451 4.7.1 rate limited}; it may be about the rate
+     * @param aboutRate true for a reply in a transaction (about the pace of messages: the rate slows down), false
+     *     for a signal about connections (a refused greeting or connection, a timeout: concurrency halves)
+     * @param reason the signal, e.g. {@code 421 4.7.0 ... at greeting}
      */
-    public void throttled(String site, String reason) {
-        throttled(site, true, reason);
-    }
-
-    private void throttled(String site, boolean aboutRate, String reason) {
+    public void throttled(String site, boolean aboutRate, String reason) {
         PacingSite s = sites.get(site);
         if (s == null) {
             return; // forgotten while the transaction ran: the next one starts afresh
@@ -290,11 +292,43 @@ public final class AdaptivePacing {
     public Mono<SendReport> observe(String site, Mono<SendReport> transaction) {
         return transaction.doOnNext(report -> {
             if (RateLimiter.isThrottle(report)) {
-                throttled(site, "421 or 4.7.x in a transaction");
+                throttled(site, true, throttleReply(report) + " in a transaction");
             } else {
                 succeeded(site);
             }
         }).doOnError(e -> slowDownIfAsked(e, site));
+    }
+
+    /**
+     * A transaction refused at its MAIL command with 421 or 4.7.x had nothing sent: it goes again (under the limits
+     * that refusal lowered), at most {@link Pacing#maxRequeues()} times.
+     *
+     * @param attempt makes one attempt
+     * @return the attempts
+     */
+    public Mono<SendReport> requeued(Supplier<Mono<SendReport>> attempt) {
+        return requeued(attempt, 0);
+    }
+
+    private Mono<SendReport> requeued(Supplier<Mono<SendReport>> attempt, int done) {
+        if (done >= pacing.maxRequeues()) {
+            return attempt.get();
+        }
+        return attempt.get()
+                .flatMap(r -> refusedAtMail(r) ? requeued(attempt, done + 1) : Mono.just(r))
+                .onErrorResume(e -> e instanceof SmtpException && ((SmtpException) e).isRetryable()
+                                && ((SmtpException) e).partialReport().map(AdaptivePacing::refusedAtMail).orElse(false),
+                        e -> requeued(attempt, done + 1));
+    }
+
+    /**
+     * Refused before any recipient was accepted, with a 421 or 4.7.x (at MAIL, or at RCPT): every recipient failed
+     * transiently, and the data was never answered, so nothing can have been delivered.
+     */
+    private static boolean refusedAtMail(SendReport report) {
+        return report.dataReply().isEmpty() && !report.recipients().isEmpty()
+                && report.recipients().stream().allMatch(r -> r.status() == RecipientResult.Status.TRANSIENT_FAILURE)
+                && RateLimiter.isThrottle(report);
     }
 
     /**
@@ -305,7 +339,7 @@ public final class AdaptivePacing {
         String reason = slowDownSignal(e);
         if (reason != null) {
             // Only a reply in a transaction may be about the rate; a refused or timed-out connection is not.
-            throttled(site, reason.startsWith("421 or 4.7.x in a transaction"), reason);
+            throttled(site, reason.endsWith(" in a transaction"), reason);
         }
     }
 
@@ -318,10 +352,10 @@ public final class AdaptivePacing {
      */
     public static String slowDownSignal(Throwable e) {
         if (e instanceof SmtpSessionRejectedException && RateLimiter.isThrottle(e)) {
-            return SafeText.escape(((SmtpSessionRejectedException) e).reply().toString().strip()) + " at greeting";
+            return ((SmtpSessionRejectedException) e).reply() + " at greeting";
         }
         if (RateLimiter.isThrottle(e)) {
-            return "421 or 4.7.x in a transaction";
+            return throttleReply(((SmtpException) e).partialReport().orElseThrow()) + " in a transaction";
         }
         if (e instanceof SmtpTimeoutException) {
             return "timeout";
@@ -330,6 +364,23 @@ public final class AdaptivePacing {
             return "connection refused";
         }
         return null;
+    }
+
+    /** @return the first reply of the report that asks to slow down, or "421 or 4.7.x" */
+    private static String throttleReply(SendReport report) {
+        List<SmtpReply> replies = new ArrayList<>();
+        report.mailReply().ifPresent(replies::add);
+        for (RecipientResult r : report.recipients()) {
+            r.rcptReply().ifPresent(replies::add);
+            r.reply().ifPresent(replies::add);
+        }
+        report.dataReply().ifPresent(replies::add);
+        for (SmtpReply r : replies) {
+            if (RateLimiter.isThrottle(r)) {
+                return r.toString(); // escaped by SmtpReply
+            }
+        }
+        return "421 or 4.7.x";
     }
 
     /** One transaction's place at a site; {@link #release()} gives it back (once). */

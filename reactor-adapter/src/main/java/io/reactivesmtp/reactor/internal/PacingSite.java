@@ -8,13 +8,12 @@ import java.util.List;
  * additive increase / multiplicative decrease. Every method is called holding this object's lock; each returns the
  * changes it made, told to the listener by {@link AdaptivePacing} outside the lock.
  *
- * <p>Decrease: concurrency first (halved, down to the floor); once concurrency is at the floor and the site still
- * asks to slow down, the rate (set at half the transactions started in the last second, then halved, down to the
- * minimum rate). Increase, after a quiet period without a signal: in the reverse order, the rate first (by a tenth
- * of the rate it was first set to per second, lifted once it is back there), then concurrency (by one per round of
- * as many transactions as the limit, and only when the limit was reached in that round; before the first signal
- * without waiting for a quiet period). A signal at the connection (a 421 greeting, a refused connection, a timeout)
- * is about connections and never sets a rate; a 421 or 4.7.x in a transaction may be about either.
+ * <p>Decrease: a signal about connections (a 421 greeting, a refused connection, a timeout) halves the concurrency
+ * limit, down to the floor; a 421 or 4.7.x in a transaction, about the pace of messages, sets a rate (half the
+ * transactions started in the last second) or halves it, down to the minimum rate. Increase, after a quiet period
+ * without a signal: the rate first (by a tenth of where the last decrease put it, per second; lifted once it is back
+ * where it was first set from), then concurrency (by one per round of as many transactions as the limit, and only when
+ * the limit was reached in that round; before the first signal without waiting for a quiet period).
  */
 final class PacingSite {
 
@@ -50,6 +49,8 @@ final class PacingSite {
     /** The rate when it was first set after being unlimited: reaching it again lifts the limit. */
     private double rateOrigin;
     private long lastRateIncrease;
+    /** What the rate grows by per second once quiet: a tenth of where the last decrease put it. */
+    private double rateStep;
     /** The next free start under the rate. */
     private long nextStart;
     private long windowStart;
@@ -95,8 +96,9 @@ final class PacingSite {
     }
 
     /**
-     * The site asked to slow down: concurrency halves, or, at the floor and when the signal may be about the rate
-     * (a reply in a transaction, not a refused connection), the rate.
+     * The site asked to slow down. A signal about connections (a refused greeting or connection, a timeout) halves
+     * the concurrency limit; a 421 or 4.7.x in a transaction, about the pace of messages, sets a rate (half the
+     * transactions started in the last second) or halves it.
      */
     List<Change> throttled(long now, long quietNanos, int floor, double minRate, boolean aboutRate, String reason) {
         boolean recent = decreased && now - lastDecrease < quietNanos / DECREASES_PER_QUIET_PERIOD;
@@ -109,26 +111,24 @@ final class PacingSite {
         }
         decreased = true;
         lastDecrease = now;
-        if (limit > floor) {
+        if (!aboutRate) {
             int from = limit;
             limit = Math.max(floor, limit / 2);
-            return List.of(new Change(false, from, limit, "decrease: " + reason));
-        }
-        if (!aboutRate) {
-            return List.of();
+            return limit == from ? List.of() : List.of(new Change(false, from, limit, "decrease: " + reason));
         }
         double from = rate;
         if (rate <= 0) {
-            double seen = Math.max(lastWindowRate, now - windowStart >= SECOND / 10
-                    ? windowStarts * (double) SECOND / (now - windowStart) : 0);
+            // At least a tenth of a second, so that a signal right at the start does not read as a trickle.
+            double seen = Math.max(lastWindowRate, windowStarts * (double) SECOND / Math.max(SECOND / 10,
+                    now - windowStart));
             rate = Math.max(minRate, seen / 2);
-            rateOrigin = Math.max(rate * 2, minRate * 2);
+            rateOrigin = Math.max(seen, minRate * 2);
         } else {
             rate = Math.max(minRate, rate / 2);
         }
+        rateStep = Math.max(minRate, rate / 10);
         lastRateIncrease = now;
-        return rate == from ? List.of() : List.of(new Change(true, from, rate, "decrease: " + reason
-                + " (concurrency at its floor " + floor + ")"));
+        return rate == from ? List.of() : List.of(new Change(true, from, rate, "decrease: " + reason));
     }
 
     /** A transaction went through: grow, if it is time to. */
@@ -143,7 +143,7 @@ final class PacingSite {
                 return List.of();
             }
             double from = rate;
-            rate = rate + rateOrigin / 10 >= rateOrigin ? 0 : rate + rateOrigin / 10;
+            rate = rate + rateStep >= rateOrigin ? 0 : rate + rateStep;
             lastRateIncrease = now;
             successes = 0;
             return List.of(new Change(true, from, rate, rate == 0

@@ -142,7 +142,8 @@ public final class Sender {
     }
 
     private Mono<SendReport> inTransactions(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
-        Mono<SendReport> first = attempt(candidates, envelope, content, true);
+        Mono<SendReport> first = pacing == null ? attempt(candidates, envelope, content, true)
+                : pacing.requeued(() -> attempt(candidates, envelope, content, true));
         if (warmup != null) {
             first = warmup.around(candidates.get(0), envelope.recipients(), first);
         }
