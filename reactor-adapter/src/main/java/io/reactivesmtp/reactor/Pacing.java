@@ -13,15 +13,15 @@ import reactor.core.scheduler.Scheduler;
  * pace of messages, how many start per second, and changes both by additive increase / multiplicative decrease:
  * <ul>
  * <li>The concurrency limit starts at {@link #initial()} and grows by one per round of transactions that went
- *     through (as many as the limit, the limit reached in the round). It never exceeds the pool's
- *     {@code maxConnectionsPerDestination}.</li>
+ *     through (as many as the limit, the limit reached in the round, every transaction of the previous round
+ *     done). It never exceeds the pool's {@code maxConnectionsPerDestination}.</li>
  * <li>A slow-down signal is a {@code 421} or a {@code 4.7.x} status at any step, a refused connection or a timeout.
  *     One about connections (a refused greeting or connection, a timeout) halves the concurrency limit (never below
  *     {@link #floor()}); a 421 or 4.7.x in a transaction, about the pace of messages, sets a rate (half the
  *     transactions started in the last second) or halves it (never below {@link #minRate()}). Signals less than a
  *     fifth of {@link #quietPeriod()} apart are one overload and count once.</li>
  * <li>After a quiet period without a signal the rate grows back first (per second, by a tenth of where the last
- *     decrease put it, until it is lifted), then the concurrency limit.</li>
+ *     decrease put it, until it is lifted), then the concurrency limit, by one per quiet period.</li>
  * <li>A connection refused at the greeting, or a transaction refused at its MAIL command, with 421/4.7.x (nothing
  *     was sent) is attempted again, under the lowered limits, at most {@link #maxRequeues()} times before the failure
  *     is reported (as transient).</li>

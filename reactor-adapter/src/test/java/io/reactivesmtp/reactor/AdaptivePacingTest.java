@@ -73,10 +73,12 @@ class AdaptivePacingTest {
                 site + " 5->2" + refusal, site + " 2->1" + refusal);
         assertThat(pacing.rate(site)).as("refusals at the greeting are about connections").isZero();
 
-        // Recovered: one per round after the quiet period.
+        // Recovered: one per quiet period, from the end of the first one on.
         events.clear();
         vts.advanceTimeBy(QUIET);
-        run(site, 300, Duration.ofMillis(100), 0);
+        run(site, 10, Duration.ofMillis(100), 0);
+        assertThat(pacing.limit(site)).isEqualTo(2);
+        run(site, 19 * 50, Duration.ofMillis(100), 0);
         assertThat(pacing.limit(site)).isEqualTo(20);
         assertThat(events).hasSize(19).allMatch(e -> e.contains("increase"));
         assertThat(events).last().asString().isEqualTo(site

@@ -148,7 +148,7 @@ public final class AdaptivePacing {
                     w.site = s;
                     long now = nanos.getAsLong();
                     if (s.tryTake(now)) {
-                        granted = new Permit(s, s.reserveStart(now));
+                        granted = new Permit(s, s.lastGranted(), s.reserveStart(now));
                         w.granted = granted;
                     } else {
                         s.waiters.add(w);
@@ -274,7 +274,7 @@ public final class AdaptivePacing {
                     return;
                 }
                 next = s.waiters.poll();
-                p = new Permit(s, s.reserveStart(now));
+                p = new Permit(s, s.lastGranted(), s.reserveStart(now));
                 next.granted = p;
             }
             next.sink.success(p);
@@ -389,7 +389,10 @@ public final class AdaptivePacing {
         final long delayNanos;
         private boolean released;
 
-        Permit(PacingSite site, long delayNanos) {
+        private final long seq;
+
+        Permit(PacingSite site, long seq, long delayNanos) {
+            this.seq = seq;
             this.site = site;
             this.delayNanos = delayNanos;
         }
@@ -401,7 +404,7 @@ public final class AdaptivePacing {
                     return;
                 }
                 released = true;
-                site.inUse--;
+                site.released(seq);
                 site.lastUse = nanos.getAsLong();
             }
             drain(site);

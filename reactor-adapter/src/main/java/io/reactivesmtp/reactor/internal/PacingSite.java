@@ -12,8 +12,10 @@ import java.util.List;
  * limit, down to the floor; a 421 or 4.7.x in a transaction, about the pace of messages, sets a rate (half the
  * transactions started in the last second) or halves it, down to the minimum rate. Increase, after a quiet period
  * without a signal: the rate first (by a tenth of where the last decrease put it, per second; lifted once it is back
- * where it was first set from), then concurrency (by one per round of as many transactions as the limit, and only when
- * the limit was reached in that round; before the first signal without waiting for a quiet period).
+ * where it was first set from), then concurrency: by one per round of as many transactions as the limit, only when
+ * the limit was reached in that round and every permit held at the last change came back (one step per round trip,
+ * so a connection still being set up is answered before the next step), and, once the site complained, at most once
+ * per quiet period: probing above a server's connection limit costs a refused connection per probe.
  */
 final class PacingSite {
 
@@ -38,9 +40,19 @@ final class PacingSite {
     long lastUse;
 
     private int successes;
+    /** Permits granted so far; the number of the last one. */
+    private long granted;
+    /** The last permit granted before the limit last changed. */
+    private long barrier;
+    /**
+     * Permits granted before the limit last changed and not yet given back. Growth waits for them: a permit still
+     * held may be a connection still being set up, whose answer (perhaps a refusal) is not in yet.
+     */
+    private int heldAtChange;
     /** The most permits held at once since the limit last changed. */
     private int peak;
     private boolean signalled;
+    private long lastIncrease;
     private long lastSignal;
     private boolean decreased;
     private long lastDecrease;
@@ -64,16 +76,38 @@ final class PacingSite {
         this.lastUse = now;
     }
 
-    /** @return whether a permit may be granted now; if so, it is counted */
+    /** @return whether a permit may be granted now; if so, it is counted ({@link #lastGranted()} is its number) */
     boolean tryTake(long now) {
         if (inUse >= limit) {
             return false;
         }
         inUse++;
+        granted++;
         peak = Math.max(peak, inUse);
         lastUse = now;
         countStart(now);
         return true;
+    }
+
+    /** @return the number of the permit just granted */
+    long lastGranted() {
+        return granted;
+    }
+
+    /** @param seq the number of a permit given back */
+    void released(long seq) {
+        inUse--;
+        if (seq <= barrier) {
+            heldAtChange--;
+        }
+    }
+
+    /** The limit changed: the permits held now must all come back before it grows again (one step per round trip). */
+    private void changed() {
+        barrier = granted;
+        heldAtChange = inUse;
+        successes = 0;
+        peak = inUse;
     }
 
     private void countStart(long now) {
@@ -114,6 +148,7 @@ final class PacingSite {
         if (!aboutRate) {
             int from = limit;
             limit = Math.max(floor, limit / 2);
+            changed();
             return limit == from ? List.of() : List.of(new Change(false, from, limit, "decrease: " + reason));
         }
         double from = rate;
@@ -150,13 +185,14 @@ final class PacingSite {
                     ? "increase: no slow-down signal for " + quietNanos / 1_000_000 + " ms, rate limit lifted"
                     : "increase: no slow-down signal for " + quietNanos / 1_000_000 + " ms"));
         }
-        if (limit >= ceiling || successes < limit || peak < limit) {
+        if (limit >= ceiling || successes < limit || peak < limit || heldAtChange > 0
+                || signalled && now - lastIncrease < quietNanos) {
             return List.of();
         }
         int from = limit;
         limit++;
-        successes = 0;
-        peak = inUse;
+        lastIncrease = now;
+        changed();
         return List.of(new Change(false, from, limit, "increase: " + from + " transactions went through"
                 + (signalled ? ", no slow-down signal for " + quietNanos / 1_000_000 + " ms" : "")));
     }
