@@ -1,2 +1,5 @@
-/** The client's machinery: session pools, permits, routing and report merging. Not a public API. */
+/**
+ * The client's machinery: session pools, permits, routing, report merging, adaptive pacing
+ * ({@code AdaptivePacing}, {@code PacingSite}) and the warm-up gate ({@code WarmupGate}). Not a public API.
+ */
 package io.reactivesmtp.reactor.internal;
