@@ -28,7 +28,8 @@ import reactor.core.scheduler.Scheduler;
  * </ul>
  * Every change is an event: {@link SmtpEventListener#pacingChanged} and {@link SmtpEventListener#pacingRateChanged},
  * counted by {@link MicrometerEventListener} as {@code smtp.pacing.changes} with gauges {@code smtp.pacing.limit} and
- * {@code smtp.pacing.rate}. A configured {@link RateLimit} applies as well, per destination, on top of pacing.
+ * {@code smtp.pacing.rate}. A configured {@link RateLimit} is the rate instead (it halves itself on 421 and 4.7.x):
+ * pacing then adapts concurrency only.
  * A {@link Warmup} adds a daily volume per site ({@link Builder#warmup(Warmup)}).
  *
  * <pre>{@code

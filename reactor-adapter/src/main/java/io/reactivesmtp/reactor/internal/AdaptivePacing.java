@@ -56,6 +56,7 @@ public final class AdaptivePacing {
     }
 
     private final Pacing pacing;
+    private final boolean adaptsRate;
     private final int ceiling;
     private final int initial;
     private final long quietNanos;
@@ -71,6 +72,18 @@ public final class AdaptivePacing {
      * @param listener told about changes
      */
     public AdaptivePacing(Pacing pacing, int ceiling, Listener listener) {
+        this(pacing, ceiling, true, listener);
+    }
+
+    /**
+     * @param pacing the settings (enabled)
+     * @param ceiling the highest concurrency limit (the pool's connections per destination); at least the floor
+     * @param adaptsRate false when a configured RateLimit is the rate: a throttle in a transaction then changes nothing
+     *     here (the RateLimit halves itself)
+     * @param listener told about changes
+     */
+    public AdaptivePacing(Pacing pacing, int ceiling, boolean adaptsRate, Listener listener) {
+        this.adaptsRate = adaptsRate;
         this.pacing = pacing;
         this.ceiling = Math.max(pacing.floor(), ceiling);
         this.initial = Math.min(this.ceiling, pacing.initial());
@@ -92,7 +105,9 @@ public final class AdaptivePacing {
         if (!options.pacing().enabled()) {
             return null;
         }
-        return new AdaptivePacing(options.pacing(), options.pool().maxConnectionsPerDestination(), new Listener() {
+        // A configured RateLimit is the rate, and slows down by itself: pacing then adapts concurrency only.
+        return new AdaptivePacing(options.pacing(), options.pool().maxConnectionsPerDestination(),
+                options.rateLimit().isEmpty(), new Listener() {
             @Override
             public void limitChanged(String site, int from, int to, String reason) {
                 listener.fire(l -> l.pacingChanged(site, from, to, reason));
@@ -178,7 +193,7 @@ public final class AdaptivePacing {
      */
     public void throttled(String site, boolean aboutRate, String reason) {
         PacingSite s = sites.get(site);
-        if (s == null) {
+        if (s == null || aboutRate && !adaptsRate) {
             return; // forgotten while the transaction ran: the next one starts afresh
         }
         List<PacingSite.Change> changes;
@@ -322,11 +337,12 @@ public final class AdaptivePacing {
     }
 
     /**
-     * Refused before any recipient was accepted, with a 421 or 4.7.x (at MAIL, or at RCPT): every recipient failed
-     * transiently, and the data was never answered, so nothing can have been delivered.
+     * Refused at MAIL with a 421 or 4.7.x (a 421 while MAIL was pending leaves no MAIL reply): every recipient failed
+     * transiently and the data was never answered, so nothing can have been delivered.
      */
     private static boolean refusedAtMail(SendReport report) {
-        return report.dataReply().isEmpty() && !report.recipients().isEmpty()
+        return report.mailReply().map(RateLimiter::isThrottle).orElse(true)
+                && report.dataReply().isEmpty() && !report.recipients().isEmpty()
                 && report.recipients().stream().allMatch(r -> r.status() == RecipientResult.Status.TRANSIENT_FAILURE)
                 && RateLimiter.isThrottle(report);
     }
