@@ -302,11 +302,20 @@ public final class Sender {
             // is when this message's end of data is written, so the next message's MAIL/RCPT/DATA follow it
             // in the same write and the connection needs one round trip per message. After a cancel, it is
             // when the abandoned transaction was reset (or, if it could not be, the session is discarded).
-            // The pacing place goes back with the session: it bounds connections busy at a site, and the next
-            // message may ride behind this one's end of data.
+            // The pacing place goes back with a session that takes the next message (which may ride behind this
+            // one's end of data), in a task of its own (see later()); with one the pool retires, at the final reply
+            // (in attempt): releasing it earlier let such sessions be closed before their final reply came.
             CompletableFuture<SendReport> send = pooled.session().send(envelope, content, () -> {
+                boolean next = pooled.session().isReusable()
+                        && pooled.messages() < options.pool().maxMessagesPerConnection();
                 settle(ref, settled, pooled.session().isReusable()).subscribe();
-                acquired.release();
+                if (next) {
+                    try {
+                        loop.execute(acquired::release);
+                    } catch (RejectedExecutionException shutDown) {
+                        acquired.release();
+                    }
+                }
             });
             sent.set(send);
             return Mono.fromFuture(send, true);
