@@ -22,7 +22,7 @@ class AdaptivePacingTest {
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     private final List<String> events = new ArrayList<>();
     private final AdaptivePacing pacing = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts)
-            .providerSuffixes(List.of("google.com")).build(), 20, new AdaptivePacing.Listener() {
+            .providerSuffixes(List.of("google.com")).build(), 20, true, new AdaptivePacing.Listener() {
                 @Override
                 public void limitChanged(String site, int from, int to, String reason) {
                     events.add(site + " " + from + "->" + to + " " + reason);
@@ -157,6 +157,27 @@ class AdaptivePacingTest {
         assertThat(later).hasSize(1);
         pacing.acquire(site).subscribe(later::add);
         assertThat(later).hasSize(1);
+    }
+
+    @Test
+    void withAConfiguredRateLimitAThrottleInATransactionSetsNoRateOfPacingsOwn() {
+        AdaptivePacing concurrencyOnly = new AdaptivePacing(Pacing.builder().scheduler(vts).build(), 20, false,
+                new AdaptivePacing.Listener() {
+                    @Override
+                    public void limitChanged(String site, int from, int to, String reason) {
+                        events.add(site + " " + from + "->" + to);
+                    }
+
+                    @Override
+                    public void rateChanged(String site, double from, double to, String reason) {
+                        events.add(site + " rate " + from + "->" + to);
+                    }
+                });
+        concurrencyOnly.acquire("r:25").subscribe(AdaptivePacing.Permit::release);
+        concurrencyOnly.throttled("r:25", true, "451 4.7.1 rate exceeded in a transaction");
+        assertThat(concurrencyOnly.rate("r:25")).isZero();
+        concurrencyOnly.throttled("r:25", false, "421 4.7.0 at greeting");
+        assertThat(events).containsExactly("r:25 4->2");
     }
 
     @Test

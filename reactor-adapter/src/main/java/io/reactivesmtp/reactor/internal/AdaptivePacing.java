@@ -69,15 +69,6 @@ public final class AdaptivePacing {
     /**
      * @param pacing the settings (enabled)
      * @param ceiling the highest concurrency limit (the pool's connections per destination); at least the floor
-     * @param listener told about changes
-     */
-    public AdaptivePacing(Pacing pacing, int ceiling, Listener listener) {
-        this(pacing, ceiling, true, listener);
-    }
-
-    /**
-     * @param pacing the settings (enabled)
-     * @param ceiling the highest concurrency limit (the pool's connections per destination); at least the floor
      * @param adaptsRate false when a configured RateLimit is the rate: a throttle in a transaction then changes nothing
      *     here (the RateLimit halves itself)
      * @param listener told about changes
