@@ -1,5 +1,6 @@
 package io.reactivesmtp.cli;
 
+import io.reactivesmtp.reactor.Pacing;
 import io.reactivesmtp.reactor.PoolOptions;
 import io.reactivesmtp.reactor.RateLimit;
 import io.reactivesmtp.reactor.SmtpClientOptions;
@@ -8,7 +9,8 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * The delivery options {@code bulk} and {@code worker} share ({@code --rate}, {@code --max-per-connection}), a
+ * The delivery options {@code bulk} and {@code worker} share ({@code --rate}, {@code --no-pacing},
+ * {@code --max-per-connection}), a
  * picocli mixin, and the checks both make of their numbers and relays.
  */
 final class DeliveryOptions {
@@ -17,6 +19,12 @@ final class DeliveryOptions {
             description = "At most this many messages per second per destination server, for this process (token "
                     + "bucket, slowed down on 421 or 4.7.x).")
     Double rate;
+
+    @Option(names = "--no-pacing",
+            description = "Turn adaptive pacing off: no concurrency or rate of its own per destination, only "
+                    + "--rate and the connection bounds (pacing is on by default: it slows down where a server "
+                    + "answers 421 or 4.7.x, refuses connections or times out, and climbs back later).")
+    boolean noPacing;
 
     @Option(names = "--max-per-connection", paramLabel = "M",
             description = "Transactions per connection before it is closed and a new one opened. Default: "
@@ -41,7 +49,7 @@ final class DeliveryOptions {
      * Applies the options.
      *
      * @param pool gets {@code --max-per-connection}
-     * @param client gets {@code --rate}
+     * @param client gets {@code --rate} and {@code --no-pacing}
      */
     void applyTo(PoolOptions.Builder pool, SmtpClientOptions.Builder client) {
         if (maxPerConnection != null) {
@@ -49,6 +57,9 @@ final class DeliveryOptions {
         }
         if (rate != null) {
             client.rateLimit(RateLimit.perSecond(rate));
+        }
+        if (noPacing) {
+            client.pacing(Pacing.OFF);
         }
     }
 

@@ -637,7 +637,7 @@ class BulkCommandTest {
         assertThat(run.out()).contains("--from=ADDR", "--recipients=FILE", "--body=FILE", "--server=HOST:PORT", "--mx",
                 "--tls=none|opportunistic|required|implicit", "--trust-pem=FILE", "--user=USER",
                 "--password-env=VARNAME", "--per-message=N", "--concurrency=C", "--per-destination=D",
-                "--rate=MSGS_PER_S", "--max-per-connection=M", "--retries=K", "--report=FILE.jsonl",
+                "--rate=MSGS_PER_S", "--no-pacing", "--max-per-connection=M", "--retries=K", "--report=FILE.jsonl",
                 "--retry-from=FILE.jsonl", "--json");
         assertThat(DemoCommandTest.run("--help").out()).contains("bulk");
     }

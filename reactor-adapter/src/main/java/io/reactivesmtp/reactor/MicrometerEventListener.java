@@ -46,6 +46,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <tr><td>{@code smtp.tls}</td><td>timer</td><td>{@code protocol}: e.g. TLSv1.3</td><td>each TLS handshake</td></tr>
  * <tr><td>{@code smtp.transaction}</td><td>timer</td><td></td><td>each report's {@link SendReport#duration()}</td></tr>
  * <tr><td>{@code smtp.sessions.open}</td><td>gauge</td><td></td><td>+1 on session ready, -1 on session closed</td></tr>
+ * <tr><td>{@code smtp.pacing.changes}</td><td>counter</td><td>{@code kind}: concurrency, rate; {@code direction}:
+ *     increase, decrease</td><td>each adaptive pacing change ({@link Pacing}; the destination tag is the site)</td></tr>
+ * <tr><td>{@code smtp.pacing.limit}</td><td>gauge</td><td></td><td>the site's pacing concurrency limit</td></tr>
+ * <tr><td>{@code smtp.pacing.rate}</td><td>gauge</td><td></td><td>the site's pacing rate per second, 0 for
+ *     none</td></tr>
  * </table>
  *
  * <h2>Tag cardinality</h2>
@@ -68,6 +73,8 @@ public final class MicrometerEventListener implements SmtpEventListener {
     private final boolean destinationTag;
     /** Strong references to the gauges' values: Micrometer holds gauge state objects only weakly. */
     private final Map<String, AtomicInteger> openSessions = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> pacingLimits = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> pacingRates = new ConcurrentHashMap<>();
 
     /**
      * A listener with no common tags and the {@code destination} tag on.
@@ -185,6 +192,37 @@ public final class MicrometerEventListener implements SmtpEventListener {
                     .register(registry)
                     .increment();
         }
+    }
+
+    @Override
+    public void pacingChanged(String site, int previousLimit, int newLimit, String reason) {
+        pacingChange(site, "concurrency", newLimit > previousLimit);
+        pacingGauge(pacingLimits, "smtp.pacing.limit", "The adaptive pacing limit of a site: transactions at once",
+                site).set(newLimit);
+    }
+
+    @Override
+    public void pacingRateChanged(String site, double previousPerSecond, double newPerSecond, String reason) {
+        pacingChange(site, "rate", newPerSecond == 0 || previousPerSecond != 0 && newPerSecond > previousPerSecond);
+        pacingGauge(pacingRates, "smtp.pacing.rate",
+                "The adaptive pacing rate of a site: transactions started per second, 0 for none", site)
+                .set((int) Math.min(Integer.MAX_VALUE, Math.round(newPerSecond)));
+    }
+
+    private void pacingChange(String site, String kind, boolean increase) {
+        Counter.builder("smtp.pacing.changes")
+                .description("Adaptive pacing changes of a site's concurrency limit or rate")
+                .tags(tags(site).and("kind", kind).and("direction", increase ? "increase" : "decrease"))
+                .register(registry)
+                .increment();
+    }
+
+    private AtomicInteger pacingGauge(Map<String, AtomicInteger> values, String name, String description, String site) {
+        return values.computeIfAbsent(destinationTag ? site : "", k -> {
+            AtomicInteger value = new AtomicInteger();
+            Gauge.builder(name, value, AtomicInteger::get).description(description).tags(tags(site)).register(registry);
+            return value;
+        });
     }
 
     private AtomicInteger sessions(String destination) {

@@ -47,6 +47,7 @@ public final class SmtpClientOptions {
     private final SmtpInstrumentation instrumentation;
     private final RetryPolicy retry;
     private final RateLimit rateLimit;
+    private final Pacing pacing;
     private final int maxAwaitingRetry;
     private final List<DkimSigner> dkim;
 
@@ -66,6 +67,7 @@ public final class SmtpClientOptions {
         this.instrumentation = b.instrumentation;
         this.retry = b.retry;
         this.rateLimit = b.rateLimit;
+        this.pacing = b.pacing;
         this.maxAwaitingRetry = b.maxAwaitingRetry;
         this.dkim = b.dkim;
     }
@@ -91,6 +93,7 @@ public final class SmtpClientOptions {
         b.instrumentation = instrumentation;
         b.retry = retry;
         b.rateLimit = rateLimit;
+        b.pacing = pacing;
         b.maxAwaitingRetry = maxAwaitingRetry;
         b.dkim = dkim;
         return b;
@@ -174,6 +177,11 @@ public final class SmtpClientOptions {
         return Optional.ofNullable(rateLimit);
     }
 
+    /** @return the adaptive pacing per destination ({@link Pacing#DEFAULT} unless set) */
+    public Pacing pacing() {
+        return pacing;
+    }
+
     /**
      * @return the bound of messages {@link SmtpClient#sendAll} holds, beyond {@link #maxInFlight()}, while they
      *     wait for their next attempt
@@ -213,6 +221,7 @@ public final class SmtpClientOptions {
         private SmtpInstrumentation instrumentation = SmtpInstrumentation.NONE;
         private RetryPolicy retry = RetryPolicy.NONE;
         private RateLimit rateLimit;
+        private Pacing pacing = Pacing.DEFAULT;
         private int maxAwaitingRetry = DEFAULT_MAX_AWAITING_RETRY;
         private List<DkimSigner> dkim = List.of();
 
@@ -325,6 +334,17 @@ public final class SmtpClientOptions {
          */
         public Builder retry(RetryPolicy retry) {
             this.retry = Objects.requireNonNull(retry, "retry");
+            return this;
+        }
+
+        /**
+         * Adaptive pacing per destination (and provider), on by default; {@link Pacing#OFF} turns it off.
+         *
+         * @param pacing the pacing
+         * @return this
+         */
+        public Builder pacing(Pacing pacing) {
+            this.pacing = Objects.requireNonNull(pacing, "pacing");
             return this;
         }
 

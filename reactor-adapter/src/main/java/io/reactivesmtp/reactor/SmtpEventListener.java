@@ -85,4 +85,28 @@ public interface SmtpEventListener {
      */
     default void transactionFailed(String destination, SmtpException error) {
     }
+
+    /**
+     * Adaptive pacing changed how many transactions may run at once to a site (see {@link Pacing}).
+     *
+     * @param site the destination ({@code host:port}), or the provider suffix its MX hosts share (e.g.
+     *     {@code google.com})
+     * @param previousLimit the limit before
+     * @param newLimit the limit now
+     * @param reason why: {@code decrease: 421 4.7.0 ... at greeting}, {@code increase: ...}
+     */
+    default void pacingChanged(String site, int previousLimit, int newLimit, String reason) {
+    }
+
+    /**
+     * Adaptive pacing changed how many transactions per second may start at a site (see {@link Pacing}): set once
+     * the concurrency limit is at its floor and the site still asks to slow down, lifted after it recovered.
+     *
+     * @param site as in {@link #pacingChanged}
+     * @param previousPerSecond the rate before, 0 for no limit
+     * @param newPerSecond the rate now, 0 for no limit
+     * @param reason why
+     */
+    default void pacingRateChanged(String site, double previousPerSecond, double newPerSecond, String reason) {
+    }
 }

@@ -54,6 +54,19 @@ final class LoopbackSmtpServer implements AutoCloseable {
     private final Duration maxHold;
     private final Gauge gauge;
     private final int maxRecipients;
+    /** Connections admitted at once at most (beyond: 421 4.7.0 at the greeting, then close); 0 for no bound. */
+    volatile int maxConnections;
+    /** Every n-th MAIL command (over all connections) is answered 421 4.7.0 and its connection closed; 0 for none. */
+    volatile int refuseMailEvery;
+    private final AtomicInteger allMails = new AtomicInteger();
+    /** MAIL commands refused because of {@link #refuseMailEvery}. */
+    final AtomicInteger refusedMails = new AtomicInteger();
+    /** One connection in n (at random, seeded) is refused with 421 4.7.0 at the greeting; 0 for none. */
+    volatile int refuseEvery;
+    private final java.util.Random refusals = new java.util.Random(22);
+    private final AtomicInteger admitted = new AtomicInteger();
+    /** Connections refused with 421 at the greeting because {@link #maxConnections} were open. */
+    final AtomicInteger refusedConnections = new AtomicInteger();
     /** RCPT commands answered {@code 452 4.5.3 too many recipients}. */
     final AtomicInteger tooManyRecipients = new AtomicInteger();
     /** Per completed transaction, in order: how many recipients it delivered to. */
@@ -82,6 +95,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
         this.maxHold = b.maxHold;
         this.gauge = b.gauge;
         this.maxRecipients = b.maxRecipients;
+        this.maxConnections = b.maxConnections;
         this.ownsGroup = b.group == null;
         this.group = ownsGroup ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : b.group;
         ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -201,6 +215,13 @@ final class LoopbackSmtpServer implements AutoCloseable {
         private Duration maxHold;
         private Gauge gauge;
         private int maxRecipients = -1;
+        private int maxConnections;
+
+        /** Admits at most {@code n} connections at once; beyond, {@code 421 4.7.0} at the greeting and close. */
+        Builder maxConnections(int n) {
+            this.maxConnections = n;
+            return this;
+        }
 
         /**
          * Answers {@code 452 4.5.3 too many recipients} to every RCPT of a transaction beyond the first {@code n}
@@ -280,6 +301,12 @@ final class LoopbackSmtpServer implements AutoCloseable {
         ChannelHandlerContext ctx;
         volatile boolean inTransaction;
         private boolean inData;
+        /** Its MAIL was refused (refuseMailEvery): it is closing. */
+        private boolean refusedMail;
+        /** Refused at the greeting (maxConnections): counted nowhere else. */
+        private boolean refused;
+        /** Counted in {@code admitted}. */
+        private boolean counted;
         /** The recipients accepted in the current transaction. */
         private final List<String> txRecipients = new java.util.ArrayList<>();
         private boolean finalReplyDue;
@@ -294,6 +321,21 @@ final class LoopbackSmtpServer implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             this.ctx = ctx;
+            int max = maxConnections;
+            int every = refuseEvery;
+            boolean overloaded = every > 0 && refusals.nextInt(every) == 0;
+            if (overloaded || max > 0 && admitted.incrementAndGet() > max) {
+                if (!overloaded) {
+                    admitted.decrementAndGet();
+                }
+                refusedConnections.incrementAndGet();
+                refused = true;
+                ctx.writeAndFlush("421 4.7.0 too many connections from your address\r\n").addListener(f -> ctx.close());
+                return;
+            }
+            if (max > 0) {
+                counted = true;
+            }
             open.add(this);
             if (gauge != null) {
                 gauge.opened();
@@ -323,6 +365,12 @@ final class LoopbackSmtpServer implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (refused) {
+                return;
+            }
+            if (counted) {
+                admitted.decrementAndGet();
+            }
             open.remove(this);
             setUp();
             if (gauge != null) {
@@ -335,6 +383,9 @@ final class LoopbackSmtpServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, String raw) {
+            if (refusedMail) {
+                return; // what was pipelined behind the refused MAIL: the connection is closing
+            }
             List<String> after421 = linesAfter421.get(number);
             if (after421 != null) {
                 synchronized (after421) {
@@ -383,6 +434,13 @@ final class LoopbackSmtpServer implements AutoCloseable {
                 ctx.writeAndFlush("250-loopback.test\r\n250 PIPELINING\r\n");
             } else if (upper.startsWith("MAIL")) {
                 mails++;
+                int every = refuseMailEvery;
+                if (every > 0 && allMails.incrementAndGet() % every == 0) {
+                    refusedMails.incrementAndGet();
+                    refusedMail = true;
+                    ctx.writeAndFlush("421 4.7.0 rate limit exceeded, slow down\r\n").addListener(f -> ctx.close());
+                    return;
+                }
                 if (dropSecondMailOnFirstConnection && number == 1 && mails == 2) {
                     ctx.close();
                     return;

@@ -54,6 +54,24 @@ class MicrometerEventListenerTest {
     }
 
     @Test
+    void pacingChangesAreCountedAndTheLimitAndRateAreGauges() {
+        listener.pacingChanged("google.com", 8, 4, "decrease: 421 4.7.0 at greeting");
+        listener.pacingChanged("google.com", 4, 5, "increase: quiet");
+        listener.pacingRateChanged("google.com", 0, 40.4, "decrease: 451 4.7.1");
+        listener.pacingRateChanged("google.com", 40.4, 0, "increase: rate limit lifted");
+
+        assertThat(count("smtp.pacing.changes", "destination", "google.com", "kind", "concurrency",
+                "direction", "decrease")).isEqualTo(1.0);
+        assertThat(count("smtp.pacing.changes", "kind", "concurrency", "direction", "increase")).isEqualTo(1.0);
+        assertThat(count("smtp.pacing.changes", "kind", "rate", "direction", "decrease")).isEqualTo(1.0);
+        assertThat(count("smtp.pacing.changes", "kind", "rate", "direction", "increase")).isEqualTo(1.0);
+        assertThat(registry.get("smtp.pacing.limit").tags("destination", "google.com").gauge().value()).isEqualTo(5.0);
+        assertThat(registry.get("smtp.pacing.rate").tags("destination", "google.com").gauge().value()).isZero();
+        listener.pacingRateChanged("google.com", 0, 12.6, "decrease: 451 4.7.1");
+        assertThat(registry.get("smtp.pacing.rate").tags("destination", "google.com").gauge().value()).isEqualTo(13.0);
+    }
+
+    @Test
     void transactionEndCountsMessageRecipientsRepliesAndTime() {
         listener.transactionEnd(DEST, report(250, 250, 250, Duration.ofMillis(120)));
         listener.transactionEnd(DEST, report(250, 451, 550, Duration.ofMillis(80)));
@@ -212,7 +230,12 @@ class MicrometerEventListenerTest {
                             "smtp.transaction[tag(destination=" + dest + ")]",
                             "smtp.connect[tag(destination=" + dest + ")]",
                             "smtp.sessions.open[tag(destination=" + dest + ")]",
-                            "smtp.connections.failed[tag(destination=" + refused + "), tag(exception=SmtpConnectionException)]");
+                            "smtp.connections.failed[tag(destination=" + refused + "), tag(exception=SmtpConnectionException)]",
+                            // Pacing (on by default) slowed down where the connection was refused, and nowhere else.
+                            "smtp.pacing.changes[tag(destination=" + refused + "), tag(direction=decrease), tag(kind=concurrency)]",
+                            "smtp.pacing.limit[tag(destination=" + refused + ")]");
+            assertThat(registry.get("smtp.pacing.limit").tags("destination", refused).gauge().value())
+                    .isEqualTo(Pacing.DEFAULT_INITIAL / 2);
             assertThat(count("smtp.messages", "destination", dest, "outcome", "partial")).isEqualTo(1);
             assertThat(count("smtp.messages", "destination", dest, "outcome", "delivered")).isEqualTo(1);
             assertThat(count("smtp.recipients", "destination", dest, "status", "accepted")).isEqualTo(2);

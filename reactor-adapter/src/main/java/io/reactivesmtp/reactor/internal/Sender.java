@@ -48,6 +48,10 @@ public final class Sender {
     /** Null for relays. */
     private final MxTlsLevels mxTls;
     private final TlsRptSessions tlsRpt;
+    /** Null when pacing is off. */
+    private final AdaptivePacing pacing;
+    /** Null without a warm-up. */
+    private final WarmupGate warmup;
 
     /**
      * @param options the client's options
@@ -61,6 +65,8 @@ public final class Sender {
         this.limiter = options.rateLimit().map(RateLimiter::new).orElse(null);
         this.mxTls = options.routing().isMx() ? new MxTlsLevels(options) : null;
         this.tlsRpt = new TlsRptSessions(options.routing().tlsReporting());
+        this.pacing = AdaptivePacing.create(options, listener);
+        this.warmup = WarmupGate.create(options.pacing());
         for (InetSocketAddress relay : options.routing().relays()) {
             relays.add(key(relay.getHostString(), relay.getPort()));
         }
@@ -136,7 +142,12 @@ public final class Sender {
     }
 
     private Mono<SendReport> inTransactions(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
-        return attempt(candidates, envelope, content, true).flatMap(report -> {
+        Mono<SendReport> first = pacing == null ? attempt(candidates, envelope, content, true)
+                : pacing.requeued(() -> attempt(candidates, envelope, content, true));
+        if (warmup != null) {
+            first = warmup.around(candidates.get(0), envelope.recipients(), first);
+        }
+        return first.flatMap(report -> {
             List<MailAddress> rest = recipientLimits.leftOver(candidates.get(0), report);
             if (rest.isEmpty()) {
                 return Mono.just(report);
@@ -160,7 +171,13 @@ public final class Sender {
             reportTls(ref.poolable());
             tlsRpt.established(ref.poolable(), acquired.candidate);
             boolean reused = ref.poolable().messages() > 0;
-            return transact(ref, acquired.ticket, envelope, content).map(r -> withMxTls(r, acquired.candidate)).onErrorResume(
+            Mono<SendReport> sent = transact(ref, acquired, envelope, content)
+                    .map(r -> withMxTls(r, acquired.candidate));
+            if (pacing != null) {
+                sent = pacing.observe(pacing.site(ref.poolable().key().host(), ref.poolable().key().port()), sent);
+            }
+            return sent.doFinally(signal -> acquired.release())
+                    .onErrorResume(
                     e -> mayRetryStale && reused && diedBeforeAnyReply(e),
                     e -> attempt(candidates, envelope, content, false));
         });
@@ -197,15 +214,41 @@ public final class Sender {
      * turn does not hold a connection idle meanwhile.
      */
     private Mono<Acquired> acquireAny(List<DestinationKey> candidates, int i) {
+        return acquireAny(candidates, i, 0);
+    }
+
+    private Mono<Acquired> acquireAny(List<DestinationKey> candidates, int i, int requeues) {
         DestinationKey key = candidates.get(i);
-        Mono<Acquired> acquire = limiter == null
+        Mono<Acquired> session = (limiter == null
                 ? pools.acquire(key).map(ref -> new Acquired(ref, null, key))
                 : limiter.acquire(key).flatMap(ticket -> pools.acquire(key)
                         .map(ref -> new Acquired(ref, ticket, key))
-                        .doOnError(e -> throttleIfAsked(ticket, e)));
-        return acquire.doOnError(e -> tlsRpt.failed(key, e)).onErrorResume(
+                        .doOnError(e -> throttleIfAsked(ticket, e))))
+                .doOnError(e -> tlsRpt.failed(key, e));
+        Mono<Acquired> acquire = session;
+        if (pacing != null) {
+            // The pacing permit first: a site over its limit waits here, holding no connection.
+            String site = pacing.site(key.host(), key.port());
+            Duration wait = options.pool().pendingAcquireTimeout();
+            acquire = pacing.acquire(site)
+                    .timeout(wait, Mono.error(() -> new SmtpConnectionException("no place at " + site
+                            + " (adaptive pacing, limit " + pacing.limit(site) + ") became free within " + wait
+                            + " (pendingAcquireTimeout)", null, null)))
+                    .flatMap(permit -> session.map(a -> a.paced(permit)).doOnCancel(permit::release)
+                            .doOnError(e -> {
+                                permit.release();
+                                pacing.slowDownIfAsked(e, site);
+                            }));
+            boolean last = i + 1 == candidates.size();
+            // Refused at the greeting with 421/4.7.x: nothing was sent, so wait for a place under the lowered limit
+            // and connect again (after the other candidates, if any, were tried).
+            acquire = acquire.onErrorResume(e -> last && requeues < options.pacing().maxRequeues()
+                            && e instanceof SmtpSessionRejectedException && RateLimiter.isThrottle(e),
+                    e -> acquireAny(candidates, i, requeues + 1));
+        }
+        return acquire.onErrorResume(
                 e -> next(candidates, i, e) < candidates.size() && failsOver(e),
-                e -> acquireAny(candidates, next(candidates, i, e)));
+                e -> acquireAny(candidates, next(candidates, i, e), requeues));
     }
 
     /** The next candidate; a plaintext retry (level may) only right after its host's TLS handshake failed. */
@@ -230,17 +273,32 @@ public final class Sender {
         }
     }
 
-    /** A session and the rate-limit ticket its transaction runs under (null without a limit). */
+    /**
+     * A session, the rate-limit ticket its transaction runs under (null without a limit) and its pacing permit (null
+     * without pacing).
+     */
     private static final class Acquired {
         final PooledRef<PooledSession> ref;
         final RateLimiter.Ticket ticket;
         /** The candidate it was acquired for (its pool may be shared with keys of other TLS statuses). */
         final DestinationKey candidate;
+        AdaptivePacing.Permit permit;
 
         Acquired(PooledRef<PooledSession> ref, RateLimiter.Ticket ticket, DestinationKey candidate) {
             this.ref = ref;
             this.ticket = ticket;
             this.candidate = candidate;
+        }
+
+        Acquired paced(AdaptivePacing.Permit p) {
+            this.permit = p;
+            return this;
+        }
+
+        void release() {
+            if (permit != null) {
+                permit.release();
+            }
         }
     }
 
@@ -252,7 +310,7 @@ public final class Sender {
         return e instanceof SmtpConnectionException || e instanceof SmtpTimeoutException || e instanceof SmtpTlsException;
     }
 
-    private Mono<SendReport> transact(PooledRef<PooledSession> ref, RateLimiter.Ticket ticket, Envelope envelope,
+    private Mono<SendReport> transact(PooledRef<PooledSession> ref, Acquired acquired, Envelope envelope,
                                       MessageContent content) {
         PooledSession pooled = ref.poolable();
         String destination = pooled.key().toString();
@@ -265,8 +323,21 @@ public final class Sender {
             // is when this message's end of data is written, so the next message's MAIL/RCPT/DATA follow it
             // in the same write and the connection needs one round trip per message. After a cancel, it is
             // when the abandoned transaction was reset (or, if it could not be, the session is discarded).
-            CompletableFuture<SendReport> send = pooled.session().send(envelope, content,
-                    () -> settle(ref, settled, pooled.session().isReusable()).subscribe());
+            // The pacing place goes back with a session that takes the next message (which may ride behind this
+            // one's end of data), in a task of its own (see later()); with one the pool retires, at the final reply
+            // (in attempt): releasing it earlier let such sessions be closed before their final reply came.
+            CompletableFuture<SendReport> send = pooled.session().send(envelope, content, () -> {
+                boolean next = pooled.session().isReusable()
+                        && pooled.messages() < options.pool().maxMessagesPerConnection();
+                settle(ref, settled, pooled.session().isReusable()).subscribe();
+                if (next) {
+                    try {
+                        loop.execute(acquired::release);
+                    } catch (RejectedExecutionException shutDown) {
+                        acquired.release();
+                    }
+                }
+            });
             sent.set(send);
             // Until its verdict (or failure) the session is in use, even once handed back for the next message.
             send.whenComplete((r, e) -> pooled.endTransaction());
@@ -274,7 +345,7 @@ public final class Sender {
         })
                 .flatMap(report -> {
                     listener.fire(l -> l.transactionEnd(destination, report));
-                    throttleIfAsked(ticket, report);
+                    throttleIfAsked(acquired.ticket, report);
                     return settle(ref, settled, pooled.session().isReusable()).then(later(loop, report, null));
                 })
                 .onErrorResume(e -> {
@@ -285,7 +356,7 @@ public final class Sender {
                     if (e instanceof SmtpException) {
                         listener.fire(l -> l.transactionFailed(destination, (SmtpException) e));
                     }
-                    throttleIfAsked(ticket, e);
+                    throttleIfAsked(acquired.ticket, e);
                     // Any failure may have left the session in an unknown state: never pool it again.
                     return settle(ref, settled, false).then(later(loop, null, e));
                 })

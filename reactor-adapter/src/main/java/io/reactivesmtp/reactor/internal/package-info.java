@@ -1,5 +1,6 @@
 /**
- * The client's machinery: session pools under one connection budget over all destinations, permits, routing and
- * report merging. Not a public API.
+ * The client's machinery: session pools under one connection budget over all destinations, permits, routing,
+ * report merging, adaptive pacing ({@code AdaptivePacing}, {@code PacingSite}) and the warm-up gate
+ * ({@code WarmupGate}). Not a public API.
  */
 package io.reactivesmtp.reactor.internal;

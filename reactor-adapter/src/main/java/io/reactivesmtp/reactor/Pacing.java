@@ -1,0 +1,207 @@
+package io.reactivesmtp.reactor;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Adaptive pacing per site, on by default ({@link #DEFAULT}); {@link #OFF} turns it off. A site is a destination
+ * host, or every MX host under one provider suffix ({@link #providerSuffixes()}: all {@code *.google.com} hosts share
+ * one budget). Per site the client keeps how many transactions run at once and, once the site complained about the
+ * pace of messages, how many start per second, and changes both by additive increase / multiplicative decrease:
+ * <ul>
+ * <li>The concurrency limit starts at {@link #initial()} and grows by one per round of transactions that went
+ *     through (as many as the limit, the limit reached in the round, every transaction of the previous round
+ *     done). It never exceeds the pool's {@code maxConnectionsPerDestination}.</li>
+ * <li>A slow-down signal is a {@code 421} or a {@code 4.7.x} status at any step, a refused connection or a timeout.
+ *     One about connections (a refused greeting or connection, a timeout) halves the concurrency limit (never below
+ *     {@link #floor()}); a 421 or 4.7.x in a transaction, about the pace of messages, sets a rate (half the
+ *     transactions started in the last second) or halves it (never below {@link #minRate()}). Signals less than a
+ *     fifth of {@link #quietPeriod()} apart are one overload and count once.</li>
+ * <li>After a quiet period without a signal the rate grows back first (per second, by a tenth of where the last
+ *     decrease put it, until it is lifted), then the concurrency limit, by one per quiet period.</li>
+ * <li>A connection refused at the greeting, or a transaction refused at its MAIL command, with 421/4.7.x (nothing
+ *     was sent) is attempted again, under the lowered limits, at most {@link #maxRequeues()} times before the failure
+ *     is reported (as transient).</li>
+ * </ul>
+ * Every change is an event: {@link SmtpEventListener#pacingChanged} and {@link SmtpEventListener#pacingRateChanged},
+ * counted by {@link MicrometerEventListener} as {@code smtp.pacing.changes} with gauges {@code smtp.pacing.limit} and
+ * {@code smtp.pacing.rate}. A configured {@link RateLimit} is the rate instead (it halves itself on 421 and 4.7.x):
+ * pacing then adapts concurrency only.
+ * A {@link Warmup} adds a daily volume per site ({@link Builder#warmup(Warmup)}).
+ *
+ * <pre>{@code
+ * SmtpClientOptions.builder().mx(resolver)
+ *     .pacing(Pacing.builder().providerSuffixes(List.of("google.com", "outlook.com")).build())
+ *     .build();
+ * }</pre>
+ *
+ * @param enabled whether pacing applies ({@link #OFF} turns it off)
+ * @param floor the lowest concurrency limit, at least 1
+ * @param initial the first concurrency limit of a site, at least {@code floor}
+ * @param quietPeriod how long without a slow-down signal before the limits grow again; positive
+ * @param providerSuffixes host suffixes whose hosts share one site (lower case, no leading dot)
+ * @param maxRequeues how often a send refused at the greeting or at MAIL with 421/4.7.x is attempted again; 0 or more
+ * @param minRate the lowest rate pacing sets, transactions per second; positive
+ * @param scheduler the clock and timer of pacing, or null for the monotonic clock and {@code Schedulers.parallel()}
+ *     (tests hand in a {@code VirtualTimeScheduler})
+ * @param warmup a daily volume per site, or null for none (the default); it applies whether or not the adaptive part
+ *     is enabled
+ */
+public record Pacing(boolean enabled, int floor, int initial, Duration quietPeriod, List<String> providerSuffixes,
+        int maxRequeues, double minRate, Scheduler scheduler, Warmup warmup) {
+
+    /** The default floor. */
+    public static final int DEFAULT_FLOOR = 1;
+    /** The default first limit of a site. */
+    public static final int DEFAULT_INITIAL = 4;
+    /** The default quiet period. */
+    public static final Duration DEFAULT_QUIET_PERIOD = Duration.ofSeconds(5);
+    /** The default provider suffixes: the big mailbox providers' MX host names. */
+    public static final List<String> DEFAULT_PROVIDER_SUFFIXES = List.of("google.com", "googlemail.com",
+            "outlook.com", "yahoodns.net", "icloud.com");
+    /** The default number of attempts again after a refusal at the greeting. */
+    public static final int DEFAULT_MAX_REQUEUES = 10;
+    /** The default lowest rate: one transaction per second. */
+    public static final double DEFAULT_MIN_RATE = 1.0;
+    /** Pacing on with the defaults. */
+    public static final Pacing DEFAULT = builder().build();
+    /** No pacing and no warm-up: only the configured bounds and rate limit apply. */
+    public static final Pacing OFF = new Pacing(false, DEFAULT_FLOOR, DEFAULT_INITIAL, DEFAULT_QUIET_PERIOD,
+            DEFAULT_PROVIDER_SUFFIXES, 0, DEFAULT_MIN_RATE, null, null);
+
+    /** Checks the values; each error names the value. */
+    public Pacing {
+        if (floor < 1) {
+            throw new IllegalArgumentException("pacing floor must be at least 1, not " + floor);
+        }
+        if (initial < floor) {
+            throw new IllegalArgumentException("pacing initial limit " + initial + " is below the floor " + floor);
+        }
+        Objects.requireNonNull(quietPeriod, "quietPeriod");
+        if (quietPeriod.isNegative() || quietPeriod.isZero()) {
+            throw new IllegalArgumentException("pacing quiet period must be positive, not " + quietPeriod);
+        }
+        Objects.requireNonNull(providerSuffixes, "providerSuffixes");
+        for (String s : providerSuffixes) {
+            if (s == null || s.isBlank() || s.startsWith(".") || s.endsWith(".") || !s.contains(".")
+                    || s.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
+                throw new IllegalArgumentException("invalid pacing provider suffix " + (s == null ? "null"
+                        : "\"" + s.replaceAll("[^\\x21-\\x7e]", "?") + "\"")
+                        + ": expected a host name with a dot, such as google.com");
+            }
+        }
+        providerSuffixes = providerSuffixes.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();
+        if (maxRequeues < 0) {
+            throw new IllegalArgumentException("pacing maxRequeues must not be negative: " + maxRequeues);
+        }
+        if (!(minRate > 0) || Double.isInfinite(minRate)) {
+            throw new IllegalArgumentException("pacing minRate must be a positive number, not " + minRate);
+        }
+    }
+
+    /** @return a builder with the defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder holding these values */
+    public Builder mutate() {
+        Builder b = new Builder();
+        b.floor = floor;
+        b.initial = initial;
+        b.quietPeriod = quietPeriod;
+        b.providerSuffixes = providerSuffixes;
+        b.maxRequeues = maxRequeues;
+        b.minRate = minRate;
+        b.scheduler = scheduler;
+        b.warmup = warmup;
+        b.adaptive = enabled;
+        return b;
+    }
+
+    /** Builds {@link Pacing}; {@link #build()} checks the values. */
+    public static final class Builder {
+        private int floor = DEFAULT_FLOOR;
+        private int initial = DEFAULT_INITIAL;
+        private Duration quietPeriod = DEFAULT_QUIET_PERIOD;
+        private List<String> providerSuffixes = DEFAULT_PROVIDER_SUFFIXES;
+        private int maxRequeues = DEFAULT_MAX_REQUEUES;
+        private double minRate = DEFAULT_MIN_RATE;
+        private Scheduler scheduler;
+        private Warmup warmup;
+        private boolean adaptive = true;
+
+        private Builder() {
+        }
+
+        /** @param floor the lowest concurrency limit, at least 1 @return this */
+        public Builder floor(int floor) {
+            this.floor = floor;
+            return this;
+        }
+
+        /** @param initial the first concurrency limit of a site @return this */
+        public Builder initial(int initial) {
+            this.initial = initial;
+            return this;
+        }
+
+        /** @param quietPeriod how long without a signal before growing again @return this */
+        public Builder quietPeriod(Duration quietPeriod) {
+            this.quietPeriod = quietPeriod;
+            return this;
+        }
+
+        /** @param suffixes host suffixes whose hosts share one site, e.g. {@code google.com} @return this */
+        public Builder providerSuffixes(List<String> suffixes) {
+            this.providerSuffixes = suffixes;
+            return this;
+        }
+
+        /** @param maxRequeues attempts again after a refusal at the greeting @return this */
+        public Builder maxRequeues(int maxRequeues) {
+            this.maxRequeues = maxRequeues;
+            return this;
+        }
+
+        /** @param perSecond the lowest rate pacing sets, transactions per second @return this */
+        public Builder minRate(double perSecond) {
+            this.minRate = perSecond;
+            return this;
+        }
+
+        /** @param scheduler the clock and timer (a {@code VirtualTimeScheduler} in tests) @return this */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /**
+         * @param warmup a daily volume per site that ramps over days, or null for none
+         * @return this
+         */
+        public Builder warmup(Warmup warmup) {
+            this.warmup = warmup;
+            return this;
+        }
+
+        /**
+         * @param adaptive false to keep only the {@link #warmup(Warmup) warm-up}, without adaptive limits (true by
+         *     default)
+         * @return this
+         */
+        public Builder adaptive(boolean adaptive) {
+            this.adaptive = adaptive;
+            return this;
+        }
+
+        /** @return the pacing @throws IllegalArgumentException naming a bad value */
+        public Pacing build() {
+            return new Pacing(adaptive, floor, initial, quietPeriod, providerSuffixes, maxRequeues, minRate, scheduler,
+                    warmup);
+        }
+    }
+}

@@ -1,0 +1,445 @@
+package io.reactivesmtp.reactor.internal;
+
+import io.reactivesmtp.RecipientResult;
+import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpConnectionException;
+import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpReply;
+import io.reactivesmtp.SmtpSessionRejectedException;
+import io.reactivesmtp.SmtpTimeoutException;
+import io.reactivesmtp.reactor.Pacing;
+import io.reactivesmtp.reactor.SmtpClientOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Adaptive pacing, on by default: per site (a destination host, or every host under one provider suffix such as
+ * {@code google.com}) a concurrency limit and, once concurrency alone did not help, a rate, changed by additive
+ * increase / multiplicative decrease when the site asks the client to slow down (a 421, a 4.7.x status, a refused
+ * connection, a timeout) and after quiet periods without such a signal (see {@link PacingSite} for the arithmetic).
+ *
+ * <p>Transactions take a permit before a session; waiting never blocks a thread (the rate's waits run on the
+ * scheduler's timer). Every change is told to the {@link Listener} with its reason. Time comes from the scheduler
+ * given in {@link Pacing#scheduler()} (a {@code VirtualTimeScheduler} in tests), else from {@link System#nanoTime()}.
+ * Sites idle for ten quiet periods, with no rate limit, are forgotten (checked at most once per quiet period).
+ */
+public final class AdaptivePacing {
+
+    /** Told about every change of a site's limits. */
+    public interface Listener {
+        /**
+         * @param site the site
+         * @param from the concurrency limit before
+         * @param to the concurrency limit now
+         * @param reason why
+         */
+        void limitChanged(String site, int from, int to, String reason);
+
+        /**
+         * @param site the site
+         * @param from transactions per second before, 0 for no limit
+         * @param to transactions per second now, 0 for no limit
+         * @param reason why
+         */
+        void rateChanged(String site, double from, double to, String reason);
+    }
+
+    private final Pacing pacing;
+    private final boolean adaptsRate;
+    private final int ceiling;
+    private final int initial;
+    private final long quietNanos;
+    private final LongSupplier nanos;
+    private final Scheduler timer;
+    private final Listener listener;
+    private final Map<String, PacingSite> sites = new ConcurrentHashMap<>();
+    private volatile long lastSweep;
+
+    /**
+     * @param pacing the settings (enabled)
+     * @param ceiling the highest concurrency limit (the pool's connections per destination); at least the floor
+     * @param adaptsRate false when a configured RateLimit is the rate: a throttle in a transaction then changes nothing
+     *     here (the RateLimit halves itself)
+     * @param listener told about changes
+     */
+    public AdaptivePacing(Pacing pacing, int ceiling, boolean adaptsRate, Listener listener) {
+        this.adaptsRate = adaptsRate;
+        this.pacing = pacing;
+        this.ceiling = Math.max(pacing.floor(), ceiling);
+        this.initial = Math.min(this.ceiling, pacing.initial());
+        this.quietNanos = pacing.quietPeriod().toNanos();
+        Scheduler given = pacing.scheduler();
+        // A given scheduler is also the clock (as for RateLimit), so a VirtualTimeScheduler drives both.
+        this.nanos = given == null ? System::nanoTime : () -> given.now(TimeUnit.NANOSECONDS);
+        this.timer = given == null ? Schedulers.parallel() : given;
+        this.listener = listener;
+        this.lastSweep = nanos.getAsLong();
+    }
+
+    /**
+     * @param options the client's options
+     * @param listener the user's listener
+     * @return the client's pacing, or null when {@link Pacing#OFF}
+     */
+    public static AdaptivePacing create(SmtpClientOptions options, SafeListener listener) {
+        if (!options.pacing().enabled()) {
+            return null;
+        }
+        // A configured RateLimit is the rate, and slows down by itself: pacing then adapts concurrency only.
+        return new AdaptivePacing(options.pacing(), options.pool().maxConnectionsPerDestination(),
+                options.rateLimit().isEmpty(), new Listener() {
+            @Override
+            public void limitChanged(String site, int from, int to, String reason) {
+                listener.fire(l -> l.pacingChanged(site, from, to, reason));
+            }
+
+            @Override
+            public void rateChanged(String site, double from, double to, String reason) {
+                listener.fire(l -> l.pacingRateChanged(site, from, to, reason));
+            }
+        });
+    }
+
+    /**
+     * @param host a destination host
+     * @param port its port
+     * @return its site: the provider suffix it falls under, or the destination itself ({@code host:port})
+     */
+    public String site(String host, int port) {
+        return site(pacing.providerSuffixes(), host, port);
+    }
+
+    /**
+     * @param providerSuffixes {@link Pacing#providerSuffixes()}
+     * @param host a destination host
+     * @param port its port
+     * @return its site: the provider suffix it falls under, or the destination itself ({@code host:port})
+     */
+    public static String site(List<String> providerSuffixes, String host, int port) {
+        String h = host.toLowerCase(Locale.ROOT);
+        for (String suffix : providerSuffixes) {
+            if (h.endsWith(suffix) && (h.length() == suffix.length() || h.charAt(h.length() - suffix.length() - 1) == '.')) {
+                return suffix;
+            }
+        }
+        return h + ":" + port;
+    }
+
+    /**
+     * @param site a site
+     * @return a permit, at once when the site is below its limit (and rate), else when one is released; cancelling
+     *     the wait gives nothing back twice
+     */
+    public Mono<Permit> acquire(String site) {
+        Mono<Permit> permit = Mono.create(sink -> {
+            Waiter w = new Waiter(sink);
+            for (int attempt = 0; attempt < 3; attempt++) {
+                PacingSite s = sites.computeIfAbsent(site, n -> new PacingSite(n, initial, nanos.getAsLong()));
+                Permit granted = null;
+                synchronized (s) {
+                    if (s.forgotten) {
+                        continue; // swept meanwhile: take the fresh one
+                    }
+                    w.site = s;
+                    long now = nanos.getAsLong();
+                    if (s.tryTake(now)) {
+                        granted = new Permit(s, s.lastGranted(), s.reserveStart(now));
+                        w.granted = granted;
+                    } else {
+                        s.waiters.add(w);
+                    }
+                }
+                // Registered once the site is known; a cancel that came earlier runs it at once.
+                sink.onCancel(w::cancel);
+                if (granted != null) {
+                    sink.success(granted);
+                }
+                sweep();
+                return;
+            }
+            sink.error(new IllegalStateException("pacing state of " + site + " kept being forgotten"));
+        });
+        return permit.flatMap(p -> p.delayNanos == 0 ? Mono.just(p)
+                : Mono.delay(Duration.ofNanos(p.delayNanos), timer).thenReturn(p).doOnCancel(p::release));
+    }
+
+    /**
+     * The site asked the client to slow down.
+     *
+     * @param site the site
+     * @param aboutRate true for a reply in a transaction (about the pace of messages: the rate slows down), false
+     *     for a signal about connections (a refused greeting or connection, a timeout: concurrency halves)
+     * @param reason the signal, e.g. {@code 421 4.7.0 ... at greeting}
+     */
+    public void throttled(String site, boolean aboutRate, String reason) {
+        PacingSite s = sites.get(site);
+        if (s == null || aboutRate && !adaptsRate) {
+            return; // forgotten while the transaction ran: the next one starts afresh
+        }
+        List<PacingSite.Change> changes;
+        synchronized (s) {
+            changes = s.throttled(nanos.getAsLong(), quietNanos, pacing.floor(), pacing.minRate(), aboutRate, reason);
+        }
+        tell(site, changes);
+    }
+
+    /**
+     * A transaction went through.
+     *
+     * @param site the site
+     */
+    public void succeeded(String site) {
+        PacingSite s = sites.get(site);
+        if (s == null) {
+            return;
+        }
+        List<PacingSite.Change> changes;
+        synchronized (s) {
+            changes = s.succeeded(nanos.getAsLong(), quietNanos, ceiling);
+        }
+        tell(site, changes);
+        if (!changes.isEmpty()) {
+            drain(s);
+        }
+    }
+
+    private void tell(String site, List<PacingSite.Change> changes) {
+        for (PacingSite.Change c : changes) {
+            if (c.rate()) {
+                listener.rateChanged(site, c.from(), c.to(), c.reason());
+            } else {
+                listener.limitChanged(site, (int) c.from(), (int) c.to(), c.reason());
+            }
+        }
+    }
+
+    /** @return the site's current concurrency limit (the initial one when it holds no state) */
+    public int limit(String site) {
+        PacingSite s = sites.get(site);
+        if (s == null) {
+            return initial;
+        }
+        synchronized (s) {
+            return s.limit;
+        }
+    }
+
+    /** @return the site's current rate in transactions per second, 0 for none */
+    public double rate(String site) {
+        PacingSite s = sites.get(site);
+        if (s == null) {
+            return 0;
+        }
+        synchronized (s) {
+            return s.rate();
+        }
+    }
+
+    /** @return how many sites pacing holds state for */
+    public int trackedSites() {
+        return sites.size();
+    }
+
+    private void sweep() {
+        long now = nanos.getAsLong();
+        long last = lastSweep;
+        if (now - last < Math.max(quietNanos, 1_000_000_000L)) {
+            return;
+        }
+        lastSweep = now;
+        long before = now - 10 * Math.max(quietNanos, 1_000_000_000L);
+        sites.values().removeIf(s -> {
+            synchronized (s) {
+                if (s.idleSince(before)) {
+                    s.forgotten = true;
+                    return true;
+                }
+                return false;
+            }
+        });
+    }
+
+    private void drain(PacingSite s) {
+        for (int i = 0; i < 1_000_000; i++) { // bounded by the waiters; the bound only guards against a bug
+            Waiter next;
+            Permit p;
+            synchronized (s) {
+                long now = nanos.getAsLong();
+                if (s.waiters.isEmpty() || !s.tryTake(now)) {
+                    return;
+                }
+                next = s.waiters.poll();
+                p = new Permit(s, s.lastGranted(), s.reserveStart(now));
+                next.granted = p;
+            }
+            next.sink.success(p);
+        }
+    }
+
+    /**
+     * Tells pacing how a transaction at a site ended: a report with a 421 or 4.7.x, or a failure carrying a slow-down
+     * signal, slows the site down; any other report lets it grow.
+     *
+     * @param site the site
+     * @param transaction the transaction
+     * @return the same transaction, observed
+     */
+    public Mono<SendReport> observe(String site, Mono<SendReport> transaction) {
+        return transaction.doOnNext(report -> {
+            if (RateLimiter.isThrottle(report)) {
+                throttled(site, true, throttleReply(report) + " in a transaction");
+            } else {
+                succeeded(site);
+            }
+        }).doOnError(e -> slowDownIfAsked(e, site));
+    }
+
+    /**
+     * A transaction refused at its MAIL command with 421 or 4.7.x had nothing sent: it goes again (under the limits
+     * that refusal lowered), at most {@link Pacing#maxRequeues()} times.
+     *
+     * @param attempt makes one attempt
+     * @return the attempts
+     */
+    public Mono<SendReport> requeued(Supplier<Mono<SendReport>> attempt) {
+        return requeued(attempt, 0);
+    }
+
+    private Mono<SendReport> requeued(Supplier<Mono<SendReport>> attempt, int done) {
+        if (done >= pacing.maxRequeues()) {
+            return attempt.get();
+        }
+        return attempt.get()
+                .flatMap(r -> refusedAtMail(r) ? requeued(attempt, done + 1) : Mono.just(r))
+                .onErrorResume(e -> e instanceof SmtpException && ((SmtpException) e).isRetryable()
+                                && ((SmtpException) e).partialReport().map(AdaptivePacing::refusedAtMail).orElse(false),
+                        e -> requeued(attempt, done + 1));
+    }
+
+    /**
+     * Refused at MAIL with a 421 or 4.7.x (a 421 while MAIL was pending leaves no MAIL reply): every recipient failed
+     * transiently and the data was never answered, so nothing can have been delivered.
+     */
+    private static boolean refusedAtMail(SendReport report) {
+        return report.mailReply().map(RateLimiter::isThrottle).orElse(true)
+                && report.dataReply().isEmpty() && !report.recipients().isEmpty()
+                && report.recipients().stream().allMatch(r -> r.status() == RecipientResult.Status.TRANSIENT_FAILURE)
+                && RateLimiter.isThrottle(report);
+    }
+
+    /**
+     * @param site the site
+     * @param e a failure of a connect or a transaction there: slows the site down if it carries a signal
+     */
+    public void slowDownIfAsked(Throwable e, String site) {
+        String reason = slowDownSignal(e);
+        if (reason != null) {
+            // Only a reply in a transaction may be about the rate; a refused or timed-out connection is not.
+            throttled(site, reason.endsWith(" in a transaction"), reason);
+        }
+    }
+
+    /**
+     * The slow-down signal a failure carries, or null: a 421 or 4.7.x (at the greeting or in a transaction), a
+     * timeout, a refused connection.
+     *
+     * @param e a failure of a connect or a transaction
+     * @return the reason to slow down, or null for none
+     */
+    public static String slowDownSignal(Throwable e) {
+        if (e instanceof SmtpSessionRejectedException && RateLimiter.isThrottle(e)) {
+            return ((SmtpSessionRejectedException) e).reply() + " at greeting";
+        }
+        if (RateLimiter.isThrottle(e)) {
+            return throttleReply(((SmtpException) e).partialReport().orElseThrow()) + " in a transaction";
+        }
+        if (e instanceof SmtpTimeoutException) {
+            return "timeout";
+        }
+        if (e instanceof SmtpConnectionException && e.getCause() instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        return null;
+    }
+
+    /** @return the first reply of the report that asks to slow down, or "421 or 4.7.x" */
+    private static String throttleReply(SendReport report) {
+        List<SmtpReply> replies = new ArrayList<>();
+        report.mailReply().ifPresent(replies::add);
+        for (RecipientResult r : report.recipients()) {
+            r.rcptReply().ifPresent(replies::add);
+            r.reply().ifPresent(replies::add);
+        }
+        report.dataReply().ifPresent(replies::add);
+        for (SmtpReply r : replies) {
+            if (RateLimiter.isThrottle(r)) {
+                return r.toString(); // escaped by SmtpReply
+            }
+        }
+        return "421 or 4.7.x";
+    }
+
+    /** One transaction's place at a site; {@link #release()} gives it back (once). */
+    public final class Permit {
+        private final PacingSite site;
+        final long delayNanos;
+        private boolean released;
+
+        private final long seq;
+
+        Permit(PacingSite site, long seq, long delayNanos) {
+            this.seq = seq;
+            this.site = site;
+            this.delayNanos = delayNanos;
+        }
+
+        /** Gives the place back; later calls do nothing. */
+        public void release() {
+            synchronized (site) {
+                if (released) {
+                    return;
+                }
+                released = true;
+                site.released(seq);
+                site.lastUse = nanos.getAsLong();
+            }
+            drain(site);
+        }
+    }
+
+    /** A subscriber waiting for a permit. */
+    final class Waiter {
+        final MonoSink<Permit> sink;
+        /** Set under the site's lock before the cancel hook is registered. */
+        PacingSite site;
+        /** Set under the site's lock. */
+        Permit granted;
+
+        Waiter(MonoSink<Permit> sink) {
+            this.sink = sink;
+        }
+
+        /** A permit granted to a subscriber that cancelled goes back. */
+        void cancel() {
+            Permit p;
+            synchronized (site) {
+                site.waiters.remove(this);
+                p = granted;
+            }
+            if (p != null) {
+                p.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.reactivesmtp.reactor.internal;
+
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * The pacing state of one site and its arithmetic: a concurrency limit and a rate (0: none), both changed by
+ * additive increase / multiplicative decrease. Every method is called holding this object's lock; each returns the
+ * changes it made, told to the listener by {@link AdaptivePacing} outside the lock.
+ *
+ * <p>Decrease: a signal about connections (a 421 greeting, a refused connection, a timeout) halves the concurrency
+ * limit, down to the floor; a 421 or 4.7.x in a transaction, about the pace of messages, sets a rate (half the
+ * transactions started in the last second) or halves it, down to the minimum rate. Increase, after a quiet period
+ * without a signal: the rate first (by a tenth of where the last decrease put it, per second; lifted once it is back
+ * where it was first set from), then concurrency: by one per round of as many transactions as the limit, only when
+ * the limit was reached in that round and every permit held at the last change came back (one step per round trip,
+ * so a connection still being set up is answered before the next step), and, once the site complained, at most once
+ * per quiet period: probing above a server's connection limit costs a refused connection per probe.
+ */
+final class PacingSite {
+
+    /** One change, to be told to the listener. */
+    record Change(boolean rate, double from, double to, String reason) {
+    }
+
+    /**
+     * Halvings a quiet period allows at most: signals closer together than a fifth of it (one second by default) are
+     * one overload, such as many connections refused at once.
+     */
+    static final int DECREASES_PER_QUIET_PERIOD = 5;
+    private static final long SECOND = 1_000_000_000L;
+
+    final String name;
+    final ArrayDeque<AdaptivePacing.Waiter> waiters = new ArrayDeque<>();
+    int limit;
+    int inUse;
+    /** Set when the site was dropped from the map: an acquire that found it takes a fresh one. */
+    boolean forgotten;
+    /** Nanos of the last acquire or release, for forgetting idle sites. */
+    long lastUse;
+
+    private int successes;
+    /** Permits granted so far; the number of the last one. */
+    private long granted;
+    /** The last permit granted before the limit last changed. */
+    private long barrier;
+    /**
+     * Permits granted before the limit last changed and not yet given back. Growth waits for them: a permit still
+     * held may be a connection still being set up, whose answer (perhaps a refusal) is not in yet.
+     */
+    private int heldAtChange;
+    /** The most permits held at once since the limit last changed. */
+    private int peak;
+    private boolean signalled;
+    private long lastIncrease;
+    private long lastSignal;
+    private boolean decreased;
+    private long lastDecrease;
+    /** Transactions per second; 0 for no rate limit. */
+    private double rate;
+    /** The rate when it was first set after being unlimited: reaching it again lifts the limit. */
+    private double rateOrigin;
+    private long lastRateIncrease;
+    /** What the rate grows by per second once quiet: a tenth of where the last decrease put it. */
+    private double rateStep;
+    /** The next free start under the rate. */
+    private long nextStart;
+    private long windowStart;
+    private int windowStarts;
+    private double lastWindowRate;
+
+    PacingSite(String name, int limit, long now) {
+        this.name = name;
+        this.limit = limit;
+        this.windowStart = now;
+        this.lastUse = now;
+    }
+
+    /** @return whether a permit may be granted now; if so, it is counted ({@link #lastGranted()} is its number) */
+    boolean tryTake(long now) {
+        if (inUse >= limit) {
+            return false;
+        }
+        inUse++;
+        granted++;
+        peak = Math.max(peak, inUse);
+        lastUse = now;
+        countStart(now);
+        return true;
+    }
+
+    /** @return the number of the permit just granted */
+    long lastGranted() {
+        return granted;
+    }
+
+    /** @param seq the number of a permit given back */
+    void released(long seq) {
+        inUse--;
+        if (seq <= barrier) {
+            heldAtChange--;
+        }
+    }
+
+    /** The limit changed: the permits held now must all come back before it grows again (one step per round trip). */
+    private void changed() {
+        barrier = granted;
+        heldAtChange = inUse;
+        successes = 0;
+        peak = inUse;
+    }
+
+    private void countStart(long now) {
+        if (now - windowStart >= SECOND) {
+            lastWindowRate = windowStarts * (double) SECOND / (now - windowStart);
+            windowStart = now;
+            windowStarts = 0;
+        }
+        windowStarts++;
+    }
+
+    /** @return nanos the transaction just granted must wait under the rate (0 without one), its slot reserved */
+    long reserveStart(long now) {
+        if (rate <= 0) {
+            return 0;
+        }
+        long slot = Math.max(now, nextStart);
+        nextStart = slot + (long) (SECOND / rate);
+        return slot - now;
+    }
+
+    /**
+     * The site asked to slow down. A signal about connections (a refused greeting or connection, a timeout) halves
+     * the concurrency limit; a 421 or 4.7.x in a transaction, about the pace of messages, sets a rate (half the
+     * transactions started in the last second) or halves it.
+     */
+    List<Change> throttled(long now, long quietNanos, int floor, double minRate, boolean aboutRate, String reason) {
+        boolean recent = decreased && now - lastDecrease < quietNanos / DECREASES_PER_QUIET_PERIOD;
+        lastSignal = now;
+        signalled = true;
+        successes = 0;
+        peak = inUse;
+        if (recent) {
+            return List.of(); // the same overload: slowed down once already
+        }
+        decreased = true;
+        lastDecrease = now;
+        if (!aboutRate) {
+            int from = limit;
+            limit = Math.max(floor, limit / 2);
+            changed();
+            return limit == from ? List.of() : List.of(new Change(false, from, limit, "decrease: " + reason));
+        }
+        double from = rate;
+        if (rate <= 0) {
+            // At least a tenth of a second, so that a signal right at the start does not read as a trickle.
+            double seen = Math.max(lastWindowRate, windowStarts * (double) SECOND / Math.max(SECOND / 10,
+                    now - windowStart));
+            rate = Math.max(minRate, seen / 2);
+            rateOrigin = Math.max(seen, minRate * 2);
+        } else {
+            rate = Math.max(minRate, rate / 2);
+        }
+        rateStep = Math.max(minRate, rate / 10);
+        lastRateIncrease = now;
+        return rate == from ? List.of() : List.of(new Change(true, from, rate, "decrease: " + reason));
+    }
+
+    /** A transaction went through: grow, if it is time to. */
+    List<Change> succeeded(long now, long quietNanos, int ceiling) {
+        successes++;
+        lastUse = now;
+        if (signalled && now - lastSignal < quietNanos) {
+            return List.of();
+        }
+        if (rate > 0) {
+            if (now - lastRateIncrease < SECOND) {
+                return List.of();
+            }
+            double from = rate;
+            rate = rate + rateStep >= rateOrigin ? 0 : rate + rateStep;
+            lastRateIncrease = now;
+            successes = 0;
+            return List.of(new Change(true, from, rate, rate == 0
+                    ? "increase: no slow-down signal for " + quietNanos / 1_000_000 + " ms, rate limit lifted"
+                    : "increase: no slow-down signal for " + quietNanos / 1_000_000 + " ms"));
+        }
+        if (limit >= ceiling || successes < limit || peak < limit || heldAtChange > 0
+                || signalled && now - lastIncrease < quietNanos) {
+            return List.of();
+        }
+        int from = limit;
+        limit++;
+        lastIncrease = now;
+        changed();
+        return List.of(new Change(false, from, limit, "increase: " + from + " transactions went through"
+                + (signalled ? ", no slow-down signal for " + quietNanos / 1_000_000 + " ms" : "")));
+    }
+
+    double rate() {
+        return rate;
+    }
+
+    /** @return whether nothing distinguishes this site from a new one but time: idle, nothing waiting, no rate */
+    boolean idleSince(long before) {
+        return inUse == 0 && waiters.isEmpty() && rate <= 0 && lastUse - before < 0
+                && (!signalled || lastSignal - before < 0);
+    }
+}

@@ -1,0 +1,220 @@
+package io.reactivesmtp.reactor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.reactivesmtp.reactor.internal.AdaptivePacing;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/**
+ * Adaptive pacing's arithmetic on a virtual clock: slow start, halving per overload (not per refusal), the rate once
+ * concurrency is at its floor, recovery after quiet periods, provider sites, waiters and cancels, bad values.
+ */
+class AdaptivePacingTest {
+
+    private static final Duration QUIET = Duration.ofSeconds(5);
+
+    private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+    private final List<String> events = new ArrayList<>();
+    private final AdaptivePacing pacing = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts)
+            .providerSuffixes(List.of("google.com")).build(), 20, true, new AdaptivePacing.Listener() {
+                @Override
+                public void limitChanged(String site, int from, int to, String reason) {
+                    events.add(site + " " + from + "->" + to + " " + reason);
+                }
+
+                @Override
+                public void rateChanged(String site, double from, double to, String reason) {
+                    events.add(site + " rate " + Math.round(from) + "->" + Math.round(to) + " " + reason);
+                }
+            });
+
+    /** Runs {@code n} transactions as the limit allows, {@code step} of virtual time apart; every k-th throttled. */
+    private void run(String site, int n, Duration step, int throttleEvery) {
+        for (int i = 0; i < n; i++) {
+            List<AdaptivePacing.Permit> held = new ArrayList<>();
+            int limit = pacing.limit(site);
+            for (int j = 0; j < limit; j++) { // fill the limit, so that a round counts
+                pacing.acquire(site).subscribe(held::add);
+            }
+            // Under a rate the permits come spaced out: wait (in virtual time, bounded) for all of them.
+            vts.advanceTimeBy(step);
+            for (int k = 0; k < 1000 && held.size() < limit; k++) {
+                vts.advanceTimeBy(step);
+            }
+            assertThat(held).as("permits granted").hasSize(limit);
+            if (throttleEvery > 0 && i % throttleEvery == 0) {
+                pacing.throttled(site, false, "421 4.7.0 too many connections at greeting");
+            } else {
+                held.forEach(p -> pacing.succeeded(site));
+            }
+            held.forEach(AdaptivePacing.Permit::release);
+        }
+    }
+
+    @Test
+    void growthThenOverloadHalvesOncePerOverloadAndRecoveryClimbsBackAfterTheQuietPeriod() {
+        String site = "mx.example.test:25";
+        run(site, 16, Duration.ofMillis(10), 0);
+        assertThat(pacing.limit(site)).isEqualTo(20);
+        assertThat(events).startsWith(site + " 4->5 increase: 4 transactions went through",
+                site + " 5->6 increase: 5 transactions went through");
+
+        // A third of the rounds refused at the greeting, for 60 virtual seconds: halved at most once a second.
+        events.clear();
+        run(site, 600, Duration.ofMillis(100), 3);
+        String refusal = " decrease: 421 4.7.0 too many connections at greeting";
+        assertThat(events).containsExactly(site + " 20->10" + refusal, site + " 10->5" + refusal,
+                site + " 5->2" + refusal, site + " 2->1" + refusal);
+        assertThat(pacing.rate(site)).as("refusals at the greeting are about connections").isZero();
+
+        // Recovered: one per quiet period, from the end of the first one on.
+        events.clear();
+        vts.advanceTimeBy(QUIET);
+        run(site, 10, Duration.ofMillis(100), 0);
+        assertThat(pacing.limit(site)).isEqualTo(2);
+        run(site, 19 * 50, Duration.ofMillis(100), 0);
+        assertThat(pacing.limit(site)).isEqualTo(20);
+        assertThat(events).hasSize(19).allMatch(e -> e.contains("increase"));
+        assertThat(events).last().asString().isEqualTo(site
+                + " 19->20 increase: 19 transactions went through, no slow-down signal for 5000 ms");
+    }
+
+    @Test
+    void throttlesInTransactionsSetARateThatHalvesAndIsLiftedAfterRecovery() {
+        String site = "slow.example.test:25";
+        // 100 transactions in one second, one at a time: the first throttle sets the rate to half of that.
+        for (int i = 0; i < 100; i++) {
+            pacing.acquire(site).subscribe(AdaptivePacing.Permit::release);
+            vts.advanceTimeBy(Duration.ofMillis(10));
+        }
+        int limit = pacing.limit(site);
+        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction");
+        assertThat(pacing.rate(site)).isBetween(40.0, 60.0);
+        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction"); // the same overload
+        assertThat(pacing.rate(site)).isBetween(40.0, 60.0);
+        vts.advanceTimeBy(Duration.ofSeconds(1));
+        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction");
+        assertThat(pacing.rate(site)).isBetween(20.0, 30.0);
+        assertThat(pacing.limit(site)).as("concurrency untouched").isEqualTo(limit);
+        assertThat(events).anyMatch(e -> e.startsWith(site + " rate 0->") && e.endsWith("in a transaction"));
+        events.clear();
+
+        // Under the rate, permits are spaced: three at once take about two intervals.
+        List<AdaptivePacing.Permit> granted = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            pacing.acquire(site).subscribe(p -> {
+                granted.add(p);
+                p.release();
+            });
+        }
+        vts.advanceTimeBy(Duration.ofMillis(1));
+        assertThat(granted).hasSizeLessThan(3);
+        vts.advanceTimeBy(Duration.ofMillis(200));
+        assertThat(granted).hasSize(3);
+
+        vts.advanceTimeBy(QUIET);
+        run(site, 40, Duration.ofSeconds(1), 0);
+        assertThat(pacing.rate(site)).isZero();
+        assertThat(events).allMatch(e -> e.contains("increase")).anyMatch(e -> e.endsWith("rate limit lifted"));
+    }
+
+    @Test
+    void providerHostsShareOneSiteAndOneOverloadHalvesOnce() {
+        assertThat(pacing.site("alt1.gmail-smtp-in.l.google.com", 25)).isEqualTo("google.com");
+        assertThat(pacing.site("GMAIL-SMTP-IN.L.GOOGLE.COM", 25)).isEqualTo("google.com");
+        assertThat(pacing.site("google.com", 25)).isEqualTo("google.com");
+        assertThat(pacing.site("mx.notgoogle.com", 25)).isEqualTo("mx.notgoogle.com:25");
+
+        pacing.acquire("google.com").subscribe();
+        for (int i = 0; i < 5; i++) {
+            pacing.throttled("google.com", false, "421 at greeting");
+        }
+        assertThat(pacing.limit("google.com")).isEqualTo(2);
+        assertThat(events).containsExactly("google.com 4->2 decrease: 421 at greeting");
+    }
+
+    @Test
+    void waitersGetPermitsAsTheyAreReleasedAndACancelledWaitTakesNone() {
+        String site = "s:25";
+        List<AdaptivePacing.Permit> held = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            pacing.acquire(site).subscribe(held::add);
+        }
+        assertThat(held).hasSize(4);
+        List<AdaptivePacing.Permit> later = new ArrayList<>();
+        Disposable cancelled = pacing.acquire(site).subscribe(later::add);
+        pacing.acquire(site).subscribe(later::add);
+        assertThat(later).isEmpty();
+        cancelled.dispose();
+        held.get(0).release();
+        held.get(0).release(); // idempotent: frees one place, not two
+        assertThat(later).hasSize(1);
+        pacing.acquire(site).subscribe(later::add);
+        assertThat(later).hasSize(1);
+    }
+
+    @Test
+    void withAConfiguredRateLimitAThrottleInATransactionSetsNoRateOfPacingsOwn() {
+        AdaptivePacing concurrencyOnly = new AdaptivePacing(Pacing.builder().scheduler(vts).build(), 20, false,
+                new AdaptivePacing.Listener() {
+                    @Override
+                    public void limitChanged(String site, int from, int to, String reason) {
+                        events.add(site + " " + from + "->" + to);
+                    }
+
+                    @Override
+                    public void rateChanged(String site, double from, double to, String reason) {
+                        events.add(site + " rate " + from + "->" + to);
+                    }
+                });
+        concurrencyOnly.acquire("r:25").subscribe(AdaptivePacing.Permit::release);
+        concurrencyOnly.throttled("r:25", true, "451 4.7.1 rate exceeded in a transaction");
+        assertThat(concurrencyOnly.rate("r:25")).isZero();
+        concurrencyOnly.throttled("r:25", false, "421 4.7.0 at greeting");
+        assertThat(events).containsExactly("r:25 4->2");
+    }
+
+    @Test
+    void idleSitesAreForgotten() {
+        for (int i = 0; i < 100; i++) {
+            pacing.acquire("d" + i + ".test:25").subscribe(AdaptivePacing.Permit::release);
+        }
+        assertThat(pacing.trackedSites()).isEqualTo(100);
+        vts.advanceTimeBy(QUIET.multipliedBy(11));
+        pacing.acquire("other.test:25").subscribe(AdaptivePacing.Permit::release);
+        assertThat(pacing.trackedSites()).isEqualTo(1);
+    }
+
+    @Test
+    void badValuesAreRejectedNamingTheValue() {
+        assertThatThrownBy(() -> Pacing.builder().floor(0).build()).hasMessageContaining("floor must be at least 1, not 0");
+        assertThatThrownBy(() -> Pacing.builder().floor(5).initial(2).build())
+                .hasMessageContaining("initial limit 2 is below the floor 5");
+        assertThatThrownBy(() -> Pacing.builder().quietPeriod(Duration.ZERO).build())
+                .hasMessageContaining("quiet period must be positive, not PT0S");
+        assertThatThrownBy(() -> Pacing.builder().quietPeriod(Duration.ofSeconds(-1)).build())
+                .hasMessageContaining("PT-1S");
+        assertThatThrownBy(() -> Pacing.builder().providerSuffixes(List.of(".google.com")).build())
+                .hasMessageContaining("invalid pacing provider suffix \".google.com\"");
+        assertThatThrownBy(() -> Pacing.builder().providerSuffixes(List.of("goo gle.com")).build())
+                .hasMessageContaining("\"goo?gle.com\"");
+        assertThatThrownBy(() -> Pacing.builder().providerSuffixes(List.of("localhost")).build())
+                .hasMessageContaining("\"localhost\"");
+        assertThatThrownBy(() -> Pacing.builder().maxRequeues(-1).build()).hasMessageContaining("maxRequeues")
+                .hasMessageContaining("-1");
+        assertThatThrownBy(() -> Pacing.builder().minRate(0).build()).hasMessageContaining("minRate")
+                .hasMessageContaining("0.0");
+        assertThatThrownBy(() -> Pacing.builder().minRate(Double.NaN).build()).hasMessageContaining("NaN");
+        assertThatThrownBy(() -> SmtpClientOptions.builder().pacing(null)).hasMessageContaining("pacing");
+        assertThat(Pacing.DEFAULT.enabled()).isTrue();
+        assertThat(Pacing.OFF.enabled()).isFalse();
+        assertThat(Pacing.DEFAULT.mutate().initial(8).build().initial()).isEqualTo(8);
+        assertThat(SmtpClientOptions.builder().relay("localhost", 25).build().pacing()).isEqualTo(Pacing.DEFAULT);
+    }
+}

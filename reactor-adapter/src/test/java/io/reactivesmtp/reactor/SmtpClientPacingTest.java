@@ -1,0 +1,183 @@
+package io.reactivesmtp.reactor;
+
+import static io.reactivesmtp.reactor.SmtpClientPoolTest.BODY;
+import static io.reactivesmtp.reactor.SmtpClientPoolTest.envelope;
+import static io.reactivesmtp.reactor.SmtpClientPoolTest.options;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+/**
+ * Adaptive pacing against a server that admits 5 connections at once and answers {@code 421 4.7.0} at the greeting
+ * beyond: without any configured rate limit, the client lowers its concurrency there, sends again what was refused
+ * (nothing had been sent), and so delivers everything while few of its connection attempts are refused; against a
+ * server refusing a third of its connections, pacing settles lower and climbs back once it recovered (virtual time).
+ */
+class SmtpClientPacingTest {
+
+    private static final int MESSAGES = 5000;
+
+    @Test
+    void aServerAllowingFiveConnectionsGetsEverythingWithFewRefusals() {
+        List<String> changes = new CopyOnWriteArrayList<>();
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().maxConnections(5).start()) {
+            SmtpClient client = SmtpClient.create(options(server.port())
+                    .pool(PoolOptions.builder().maxConnectionsPerDestination(50).build())
+                    .maxInFlight(50)
+                    // No recovery within the run: what is counted does not depend on how fast this machine is.
+                    .pacing(Pacing.builder().quietPeriod(Duration.ofMinutes(10)).build())
+                    .eventListener(new SmtpEventListener() {
+                        @Override
+                        public void pacingChanged(String site, int previousLimit, int newLimit, String reason) {
+                            changes.add(site + " " + previousLimit + "->" + newLimit + " " + reason);
+                        }
+                    })
+                    .build());
+            List<MessageResult> results = client.sendAll(Flux.range(0, MESSAGES)
+                    .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).collectList().block(Duration.ofSeconds(120));
+
+            long delivered = results.stream().filter(r -> r.outcome() == MessageResult.Outcome.DELIVERED).count();
+            int attempts = server.connections.get();
+            int refused = server.refusedConnections.get();
+            String numbers = "delivered " + delivered + "/" + MESSAGES + ", connection attempts " + attempts
+                    + ", refused " + refused + ", pacing changes " + changes;
+            System.out.println("pacing against 5 connections: " + numbers);
+            assertThat(delivered).as(numbers).isGreaterThanOrEqualTo(MESSAGES * 99L / 100);
+            assertThat(refused * 100L).as(numbers).isLessThanOrEqualTo(5L * attempts);
+            assertThat(changes).as(numbers).anyMatch(c -> c.contains("decrease: 421 4.7.0"));
+            client.disposeLater().block(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void aThirdOfConnectionsRefusedSettlesLowerWithoutARateLimitAndClimbsBackAfterRecovery() throws Exception {
+        VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+        List<String> changes = new CopyOnWriteArrayList<>();
+        AtomicInteger lowest = new AtomicInteger(Integer.MAX_VALUE);
+        AtomicInteger current = new AtomicInteger();
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().start()) {
+            String site = "127.0.0.1:" + server.port();
+            SmtpClient client = SmtpClient.create(options(server.port())
+                    // One message per connection: every message needs a connection, a third of which are refused.
+                    .pool(PoolOptions.builder().maxConnectionsPerDestination(20).maxMessagesPerConnection(1).build())
+                    .maxInFlight(50)
+                    .pacing(Pacing.builder().scheduler(vts).build())
+                    .eventListener(new SmtpEventListener() {
+                        @Override
+                        public void pacingChanged(String s, int previousLimit, int newLimit, String reason) {
+                            changes.add(s + " " + previousLimit + "->" + newLimit + " " + reason);
+                            lowest.accumulateAndGet(newLimit, Math::min);
+                            current.set(newLimit);
+                        }
+
+                        @Override
+                        public void pacingRateChanged(String s, double previous, double now, String reason) {
+                            changes.add(s + " rate " + Math.round(previous) + "->" + Math.round(now) + " " + reason);
+                        }
+                    })
+                    .build());
+
+            // Healthy: one more per round up to the pool's 20 connections.
+            assertThat(sendAll(client, vts, 0, 400)).isEqualTo(400);
+            assertThat(changes).last().asString().isEqualTo(site + " 19->20 increase: 19 transactions went through");
+
+            // A third of the connections refused with 421 4.7.0: lower, and everything still delivered (a refused
+            // greeting sent nothing, so the message waits for a place under the lowered limit and goes again).
+            server.refuseEvery = 3;
+            changes.clear();
+            assertThat(sendAll(client, vts, 400, 600)).isEqualTo(600);
+            assertThat(server.refusedConnections.get()).isPositive();
+            assertThat(changes).first().asString().startsWith(site + " 20->10 decrease: 421 4.7.0");
+            assertThat(lowest.get()).as(changes.toString()).isLessThanOrEqualTo(5);
+            assertThat(current.get()).as("settled low while refusals keep coming: " + changes).isLessThanOrEqualTo(5);
+            int refusedWhileOverloaded = server.refusedConnections.get();
+
+            assertThat(changes).noneMatch(c -> c.contains(" rate ")); // refusals at the greeting are about connections
+            // Recovered: after the quiet period, the limit climbs back, one per quiet period.
+            server.refuseEvery = 0;
+            changes.clear();
+            vts.advanceTimeBy(Pacing.DEFAULT_QUIET_PERIOD);
+            assertThat(sendAll(client, vts, 1000, 1500)).isEqualTo(1500);
+            assertThat(server.refusedConnections.get()).isEqualTo(refusedWhileOverloaded);
+            assertThat(changes).as(changes.toString()).last().asString().isEqualTo(site
+                    + " 19->20 increase: 19 transactions went through, no slow-down signal for 5000 ms");
+            assertThat(changes).noneMatch(c -> c.contains("decrease"));
+            client.disposeLater().block(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void refusalsAtMailSetARateAndWhatWasRefusedGoesAgainWithoutARetryPolicy() throws Exception {
+        VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+        List<String> rates = new CopyOnWriteArrayList<>();
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().start()) {
+            SmtpClient client = SmtpClient.create(options(server.port())
+                    .pool(PoolOptions.builder().maxConnectionsPerDestination(10).build())
+                    .maxInFlight(20)
+                    .pacing(Pacing.builder().scheduler(vts).build())
+                    .eventListener(new SmtpEventListener() {
+                        @Override
+                        public void pacingRateChanged(String s, double previous, double now, String reason) {
+                            rates.add(s + " rate " + Math.round(previous) + "->" + Math.round(now) + " " + reason);
+                        }
+                    })
+                    .build());
+            // Every 10th MAIL refused with 421 4.7.0: nothing was sent for it, so it goes again under the rate.
+            server.refuseMailEvery = 10;
+            assertThat(sendAll(client, vts, 0, 100)).isEqualTo(100);
+            server.refuseMailEvery = 0;
+            assertThat(sendAll(client, vts, 100, 100)).isEqualTo(100);
+            assertThat(server.refusedMails.get()).isPositive();
+            assertThat(server.delivered).hasSize(200).doesNotHaveDuplicates();
+            assertThat(rates).first().asString().startsWith("127.0.0.1:" + server.port() + " rate 0->")
+                    .endsWith("decrease: 421 4.7.0 rate limit exceeded, slow down in a transaction");
+            client.disposeLater().block(Duration.ofSeconds(10));
+        }
+    }
+
+    /**
+     * Sends {@code n} messages while virtual time runs 100 ms per real millisecond (so quiet periods pass and rate
+     * waits end); bounded by a real minute.
+     *
+     * @return how many were delivered
+     */
+    private static long sendAll(SmtpClient client, VirtualTimeScheduler vts, int first, int n) throws Exception {
+        CompletableFuture<List<MessageResult>> done = client.sendAll(Flux.range(first, n)
+                .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).collectList().toFuture();
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (!done.isDone() && System.nanoTime() < deadline) {
+            vts.advanceTimeBy(Duration.ofMillis(100));
+            Thread.sleep(1);
+        }
+        List<MessageResult> results = done.get(1, TimeUnit.SECONDS);
+        results.stream().filter(r -> r.outcome() != MessageResult.Outcome.DELIVERED).limit(3)
+                .forEach(r -> System.out.println("not delivered: " + r + " " + r.error().map(Throwable::toString)
+                        .orElse("") + " " + r.report().map(Object::toString).orElse("")));
+        return results.stream().filter(r -> r.outcome() == MessageResult.Outcome.DELIVERED).count();
+    }
+
+    @Test
+    void pacingOffKeepsHammeringTheServer() {
+        // The same server, pacing off: the refusals are what pacing saves (a comparison, bounded by the run).
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().maxConnections(5).start()) {
+            SmtpClient client = SmtpClient.create(options(server.port())
+                    .pool(PoolOptions.builder().maxConnectionsPerDestination(50).build())
+                    .maxInFlight(50).pacing(Pacing.OFF).build());
+            List<MessageResult> results = client.sendAll(Flux.range(0, 200)
+                    .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).collectList().block(Duration.ofSeconds(60));
+
+            assertThat(results).hasSize(200);
+            assertThat(server.refusedConnections.get()).isPositive();
+            assertThat(results).anyMatch(r -> r.outcome() == MessageResult.Outcome.FAILED);
+            client.disposeLater().block(Duration.ofSeconds(10));
+        }
+    }
+}
