@@ -105,11 +105,10 @@ class ManySessionsIT {
                     .maxInFlight(MESSAGES)
                     .maxInFlightPerDestination(PER_DOMAIN)
                     // Pacing off: this is about 1,000 sessions held at once on one event loop, not about pacing
-                    // (which would start each site at 4). On a loaded machine (load ~10-17 on 2 cores) this test failed
-                    // with UNKNOWN outcomes whenever gathering all 1,000 took more than ~8 s: a session the pool retires
-                    // at its end of data (one message per connection) seems force-closed after SessionPools.QUIT_GRACE
-                    // (5 s) while its final reply is still held; with pacing on (initial(PER_DOMAIN)) gathering took
-                    // longer and it failed 3 of 3 runs, with pacing off 1 of 3 (main: 0 of 1).
+                    // (which would start each site at 4 and ramp up). On a loaded machine this test once failed with
+                    // UNKNOWN outcomes: a session the pool retires at its end of data (one message per connection)
+                    // was force-closed after SessionPools.QUIT_GRACE while its final reply was still held; the grace
+                    // now starts after the final-reply timeout (SmtpClientPoolTest pins it).
                     .pacing(Pacing.OFF)
                     .eventLoopThreads(1)
                     .eventListener(listener)

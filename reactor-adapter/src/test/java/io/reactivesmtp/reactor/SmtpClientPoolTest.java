@@ -142,6 +142,23 @@ class SmtpClientPoolTest {
     }
 
     @Test
+    void aSessionRetiredAtItsEndOfDataWaitsForASlowFinalReplyLongerThanTheQuitGrace() {
+        // The pool retires the session when its last message's end of data is written (max one message per
+        // connection) and QUITs it behind that message. The server takes longer than the QUIT grace to answer the
+        // final dot, as a content filter may: a client that closed the connection at the grace lost the verdict
+        // of a message the server accepted (an unknown outcome).
+        Duration slow = io.reactivesmtp.reactor.internal.SessionPools.QUIT_GRACE.plusSeconds(2);
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().dataDelay(slow).start()) {
+            SmtpClient client = SmtpClient.create(options(server.port())
+                    .pool(PoolOptions.builder().maxMessagesPerConnection(1).build()).build());
+            SendReport report = client.send(envelope(0), BODY).block(slow.plus(WAIT));
+            assertThat(report.outcome()).isEqualTo(Outcome.DELIVERED);
+            LoopbackSmtpServer.await(() -> server.quits.get() == 1, WAIT, "QUIT after the final reply");
+            client.disposeLater().block(WAIT);
+        }
+    }
+
+    @Test
     void aConnectionThatSaw421IsNeverReused() {
         // The server answers 421 but leaves the connection open and records what still arrives on it: only the
         // client's own discard keeps the next message off it.

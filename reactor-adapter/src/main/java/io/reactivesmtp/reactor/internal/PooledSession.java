@@ -60,6 +60,11 @@ public final class PooledSession {
         return messages.getAndIncrement();
     }
 
+    /** @return whether a transaction it started has not ended yet (e.g. awaits its final reply) */
+    boolean hasPendingTransaction() {
+        return pending.get() > 0;
+    }
+
     /** A transaction ended (verdict, failure or cancel): the session may be idle now. */
     public void endTransaction() {
         if (pending.decrementAndGet() == 0 && state.get() == IDLE) {

@@ -59,7 +59,7 @@ import reactor.pool.PooledRefMetadata;
 public final class SessionPools {
 
     /** How long QUIT may take when a session is closed before the connection is simply closed. */
-    static final Duration QUIT_GRACE = Duration.ofSeconds(5);
+    public static final Duration QUIT_GRACE = Duration.ofSeconds(5);
     /** The shortest time a pool without sessions is kept for its destination's next message. */
     static final Duration KEEP_EMPTY_POOL = Duration.ofSeconds(30);
     private final PoolOptions poolOptions;
@@ -290,8 +290,13 @@ public final class SessionPools {
 
     /** The pool's destroy handler: QUIT when idle (the session closes at once otherwise), bounded. */
     private Mono<Void> quit(PooledSession s) {
+        // A session retired at its end of data still awaits that message's final reply, and QUIT goes behind it:
+        // the grace then starts after the time the reply may take (content filters take seconds). Closing sooner
+        // would turn a delivered message into an unknown outcome.
+        Duration grace = s.hasPendingTransaction()
+                ? sessionOptions.timeout(SmtpPhase.DATA_TERMINATION).plus(QUIT_GRACE) : QUIT_GRACE;
         return Mono.fromFuture(s.session().close(), true)
-                .timeout(QUIT_GRACE)
+                .timeout(grace)
                 .onErrorResume(e -> {
                     s.session().channel().close();
                     return Mono.empty();
