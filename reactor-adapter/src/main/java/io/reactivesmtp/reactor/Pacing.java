@@ -24,7 +24,9 @@ import reactor.core.scheduler.Scheduler;
  *     decrease put it, until it is lifted), then the concurrency limit, by one per quiet period.</li>
  * <li>A connection refused at the greeting, or a transaction refused at its MAIL command, with 421/4.7.x (nothing
  *     was sent) is attempted again, under the lowered limits, at most {@link #maxRequeues()} times before the failure
- *     is reported (as transient).</li>
+ *     is reported (as transient). A greeting refusal is requeued only while other sessions of the client are at
+ *     that site (its concurrency is then the likely cause); a server that refuses even one session is not
+ *     reconnected to at once, the failure goes to the retry policy and its backoff.</li>
  * </ul>
  * Every change is an event: {@link SmtpEventListener#pacingChanged} and {@link SmtpEventListener#pacingRateChanged},
  * counted by {@link MicrometerEventListener} as {@code smtp.pacing.changes} with gauges {@code smtp.pacing.limit} and

@@ -70,6 +70,10 @@ class SmtpClientPacingTest {
                     .pool(PoolOptions.builder().maxConnectionsPerDestination(20).maxMessagesPerConnection(1).build())
                     .maxInFlight(50)
                     .pacing(Pacing.builder().scheduler(vts).build())
+                    // A refusal while none of our other sessions is there is not requeued at once (that would
+                    // hammer a server that refuses even one): it goes to the retry policy, here on the same clock.
+                    .retry(RetryPolicy.builder().maxAttempts(6).firstBackoff(Duration.ofSeconds(1)).scheduler(vts)
+                            .build())
                     .eventListener(new SmtpEventListener() {
                         @Override
                         public void pacingChanged(String s, int previousLimit, int newLimit, String reason) {
@@ -90,7 +94,8 @@ class SmtpClientPacingTest {
             assertThat(changes).last().asString().isEqualTo(site + " 19->20 increase: 19 transactions went through");
 
             // A third of the connections refused with 421 4.7.0: lower, and everything still delivered (a refused
-            // greeting sent nothing, so the message waits for a place under the lowered limit and goes again).
+            // greeting sent nothing, so the message waits for a place under the lowered limit and goes again, or,
+            // refused while alone there, after the retry policy's backoff).
             server.refuseEvery = 3;
             changes.clear();
             assertThat(sendAll(client, vts, 400, 600)).isEqualTo(600);
@@ -162,6 +167,25 @@ class SmtpClientPacingTest {
                 .forEach(r -> System.out.println("not delivered: " + r + " " + r.error().map(Throwable::toString)
                         .orElse("") + " " + r.report().map(Object::toString).orElse("")));
         return results.stream().filter(r -> r.outcome() == MessageResult.Outcome.DELIVERED).count();
+    }
+
+    @Test
+    void aServerThatRefusesEvenOneSessionIsNotReconnectedToAtOnce() {
+        // refuseEvery 1: every connection gets 421 4.7.0 at the greeting. Nothing else of ours is there, so our
+        // concurrency is not the cause: one connection, a transient failure for the retry policy (none here).
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().start()) {
+            server.refuseEvery = 1;
+            SmtpClient client = SmtpClient.create(options(server.port()).build());
+            List<MessageResult> results = client.sendAll(Flux.range(0, 1)
+                    .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).collectList().block(Duration.ofSeconds(30));
+
+            assertThat(results).singleElement().satisfies(r -> {
+                assertThat(r.outcome()).isEqualTo(MessageResult.Outcome.FAILED);
+                assertThat(r.error()).get().isInstanceOf(io.reactivesmtp.SmtpSessionRejectedException.class);
+            });
+            assertThat(server.refusedConnections.get()).isEqualTo(1);
+            client.disposeLater().block(Duration.ofSeconds(10));
+        }
     }
 
     @Test

@@ -36,22 +36,12 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class AdaptivePacing {
 
-    /** Told about every change of a site's limits. */
+    /** Told about every change of a site's limits: from and to, and why. */
     public interface Listener {
-        /**
-         * @param site the site
-         * @param from the concurrency limit before
-         * @param to the concurrency limit now
-         * @param reason why
-         */
+        /** A concurrency limit changed. */
         void limitChanged(String site, int from, int to, String reason);
 
-        /**
-         * @param site the site
-         * @param from transactions per second before, 0 for no limit
-         * @param to transactions per second now, 0 for no limit
-         * @param reason why
-         */
+        /** A rate changed, in transactions per second (0 for no limit). */
         void rateChanged(String site, double from, double to, String reason);
     }
 
@@ -221,6 +211,17 @@ public final class AdaptivePacing {
             } else {
                 listener.limitChanged(site, (int) c.from(), (int) c.to(), c.reason());
             }
+        }
+    }
+
+    /** @return the permits of the site held now (0 when it holds no state) */
+    public int inUse(String site) {
+        PacingSite s = sites.get(site);
+        if (s == null) {
+            return 0;
+        }
+        synchronized (s) {
+            return s.inUse;
         }
     }
 

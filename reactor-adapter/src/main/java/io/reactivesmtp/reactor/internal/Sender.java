@@ -241,9 +241,12 @@ public final class Sender {
                             }));
             boolean last = i + 1 == candidates.size();
             // Refused at the greeting with 421/4.7.x: nothing was sent, so wait for a place under the lowered limit
-            // and connect again (after the other candidates, if any, were tried).
+            // and connect again (after the other candidates, if any, were tried). Only while other sessions of ours
+            // are there: then our concurrency is the likely cause. A server that refuses even one session gets no
+            // immediate reconnect (that would hammer it); the failure goes to the retry policy and its backoff.
             acquire = acquire.onErrorResume(e -> last && requeues < options.pacing().maxRequeues()
-                            && e instanceof SmtpSessionRejectedException && RateLimiter.isThrottle(e),
+                            && e instanceof SmtpSessionRejectedException && RateLimiter.isThrottle(e)
+                            && pacing.inUse(site) > 0,
                     e -> acquireAny(candidates, i, requeues + 1));
         }
         return acquire.onErrorResume(
