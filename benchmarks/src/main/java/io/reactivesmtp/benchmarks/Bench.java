@@ -6,6 +6,7 @@ import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.reactor.MessageResult;
 import io.reactivesmtp.reactor.OutgoingMessage;
+import io.reactivesmtp.reactor.Pacing;
 import io.reactivesmtp.reactor.PoolOptions;
 import io.reactivesmtp.reactor.SmtpClient;
 import io.reactivesmtp.reactor.SmtpClientOptions;
@@ -102,6 +103,8 @@ public final class Bench {
                 // Two messages per connection: one awaiting its final reply, the next pipelined behind it.
                 .maxInFlight(2 * c)
                 .maxInFlightPerDestination(2 * c)
+                // -Dbench.pacing=off: without adaptive pacing (on by default), to see what it costs.
+                .pacing("off".equals(System.getProperty("bench.pacing")) ? Pacing.OFF : Pacing.DEFAULT)
                 .eventLoopThreads(threads)
                 .build());
         com.sun.management.OperatingSystemMXBean os =

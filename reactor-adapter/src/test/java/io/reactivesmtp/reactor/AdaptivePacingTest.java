@@ -40,7 +40,7 @@ class AdaptivePacingTest {
             List<AdaptivePacing.Permit> held = new ArrayList<>();
             int limit = pacing.limit(site);
             for (int j = 0; j < limit; j++) { // fill the limit, so that a round counts
-                pacing.acquire(site).subscribe(held::add);
+                pacing.acquire(site, java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(held::add);
             }
             // Under a rate the permits come spaced out: wait (in virtual time, bounded) for all of them.
             vts.advanceTimeBy(step);
@@ -90,7 +90,7 @@ class AdaptivePacingTest {
         String site = "slow.example.test:25";
         // 100 transactions in one second, one at a time: the first throttle sets the rate to half of that.
         for (int i = 0; i < 100; i++) {
-            pacing.acquire(site).subscribe(AdaptivePacing.Permit::release);
+            pacing.acquire(site, java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(AdaptivePacing.Permit::release);
             vts.advanceTimeBy(Duration.ofMillis(10));
         }
         int limit = pacing.limit(site);
@@ -108,7 +108,7 @@ class AdaptivePacingTest {
         // Under the rate, permits are spaced: three at once take about two intervals.
         List<AdaptivePacing.Permit> granted = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            pacing.acquire(site).subscribe(p -> {
+            pacing.acquire(site, java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(p -> {
                 granted.add(p);
                 p.release();
             });
@@ -131,7 +131,7 @@ class AdaptivePacingTest {
         assertThat(pacing.site("google.com", 25)).isEqualTo("google.com");
         assertThat(pacing.site("mx.notgoogle.com", 25)).isEqualTo("mx.notgoogle.com:25");
 
-        pacing.acquire("google.com").subscribe();
+        pacing.acquire("google.com", java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe();
         for (int i = 0; i < 5; i++) {
             pacing.throttled("google.com", false, "421 at greeting");
         }
@@ -144,19 +144,44 @@ class AdaptivePacingTest {
         String site = "s:25";
         List<AdaptivePacing.Permit> held = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            pacing.acquire(site).subscribe(held::add);
+            pacing.acquire(site, java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(held::add);
         }
         assertThat(held).hasSize(4);
         List<AdaptivePacing.Permit> later = new ArrayList<>();
-        Disposable cancelled = pacing.acquire(site).subscribe(later::add);
-        pacing.acquire(site).subscribe(later::add);
+        Disposable cancelled = pacing.acquire(site, java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(later::add);
+        pacing.acquire(site, java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(later::add);
         assertThat(later).isEmpty();
         cancelled.dispose();
         held.get(0).release();
         held.get(0).release(); // idempotent: frees one place, not two
         assertThat(later).hasSize(1);
-        pacing.acquire(site).subscribe(later::add);
+        pacing.acquire(site, java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(later::add);
         assertThat(later).hasSize(1);
+    }
+
+    @Test
+    void aWaitLongerThanItsBoundFailsWithTheGivenErrorAndAGrantedPermitIsNeverFailedLater() throws Exception {
+        String site = "t:25";
+        java.time.Duration bound = java.time.Duration.ofMillis(100);
+        List<AdaptivePacing.Permit> held = new ArrayList<>();
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            pacing.acquire(site, bound, () -> new IllegalStateException("granted one timed out"))
+                    .subscribe(held::add, errors::add);
+        }
+        java.util.concurrent.CompletableFuture<Throwable> waited = new java.util.concurrent.CompletableFuture<>();
+        pacing.acquire(site, bound, () -> new IllegalStateException("no place within 100 ms"))
+                .subscribe(p -> waited.complete(null), waited::complete);
+
+        assertThat(waited.get(10, java.util.concurrent.TimeUnit.SECONDS)).hasMessage("no place within 100 ms");
+        Thread.sleep(3 * bound.toMillis()); // the granted ones' timers were disposed: nothing fails them later
+        assertThat(held).hasSize(4);
+        assertThat(errors).isEmpty();
+        // The timed-out waiter left the queue: a released place goes to the next acquire, not to it.
+        held.get(0).release();
+        List<AdaptivePacing.Permit> next = new ArrayList<>();
+        pacing.acquire(site, bound, IllegalStateException::new).subscribe(next::add);
+        assertThat(next).hasSize(1);
     }
 
     @Test
@@ -173,7 +198,7 @@ class AdaptivePacingTest {
                         events.add(site + " rate " + from + "->" + to);
                     }
                 });
-        concurrencyOnly.acquire("r:25").subscribe(AdaptivePacing.Permit::release);
+        concurrencyOnly.acquire("r:25", java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(AdaptivePacing.Permit::release);
         concurrencyOnly.throttled("r:25", true, "451 4.7.1 rate exceeded in a transaction");
         assertThat(concurrencyOnly.rate("r:25")).isZero();
         concurrencyOnly.throttled("r:25", false, "421 4.7.0 at greeting");
@@ -183,11 +208,11 @@ class AdaptivePacingTest {
     @Test
     void idleSitesAreForgotten() {
         for (int i = 0; i < 100; i++) {
-            pacing.acquire("d" + i + ".test:25").subscribe(AdaptivePacing.Permit::release);
+            pacing.acquire("d" + i + ".test:25", java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(AdaptivePacing.Permit::release);
         }
         assertThat(pacing.trackedSites()).isEqualTo(100);
         vts.advanceTimeBy(QUIET.multipliedBy(11));
-        pacing.acquire("other.test:25").subscribe(AdaptivePacing.Permit::release);
+        pacing.acquire("other.test:25", java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(AdaptivePacing.Permit::release);
         assertThat(pacing.trackedSites()).isEqualTo(1);
     }
 

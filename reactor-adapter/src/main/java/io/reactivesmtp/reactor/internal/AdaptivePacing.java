@@ -12,7 +12,6 @@ import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -111,31 +110,17 @@ public final class AdaptivePacing {
      * @return its site: the provider suffix it falls under, or the destination itself ({@code host:port})
      */
     public String site(String host, int port) {
-        return site(pacing.providerSuffixes(), host, port);
-    }
-
-    /**
-     * @param providerSuffixes {@link Pacing#providerSuffixes()}
-     * @param host a destination host
-     * @param port its port
-     * @return its site: the provider suffix it falls under, or the destination itself ({@code host:port})
-     */
-    public static String site(List<String> providerSuffixes, String host, int port) {
-        String h = host.toLowerCase(Locale.ROOT);
-        for (String suffix : providerSuffixes) {
-            if (h.endsWith(suffix) && (h.length() == suffix.length() || h.charAt(h.length() - suffix.length() - 1) == '.')) {
-                return suffix;
-            }
-        }
-        return h + ":" + port;
+        return PacingSite.siteOf(pacing.providerSuffixes(), host, port);
     }
 
     /**
      * @param site a site
+     * @param maxWait how long a send may wait for a place (real time); a timer runs only for a send that waits
+     * @param timedOut the error of a send that waited that long
      * @return a permit, at once when the site is below its limit (and rate), else when one is released; cancelling
      *     the wait gives nothing back twice
      */
-    public Mono<Permit> acquire(String site) {
+    public Mono<Permit> acquire(String site, Duration maxWait, Supplier<? extends Throwable> timedOut) {
         Mono<Permit> permit = Mono.create(sink -> {
             Waiter w = new Waiter(sink);
             for (int attempt = 0; attempt < 3; attempt++) {
@@ -156,6 +141,18 @@ public final class AdaptivePacing {
                 }
                 // Registered once the site is known; a cancel that came earlier runs it at once.
                 sink.onCancel(w::cancel);
+                if (granted == null) {
+                    PacingSite waitsAt = s;
+                    sink.onDispose(Schedulers.parallel().schedule(() -> {
+                        boolean stillWaiting;
+                        synchronized (waitsAt) {
+                            stillWaiting = waitsAt.waiters.remove(w);
+                        }
+                        if (stillWaiting) {
+                            sink.error(timedOut.get());
+                        }
+                    }, maxWait.toNanos(), TimeUnit.NANOSECONDS));
+                }
                 if (granted != null) {
                     sink.success(granted);
                 }

@@ -2,6 +2,7 @@ package io.reactivesmtp.reactor.internal;
 
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The pacing state of one site and its arithmetic: a concurrency limit and a rate (0: none), both changed by
@@ -205,5 +206,21 @@ final class PacingSite {
     boolean idleSince(long before) {
         return inUse == 0 && waiters.isEmpty() && rate <= 0 && lastUse - before < 0
                 && (!signalled || lastSignal - before < 0);
+    }
+
+    /**
+     * @param providerSuffixes {@code Pacing.providerSuffixes()}
+     * @param host a destination host
+     * @param port its port
+     * @return its site: the provider suffix it falls under, or the destination itself ({@code host:port})
+     */
+    static String siteOf(List<String> providerSuffixes, String host, int port) {
+        String h = host.toLowerCase(Locale.ROOT);
+        for (String suffix : providerSuffixes) {
+            if (h.endsWith(suffix) && (h.length() == suffix.length() || h.charAt(h.length() - suffix.length() - 1) == '.')) {
+                return suffix;
+            }
+        }
+        return h + ":" + port;
     }
 }

@@ -230,10 +230,9 @@ public final class Sender {
             // The pacing permit first: a site over its limit waits here, holding no connection.
             String site = pacing.site(key.host(), key.port());
             Duration wait = options.pool().pendingAcquireTimeout();
-            acquire = pacing.acquire(site)
-                    .timeout(wait, Mono.error(() -> new SmtpConnectionException("no place at " + site
+            acquire = pacing.acquire(site, wait, () -> new SmtpConnectionException("no place at " + site
                             + " (adaptive pacing, limit " + pacing.limit(site) + ") became free within " + wait
-                            + " (pendingAcquireTimeout)", null, null)))
+                            + " (pendingAcquireTimeout)", null, null))
                     .flatMap(permit -> session.map(a -> a.paced(permit)).doOnCancel(permit::release)
                             .doOnError(e -> {
                                 permit.release();

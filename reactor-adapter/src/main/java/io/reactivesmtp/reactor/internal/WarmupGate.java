@@ -41,7 +41,7 @@ public final class WarmupGate {
      */
     public Mono<SendReport> around(DestinationKey first, List<MailAddress> recipients, Mono<SendReport> transaction) {
         return Mono.defer(() -> {
-            String site = AdaptivePacing.site(providerSuffixes, first.host(), first.port());
+            String site = PacingSite.siteOf(providerSuffixes, first.host(), first.port());
             LocalDate day = LocalDate.now(warmup.clock());
             long limit = warmup.schedule().dailyLimit(site, day);
             int n = recipients.size();
