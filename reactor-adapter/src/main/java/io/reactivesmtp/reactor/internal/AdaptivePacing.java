@@ -104,11 +104,7 @@ public final class AdaptivePacing {
         });
     }
 
-    /**
-     * @param host a destination host
-     * @param port its port
-     * @return its site: the provider suffix it falls under, or the destination itself ({@code host:port})
-     */
+    /** @return the site of a destination: the provider suffix its host falls under, or {@code host:port} */
     public String site(String host, int port) {
         return PacingSite.siteOf(pacing.providerSuffixes(), host, port);
     }
@@ -396,14 +392,18 @@ public final class AdaptivePacing {
     public final class Permit {
         private final PacingSite site;
         final long delayNanos;
-        private boolean released;
-
         private final long seq;
+        private boolean released;
 
         Permit(PacingSite site, long seq, long delayNanos) {
             this.seq = seq;
             this.site = site;
             this.delayNanos = delayNanos;
+        }
+
+        /** @return the site it is a place at */
+        public String site() {
+            return site.name;
         }
 
         /** Gives the place back; later calls do nothing. */

@@ -173,8 +173,8 @@ public final class Sender {
             boolean reused = ref.poolable().messages() > 0;
             Mono<SendReport> sent = transact(ref, acquired, envelope, content)
                     .map(r -> withMxTls(r, acquired.candidate));
-            if (pacing != null) {
-                sent = pacing.observe(pacing.site(ref.poolable().key().host(), ref.poolable().key().port()), sent);
+            if (acquired.permit != null) {
+                sent = pacing.observe(acquired.permit.site(), sent);
             }
             return sent.doFinally(signal -> acquired.release())
                     .onErrorResume(

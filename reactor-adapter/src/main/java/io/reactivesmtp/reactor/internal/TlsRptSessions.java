@@ -21,6 +21,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 import reactor.core.publisher.Mono;
 
 /**
@@ -87,11 +88,7 @@ public final class TlsRptSessions {
         if (target.policyFailure() != null) {
             fire(target.policy(), TlsRptFailure.of(target.policyFailure(), candidate.host(), ip));
         } else if (pooled.session().tls().isPresent()) {
-            try {
-                listener.sessionSucceeded(target.policy());
-            } catch (RuntimeException | LinkageError ignored) {
-                // A listener's bug must not fail a send.
-            }
+            fire(l -> l.sessionSucceeded(target.policy()));
         } else if (!candidate.isPlaintextRetry()) {
             fire(target.policy(), TlsRptFailure.of(TlsRptResultType.STARTTLS_NOT_SUPPORTED, candidate.host(), ip));
         }
@@ -109,8 +106,12 @@ public final class TlsRptSessions {
     }
 
     private void fire(TlsRptPolicy policy, TlsRptFailure failure) {
+        fire(l -> l.sessionFailed(policy, failure));
+    }
+
+    private void fire(Consumer<TlsRptListener> event) {
         try {
-            listener.sessionFailed(policy, failure);
+            event.accept(listener);
         } catch (RuntimeException | LinkageError ignored) {
             // A listener's bug must not fail a send.
         }
