@@ -32,15 +32,17 @@ public final class MxTlsStatus {
     private final Source source;
     private final boolean encrypted;
     private final boolean plaintextAfterFailedHandshake;
+    private final boolean mxDnssecValidated;
 
     private MxTlsStatus(String domain, String host, MxTlsLevel level, Source source, boolean encrypted,
-            boolean plaintextAfterFailedHandshake) {
+            boolean plaintextAfterFailedHandshake, boolean mxDnssecValidated) {
         this.domain = Objects.requireNonNull(domain, "domain");
         this.host = Objects.requireNonNull(host, "host");
         this.level = Objects.requireNonNull(level, "level");
         this.source = Objects.requireNonNull(source, "source");
         this.encrypted = encrypted;
         this.plaintextAfterFailedHandshake = plaintextAfterFailedHandshake;
+        this.mxDnssecValidated = mxDnssecValidated;
     }
 
     /**
@@ -48,10 +50,19 @@ public final class MxTlsStatus {
      * @param host the MX host the session went to
      * @param level the level in force for that host
      * @param source what set it
-     * @return a status for a session not yet known to be encrypted
+     * @return a status for a session not yet known to be encrypted, its MX answer not DNSSEC-validated
      */
     public static MxTlsStatus of(String domain, String host, MxTlsLevel level, Source source) {
-        return new MxTlsStatus(domain, host, level, source, false, false);
+        return new MxTlsStatus(domain, host, level, source, false, false, false);
+    }
+
+    /**
+     * @param validated whether the MX answer that named the host was DNSSEC-validated (RFC 7672 §2.2.1: without
+     *        it DANE does not apply, whatever TLSA records the host has)
+     * @return a copy with this fact
+     */
+    public MxTlsStatus withMxDnssecValidated(boolean validated) {
+        return new MxTlsStatus(domain, host, level, source, encrypted, plaintextAfterFailedHandshake, validated);
     }
 
     /**
@@ -60,7 +71,7 @@ public final class MxTlsStatus {
      * @return a copy with these facts
      */
     public MxTlsStatus withSession(boolean isEncrypted, boolean afterFailedHandshake) {
-        return new MxTlsStatus(domain, host, level, source, isEncrypted, afterFailedHandshake);
+        return new MxTlsStatus(domain, host, level, source, isEncrypted, afterFailedHandshake, mxDnssecValidated);
     }
 
     /** @return the recipient domain */
@@ -98,6 +109,14 @@ public final class MxTlsStatus {
         return plaintextAfterFailedHandshake;
     }
 
+    /**
+     * @return whether the MX answer that named {@link #host()} was DNSSEC-validated by a trusted resolver; when
+     *     not, level {@link MxTlsLevel#DANE} fell back to the non-DANE rules (MTA-STS, or {@code may})
+     */
+    public boolean mxDnssecValidated() {
+        return mxDnssecValidated;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof MxTlsStatus)) {
@@ -105,12 +124,13 @@ public final class MxTlsStatus {
         }
         MxTlsStatus s = (MxTlsStatus) o;
         return domain.equals(s.domain) && host.equals(s.host) && level == s.level && source == s.source
-                && encrypted == s.encrypted && plaintextAfterFailedHandshake == s.plaintextAfterFailedHandshake;
+                && encrypted == s.encrypted && plaintextAfterFailedHandshake == s.plaintextAfterFailedHandshake
+                && mxDnssecValidated == s.mxDnssecValidated;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(domain, host, level, source, encrypted, plaintextAfterFailedHandshake);
+        return Objects.hash(domain, host, level, source, encrypted, plaintextAfterFailedHandshake, mxDnssecValidated);
     }
 
     /** @return e.g. {@code "example.com via mx1.example.com: dane (DANE), encrypted, authenticated"} */
@@ -118,6 +138,7 @@ public final class MxTlsStatus {
     public String toString() {
         return domain + " via " + host + ": " + level.displayName() + " (" + source + "), "
                 + (encrypted ? "encrypted" : "plaintext") + (authenticated() ? ", authenticated" : "")
-                + (plaintextAfterFailedHandshake ? ", after a failed TLS handshake" : "");
+                + (plaintextAfterFailedHandshake ? ", after a failed TLS handshake" : "")
+                + (mxDnssecValidated ? ", MX DNSSEC-validated" : "");
     }
 }

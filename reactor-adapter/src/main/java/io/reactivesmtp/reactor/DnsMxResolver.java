@@ -34,7 +34,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
-import reactor.netty.resources.LoopResources;
 
 /**
  * The {@link MxResolver} of MX routing: asks DNS through Netty's non-blocking {@link DnsNameResolver}, on one
@@ -68,10 +67,12 @@ import reactor.netty.resources.LoopResources;
  * (NXDOMAIN, no records) and failures are not cached. Addresses (A/AAAA) go through Netty's TTL-respecting
  * {@link DefaultDnsCache}, shared with {@link #addressResolverGroup()}.
  *
- * <p>{@link #resolveTlsa(String, int)} finds an MX host's TLSA records for DANE, asking with the DO bit; the
- * answer's AD bit is believed only from a trusted resolver: by default when every configured DNS server is on
- * loopback (a local validating resolver such as unbound, as Postfix advises), else when
- * {@link Builder#trustAuthenticatedData(boolean)} says so.
+ * <p>{@link #resolveTlsa(String, int)} finds an MX host's TLSA records for DANE. Every query asks with the DO
+ * bit; an answer's AD bit is believed only from a trusted resolver: by default when every configured DNS server
+ * is on loopback (a local validating resolver such as unbound, as Postfix advises), else when
+ * {@link Builder#trustAuthenticatedData(boolean)} says so. The hosts of an MX answer it believes are
+ * {@link MxHost#dnssecValidated()} (RFC 7672 §2.2.1; for the implicit MX, both the answer without MX and the
+ * address answer must be); DANE applies to no other host.
  *
  * <p>The Monos complete on the resolver's event loop (or, for a cached answer, on the subscribing thread).
  * Thread-safe. {@link #close()} releases the UDP socket and the resolvers of the address group.
@@ -120,7 +121,6 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
         this.tlsa = new TlsaLookups(queries, new DnsMxCache(b.maxCachedDomains, System::nanoTime), maxTtlSeconds,
                 trustsAuthenticData);
     }
-
 
     /**
      * @param eventLoop the loop the resolver's UDP socket lives on; the DNS socket is of its transport (NIO,
@@ -239,7 +239,7 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
     private Mono<List<MxHost>> route(String domain, DnsMxAnswer answer) {
         switch (answer.kind()) {
             case MX:
-                return Mono.just(shuffleWithinPreference(answer.hosts()));
+                return Mono.just(shuffleWithinPreference(answer.hosts(), trustsAuthenticData && answer.authenticData()));
             case NULL_MX:
                 return Mono.error(new SmtpNoMailExchangerException(domain + " accepts no mail (null MX, RFC 7505)"));
             case UNUSABLE_MX:
@@ -247,7 +247,7 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
             case NXDOMAIN:
                 return Mono.error(new SmtpNoMailExchangerException(domain + " does not exist (NXDOMAIN)"));
             case NO_RECORDS:
-                return implicitMx(domain).flatMap(implicit -> route(domain, implicit));
+                return implicitMx(domain, answer.authenticData()).flatMap(implicit -> route(domain, implicit));
             default:
                 // SERVER_FAILURE never gets here: queries.ask() turns it into an error.
                 return Mono.error(new IllegalStateException("unexpected DNS answer for " + domain + ": " + answer));
@@ -259,14 +259,15 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
      * with our own queries, not Netty's address resolution, because that reports SERVFAIL and "no such record"
      * alike and a transient DNS failure must not become a permanent bounce.
      */
-    private Mono<DnsMxAnswer> implicitMx(String domain) {
+    private Mono<DnsMxAnswer> implicitMx(String domain, boolean noMxAuthentic) {
         return queries.ask(domain, DnsRecordType.A)
                 .flatMap(a -> a.kind() == DnsMxAnswer.Kind.NO_RECORDS ? queries.ask(domain, DnsRecordType.AAAA)
                         : Mono.just(a))
                 .flatMap(a -> {
                     switch (a.kind()) {
                         case ADDRESSES:
-                            DnsMxAnswer implicit = DnsMxAnswer.implicit(domain, a.ttlSeconds());
+                            DnsMxAnswer implicit = DnsMxAnswer.implicit(domain, a.ttlSeconds(),
+                                    noMxAuthentic && a.authenticData());
                             cache.put(domain, implicit, Math.min(a.ttlSeconds(), maxTtlSeconds));
                             return Mono.just(implicit);
                         case NXDOMAIN:
@@ -299,8 +300,9 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
         return shared;
     }
 
-    private List<MxHost> shuffleWithinPreference(List<MxHost> sorted) {
-        List<MxHost> hosts = new ArrayList<>(sorted);
+    private List<MxHost> shuffleWithinPreference(List<MxHost> sorted, boolean validated) {
+        List<MxHost> hosts = new ArrayList<>(sorted.size());
+        sorted.forEach(h -> hosts.add(h.withDnssecValidated(validated)));
         int start = 0;
         while (start < hosts.size()) {
             int end = start + 1;

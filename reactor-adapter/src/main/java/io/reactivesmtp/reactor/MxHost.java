@@ -2,27 +2,44 @@ package io.reactivesmtp.reactor;
 
 import java.util.Objects;
 
-/** One mail exchanger of a domain: its host name and MX preference (lower is tried first). */
+/**
+ * One mail exchanger of a domain: its host name, MX preference (lower is tried first), and whether the MX answer
+ * that named it was DNSSEC-validated, which DANE needs (RFC 7672 §2.2.1: TLSA records of an MX host an attacker
+ * could have substituted authenticate nothing).
+ */
 public final class MxHost {
 
     private final String host;
     private final int preference;
+    private final boolean dnssecValidated;
 
-    private MxHost(String host, int preference) {
+    private MxHost(String host, int preference, boolean dnssecValidated) {
         this.host = Objects.requireNonNull(host, "host");
         this.preference = preference;
+        this.dnssecValidated = dnssecValidated;
     }
 
     /**
      * @param host the exchanger's host name
      * @param preference its MX preference, 0 to 65535
-     * @return the exchanger
+     * @return the exchanger, from an MX answer not known to be DNSSEC-validated (DANE does not apply to it)
      */
     public static MxHost of(String host, int preference) {
+        return of(host, preference, false);
+    }
+
+    /**
+     * @param host the exchanger's host name
+     * @param preference its MX preference, 0 to 65535
+     * @param dnssecValidated whether the MX answer (and any CNAME leading to it) was DNSSEC-validated, as a trusted
+     *        resolver said; only then may {@link io.reactivesmtp.MxTlsLevel#DANE} use the host's TLSA records
+     * @return the exchanger
+     */
+    public static MxHost of(String host, int preference, boolean dnssecValidated) {
         if (host.isBlank() || preference < 0 || preference > 65535) {
             throw new IllegalArgumentException("invalid MX host \"" + host + "\" with preference " + preference);
         }
-        return new MxHost(host, preference);
+        return new MxHost(host, preference, dnssecValidated);
     }
 
     /** @return the exchanger's host name */
@@ -35,18 +52,30 @@ public final class MxHost {
         return preference;
     }
 
+    /** @return whether the MX answer that named it was DNSSEC-validated (a condition of DANE) */
+    public boolean dnssecValidated() {
+        return dnssecValidated;
+    }
+
+    /** @return this host with the given DNSSEC status */
+    MxHost withDnssecValidated(boolean validated) {
+        return validated == dnssecValidated ? this : new MxHost(host, preference, validated);
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof MxHost && ((MxHost) o).host.equals(host) && ((MxHost) o).preference == preference;
+        return o instanceof MxHost && ((MxHost) o).host.equals(host) && ((MxHost) o).preference == preference
+                && ((MxHost) o).dnssecValidated == dnssecValidated;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(host, preference);
+        return Objects.hash(host, preference, dnssecValidated);
     }
 
+    /** @return e.g. {@code "10 mx.example.com"}, with {@code " (DNSSEC)"} when validated */
     @Override
     public String toString() {
-        return preference + " " + host;
+        return preference + " " + host + (dnssecValidated ? " (DNSSEC)" : "");
     }
 }

@@ -19,7 +19,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** {@link DnsMxResolver#resolveTlsa}: the DO bit, the AD bit and whom it is believed from, caching, bad answers. */
+/**
+ * {@link DnsMxResolver#resolveTlsa}: the DO bit, the AD bit and whom it is believed from, caching, bad answers; and
+ * whether the MX answer itself was DNSSEC-validated, which DANE also needs.
+ */
 class DnsMxResolverTlsaTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -77,6 +80,31 @@ class DnsMxResolverTlsaTest {
                 DnsMxResolver remote = DnsMxResolver.builder(loops.next())
                         .nameServers(new InetSocketAddress("192.0.2.53", 53), dns.address()).build()) {
             assertThat(remote.trustsAuthenticatedData()).isFalse();
+        }
+    }
+
+    @Test
+    void mxHostsAreDnssecValidatedOnlyWhenTheWholeMxAnswerCarriesABelievedAdBit() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start(); DnsMxResolver trusted = resolver(dns).build();
+                DnsMxResolver untrusted = resolver(dns).trustAuthenticatedData(false).build()) {
+            dns.mx("signed.test", 10, "mx.signed.test", 60).mx("plain.test", 10, "mx.plain.test", 60)
+                    .cname("alias.test", "signed.test", 60).unsigned("plain.test").unsigned("alias.test");
+            dns.a("implicit.test", "127.0.0.1", 60).a("half.test", "127.0.0.1", 60).unsigned("half.test",
+                    DnsRecordType.A);
+            dns.authenticData(true);
+            assertThat(trusted.resolve("signed.test").block(WAIT)).containsExactly(MxHost.of("mx.signed.test", 10, true));
+            assertThat(untrusted.resolve("signed.test").block(WAIT).get(0).dnssecValidated()).isFalse();
+            assertThat(trusted.resolve("plain.test").block(WAIT).get(0).dnssecValidated()).isFalse();
+            assertThat(trusted.resolve("alias.test").block(WAIT)).as("an unsigned CNAME to a signed MX")
+                    .containsExactly(MxHost.of("mx.signed.test", 10, false));
+            // Implicit MX (RFC 7672 §2.2.2): the proof of no MX and the address answer must both be validated.
+            assertThat(trusted.resolve("implicit.test").block(WAIT)).containsExactly(MxHost.of("implicit.test", 0, true));
+            assertThat(trusted.resolve("half.test").block(WAIT)).containsExactly(MxHost.of("half.test", 0, false));
+            assertThat(dns.dnssecOkQueries()).as("every query asks with DO").isEqualTo(
+                    dns.queries("signed.test", DnsRecordType.MX) + dns.queries("plain.test", DnsRecordType.MX)
+                    + dns.queries("alias.test", DnsRecordType.MX) + dns.queries("implicit.test", DnsRecordType.MX)
+                    + dns.queries("implicit.test", DnsRecordType.A) + dns.queries("half.test", DnsRecordType.MX)
+                    + dns.queries("half.test", DnsRecordType.A));
         }
     }
 

@@ -228,6 +228,7 @@ class SmtpClientMxTlsLevelTest {
                 assertThat(s.level()).as(cert.name()).isEqualTo(MxTlsLevel.DANE);
                 assertThat(s.source()).isEqualTo(MxTlsStatus.Source.DANE);
                 assertThat(s.authenticated()).isTrue();
+                assertThat(s.mxDnssecValidated()).isTrue();
             }
         }
     }
@@ -263,6 +264,55 @@ class SmtpClientMxTlsLevelTest {
     }
 
     @Test
+    void validatedTlsaOfAHostFromAnUnvalidatedMxAnswerIsNotDane() throws Exception {
+        byte[] spki = sha256(GOOD.certificate().getPublicKey().getEncoded());
+        byte[] other = sha256(SELF_SIGNED.certificate().getPublicKey().getEncoded());
+        // The same TLSA (with AD) behind a signed MX answer gives dane; behind an unsigned one (RFC 7672 §2.2.1)
+        // it is not even asked for: may, and a mismatching hash does not stop the delivery.
+        for (byte[] hash : List.of(spki, other)) {
+            for (boolean mxSigned : new boolean[] {true, false}) {
+                try (StartTlsMxServer server = StartTlsMxServer.offering(TestPki.serverContext(GOOD));
+                        TestDnsServer dns = TestDnsServer.start()) {
+                    String tlsaName = "_" + server.port() + "._tcp." + MX;
+                    dns.tlsa(tlsaName, 3, 1, 1, hash, 60);
+                    if (!mxSigned) {
+                        dns.unsigned(DOMAIN, DnsRecordType.MX);
+                    }
+                    dns.authenticData(true);
+                    Outcome o = send(server, dns, MxTlsLevel.DANE, b -> b, MxTlsPolicySource.NONE);
+                    if (mxSigned && hash == other) {
+                        assertThat(o.error).isInstanceOf(SmtpTlsException.class).hasMessageContaining("DANE");
+                        continue;
+                    }
+                    MxTlsStatus s = o.status();
+                    assertThat(s.mxDnssecValidated()).isEqualTo(mxSigned);
+                    assertThat(s.level()).isEqualTo(mxSigned ? MxTlsLevel.DANE : MxTlsLevel.MAY);
+                    assertThat(s.source()).isEqualTo(mxSigned ? MxTlsStatus.Source.DANE : MxTlsStatus.Source.NONE);
+                    assertThat(s.encrypted()).isTrue();
+                    assertThat(s.toString()).contains(mxSigned ? "MX DNSSEC-validated" : "may (NONE)");
+                    assertThat(dns.queries(tlsaName, DnsRecordType.TLSA)).isEqualTo(mxSigned ? 1 : 0);
+                }
+            }
+        }
+    }
+
+    @Test
+    void anUnvalidatedMxAnswerFallsBackToAnEnforcedPolicyNotToDane() throws Exception {
+        byte[] other = sha256(SELF_SIGNED.certificate().getPublicKey().getEncoded());
+        MxTlsPolicySource listed = d -> Mono.just(Optional.of(MxTlsPolicy.of(MxTlsPolicy.Mode.ENFORCE,
+                List.of("*." + DOMAIN), MxTlsStatus.Source.MTA_STS)));
+        try (StartTlsMxServer server = StartTlsMxServer.offering(TestPki.serverContext(GOOD));
+                TestDnsServer dns = TestDnsServer.start()) {
+            dns.tlsa("_" + server.port() + "._tcp." + MX, 3, 1, 1, other, 60).unsigned(DOMAIN);
+            dns.authenticData(true);
+            MxTlsStatus s = send(server, dns, MxTlsLevel.DANE, b -> b, listed).status();
+            assertThat(s.level()).isEqualTo(MxTlsLevel.VERIFY);
+            assertThat(s.source()).isEqualTo(MxTlsStatus.Source.MTA_STS);
+            assertThat(s.mxDnssecValidated()).isFalse();
+        }
+    }
+
+    @Test
     void onlyUnusableTlsaRecordsMakeTlsMandatoryWithoutAuthentication() throws Exception {
         byte[] hash = sha256(GOOD.certificate().getPublicKey().getEncoded());
         Zone unusable = (dns, name) -> dns.tlsa(name, 7, 1, 1, hash, 60).tlsa(name, 1, 1, 1, hash, 60);
@@ -284,6 +334,7 @@ class SmtpClientMxTlsLevelTest {
     void aTlsaLookupThatTimesOutSkipsTheHostAndNeverSendsInPlaintext() throws Exception {
         try (StartTlsMxServer server = StartTlsMxServer.plaintextOnly(); TestDnsServer dns = TestDnsServer.start()) {
             dns.dropQueries(DnsRecordType.TLSA);
+            dns.authenticData(true); // a validated MX answer: only then is TLSA asked for
             Outcome o = send(server, dns, MxTlsLevel.DANE, b -> b, MxTlsPolicySource.NONE);
             assertThat(o.error).isInstanceOf(SmtpConnectionException.class)
                     .hasMessageContaining("DANE: the TLSA lookup for _" + server.port() + "._tcp." + MX)

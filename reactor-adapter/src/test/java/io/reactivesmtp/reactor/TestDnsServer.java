@@ -62,6 +62,7 @@ final class TestDnsServer implements AutoCloseable {
     private final AtomicBoolean drop = new AtomicBoolean();
     private final Set<DnsRecordType> droppedTypes = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean authenticData = new AtomicBoolean();
+    private final Set<String> unsigned = ConcurrentHashMap.newKeySet();
     private final AtomicInteger dnssecOkQueries = new AtomicInteger();
 
     private TestDnsServer() throws InterruptedException {
@@ -140,6 +141,24 @@ final class TestDnsServer implements AutoCloseable {
     /** @param ad whether answers to queries with the DO bit say, by the AD bit, that they were DNSSEC-validated */
     void authenticData(boolean ad) {
         authenticData.set(ad);
+    }
+
+    /**
+     * Answers to these questions never carry the AD bit, as for a name in a zone without DNSSEC, even when
+     * {@link #authenticData(boolean)} is on.
+     *
+     * @param name the name asked about
+     * @param types the types asked; none for every type
+     * @return this
+     */
+    TestDnsServer unsigned(String name, DnsRecordType... types) {
+        if (types.length == 0) {
+            unsigned.add(key(name));
+        }
+        for (DnsRecordType t : types) {
+            unsigned.add(key(name) + " " + t.name());
+        }
+        return this;
     }
 
     /** @param type a record type whose queries are ignored from now on (the client times out) */
@@ -274,7 +293,8 @@ final class TestDnsServer implements AutoCloseable {
                     current = next;
                 }
             }
-            if (dnssecOk && authenticData.get()) {
+            if (dnssecOk && authenticData.get() && !unsigned.contains(name)
+                    && !unsigned.contains(name + " " + question.type().name())) {
                 response.setZ(0x2); // the AD bit: Netty's Z holds the three bits Z, AD, CD
             }
             ctx.writeAndFlush(response);

@@ -52,8 +52,8 @@ public final class DnsMxAnswer {
     private final List<TlsaRecord> tlsa;
     private final boolean authenticData;
 
-    private DnsMxAnswer(Kind kind, List<MxHost> hosts, long ttlSeconds, String responseCode) {
-        this(kind, hosts, ttlSeconds, responseCode, List.of(), false);
+    private DnsMxAnswer(Kind kind, List<MxHost> hosts, long ttlSeconds, String responseCode, boolean authenticData) {
+        this(kind, hosts, ttlSeconds, responseCode, List.of(), authenticData);
     }
 
     private DnsMxAnswer(Kind kind, List<MxHost> hosts, long ttlSeconds, String responseCode, List<TlsaRecord> tlsa,
@@ -69,10 +69,12 @@ public final class DnsMxAnswer {
     /**
      * @param domain the canonical domain, which has an address but no MX
      * @param ttlSeconds the smallest TTL of its address records
+     * @param authenticData whether both the answer without MX records and the address answer had the AD bit
+     *        (RFC 7672 §2.2.2: DANE for a domain without MX needs both DNSSEC-validated)
      * @return the implicit MX of RFC 5321 section 5.1: the domain itself, preference 0
      */
-    public static DnsMxAnswer implicit(String domain, long ttlSeconds) {
-        return new DnsMxAnswer(Kind.MX, List.of(MxHost.of(domain, 0)), ttlSeconds, "implicit MX");
+    public static DnsMxAnswer implicit(String domain, long ttlSeconds, boolean authenticData) {
+        return new DnsMxAnswer(Kind.MX, List.of(MxHost.of(domain, 0)), ttlSeconds, "implicit MX", authenticData);
     }
 
     /**
@@ -86,11 +88,14 @@ public final class DnsMxAnswer {
      */
     public static DnsMxAnswer parse(String domain, DnsRecordType type, DnsResponse response) {
         DnsResponseCode code = response.code();
+        // The AD bit (RFC 4035 §3.2.3) sits in what Netty calls Z: the three bits Z, AD, CD. A validating resolver
+        // sets it only when every RRset of the answer (CNAMEs included) validated.
+        boolean ad = (response.z() & 0x2) != 0;
         if (code == DnsResponseCode.NXDOMAIN) {
-            return new DnsMxAnswer(Kind.NXDOMAIN, List.of(), 0, rcode(code));
+            return new DnsMxAnswer(Kind.NXDOMAIN, List.of(), 0, rcode(code), ad);
         }
         if (code != DnsResponseCode.NOERROR) {
-            return new DnsMxAnswer(Kind.SERVER_FAILURE, List.of(), 0, rcode(code));
+            return new DnsMxAnswer(Kind.SERVER_FAILURE, List.of(), 0, rcode(code), false);
         }
         int count = response.count(DnsSection.ANSWER);
         // MX records owned by the domain or by a name its CNAME chain in this answer leads to, nothing else.
@@ -98,7 +103,7 @@ public final class DnsMxAnswer {
         long ttl = owners.ttlSeconds();
 
         if (type == DnsRecordType.TLSA) {
-            return tlsa(domain, response, owners, ttl, rcode(code));
+            return tlsa(domain, response, owners, ttl, rcode(code), ad);
         }
         if (type != DnsRecordType.MX) {
             boolean found = false;
@@ -109,8 +114,8 @@ public final class DnsMxAnswer {
                     ttl = Math.min(ttl, r.timeToLive());
                 }
             }
-            return found ? new DnsMxAnswer(Kind.ADDRESSES, List.of(), ttl, rcode(code))
-                    : new DnsMxAnswer(Kind.NO_RECORDS, List.of(), 0, rcode(code));
+            return found ? new DnsMxAnswer(Kind.ADDRESSES, List.of(), ttl, rcode(code), ad)
+                    : new DnsMxAnswer(Kind.NO_RECORDS, List.of(), 0, rcode(code), ad);
         }
 
         Map<String, Integer> preferences = new LinkedHashMap<>();
@@ -150,23 +155,23 @@ public final class DnsMxAnswer {
         }
         if (preferences.isEmpty()) {
             if (nullMx) {
-                return new DnsMxAnswer(Kind.NULL_MX, List.of(), ttl, rcode(code));
+                return new DnsMxAnswer(Kind.NULL_MX, List.of(), ttl, rcode(code), ad);
             }
             if (sawMx) {
                 // RFC 5321 5.1: the implicit MX applies only when there are no MX records at all.
-                return new DnsMxAnswer(Kind.UNUSABLE_MX, List.of(), 0, rcode(code));
+                return new DnsMxAnswer(Kind.UNUSABLE_MX, List.of(), 0, rcode(code), ad);
             }
-            return new DnsMxAnswer(Kind.NO_RECORDS, List.of(), 0, rcode(code));
+            return new DnsMxAnswer(Kind.NO_RECORDS, List.of(), 0, rcode(code), ad);
         }
         List<MxHost> hosts = new ArrayList<>(preferences.size());
         preferences.forEach((host, preference) -> hosts.add(MxHost.of(host, preference)));
         hosts.sort(Comparator.comparingInt(MxHost::preference));
-        return new DnsMxAnswer(Kind.MX, Collections.unmodifiableList(hosts), ttl, rcode(code));
+        return new DnsMxAnswer(Kind.MX, Collections.unmodifiableList(hosts), ttl, rcode(code), ad);
     }
 
     /** TLSA records owned by the name or the end of its CNAME chain; a malformed one makes the answer malformed. */
     private static DnsMxAnswer tlsa(String domain, DnsResponse response, DnsCnameChain owners, long chainTtl,
-            String rcode) {
+            String rcode, boolean ad) {
         List<TlsaRecord> records = new ArrayList<>();
         long ttl = chainTtl;
         for (int i = 0; i < response.count(DnsSection.ANSWER); i++) {
@@ -184,8 +189,6 @@ public final class DnsMxAnswer {
             }
             ttl = Math.min(ttl, r.timeToLive());
         }
-        // The AD bit (RFC 4035 §3.2.3) sits in what Netty calls Z: the three bits Z, AD, CD.
-        boolean ad = (response.z() & 0x2) != 0;
         return records.isEmpty() ? new DnsMxAnswer(Kind.NO_RECORDS, List.of(), 0, rcode, List.of(), ad)
                 : new DnsMxAnswer(Kind.TLSA, List.of(), ttl, rcode, List.copyOf(records), ad);
     }
@@ -195,7 +198,10 @@ public final class DnsMxAnswer {
         return tlsa;
     }
 
-    /** @return whether the response had the AD bit: its server says it validated the answer by DNSSEC */
+    /**
+     * @return whether the response had the AD bit: its server says it validated the answer by DNSSEC (for MX,
+     *     address and TLSA answers, and a proven NXDOMAIN or NODATA; never for SERVER_FAILURE)
+     */
     public boolean authenticData() {
         return authenticData;
     }

@@ -94,11 +94,11 @@ public final class DnsQueries {
             InetSocketAddress server) {
         return Mono.create(sink -> {
             // Absolute name: no search domain may be appended.
-            Future<AddressedEnvelope<DnsResponse, InetSocketAddress>> f = type == DnsRecordType.TLSA
-                    // With an OPT record of our own carrying DO: Netty then adds none of its own.
-                    ? resolver.query(server, new DefaultDnsQuestion(domain + ".", type), List.<DnsRecord>of(
-                            new DefaultDnsRawRecord("", DnsRecordType.OPT, EDNS_PAYLOAD, DNSSEC_OK, Unpooled.EMPTY_BUFFER)))
-                    : resolver.query(server, new DefaultDnsQuestion(domain + ".", type));
+            // With an OPT record of our own carrying DO: Netty then adds none of its own. Every question asks,
+            // not only TLSA: DANE also needs the MX answer (and the implicit MX's address answer) validated.
+            Future<AddressedEnvelope<DnsResponse, InetSocketAddress>> f = resolver.query(server,
+                    new DefaultDnsQuestion(domain + ".", type), List.<DnsRecord>of(new DefaultDnsRawRecord("",
+                            DnsRecordType.OPT, EDNS_PAYLOAD, DNSSEC_OK, Unpooled.EMPTY_BUFFER)));
             sink.onCancel(() -> f.cancel(false));
             f.addListener(done -> {
                 if (!done.isSuccess()) {

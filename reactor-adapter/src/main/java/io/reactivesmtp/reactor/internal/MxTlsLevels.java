@@ -25,9 +25,9 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Decides, per recipient domain and MX host, the TLS level of MX routing and the session options that carry it
- * out (RFC 7672 for DANE, RFC 8461 for policies, Postfix's levels): DANE where validated TLSA records exist,
- * else an enforced policy, else the configured level. Hosts that must not be used (a failed TLSA lookup, a host
- * an enforced policy does not list) are left out, and when none is left the first reason is the error; the
+ * out (RFC 7672 for DANE, RFC 8461 for policies, Postfix's levels): DANE where validated TLSA records exist
+ * for a host of a DNSSEC-validated MX answer, else an enforced policy, else the configured level. Hosts that
+ * must not be used (a failed TLSA lookup, a host an enforced policy does not list) are left out, and when none is left the first reason is the error; the
  * level {@code may} adds a plaintext retry of the same host behind each host, used only after a failed TLS
  * handshake. A policy in mode testing puts a verified session to each listed host first (what enforce would
  * do, for TLS-RPT), then the level's. Each key carries what TLS-RPT reports its sessions under. Internal: not part
@@ -88,7 +88,8 @@ public final class MxTlsLevels {
                 .flatMap(policy -> {
                     List<SmtpException> refused = new ArrayList<>();
                     return Flux.fromIterable(hosts)
-                            .concatMap(h -> forHost(domain, h.host(), policy)
+                            .concatMap(h -> forHost(domain, h, policy)
+                                    .map(keys -> recordMxDnssec(keys, h.dnssecValidated()))
                                     .onErrorResume(SmtpException.class, e -> {
                                         refused.add(e);
                                         return Mono.empty();
@@ -101,8 +102,11 @@ public final class MxTlsLevels {
                 });
     }
 
-    private Mono<List<DestinationKey>> forHost(String domain, String host, TlsRptSessions.DomainPolicy policy) {
-        if (level != MxTlsLevel.DANE || tlsa == null) {
+    private Mono<List<DestinationKey>> forHost(String domain, MxHost mx, TlsRptSessions.DomainPolicy policy) {
+        String host = mx.host();
+        if (level != MxTlsLevel.DANE || tlsa == null || !mx.dnssecValidated()) {
+            // RFC 7672 §2.2.1: a host named by an MX answer that was not DNSSEC-validated could be an attacker's,
+            // and so could its TLSA records: DANE does not apply (nor is TLSA asked for, as in Postfix).
             return byPolicy(domain, host, policy);
         }
         int port = options.mxPort();
@@ -124,6 +128,16 @@ public final class MxTlsLevels {
                             .map(s -> List.of(key(domain, host, s, MxTlsLevel.DANE, MxTlsStatus.Source.DANE,
                                     TlsRptSessions.tlsa(domain, host, answer.records()))));
                 });
+    }
+
+    /** Each key's status says whether the MX answer was DNSSEC-validated (why DANE did or did not apply). */
+    private static List<DestinationKey> recordMxDnssec(List<DestinationKey> keys, boolean validated) {
+        List<DestinationKey> recorded = new ArrayList<>(keys.size());
+        for (DestinationKey k : keys) {
+            recorded.add(new DestinationKey(k.host(), k.port(), k.session(), k.localAddress(),
+                    k.mxTls().withMxDnssecValidated(validated), k.isPlaintextRetry(), k.tlsRpt()));
+        }
+        return recorded;
     }
 
     /** Without DANE: an enforced policy, else the configured level (first tried verified under a testing one). */
