@@ -115,6 +115,16 @@ final class MxRoute implements AutoCloseable {
                 .mxPort(plan.port());
     }
 
+    /** @return the DNS resolver of MX routing */
+    DnsMxResolver resolver() {
+        return resolver;
+    }
+
+    /** @return the MTA-STS policies, or null with {@code --no-mta-sts} */
+    MtaStsPolicies mtaSts() {
+        return mtaSts;
+    }
+
     /** @return where the mail goes, for the first line and the summary */
     String describe() {
         return "MX of each recipient domain (port " + plan.port() + "), TLS level " + plan.level().displayName()

@@ -1,18 +1,27 @@
 package io.reactivesmtp.cli;
 
+import io.reactivesmtp.SmtpSessionOptions;
+import io.reactivesmtp.TlsOptions;
 import io.reactivesmtp.TlsPolicy;
+import io.reactivesmtp.cli.probe.MxProbe;
+import io.reactivesmtp.cli.probe.MxProbeResult;
+import io.reactivesmtp.cli.probe.MxProbeText;
 import io.reactivesmtp.cli.probe.Probe;
 import io.reactivesmtp.cli.probe.ProbeJson;
 import io.reactivesmtp.cli.probe.ProbeResult;
 import io.reactivesmtp.cli.probe.ProbeText;
 import io.reactivesmtp.internal.SafeText;
+import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.io.PrintWriter;
+import java.net.IDN;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -24,7 +33,13 @@ import picocli.CommandLine.Spec;
  * <pre>{@code
  * reactive-smtp probe --server HOST:PORT [--tls none|opportunistic|required|implicit] [--trust-pem FILE]
  *      [--helo NAME] [--timeout-seconds N] [--json]
+ * reactive-smtp probe --mx DOMAIN [--tls-level may|encrypt|dane|verify|secure] [--no-mta-sts] [--trust-pem FILE]
+ *      [--helo NAME] [--timeout-seconds N] [--json]
  * }</pre>
+ *
+ * <p>With {@code --mx DOMAIN} it looks at a recipient domain as MX delivery would ({@link MxProbe}): the MX
+ * hosts and whether the MX answer was DNSSEC-validated, the MTA-STS policy, each host's TLSA records, and the
+ * TLS level each host reaches, probing each host once under its level's rules. Exit 4 when no host is reached.
  *
  * <p>TLS is {@code required} by default, as for {@code send}: the probe answers "would {@code send} work with
  * these options?", and exits 4 when the TLS policy cannot be met (no STARTTLS, STARTTLS refused, handshake
@@ -43,7 +58,10 @@ import picocli.CommandLine.Spec;
                     + "after TLS, TLS protocol and cipher, the certificate chain (subject, issuer, validity, host "
                     + "name match), AUTH mechanisms and SIZE limit.",
             "One connection; only EHLO (or HELO), STARTTLS and QUIT are sent, never MAIL or AUTH. TLS is "
-                    + "required by default, as for send; exit status 4 when the TLS policy cannot be met."
+                    + "required by default, as for send; exit status 4 when the TLS policy cannot be met.",
+            "probe --mx DOMAIN: the domain's MX hosts (and whether DNSSEC validated them), its MTA-STS policy, "
+                    + "each host's TLSA records and the TLS level (--tls-level) each host reaches, one connection "
+                    + "per host; exit status 4 when no host is reached."
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
@@ -60,9 +78,15 @@ public final class ProbeCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--server", paramLabel = "HOST:PORT", required = true,
+    @Option(names = "--server", paramLabel = "HOST:PORT",
             description = "The SMTP server, e.g. smtp.example.com:587 or [::1]:25.")
     private String server;
+
+    @Mixin
+    private MxOptions mxOptions;
+
+    @Parameters(arity = "0..1", paramLabel = "DOMAIN", description = "With --mx: the recipient domain to look at.")
+    private String domain;
 
     @Option(names = "--tls", paramLabel = "none|opportunistic|required|implicit", defaultValue = "required",
             converter = SendCommand.TlsPolicyConverter.class,
@@ -103,6 +127,15 @@ public final class ProbeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Probe probe;
         try {
+            MxOptions.Plan plan = mxOptions.check(server != null,
+                    spec.commandLine().getParseResult().hasMatchedOption("--tls"));
+            if (plan != null || domain != null) {
+                return probeMx(plan, out, err);
+            }
+            if (server == null) {
+                throw new IllegalArgumentException("give --server HOST:PORT (a server) or --mx DOMAIN (a domain's "
+                        + "MX hosts)");
+            }
             ServerAddress target = ServerAddress.parse(server);
             int seconds = timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
             if (seconds <= 0) {
@@ -125,6 +158,66 @@ public final class ProbeCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         printError(err, result.error().message().isEmpty() ? result.error().type() : result.error().message());
+        return ExitCodes.FAILED;
+    }
+
+    /** {@code probe --mx DOMAIN}: checks the domain before any query, then probes its MX hosts. */
+    private int probeMx(MxOptions.Plan plan, PrintWriter out, PrintWriter err) {
+        if (plan == null) {
+            throw new IllegalArgumentException("the domain " + CliJson.quote(domain) + " needs --mx: probe --mx "
+                    + "DOMAIN, or probe --server HOST:PORT");
+        }
+        if (domain == null) {
+            throw new IllegalArgumentException("--mx needs a DOMAIN: probe --mx example.com");
+        }
+        String ascii;
+        try {
+            ascii = IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--mx: invalid domain " + CliJson.quote(domain) + ": "
+                    + e.getMessage(), e);
+        }
+        int seconds = timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
+        if (seconds <= 0) {
+            throw new IllegalArgumentException("--timeout-seconds must be a positive integer, not " + seconds);
+        }
+        Duration timeout = Duration.ofSeconds(seconds);
+        SmtpSessionOptions.Builder session = SmtpSessionOptions.builder().allTimeouts(timeout);
+        try {
+            if (helo != null) {
+                session.heloName(helo);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--helo: " + e.getMessage(), e);
+        }
+        try {
+            if (trustPem != null) {
+                session.tls(TlsOptions.builder().trustPem(trustPem).build());
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--trust-pem: " + e.getMessage(), e);
+        }
+        MxProbeResult result;
+        try (MxRoute route = MxRoute.open(plan, "smtp-probe")) {
+            SmtpClientOptions options = route.applyTo(SmtpClientOptions.builder()).session(session.build()).build();
+            try {
+                result = new MxProbe(route.resolver(), route.mtaSts(), options, timeout).run(ascii.toLowerCase(
+                        java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--mx: invalid domain " + CliJson.quote(domain) + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        if (json) {
+            out.println(ProbeJson.write(result));
+        } else {
+            MxProbeText.print(out, result);
+        }
+        out.flush();
+        if (result.error() == null) {
+            return ExitCodes.OK;
+        }
+        printError(err, result.error().message());
         return ExitCodes.FAILED;
     }
 

@@ -49,6 +49,12 @@ public final class CliTestDns implements AutoCloseable {
         server.authenticData(ad);
     }
 
+    /** Answers about this name never carry the AD bit (a zone without DNSSEC). @return this */
+    public CliTestDns unsigned(String name) {
+        server.unsigned(name);
+        return this;
+    }
+
     /** @return where the server listens */
     public InetSocketAddress address() {
         return server.address();

@@ -40,6 +40,8 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 public final class Probe {
 
     private final String host;
+    /** The name the certificate is matched against in the report: the host, or the MX name for an address. */
+    private final String nameToMatch;
     private final int port;
     private final String server;
     private final TlsPolicy policy;
@@ -47,9 +49,10 @@ public final class Probe {
     private final RecordingTrust trust;
     private final Duration timeout;
 
-    private Probe(String host, int port, String server, TlsPolicy policy, SmtpSessionOptions options,
-            RecordingTrust trust, Duration timeout) {
+    private Probe(String host, String nameToMatch, int port, String server, TlsPolicy policy,
+            SmtpSessionOptions options, RecordingTrust trust, Duration timeout) {
         this.host = host;
+        this.nameToMatch = nameToMatch;
         this.port = port;
         this.server = server;
         this.policy = policy;
@@ -99,7 +102,24 @@ public final class Probe {
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException(option + "cannot set up certificate verification: " + e.getMessage(), e);
         }
-        return new Probe(host, port, server, policy, session.build(), trust, timeout);
+        return new Probe(host, host, port, server, policy, session.build(), trust, timeout);
+    }
+
+    /**
+     * A probe of one MX host under the session options of a TLS level (as MX routing builds them): connects to an
+     * address the caller resolved, while the certificate is checked and reported against the MX name.
+     *
+     * @param address the address to connect to, as an IP literal
+     * @param port the MX port
+     * @param mxName the MX host name (the TLS options name it as the server name to verify)
+     * @param session the session options of the level, timeouts included
+     * @param timeout the phase timeout, also the bound of QUIT
+     * @return a probe ready to {@link #run()}
+     */
+    public static Probe ofMxHost(String address, int port, String mxName, SmtpSessionOptions session,
+            Duration timeout) {
+        return new Probe(address, mxName, port, mxName + " [" + address + "]:" + port, session.tls().policy(),
+                session, null, timeout);
     }
 
     /**
@@ -144,7 +164,7 @@ public final class Probe {
         if (chain.isEmpty() && trust != null) {
             chain = trust.presented();
         }
-        return ProbeFindings.of(tap.exchanges(), policy, tlsInfo).result(server, host, chain, error);
+        return ProbeFindings.of(tap.exchanges(), policy, tlsInfo).result(server, nameToMatch, chain, error);
     }
 
     private void quit(SmtpSession session) {

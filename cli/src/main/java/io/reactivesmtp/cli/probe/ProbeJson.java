@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.UncheckedIOException;
 
-/** The JSON of {@code probe --json}: a {@link ProbeResult}, indented, in ASCII whatever the platform encoding. */
+/** The JSON of {@code probe --json}: a {@link ProbeResult} or {@link MxProbeResult}, indented, in ASCII whatever the platform encoding. */
 public final class ProbeJson {
 
     // Non-ASCII (a server's Unicode, a bidi override in a certificate name) is written \\uXXXX: the output is ASCII.
@@ -19,10 +19,10 @@ public final class ProbeJson {
     }
 
     /**
-     * @param result what the probe found
+     * @param result what the probe found: a {@link ProbeResult}, or an {@link MxProbeResult}
      * @return the JSON object, without a final line break
      */
-    public static String write(ProbeResult result) {
+    public static String write(Object result) {
         try {
             return MAPPER.writeValueAsString(result);
         } catch (JsonProcessingException e) {
