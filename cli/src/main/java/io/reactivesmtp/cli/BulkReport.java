@@ -1,6 +1,8 @@
 package io.reactivesmtp.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.reactivesmtp.MxTlsStatus;
 import io.reactivesmtp.RecipientResult;
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -39,7 +41,10 @@ import java.util.function.BooleanSupplier;
  * (each object on one line). A message line: {@code id} is the line number of the message's first recipient;
  * {@code outcome} is a {@code MessageResult.Outcome} name; {@code status} a {@link RecipientResult.Status} name
  * ({@code UNDETERMINED} when no verdict came: then {@code code} is null and {@code text} says why); {@code error} is
- * null or {@code {"type": "...", "message": "..."}}.
+ * null or {@code {"type": "...", "message": "..."}}. With {@code --mx} a recipient whose domain's session got as
+ * far as a TLS level also has {@code "tls": {"level": "may", "source": "NONE", "host": "mx.example.com",
+ * "encrypted": true, "authenticated": false, "plaintextAfterFailedHandshake": false, "mxDnssecValidated": false}}
+ * ({@link MxTlsStatus}); {@code --retry-from} reads reports with it and without it alike.
  *
  * <p>What a crash can lose is bounded and written down first. The {@code run} line is on disk before the first
  * message goes out; it says {@code maxUnreported}: how many messages at most are ever handed to servers without
@@ -304,8 +309,18 @@ final class BulkReport implements Closeable {
      * @param code the reply code, 0 for none
      * @param enhancedStatus the enhanced status code, or null
      * @param text the reply text, or why there is no verdict
+     * @param tls with --mx, the TLS level its domain's session reached, or null
      */
-    record Entry(String address, long line, String status, int code, String enhancedStatus, String text) {
+    record Entry(String address, long line, String status, int code, String enhancedStatus, String text,
+            MxTlsStatus tls) {
+
+        Entry(String address, long line, String status, int code, String enhancedStatus, String text) {
+            this(address, line, status, code, enhancedStatus, text, null);
+        }
+
+        Entry withTls(MxTlsStatus status) {
+            return new Entry(address, line, this.status, code, enhancedStatus, text, status);
+        }
 
         static Entry of(RecipientResult r, long line) {
             return new Entry(r.address().toString(), line, r.status().name(), r.code(),
@@ -371,9 +386,10 @@ final class BulkReport implements Closeable {
             recipients = List.copyOf(recipients);
         }
 
-        /** A recipient of the line; {@code code} is null when no reply decided it. */
-        @JsonPropertyOrder({"address", "line", "status", "code", "enhancedStatus", "text"})
-        record Recipient(String address, long line, String status, Integer code, String enhancedStatus, String text) {
+        /** A recipient of the line; {@code code} is null when no reply decided it; {@code tls} only with --mx. */
+        @JsonPropertyOrder({"address", "line", "status", "code", "enhancedStatus", "text", "tls"})
+        record Recipient(String address, long line, String status, Integer code, String enhancedStatus, String text,
+                @JsonInclude(JsonInclude.Include.NON_NULL) ReportPrinter.TlsLevelJson tls) {
             Recipient {
                 Objects.requireNonNull(address, "address");
                 Objects.requireNonNull(status, "status");
@@ -381,7 +397,7 @@ final class BulkReport implements Closeable {
 
             static Recipient of(Entry e) {
                 return new Recipient(e.address(), e.line(), e.status(), e.code() == 0 ? null : e.code(),
-                        e.enhancedStatus(), e.text());
+                        e.enhancedStatus(), e.text(), e.tls() == null ? null : ReportPrinter.TlsLevelJson.of(e.tls(), false));
             }
         }
 

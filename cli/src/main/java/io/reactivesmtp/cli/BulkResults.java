@@ -3,7 +3,9 @@ package io.reactivesmtp.cli;
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.MessageContent;
+import io.reactivesmtp.MxTlsStatus;
 import io.reactivesmtp.RecipientResult;
+import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpReply;
 import io.reactivesmtp.SmtpSessionRejectedException;
@@ -67,6 +69,9 @@ final class BulkResults {
         SmtpReply refusal = error instanceof SmtpSessionRejectedException rejected ? rejected.reply() : null;
         List<BulkReport.Entry> entries = new ArrayList<>(batch.size());
         List<String> errors = new ArrayList<>(1);
+        // With --mx: each recipient domain's TLS level, from the report or from the failure's partial one.
+        Map<String, MxTlsStatus> tls = result.report().or(() -> result.error().flatMap(SmtpException::partialReport))
+                .map(SendReport::mxTls).filter(m -> !m.isEmpty()).orElse(null);
         if (error != null) {
             errors.add(ReportPrinter.oneLine(error.getMessage()));
         }
@@ -85,7 +90,8 @@ final class BulkResults {
                 errors.add(entry.code() + (entry.enhancedStatus() == null ? "" : " " + entry.enhancedStatus()) + " "
                         + ReportPrinter.oneLine(entry.text()));
             }
-            entries.add(entry);
+            entries.add(tls == null ? entry
+                    : entry.withTls(tls.get(r.address().asciiDomain().toLowerCase(java.util.Locale.ROOT))));
         }
         // Recipients the result did not cover (a message whose recipients repeat an address): no result.
         for (RecipientFile.Recipient r : batch) {

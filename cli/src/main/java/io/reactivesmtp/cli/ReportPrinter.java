@@ -38,8 +38,8 @@ import java.util.Optional;
  * <p>With {@link #printJson(PrintWriter, Result, boolean) printJson(out, result, true)} the object also has
  * {@code "tls"}: {@code null} when the session ran in plaintext (or failed before TLS), else
  * {@code {"protocol": "TLSv1.3", "cipherSuite": "...", "provider": "JDK", "peer": "CN=..."}}, and with
- * {@code --mx} {@code "tlsLevels"}: per recipient domain {@code {"domain", "host", "level": "may", "source":
- * "NONE", "encrypted", "authenticated", "plaintextAfterFailedHandshake"}}.
+ * {@code --mx} {@code "tlsLevels"}: per recipient domain {@code {"domain", "level": "may", "source": "NONE",
+ * "host", "encrypted", "authenticated", "plaintextAfterFailedHandshake", "mxDnssecValidated"}}.
  */
 public final class ReportPrinter {
 
@@ -176,9 +176,8 @@ public final class ReportPrinter {
             o.put("tls", result.tls().map(t -> new TlsJson(t.protocol(), t.cipherSuite(), t.provider(),
                     t.peerPrincipal().orElse(null))).orElse(null));
             if (result.report() != null && !result.report().mxTls().isEmpty()) {
-                o.put("tlsLevels", result.report().mxTls().values().stream().map(m -> new TlsLevelJson(m.domain(),
-                        m.host(), m.level().displayName(), m.source().name(), m.encrypted(), m.authenticated(),
-                        m.plaintextAfterFailedHandshake())).toList());
+                o.put("tlsLevels", result.report().mxTls().values().stream().map(m -> TlsLevelJson.of(m, true))
+                        .toList());
             }
         }
         o.put("error", error(result.error()));
@@ -196,10 +195,21 @@ public final class ReportPrinter {
     record TlsJson(String protocol, String cipherSuite, String provider, String peer) {
     }
 
-    /** With --mx: the TLS level a recipient domain's delivery reached, and what set it. */
-    @JsonPropertyOrder({"domain", "host", "level", "source", "encrypted", "authenticated", "plaintextAfterFailedHandshake"})
-    record TlsLevelJson(String domain, String host, String level, String source, boolean encrypted,
-            boolean authenticated, boolean plaintextAfterFailedHandshake) {
+    /**
+     * With --mx: the TLS level a recipient domain's delivery reached, what set it, and whether the MX answer was
+     * DNSSEC-validated; {@code domain} left out where the recipient names it (bulk's report).
+     */
+    @JsonPropertyOrder({"domain", "level", "source", "host", "encrypted", "authenticated",
+        "plaintextAfterFailedHandshake", "mxDnssecValidated"})
+    record TlsLevelJson(@JsonInclude(JsonInclude.Include.NON_NULL) String domain, String level, String source,
+            String host, boolean encrypted, boolean authenticated, boolean plaintextAfterFailedHandshake,
+            boolean mxDnssecValidated) {
+
+        static TlsLevelJson of(MxTlsStatus m, boolean withDomain) {
+            return new TlsLevelJson(withDomain ? m.domain() : null, m.level().displayName(), m.source().name(),
+                    m.host(), m.encrypted(), m.authenticated(), m.plaintextAfterFailedHandshake(),
+                    m.mxDnssecValidated());
+        }
     }
 
     /** A failure in the {@code --json} output; {@code retryable} only for SMTP failures. */

@@ -93,6 +93,7 @@ class BulkMxTest {
                     assertThat(r.get("status")).isEqualTo("PERMANENT_FAILURE");
                     assertThat(r.get("code")).isNull();
                     assertThat((String) r.get("text")).contains("c.test accepts no mail (null MX, RFC 7505)");
+                    assertThat(r).as("no session, no TLS level").doesNotContainKey("tls");
                 });
                 @SuppressWarnings("unchecked")
                 Map<String, Object> error = (Map<String, Object>) line.get("error");
@@ -105,8 +106,25 @@ class BulkMxTest {
                 assertThat(rcpts(line)).singleElement().satisfies(r -> {
                     assertThat(r.get("status")).isEqualTo("ACCEPTED");
                     assertThat(r.get("code")).isEqualTo(250L);
+                    // The TLS level the recipient's domain reached: no TLSA, no MTA-STS policy, so dane is may.
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> tls = (Map<String, Object>) r.get("tls");
+                    assertThat(tls).as(line.toString()).containsEntry("level", "may").containsEntry("source", "NONE")
+                            .containsEntry("host", address.endsWith("@a.test") ? "mx.a.test" : "mx.b.test")
+                            .containsEntry("authenticated", false).containsEntry("mxDnssecValidated", false)
+                            .containsKeys("encrypted", "plaintextAfterFailedHandshake").doesNotContainKey("domain");
                 });
             }
+
+            // --retry-from reads the lines with their "tls" members: every recipient is done, nothing is sent.
+            BulkCommandTest.Run retry = BulkCommandTest.run("--mx", "--dns-server", dnsServer,
+                    "--mx-port", Integer.toString(servers.port), "--from", "news@example.com",
+                    "--recipients", recipients.toString(), "--body", body.toString(),
+                    "--retry-from", report.toString(), "--report", dir.resolve("second.jsonl").toString());
+            assertThat(retry.code()).as(retry.toString()).isEqualTo(ExitCodes.OK);
+            assertThat(retry.out()).contains("0 sent", "7 skipped");
+            assertThat(retry.err()).isEmpty();
+            assertThat(servers.first.rcpts).hasSize(3);
         }
     }
 
