@@ -105,6 +105,25 @@ class BulkReportTest {
     }
 
     @Test
+    void linesWithTlsLevelsAreWrittenAndReadBackEvenWhenTornInsideOne() throws IOException {
+        io.reactivesmtp.MxTlsStatus may = io.reactivesmtp.MxTlsStatus.of("example.com", "mx.example.com",
+                io.reactivesmtp.MxTlsLevel.MAY, io.reactivesmtp.MxTlsStatus.Source.NONE).withSession(true, false);
+        String whole = BulkReport.line(4, "DELIVERED", List.of(
+                new BulkReport.Entry("a@example.com", 4, "ACCEPTED", 250, null, "Ok").withTls(may),
+                new BulkReport.Entry("b@example.com", 5, "ACCEPTED", 250, null, "Ok").withTls(may)), null);
+        assertThat(whole).contains("\"text\": \"Ok\", \"tls\": {\"level\": \"may\", \"source\": \"NONE\", "
+                + "\"host\": \"mx.example.com\", \"encrypted\": true, \"authenticated\": false, "
+                + "\"plaintextAfterFailedHandshake\": false, \"mxDnssecValidated\": false}");
+        Path file = dir.resolve("tls.jsonl");
+        // Torn inside the second recipient's "tls" object: its address and status came before it.
+        Files.writeString(file, whole.substring(0, whole.lastIndexOf("\"encrypted\"")));
+        StringWriter err = new StringWriter();
+        PreviousReport previous = PreviousReport.read(file, new PrintWriter(err, true), "bulk");
+        assertThat(previous.skip()).containsExactlyInAnyOrder("a@example.com", "b@example.com");
+        assertThat(err.toString()).contains("2 complete recipient result(s) used");
+    }
+
+    @Test
     void retryFromReadsReportsWhateverTheirSpacingAndIgnoresUnknownFields() throws IOException {
         Path file = dir.resolve("compact.jsonl");
         Files.writeString(file, String.join("\n",
