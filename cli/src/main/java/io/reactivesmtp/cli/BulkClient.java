@@ -104,6 +104,16 @@ final class BulkClient implements AutoCloseable {
         return serverText;
     }
 
+    /**
+     * With {@code bulk --mx --tls-rpt-out}: the TLS-RPT reports are from this sender; a failure to write them is
+     * printed on {@code err} when the client closes.
+     */
+    void tlsRptFrom(io.reactivesmtp.MailAddress sender, java.io.PrintWriter err, String command) {
+        if (mx != null) {
+            mx.tlsRptFrom(sender, err, command);
+        }
+    }
+
     /** @return whether that is the in-process server */
     boolean embedded() {
         return embedded != null;

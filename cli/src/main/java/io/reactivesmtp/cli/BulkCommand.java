@@ -229,6 +229,7 @@ public final class BulkCommand implements Callable<Integer> {
         Thread hook = null;
         try {
             bulkClient = BulkClient.open(o, plan, stats, retryFirstBackoff);
+            bulkClient.tlsRptFrom(plan.sender(), err, command);
             SmtpClient client = bulkClient.client();
             SmtpClientOptions built = bulkClient.options();
             String serverText = bulkClient.serverText();

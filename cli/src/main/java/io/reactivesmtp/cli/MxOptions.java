@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /**
  * Delivery straight to recipients' MX hosts, for {@code send} and {@code bulk}: {@code --mx}, {@code --tls-level},
- * {@code --no-mta-sts} and the hidden test hooks {@code --dns-server}, {@code --mx-port}, {@code --mta-sts-port}
+ * {@code --no-mta-sts}, {@code --tls-rpt-out} and the hidden test hooks {@code --dns-server}, {@code --mx-port}, {@code --mta-sts-port}
  * and {@code --mta-sts-trust-pem}. A picocli mixin; {@link #check} turns it
  * into a {@link Plan} or a usage error naming the option.
  */
@@ -30,6 +30,11 @@ final class MxOptions {
             + "which are fetched and applied by default: a domain in enforce mode gets mail only at the MX hosts it "
             + "lists, over TLS with a verified certificate.")
     boolean noMtaSts;
+
+    @Option(names = "--tls-rpt-out", paramLabel = "FILE", description = "With --mx: write the run's TLS-RPT "
+            + "reports (RFC 8460), one per recipient domain, with the rua each domain publishes in _smtp._tls, as "
+            + "one JSON document. Sending them is left to you.")
+    Path tlsRptOut;
 
     // Test hooks: hidden from --help.
     @Option(names = "--mta-sts-port", paramLabel = "PORT", hidden = true,
@@ -55,8 +60,9 @@ final class MxOptions {
      * @param port the MX port
      * @param level the TLS level
      * @param mtaSts how to fetch MTA-STS policies, or null with {@code --no-mta-sts}
+     * @param tlsRptOut where to write the TLS-RPT reports, or null
      */
-    record Plan(InetSocketAddress dnsServer, int port, MxTlsLevel level, MtaSts mtaSts) {
+    record Plan(InetSocketAddress dnsServer, int port, MxTlsLevel level, MtaSts mtaSts, Path tlsRptOut) {
     }
 
     /**
@@ -81,7 +87,8 @@ final class MxOptions {
         if (!mx) {
             String stray = dnsServer != null ? "--dns-server" : mxPort != null ? "--mx-port"
                     : tlsLevel != null ? "--tls-level" : noMtaSts ? "--no-mta-sts" : mtaStsPort != null
-                    ? "--mta-sts-port" : mtaStsTrustPem != null ? "--mta-sts-trust-pem" : null;
+                    ? "--mta-sts-port" : mtaStsTrustPem != null ? "--mta-sts-trust-pem" : tlsRptOut != null
+                    ? "--tls-rpt-out" : null;
             if (stray != null) {
                 throw new IllegalArgumentException(stray + " needs --mx");
             }
@@ -107,7 +114,7 @@ final class MxOptions {
         MtaSts sts = noMtaSts ? null : new MtaSts(mtaStsPort == null ? 443 : port(mtaStsPort, "--mta-sts-port"),
                 mtaStsTrustPem);
         return new Plan(dnsServer == null ? null : dnsServer(dnsServer),
-                mxPort == null ? SmtpClientOptions.DEFAULT_MX_PORT : port(mxPort, "--mx-port"), level, sts);
+                mxPort == null ? SmtpClientOptions.DEFAULT_MX_PORT : port(mxPort, "--mx-port"), level, sts, tlsRptOut);
     }
 
     /** {@code --dns-server}: HOST:PORT with an IP address, so that finding the DNS server needs no DNS. */

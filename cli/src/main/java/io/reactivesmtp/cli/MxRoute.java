@@ -1,5 +1,6 @@
 package io.reactivesmtp.cli;
 
+import io.reactivesmtp.MailAddress;
 import io.reactivesmtp.reactor.DnsMxResolver;
 import io.reactivesmtp.reactor.Routing;
 import io.reactivesmtp.reactor.SmtpClientOptions;
@@ -7,6 +8,7 @@ import io.reactivesmtp.reactor.mtasts.DnsTxtLookup;
 import io.reactivesmtp.reactor.mtasts.MtaStsPolicies;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -21,16 +23,21 @@ import reactor.netty.resources.LoopResources;
 /**
  * What MX delivery runs on in the command line: an event loop, a DNS resolver on it that the client also
  * resolves MX host names with, and (unless {@code --no-mta-sts}) the MTA-STS policies, asked through the same DNS
- * server. Closed after the client.
+ * server; with {@code --tls-rpt-out} the TLS-RPT counts, written when it is closed. Closed after the client.
  */
 final class MxRoute implements AutoCloseable {
 
     private final LoopResources loops;
     private final DnsMxResolver resolver;
     private final MxOptions.Plan plan;
-    /** Null with --no-mta-sts. */
+    /** Null with --no-mta-sts and without --tls-rpt-out. */
     private final DnsTxtLookup txt;
     private final MtaStsPolicies mtaSts;
+    /** Null without --tls-rpt-out. */
+    private final TlsRptOut tlsRpt;
+    private MailAddress tlsRptSender;
+    private PrintWriter err;
+    private String command;
 
     private MxRoute(LoopResources loops, DnsMxResolver resolver, MxOptions.Plan plan, DnsTxtLookup txt,
             MtaStsPolicies mtaSts) {
@@ -39,6 +46,7 @@ final class MxRoute implements AutoCloseable {
         this.plan = plan;
         this.txt = txt;
         this.mtaSts = mtaSts;
+        this.tlsRpt = plan.tlsRptOut() == null ? null : new TlsRptOut(plan.tlsRptOut());
     }
 
     /**
@@ -58,9 +66,11 @@ final class MxRoute implements AutoCloseable {
             }
             resolver = dns.build();
             MtaStsPolicies sts = null;
-            if (plan.mtaSts() != null) {
+            if (plan.mtaSts() != null || plan.tlsRptOut() != null) {
                 txt = plan.dnsServer() != null ? DnsTxtLookup.create(loops.onClient(true).next(), plan.dnsServer())
                         : DnsTxtLookup.create(loops.onClient(true).next());
+            }
+            if (plan.mtaSts() != null) {
                 MtaStsPolicies.Builder b = MtaStsPolicies.builder(txt).addressResolver(txt.addressResolverGroup())
                         .runOn(loops).policyPort(plan.mtaSts().port());
                 if (plan.mtaSts().trustPem() != null) {
@@ -111,8 +121,24 @@ final class MxRoute implements AutoCloseable {
     SmtpClientOptions.Builder applyTo(SmtpClientOptions.Builder options) {
         // The client resolves the MX host names through the same resolver, so its DNS server too.
         Routing routing = Routing.mx(resolver).withTlsLevel(plan.level());
+        if (tlsRpt != null) {
+            routing = routing.withTlsReporting(tlsRpt.counts());
+        }
         return options.loopResources(loops).routing(mtaSts == null ? routing : routing.withTlsPolicies(mtaSts))
                 .mxPort(plan.port());
+    }
+
+    /**
+     * With {@code --tls-rpt-out}: who the reports are from, and where to say that they could not be written.
+     *
+     * @param sender the run's sender, or null for the null sender
+     * @param errors where a failure to write them is printed
+     * @param commandName the command, to start that line
+     */
+    void tlsRptFrom(MailAddress sender, PrintWriter errors, String commandName) {
+        this.tlsRptSender = sender;
+        this.err = errors;
+        this.command = commandName;
     }
 
     /** @return the DNS resolver of MX routing */
@@ -137,6 +163,14 @@ final class MxRoute implements AutoCloseable {
 
     @Override
     public void close() {
+        if (tlsRpt != null && err != null) {
+            try {
+                tlsRpt.write(txt, tlsRptSender);
+            } catch (IOException | RuntimeException e) {
+                ReportPrinter.printError(err, command, "--tls-rpt-out: cannot write " + tlsRpt.file() + ": "
+                        + e.getMessage());
+            }
+        }
         if (txt != null) {
             txt.close();
         }

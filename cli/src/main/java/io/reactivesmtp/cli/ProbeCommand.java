@@ -170,6 +170,9 @@ public final class ProbeCommand implements Callable<Integer> {
         if (domain == null) {
             throw new IllegalArgumentException("--mx needs a DOMAIN: probe --mx example.com");
         }
+        if (plan.tlsRptOut() != null) {
+            throw new IllegalArgumentException("--tls-rpt-out is for send and bulk: a probe sends no mail to report");
+        }
         String ascii;
         try {
             ascii = IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES);

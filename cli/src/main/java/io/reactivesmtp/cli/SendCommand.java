@@ -303,6 +303,9 @@ public final class SendCommand implements Callable<Integer> {
 
     private int send(Request request, MessageContent content, PrintWriter out, PrintWriter err) {
         MxRoute mx = request.mx() == null ? null : MxRoute.open(request.mx(), "reactive-smtp-send");
+        if (mx != null) {
+            mx.tlsRptFrom(request.envelope().sender().orElse(null), err, spec.qualifiedName());
+        }
         try {
             return send(request, mx == null ? request.options().build() : mx.applyTo(request.options()).build(),
                     mx == null ? request.target().toString() : mx.describe(), content, out, err);
