@@ -84,6 +84,8 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
     public static final Duration DEFAULT_MAX_TTL = Duration.ofDays(1);
     /** How many domains' MX answers are cached by default. */
     public static final int DEFAULT_MAX_CACHED_DOMAINS = 10_000;
+    /** Questions in flight that later identical ones wait for instead of asking again (Netty's consolidation). */
+    private static final int MAX_CONSOLIDATED = 1024;
 
     private final DnsNameResolver resolver;
     private final DnsNameResolverBuilder template;
@@ -113,7 +115,9 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
                 .cnameCache(new DefaultDnsCnameCache(0, maxTtl))
                 // A mail domain is always fully qualified: "example" must never become "example.corp.local".
                 .searchDomains(Collections.emptyList())
-                .ndots(1);
+                .ndots(1)
+                // The sends of a new domain all ask for its MX host's addresses at once: one query goes out.
+                .consolidateCacheSize(MAX_CONSOLIDATED);
         this.resolver = DnsTransports.configure(template.copy(), b.eventLoop, b.datagramChannelType,
                 b.socketChannelType).build();
         this.queries = new DnsQueries(resolver, b.nameServers, closed::get);

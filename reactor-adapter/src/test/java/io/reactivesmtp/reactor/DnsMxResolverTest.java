@@ -298,6 +298,16 @@ class DnsMxResolverTest {
     }
 
     @Test
+    void concurrentLookupsOfOneHostsAddressesAskOnce() throws Exception {
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        dns.a("busy.deliver.test", "127.0.0.1", 60);
+        List<List<InetAddress>> all = reactor.core.publisher.Flux.range(0, 20)
+                .flatMap(i -> resolver.resolveAddresses("busy.deliver.test")).collectList().block(WAIT);
+        assertThat(all).hasSize(20).allMatch(a -> a.equals(List.of(loopback)));
+        assertThat(dns.queries("busy.deliver.test", DnsRecordType.A)).isEqualTo(1);
+    }
+
+    @Test
     void cachedAddressesAreGivenAtOnceOnTheCallingThreadInTheResolversOrderUntilTheirTtlEnds() throws Exception {
         dns.a("multi.deliver.test", "127.0.0.3", 1).a("multi.deliver.test", "127.0.0.1", 1)
                 .aaaa("multi.deliver.test", "::1", 1);
