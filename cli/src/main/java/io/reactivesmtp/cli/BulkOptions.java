@@ -162,7 +162,7 @@ final class BulkOptions {
         if (perDestination != null) {
             DeliveryOptions.positive("--per-destination", perDestination);
         }
-        delivery.check();
+        delivery.check(perDestination != null ? perDestination : concurrency, mx != null);
         if (retries < 0 || retries > 100) {
             throw new IllegalArgumentException("--retries must be 0 to 100, not " + retries);
         }

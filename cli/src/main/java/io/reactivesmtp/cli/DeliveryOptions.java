@@ -4,14 +4,15 @@ import io.reactivesmtp.reactor.Pacing;
 import io.reactivesmtp.reactor.PoolOptions;
 import io.reactivesmtp.reactor.RateLimit;
 import io.reactivesmtp.reactor.SmtpClientOptions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * The delivery options {@code bulk} and {@code worker} share ({@code --rate}, {@code --no-pacing},
- * {@code --max-per-connection}), a
- * picocli mixin, and the checks both make of their numbers and relays.
+ * The delivery options {@code bulk} and {@code worker} share ({@code --rate}, {@code --no-pacing} and the pacing
+ * knobs, {@code --max-per-connection}, the connection budget and idle times), a picocli mixin, and the checks both
+ * make of their numbers and relays.
  */
 final class DeliveryOptions {
 
@@ -26,40 +27,140 @@ final class DeliveryOptions {
                     + "answers 421 or 4.7.x, refuses connections or times out, and climbs back later).")
     boolean noPacing;
 
+    @Option(names = "--pacing-floor", paramLabel = "N",
+            description = "Adaptive pacing: the lowest concurrency it sets at a site. Default: " + Pacing.DEFAULT_FLOOR
+                    + ".")
+    Integer pacingFloor;
+
+    @Option(names = "--pacing-initial", paramLabel = "N",
+            description = "Adaptive pacing: the concurrency a site starts at (at least the floor). Default: "
+                    + Pacing.DEFAULT_INITIAL + ".")
+    Integer pacingInitial;
+
+    @Option(names = "--pacing-provider-suffixes", paramLabel = "SUFFIXES", split = ",",
+            description = "Adaptive pacing: comma-separated host suffixes whose MX hosts share one site (one "
+                    + "provider), replacing the default list (google.com, outlook.com, ...); \"\" for none.")
+    List<String> pacingProviderSuffixes;
+
     @Option(names = "--max-per-connection", paramLabel = "M",
             description = "Transactions per connection before it is closed and a new one opened. Default: "
                     + PoolOptions.DEFAULT_MAX_MESSAGES_PER_CONNECTION + ".")
     Integer maxPerConnection;
 
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "The connection budget: connections open at once over all destinations, idle ones "
+                    + "included (the least recently used idle one is closed to make room). Default: the concurrency "
+                    + "plus --idle-allowance.")
+    Integer maxConnections;
+
+    @Option(names = "--idle-allowance", paramLabel = "N",
+            description = "Idle connections the default budget keeps beyond the concurrency, for reuse. Default: "
+                    + PoolOptions.DEFAULT_IDLE_ALLOWANCE + ".")
+    Integer idleAllowance;
+
+    @Option(names = "--mx-idle-time", paramLabel = "SECONDS",
+            description = "With --mx: how long an idle connection to an MX host is kept. Default: "
+                    + "2 (seconds, as Postfix's connection cache).")
+    Double mxIdleTime;
+
     /**
      * Checks the options.
      *
+     * @param perDestination the connections allowed per destination ({@code --per-destination} or its default)
+     * @param mx whether routing is MX ({@code --mx})
      * @throws IllegalArgumentException naming the option that is wrong
      */
-    void check() {
+    void check(int perDestination, boolean mx) {
         if (maxPerConnection != null) {
             positive("--max-per-connection", maxPerConnection);
         }
         if (rate != null && !(rate > 0 && rate <= 1_000_000)) {
             throw new IllegalArgumentException("--rate must be a number of messages per second above 0, not " + rate);
         }
+        if (maxConnections != null) {
+            positive("--max-connections", maxConnections);
+        }
+        if (idleAllowance != null && idleAllowance < 0) {
+            throw new IllegalArgumentException("--idle-allowance must be 0 or more, not " + idleAllowance);
+        }
+        if (maxConnections != null && maxConnections < perDestination) {
+            throw new IllegalArgumentException("--max-connections " + maxConnections + " is below the " + perDestination
+                    + " connections allowed per destination (--per-destination, default the concurrency)");
+        }
+        if (mxIdleTime != null && !mx) {
+            throw new IllegalArgumentException("--mx-idle-time needs --mx");
+        }
+        if (maxConnections != null && idleAllowance != null) {
+            throw new IllegalArgumentException("--max-connections and --idle-allowance exclude each other (the "
+                    + "allowance is added to the concurrency only when no budget is given)");
+        }
+        if (mxIdleTime != null && !(mxIdleTime >= 0.001 && mxIdleTime <= 86_400)) {
+            throw new IllegalArgumentException("--mx-idle-time must be seconds from 0.001 to 86400, not " + mxIdleTime);
+        }
+        String pacingOption = pacingFloor != null ? "--pacing-floor" : pacingInitial != null ? "--pacing-initial"
+                : pacingProviderSuffixes != null ? "--pacing-provider-suffixes" : null;
+        if (noPacing && pacingOption != null) {
+            throw new IllegalArgumentException(pacingOption + " and --no-pacing exclude each other");
+        }
+        pacing();
+    }
+
+    /** @return the pacing the options give, or null for the default */
+    private Pacing pacing() {
+        if (noPacing) {
+            return Pacing.OFF;
+        }
+        if (pacingFloor == null && pacingInitial == null && pacingProviderSuffixes == null) {
+            return null;
+        }
+        Pacing.Builder b = Pacing.builder();
+        if (pacingFloor != null) {
+            b.floor(pacingFloor);
+            // A floor above the default start: start at the floor, unless --pacing-initial says otherwise.
+            b.initial(Math.max(pacingFloor, Pacing.DEFAULT_INITIAL));
+        }
+        if (pacingInitial != null) {
+            b.initial(pacingInitial);
+        }
+        if (pacingProviderSuffixes != null) {
+            b.providerSuffixes(pacingProviderSuffixes.stream().filter(x -> !x.isEmpty()).toList());
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            String options = pacingProviderSuffixes != null && e.getMessage().contains("suffix")
+                    ? "--pacing-provider-suffixes" : pacingFloor != null && pacingInitial != null
+                    ? "--pacing-floor/--pacing-initial" : pacingFloor != null ? "--pacing-floor" : "--pacing-initial";
+            throw new IllegalArgumentException(options + ": " + e.getMessage(), e);
+        }
     }
 
     /**
      * Applies the options.
      *
-     * @param pool gets {@code --max-per-connection}
-     * @param client gets {@code --rate} and {@code --no-pacing}
+     * @param pool gets {@code --max-per-connection}, {@code --max-connections}, {@code --idle-allowance},
+     *     {@code --mx-idle-time}
+     * @param client gets {@code --rate}, {@code --no-pacing} and the pacing knobs
      */
     void applyTo(PoolOptions.Builder pool, SmtpClientOptions.Builder client) {
         if (maxPerConnection != null) {
             pool.maxMessagesPerConnection(maxPerConnection);
         }
+        if (maxConnections != null) {
+            pool.maxConnections(maxConnections);
+        }
+        if (idleAllowance != null) {
+            pool.idleAllowance(idleAllowance);
+        }
+        if (mxIdleTime != null) {
+            pool.mxIdleTime(Duration.ofNanos(Math.round(mxIdleTime * 1e9)));
+        }
         if (rate != null) {
             client.rateLimit(RateLimit.perSecond(rate));
         }
-        if (noPacing) {
-            client.pacing(Pacing.OFF);
+        Pacing pacing = pacing();
+        if (pacing != null) {
+            client.pacing(pacing);
         }
     }
 

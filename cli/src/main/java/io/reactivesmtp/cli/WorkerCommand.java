@@ -196,7 +196,7 @@ public final class WorkerCommand implements Callable<Integer> {
             DeliveryOptions.positive("--in-flight-per-partition", inFlightPerPartition);
             DeliveryOptions.positive("--per-destination", perDestination);
             DeliveryOptions.positive("--max-attempts", maxAttempts);
-            delivery.check();
+            delivery.check(perDestination, false);
             if (firstBackoffSeconds < 0 || revokeTimeoutSeconds < 0 || (exitWhenIdle != null && exitWhenIdle < 1)) {
                 throw new IllegalArgumentException(firstBackoffSeconds < 0 ? "--first-backoff-seconds must not be negative"
                         : revokeTimeoutSeconds < 0 ? "--revoke-timeout-seconds must not be negative"

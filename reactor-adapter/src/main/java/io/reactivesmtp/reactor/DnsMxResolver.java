@@ -12,7 +12,6 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.resolver.dns.DnsServerAddressStreamProvider;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
-import io.netty.util.concurrent.Future;
 import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpNoMailExchangerException;
 import io.reactivesmtp.SmtpPolicyException;
@@ -21,6 +20,7 @@ import io.reactivesmtp.reactor.internal.DnsMxCache;
 import io.reactivesmtp.reactor.internal.DnsNames;
 import io.reactivesmtp.reactor.internal.DnsQueries;
 import io.reactivesmtp.reactor.internal.DnsTransports;
+import io.reactivesmtp.reactor.internal.HostAddresses;
 import io.reactivesmtp.reactor.internal.TlsaLookups;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -85,11 +85,14 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
     public static final Duration DEFAULT_MAX_TTL = Duration.ofDays(1);
     /** How many domains' MX answers are cached by default. */
     public static final int DEFAULT_MAX_CACHED_DOMAINS = 10_000;
+    /** Questions in flight that later identical ones wait for instead of asking again (Netty's consolidation). */
+    private static final int MAX_CONSOLIDATED = 1024;
 
     private final DnsNameResolver resolver;
     private final DnsNameResolverBuilder template;
     private final DnsServerAddressStreamProvider nameServers;
     private final DnsQueries queries;
+    private final HostAddresses addresses;
     private final Random random;
     private final DnsMxCache cache;
     private final TlsaLookups tlsa;
@@ -113,10 +116,13 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
                 .cnameCache(new DefaultDnsCnameCache(0, maxTtl))
                 // A mail domain is always fully qualified: "example" must never become "example.corp.local".
                 .searchDomains(Collections.emptyList())
-                .ndots(1);
+                .ndots(1)
+                // The sends of a new domain all ask for its MX host's addresses at once: one query goes out.
+                .consolidateCacheSize(MAX_CONSOLIDATED);
         this.resolver = DnsTransports.configure(template.copy(), b.eventLoop, b.datagramChannelType,
                 b.socketChannelType).build();
         this.queries = new DnsQueries(resolver, b.nameServers, closed::get);
+        this.addresses = new HostAddresses(resolver, closed::get);
         this.trustsAuthenticData = b.trustAd != null ? b.trustAd : TlsaLookups.allLoopback(b.nameServers);
         this.tlsa = new TlsaLookups(queries, new DnsMxCache(b.maxCachedDomains, System::nanoTime), maxTtlSeconds,
                 trustsAuthenticData);
@@ -170,27 +176,15 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
      * Resolves a host name (an MX host) to its addresses through the same DNS servers and address cache as
      * {@link #addressResolverGroup()}. The hosts file is consulted first, as for any Netty resolver.
      *
+     * <p>An answer still in the cache (kept for its TTL) is given at once, on the subscribing thread.
+     *
      * @param host a host name in ASCII, or an IP address literal
      * @return a cold Mono of its addresses; errors with a retryable {@link SmtpConnectionException} when it has
      *         none or DNS did not answer (an MX host without address is skipped for the next one, not fatal)
      * @throws IllegalArgumentException if the host name is invalid (at once)
      */
     public Mono<List<InetAddress>> resolveAddresses(String host) {
-        String name = DnsNames.canonical(host, "host");
-        return Mono.defer(() -> closed.get()
-                ? Mono.error(new IllegalStateException("DnsMxResolver is closed: cannot resolve " + name))
-                : Mono.<List<InetAddress>>create(sink -> {
-                    Future<List<InetAddress>> f = resolver.resolveAll(name);
-                    sink.onCancel(() -> f.cancel(false));
-                    f.addListener(done -> {
-                        if (done.isSuccess()) {
-                            sink.success(List.copyOf(f.getNow()));
-                        } else {
-                            sink.error(new SmtpConnectionException("DNS lookup of addresses for " + name
-                                    + " failed: " + DnsQueries.describe(done.cause()), done.cause(), null));
-                        }
-                    });
-                }));
+        return addresses.resolve(DnsNames.canonical(host, "host"));
     }
 
     /**

@@ -298,6 +298,38 @@ class DnsMxResolverTest {
     }
 
     @Test
+    void concurrentLookupsOfOneHostsAddressesAskOnce() throws Exception {
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        dns.a("busy.deliver.test", "127.0.0.1", 60);
+        List<List<InetAddress>> all = reactor.core.publisher.Flux.range(0, 20)
+                .flatMap(i -> resolver.resolveAddresses("busy.deliver.test")).collectList().block(WAIT);
+        assertThat(all).hasSize(20).allMatch(a -> a.equals(List.of(loopback)));
+        assertThat(dns.queries("busy.deliver.test", DnsRecordType.A)).isEqualTo(1);
+    }
+
+    @Test
+    void cachedAddressesAreGivenAtOnceOnTheCallingThreadInTheResolversOrderUntilTheirTtlEnds() throws Exception {
+        dns.a("multi.deliver.test", "127.0.0.3", 1).a("multi.deliver.test", "127.0.0.1", 1)
+                .aaaa("multi.deliver.test", "::1", 1);
+        List<InetAddress> first = resolver.resolveAddresses("multi.deliver.test").block(WAIT);
+        assertThat(first).startsWith(InetAddress.getByName("127.0.0.3"), InetAddress.getByName("127.0.0.1"));
+        int asked = dns.queries("multi.deliver.test", DnsRecordType.A);
+
+        // Cached: no task on the resolver's event loop, no query; the same addresses in the same order.
+        java.util.concurrent.atomic.AtomicReference<List<InetAddress>> got = new java.util.concurrent.atomic.AtomicReference<>();
+        resolver.resolveAddresses("multi.deliver.test").subscribe(got::set);
+        assertThat(got.get()).as("given during subscribe").isEqualTo(first);
+        assertThat(dns.queries("multi.deliver.test", DnsRecordType.A)).isEqualTo(asked);
+
+        // After the TTL (1 s) DNS is asked again.
+        for (int i = 0; i < 100 && dns.queries("multi.deliver.test", DnsRecordType.A) == asked; i++) {
+            sleep(50);
+            assertThat(resolver.resolveAddresses("multi.deliver.test").block(WAIT)).isEqualTo(first);
+        }
+        assertThat(dns.queries("multi.deliver.test", DnsRecordType.A)).isGreaterThan(asked);
+    }
+
+    @Test
     void closedResolverRefusesWork() {
         resolver.close();
         resolver.close();

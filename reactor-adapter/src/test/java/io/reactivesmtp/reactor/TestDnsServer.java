@@ -106,6 +106,19 @@ final class TestDnsServer implements AutoCloseable {
         }
     }
 
+    /** Adds an AAAA record. @return this */
+    TestDnsServer aaaa(String name, String ipv6, long ttlSeconds) {
+        try {
+            byte[] address = java.net.Inet6Address.getByName(ipv6).getAddress();
+            if (address.length != 16) {
+                throw new IllegalArgumentException("not an IPv6 address: " + ipv6);
+            }
+            return add(name, DnsRecordType.AAAA, ttlSeconds, Unpooled.wrappedBuffer(address));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(ipv6, e);
+        }
+    }
+
     /**
      * Adds a TXT record made of one or more character-strings (a reader concatenates them).
      *

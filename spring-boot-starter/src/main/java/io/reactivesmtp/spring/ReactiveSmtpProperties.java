@@ -46,6 +46,8 @@ public class ReactiveSmtpProperties {
     @NestedConfigurationProperty
     private final SmtpRateLimitProperties rateLimit = new SmtpRateLimitProperties();
     @NestedConfigurationProperty
+    private final SmtpPacingProperties pacing = new SmtpPacingProperties();
+    @NestedConfigurationProperty
     private final SmtpRetryProperties retry = new SmtpRetryProperties();
     private final Dkim dkim = new Dkim();
     private final Health health = new Health();
@@ -125,6 +127,10 @@ public class ReactiveSmtpProperties {
 
     public SmtpRateLimitProperties getRateLimit() {
         return rateLimit;
+    }
+
+    public SmtpPacingProperties getPacing() {
+        return pacing;
     }
 
     public SmtpRetryProperties getRetry() {

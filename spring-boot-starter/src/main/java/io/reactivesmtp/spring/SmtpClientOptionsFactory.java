@@ -7,6 +7,7 @@ import io.reactivesmtp.TlsOptions;
 import io.reactivesmtp.TlsPolicy;
 import io.reactivesmtp.TokenProvider;
 import io.reactivesmtp.dkim.DkimSigner;
+import io.reactivesmtp.reactor.Pacing;
 import io.reactivesmtp.reactor.PoolOptions;
 import io.reactivesmtp.reactor.RateLimit;
 import io.reactivesmtp.reactor.RetryPolicy;
@@ -68,6 +69,7 @@ final class SmtpClientOptionsFactory {
         if (smtp.getRateLimit().getPerSecond() != null) {
             b.rateLimit(rateLimit(smtp.getRateLimit()));
         }
+        b.pacing(pacing(smtp.getPacing()));
         if (smtp.getRetry().getMaxAttempts() != null) {
             b.retry(retry(smtp.getRetry()));
         }
@@ -176,7 +178,30 @@ final class SmtpClientOptionsFactory {
                 b::maxMessagesPerConnection);
         set("reactive-smtp.pool.max-lifetime", p.getMaxLifetime(), b::maxLifetime);
         set("reactive-smtp.pool.max-idle-time", p.getMaxIdleTime(), b::maxIdleTime);
+        set("reactive-smtp.pool.idle-allowance", p.getIdleAllowance(), b::idleAllowance);
+        set("reactive-smtp.pool.mx-idle-time", p.getMxIdleTime(), b::mxIdleTime);
+        if (p.getMaxConnections() != null && p.getIdleAllowance() != null) {
+            throw new IllegalArgumentException("reactive-smtp.pool.max-connections and reactive-smtp.pool.idle-allowance"
+                    + " exclude each other (the allowance is added to max-in-flight only without max-connections)");
+        }
         return build("reactive-smtp.pool", b::build);
+    }
+
+    private static Pacing pacing(SmtpPacingProperties p) {
+        if (!p.isEnabled()) {
+            if (p.getFloor() != null || p.getInitial() != null || p.getQuietPeriod() != null
+                    || p.getProviderSuffixes() != null) {
+                throw new IllegalArgumentException("reactive-smtp.pacing.enabled=false excludes the other"
+                        + " reactive-smtp.pacing.* keys");
+            }
+            return Pacing.OFF;
+        }
+        Pacing.Builder b = Pacing.builder();
+        set("reactive-smtp.pacing.floor", p.getFloor(), f -> b.floor(f).initial(Math.max(f, Pacing.DEFAULT_INITIAL)));
+        set("reactive-smtp.pacing.initial", p.getInitial(), b::initial);
+        set("reactive-smtp.pacing.quiet-period", p.getQuietPeriod(), b::quietPeriod);
+        set("reactive-smtp.pacing.provider-suffixes", p.getProviderSuffixes(), b::providerSuffixes);
+        return build("reactive-smtp.pacing", b::build);
     }
 
     private static RateLimit rateLimit(SmtpRateLimitProperties r) {

@@ -26,6 +26,12 @@ public class SmtpPoolProperties {
     /** How long an idle connection is kept. */
     private Duration maxIdleTime;
 
+    /** Idle connections the default budget keeps beyond max-in-flight (when max-connections is not set). */
+    private Integer idleAllowance;
+
+    /** How long an idle connection to a recipient's MX host is kept (MX routing; seconds, not minutes). */
+    private Duration mxIdleTime;
+
     public Integer getMaxConnectionsPerDestination() {
         return maxConnectionsPerDestination;
     }
@@ -80,5 +86,21 @@ public class SmtpPoolProperties {
 
     public void setMaxIdleTime(Duration maxIdleTime) {
         this.maxIdleTime = maxIdleTime;
+    }
+
+    public Integer getIdleAllowance() {
+        return idleAllowance;
+    }
+
+    public void setIdleAllowance(Integer idleAllowance) {
+        this.idleAllowance = idleAllowance;
+    }
+
+    public Duration getMxIdleTime() {
+        return mxIdleTime;
+    }
+
+    public void setMxIdleTime(Duration mxIdleTime) {
+        this.mxIdleTime = mxIdleTime;
     }
 }

@@ -96,6 +96,56 @@ class ReactiveSmtpAutoConfigurationTest {
     }
 
     @Test
+    void budgetIdleAndPacingPropertiesBind() {
+        runner.withPropertyValues("spring.mail.host=smtp.example.com", "reactive-smtp.max-in-flight=20",
+                "reactive-smtp.pool.idle-allowance=0", "reactive-smtp.pool.mx-idle-time=500ms",
+                "reactive-smtp.pacing.floor=2", "reactive-smtp.pacing.initial=6", "reactive-smtp.pacing.quiet-period=9s",
+                "reactive-smtp.pacing.provider-suffixes=example.net,mail.example.org")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    SmtpClientOptions o = context.getBean(SmtpClient.class).options();
+                    assertThat(o.pool().idleAllowance()).isZero();
+                    assertThat(o.pool().connectionBudget(o.maxInFlight())).isEqualTo(20);
+                    assertThat(o.pool().mxIdleTime()).isEqualTo(Duration.ofMillis(500));
+                    assertThat(o.pacing().enabled()).isTrue();
+                    assertThat(o.pacing().floor()).isEqualTo(2);
+                    assertThat(o.pacing().initial()).isEqualTo(6);
+                    assertThat(o.pacing().quietPeriod()).isEqualTo(Duration.ofSeconds(9));
+                    assertThat(o.pacing().providerSuffixes()).containsExactly("example.net", "mail.example.org");
+                });
+        runner.withPropertyValues("spring.mail.host=smtp.example.com", "reactive-smtp.pacing.enabled=false")
+                .run(context -> assertThat(context.getBean(SmtpClient.class).options().pacing().enabled()).isFalse());
+        runner.withPropertyValues("spring.mail.host=smtp.example.com", "reactive-smtp.pacing.floor=10")
+                .run(context -> assertThat(context.getBean(SmtpClient.class).options().pacing().initial())
+                        .as("a floor above the default start starts there").isEqualTo(10));
+        runner.withPropertyValues("spring.mail.host=smtp.example.com")
+                .run(context -> assertThat(context.getBean(SmtpClient.class).options().pacing())
+                        .isEqualTo(io.reactivesmtp.reactor.Pacing.DEFAULT));
+    }
+
+    @Test
+    void aBadBudgetOrPacingValueFailsTheStartNamingTheKey() {
+        java.util.Map<String, String> cases = java.util.Map.of(
+                "reactive-smtp.pool.idle-allowance=-1", "reactive-smtp.pool.*: idleAllowance must not be negative: -1",
+                "reactive-smtp.pool.mx-idle-time=0s", "reactive-smtp.pool.*: mxIdleTime",
+                "reactive-smtp.pacing.floor=0", "reactive-smtp.pacing.*: pacing floor must be at least 1, not 0",
+                "reactive-smtp.pacing.initial=0", "reactive-smtp.pacing.*: pacing initial limit 0 is below the floor 1",
+                "reactive-smtp.pacing.quiet-period=0s", "reactive-smtp.pacing.*: pacing quiet period must be positive",
+                "reactive-smtp.pacing.provider-suffixes=com", "reactive-smtp.pacing.*: invalid pacing provider suffix");
+        cases.forEach((property, message) -> runner.withPropertyValues("spring.mail.host=smtp.example.com", property)
+                .run(context -> assertThat(context).hasFailed().getFailure().as(property)
+                        .hasStackTraceContaining(message)));
+        runner.withPropertyValues("spring.mail.host=smtp.example.com", "reactive-smtp.pool.max-connections=9",
+                        "reactive-smtp.pool.idle-allowance=2")
+                .run(context -> assertThat(context).hasFailed().getFailure().hasStackTraceContaining(
+                        "reactive-smtp.pool.max-connections and reactive-smtp.pool.idle-allowance exclude each other"));
+        runner.withPropertyValues("spring.mail.host=smtp.example.com", "reactive-smtp.pacing.enabled=false",
+                        "reactive-smtp.pacing.initial=3")
+                .run(context -> assertThat(context).hasFailed().getFailure().hasStackTraceContaining(
+                        "reactive-smtp.pacing.enabled=false excludes the other reactive-smtp.pacing.* keys"));
+    }
+
+    @Test
     void aBadValueFailsTheStartNamingTheKey() {
         runner.withPropertyValues("spring.mail.host=smtp.example.com", "reactive-smtp.pool.max-connections=0")
                 .run(context -> assertThat(context).hasFailed().getFailure()

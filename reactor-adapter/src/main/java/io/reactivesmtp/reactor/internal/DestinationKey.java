@@ -4,7 +4,9 @@ import io.reactivesmtp.Credentials;
 import io.reactivesmtp.MxTlsStatus;
 import io.reactivesmtp.SmtpSessionOptions;
 import io.reactivesmtp.TlsOptions;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -12,6 +14,18 @@ import java.util.Objects;
  * the credentials' identity (user name and mechanism: never the secret) and the local address. In MX routing a
  * key also carries the TLS status it stands for (not part of its identity: one MX host can serve domains of
  * different policies through one pool) and whether it is the plaintext retry of level {@code may}.
+ *
+ * <p><b>Sessions by address</b> (MX routing, as Postfix's connection cache reuses a session by IP address): a key
+ * whose sessions depend on nothing about the host name ({@link #sharesByAddress()}: levels none, {@code may}, its
+ * plaintext retry, {@code encrypt}, where the certificate is not checked against any name) can be bound to the
+ * addresses its host resolved to ({@link #atAddresses(List)}). A bound key is identified by those addresses (all of
+ * them, in order: any session of its pool went to one of them, tried in that order) instead of the host name, with
+ * port, TLS options, identity and local address as before; so the MX hosts of many domains that are one server
+ * share one pool and its idle sessions. The EHLO name and the other session options are the client's, the same for
+ * every MX key. Keys of levels that authenticate the server name ({@code dane}, {@code verify} and MTA-STS,
+ * {@code secure}) are never bound: the certificate was checked against that name, so their sessions stay the
+ * name's. Whatever pool a session came from, the TLS status, the TLS-RPT target and the host in the report are the
+ * candidate key's, i.e. the domain's own MX host.
  */
 public final class DestinationKey {
 
@@ -24,6 +38,10 @@ public final class DestinationKey {
     private final MxTlsStatus mxTls;
     private final boolean plaintextRetry;
     private final TlsRptTarget tlsRpt;
+    /** Whether its sessions depend on nothing about the host name, so that it may be bound to its addresses. */
+    private final boolean sharesByAddress;
+    /** The host's addresses this key is bound to, or null: identified by the host name. */
+    private final List<InetAddress> addresses;
     /** Computed once: the key is looked up for every message. */
     private final int hash;
     private final String name;
@@ -62,6 +80,12 @@ public final class DestinationKey {
      */
     public DestinationKey(String host, int port, SmtpSessionOptions session, InetSocketAddress localAddress,
             MxTlsStatus mxTls, boolean plaintextRetry, TlsRptTarget tlsRpt) {
+        this(host, port, session, localAddress, mxTls, plaintextRetry, tlsRpt, false, null);
+    }
+
+    private DestinationKey(String host, int port, SmtpSessionOptions session, InetSocketAddress localAddress,
+            MxTlsStatus mxTls, boolean plaintextRetry, TlsRptTarget tlsRpt, boolean sharesByAddress,
+            List<InetAddress> addresses) {
         this.tlsRpt = tlsRpt;
         this.session = session;
         this.mxTls = mxTls;
@@ -71,8 +95,56 @@ public final class DestinationKey {
         this.tls = session.tls();
         this.identity = session.credentials().map(DestinationKey::identity).orElse("");
         this.localAddress = localAddress;
-        this.hash = Objects.hash(host.toLowerCase(java.util.Locale.ROOT), port, tls, identity, localAddress);
+        this.sharesByAddress = sharesByAddress;
+        this.addresses = addresses;
+        this.hash = addresses != null ? Objects.hash(addresses, port, tls, identity, localAddress)
+                : Objects.hash(host.toLowerCase(java.util.Locale.ROOT), port, tls, identity, localAddress);
         this.name = host + ":" + port;
+    }
+
+    /**
+     * @return this key, marked as one whose sessions depend on nothing about the host name (MX levels none,
+     *     {@code may}, {@code encrypt}): it may then be {@linkplain #atAddresses bound} to the host's addresses
+     */
+    public DestinationKey sharingByAddress() {
+        return new DestinationKey(host, port, session, localAddress, mxTls, plaintextRetry, tlsRpt, true, null);
+    }
+
+    /**
+     * @param resolved the addresses the host name resolved to, in the order to try them; not empty
+     * @return this key identified by those addresses instead of its host name
+     * @throws IllegalStateException if this key's sessions depend on the host name
+     */
+    public DestinationKey atAddresses(List<InetAddress> resolved) {
+        if (!sharesByAddress) {
+            throw new IllegalStateException("sessions to " + name + " depend on its name: not bound to an address");
+        }
+        if (resolved.isEmpty()) {
+            throw new IllegalArgumentException("no addresses for " + name);
+        }
+        return new DestinationKey(host, port, session, localAddress, mxTls, plaintextRetry, tlsRpt, true,
+                List.copyOf(resolved));
+    }
+
+    /** @return whether this key may be bound to its host's addresses (see the class comment) */
+    public boolean sharesByAddress() {
+        return sharesByAddress;
+    }
+
+    /** @return the addresses this key is bound to, in the order to try them, or null when identified by name */
+    public List<InetAddress> addresses() {
+        return addresses;
+    }
+
+    /**
+     * @return what a connection of this key's pool is named by in events and errors: {@code [address]:port} for a
+     *     key bound to addresses (its pool serves every MX host at them), else {@code host:port}
+     */
+    public String connectionName() {
+        if (addresses == null) {
+            return name;
+        }
+        return "[" + addresses.get(0).getHostAddress() + "]:" + port;
     }
 
     private static String identity(Credentials c) {
@@ -120,8 +192,9 @@ public final class DestinationKey {
             return false;
         }
         DestinationKey k = (DestinationKey) o;
-        return k == this || hash == k.hash && port == k.port && host.equalsIgnoreCase(k.host) && tls.equals(k.tls)
-                && identity.equals(k.identity)
+        return k == this || hash == k.hash && port == k.port
+                && (addresses != null ? addresses.equals(k.addresses) : k.addresses == null && host.equalsIgnoreCase(k.host))
+                && tls.equals(k.tls) && identity.equals(k.identity)
                 && Objects.equals(localAddress, k.localAddress);
     }
 
@@ -130,7 +203,7 @@ public final class DestinationKey {
         return hash;
     }
 
-    /** @return {@code host:port}, the destination's name in events (no credentials) */
+    /** @return {@code host:port}, the destination's name in events (no credentials); the name even when bound */
     @Override
     public String toString() {
         return name;

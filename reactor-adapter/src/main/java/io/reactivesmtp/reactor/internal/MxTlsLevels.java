@@ -30,7 +30,10 @@ import reactor.core.scheduler.Schedulers;
  * must not be used (a failed TLSA lookup, a host an enforced policy does not list) are left out, and when none is left the first reason is the error; the
  * level {@code may} adds a plaintext retry of the same host behind each host, used only after a failed TLS
  * handshake. A policy in mode testing puts a verified session to each listed host first (what enforce would
- * do, for TLS-RPT), then the level's. Each key carries what TLS-RPT reports its sessions under. Internal: not part
+ * do, for TLS-RPT), then the level's. Each key carries what TLS-RPT reports its sessions under. Keys of the levels
+ * that do not authenticate the server name ({@code may} and its plaintext retry, {@code encrypt}, also DANE's
+ * encrypt-only case of TLSA records none of which is usable) are marked {@link DestinationKey#sharingByAddress()}:
+ * the sender binds them to the host's addresses, so MX hosts that are one server share sessions. Internal: not part
  * of the API.
  */
 public final class MxTlsLevels {
@@ -121,7 +124,7 @@ public final class MxTlsLevels {
                     if (!answer.hasUsable()) {
                         // RFC 7672 §2.2: TLSA records, none usable: TLS still mandatory, without authentication.
                         return Mono.just(List.of(key(domain, host, encrypt, MxTlsLevel.ENCRYPT, MxTlsStatus.Source.DANE,
-                                TlsRptSessions.tlsa(domain, host, answer.records()))));
+                                TlsRptSessions.tlsa(domain, host, answer.records())).sharingByAddress()));
                     }
                     return built(List.of(host, answer.records()), () -> session(base().policy(TlsPolicy.REQUIRED)
                             .daneTrust(answer.records())))
@@ -171,15 +174,16 @@ public final class MxTlsLevels {
     private Mono<List<DestinationKey>> byLevel(String domain, String host, TlsRptTarget rpt) {
         switch (level) {
             case ENCRYPT:
-                return Mono.just(List.of(key(domain, host, encrypt, MxTlsLevel.ENCRYPT, MxTlsStatus.Source.CONFIGURED, rpt)));
+                return Mono.just(List.of(key(domain, host, encrypt, MxTlsLevel.ENCRYPT, MxTlsStatus.Source.CONFIGURED, rpt)
+                        .sharingByAddress()));
             case VERIFY:
                 return Mono.just(List.of(key(domain, host, verify, MxTlsLevel.VERIFY, MxTlsStatus.Source.CONFIGURED, rpt)));
             case SECURE:
                 return secure(domain, host, MxTlsStatus.Source.CONFIGURED, rpt);
             default: // MAY, and DANE without TLSA
-                DestinationKey tls = key(domain, host, may, MxTlsLevel.MAY, MxTlsStatus.Source.NONE, rpt);
+                DestinationKey tls = key(domain, host, may, MxTlsLevel.MAY, MxTlsStatus.Source.NONE, rpt).sharingByAddress();
                 return Mono.just(List.of(tls, new DestinationKey(host, options.mxPort(), plaintext,
-                        local(), tls.mxTls(), true, rpt)));
+                        local(), tls.mxTls(), true, rpt).sharingByAddress()));
         }
     }
 

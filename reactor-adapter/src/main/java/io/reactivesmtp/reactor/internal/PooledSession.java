@@ -2,6 +2,8 @@ package io.reactivesmtp.reactor.internal;
 
 import io.reactivesmtp.SmtpSession;
 import java.net.SocketAddress;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,7 +25,8 @@ public final class PooledSession {
     private final SmtpSession session;
     private final AtomicLong messages = new AtomicLong();
     private final AtomicBoolean tlsReported = new AtomicBoolean();
-    private final AtomicBoolean tlsRptReported = new AtomicBoolean();
+    /** The policy domains told to the TLS-RPT listener about this connection; created at the first. */
+    private Set<String> tlsRptReported;
     private volatile SocketAddress remote;
     private final AtomicInteger state = new AtomicInteger(NEW);
     /** Transactions started and not ended: with PIPELINING one may await its final reply after the hand-back. */
@@ -109,9 +112,16 @@ public final class PooledSession {
         return idleSince;
     }
 
-    /** @return true the first time only: whoever gets true tells the TLS-RPT listener about this connection */
-    public boolean claimTlsRptReport() {
-        return tlsRptReported.compareAndSet(false, true);
+    /**
+     * @param policyDomain the policy domain of the mail the connection carries now
+     * @return true the first time only for each policy domain: whoever gets true tells the TLS-RPT listener about
+     *     this connection; a connection shared by MX hosts at one address is one session of each domain it serves
+     */
+    public synchronized boolean claimTlsRptReport(String policyDomain) {
+        if (tlsRptReported == null) {
+            tlsRptReported = new HashSet<>(4);
+        }
+        return tlsRptReported.add(policyDomain);
     }
 
     SocketAddress remote() {

@@ -12,6 +12,7 @@ import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.SmtpTlsException;
 import io.reactivesmtp.TlsInfo;
+import io.reactivesmtp.reactor.DnsMxResolver;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -47,6 +48,8 @@ public final class Sender {
     private final RecipientLimits recipientLimits = new RecipientLimits();
     /** Null for relays. */
     private final MxTlsLevels mxTls;
+    /** Null for relays and for MX resolvers other than {@link DnsMxResolver}: candidates then stay keyed by name. */
+    private final MxAddresses mxAddresses;
     private final TlsRptSessions tlsRpt;
     /** Null when pacing is off. */
     private final AdaptivePacing pacing;
@@ -64,6 +67,8 @@ public final class Sender {
         this.listener = listener;
         this.limiter = options.rateLimit().map(RateLimiter::new).orElse(null);
         this.mxTls = options.routing().isMx() ? new MxTlsLevels(options) : null;
+        this.mxAddresses = options.routing().mxResolver().filter(r -> r instanceof DnsMxResolver)
+                .map(r -> new MxAddresses(((DnsMxResolver) r)::resolveAddresses)).orElse(null);
         this.tlsRpt = new TlsRptSessions(options.routing().tlsReporting());
         this.pacing = AdaptivePacing.create(options, listener);
         this.warmup = WarmupGate.create(options.pacing());
@@ -120,7 +125,11 @@ public final class Sender {
                     if (hosts.isEmpty()) {
                         return Mono.error(new SmtpNoMailExchangerException("no mail exchanger for " + domain));
                     }
-                    return mxTls.candidates(domain, hosts).flatMap(candidates -> sendVia(candidates, part, content));
+                    Mono<List<DestinationKey>> candidates = mxTls.candidates(domain, hosts);
+                    if (mxAddresses != null) {
+                        candidates = candidates.flatMap(mxAddresses::bind);
+                    }
+                    return candidates.flatMap(c -> sendVia(c, part, content));
                 });
     }
 
@@ -195,7 +204,7 @@ public final class Sender {
         TlsInfo tls = session.tls().orElse(null);
         if (tls != null && pooled.claimTlsReport()) {
             Duration elapsed = session.tlsHandshakeTime().orElse(Duration.ZERO);
-            listener.fire(l -> l.tlsEstablished(pooled.key().toString(), tls, elapsed));
+            listener.fire(l -> l.tlsEstablished(pooled.key().connectionName(), tls, elapsed));
         }
     }
 
@@ -228,7 +237,7 @@ public final class Sender {
         Mono<Acquired> acquire = session;
         if (pacing != null) {
             // The pacing permit first: a site over its limit waits here, holding no connection.
-            String site = pacing.site(key.host(), key.port());
+            String site = site(key);
             Duration wait = options.pool().pendingAcquireTimeout();
             acquire = pacing.acquire(site, wait, () -> new SmtpConnectionException("no place at " + site
                             + " (adaptive pacing, limit " + pacing.limit(site) + ") became free within " + wait
@@ -251,6 +260,21 @@ public final class Sender {
         return acquire.onErrorResume(
                 e -> next(candidates, i, e) < candidates.size() && failsOver(e),
                 e -> acquireAny(candidates, next(candidates, i, e), requeues));
+    }
+
+    /**
+     * The pacing site of a candidate: the provider suffix its host name falls under, when one does (the user's own
+     * grouping, wider than one address: a provider's MX names resolve to many); else, for a key bound to addresses,
+     * the address, since it is the server there that counts our connections and answers 421 to them, whatever name
+     * led to it, and its sessions carry mail for all those names; else the destination {@code host:port}.
+     */
+    private String site(DestinationKey key) {
+        String site = pacing.site(key.host(), key.port());
+        // A provider suffix is a DNS name (no ':'); the site of a lone destination is its host:port.
+        if (key.addresses() != null && site.indexOf(':') >= 0) {
+            return key.connectionName();
+        }
+        return site;
     }
 
     /** The next candidate; a plaintext retry (level may) only right after its host's TLS handshake failed. */
@@ -315,7 +339,8 @@ public final class Sender {
     private Mono<SendReport> transact(PooledRef<PooledSession> ref, Acquired acquired, Envelope envelope,
                                       MessageContent content) {
         PooledSession pooled = ref.poolable();
-        String destination = pooled.key().toString();
+        // The domain's own MX host, though the session may have been opened for another one at the same address.
+        String destination = acquired.candidate.toString();
         Executor loop = pooled.session().channel().eventLoop();
         AtomicBoolean settled = new AtomicBoolean();
         AtomicReference<CompletableFuture<SendReport>> sent = new AtomicReference<>();

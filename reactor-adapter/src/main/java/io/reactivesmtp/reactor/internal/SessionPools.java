@@ -13,6 +13,7 @@ import io.reactivesmtp.protocol.FirstByteTimeoutHandler;
 import io.reactivesmtp.reactor.PoolOptions;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import io.reactivesmtp.reactor.SmtpInstrumentation;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -168,7 +169,7 @@ public final class SessionPools {
         long maxLifeMillis = poolOptions.maxLifetime().toMillis();
         long maxIdleMillis = idleTime.toMillis();
         long interval = Math.max(10, Math.min(1000, maxIdleMillis / 2));
-        return PoolBuilder.from(open(key, tcpClient(key)))
+        return PoolBuilder.from(open(key, tcpClients(key)))
                 .sizeBetween(0, poolOptions.maxConnectionsPerDestination())
                 .maxPendingAcquire(poolOptions.maxPendingAcquires())
                 .evictionPredicate((PooledSession s, PooledRefMetadata m) -> !s.session().isReusable()
@@ -192,22 +193,38 @@ public final class SessionPools {
         return () -> f.cancel(false);
     }
 
+    /**
+     * What a new connection of this destination tries, in order: its host name (resolved at connect, each of its
+     * addresses in turn), or, for a key bound to addresses, each of those addresses.
+     */
+    private List<TcpClient> tcpClients(DestinationKey key) {
+        TcpClient tcp = tcpClient(key);
+        if (key.addresses() == null) {
+            return List.of(tcp.host(key.host()).port(key.port()));
+        }
+        List<TcpClient> each = new ArrayList<>();
+        for (InetAddress a : key.addresses()) {
+            InetSocketAddress remote = new InetSocketAddress(a, key.port());
+            each.add(tcp.remoteAddress(() -> remote));
+        }
+        return each;
+    }
+
     private TcpClient tcpClient(DestinationKey key) {
         TcpClient tcp = TcpClient.newConnection()
                 .runOn(loops)
-                .host(key.host())
-                .port(key.port())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                         (int) Math.min(Integer.MAX_VALUE, sessionOptions.timeout(SmtpPhase.CONNECT).toMillis()))
                 // At channel init, before the connection is active: the greeting cannot arrive before the
-                // session handler is there.
+                // session handler is there. The host name is the pool's first key's (SNI only, for a key bound to
+                // addresses: its levels check no name).
                 .doOnChannelInit((observer, channel, remote) -> SmtpSession.install(channel, key.session(),
                         key.host(), key.port(), NettyPipeline.ReactiveBridge))
                 // After the session's handlers, so it goes first, in front of implicit TLS.
                 .doOnChannelInit((observer, channel, remote) -> FirstByteTimeoutHandler.install(channel,
                         sessionOptions.timeout(SmtpPhase.CONNECT)));
-        if (resolver != null) {
+        if (resolver != null && key.addresses() == null) {
             // Host names (MX hosts) resolve through the same DNS as the MX lookup, not the system's resolver.
             tcp = tcp.resolver(resolver);
         }
@@ -220,7 +237,7 @@ public final class SessionPools {
      * a ready session. The destination's permit comes first: an allocation that waits for its turn at a busy
      * destination holds no slot another destination could use.
      */
-    private Mono<PooledSession> open(DestinationKey key, TcpClient tcp) {
+    private Mono<PooledSession> open(DestinationKey key, List<TcpClient> tcp) {
         return Mono.defer(() -> connects.acquire(key).flatMap(connecting -> budget.acquire()
                 .flatMap(permit -> connect(key, tcp, permit))
                 // Ready, failed or cancelled: the next connect to this destination may start.
@@ -228,8 +245,8 @@ public final class SessionPools {
     }
 
     /** One connect, once its turn came: the listener's clock starts here, not while it waited for the permits. */
-    private Mono<PooledSession> connect(DestinationKey key, TcpClient tcp, KeyedPermits.Permit permit) {
-        String destination = key.toString();
+    private Mono<PooledSession> connect(DestinationKey key, List<TcpClient> tcp, KeyedPermits.Permit permit) {
+        String destination = key.connectionName();
         long start = System.nanoTime();
         listener.fire(l -> l.connectStart(destination));
         // Once a connection exists, its close gives the slot back (see ready): not a failure or cancel before, or
@@ -242,7 +259,7 @@ public final class SessionPools {
         };
         // onTerminateDetach: reactor-netty keeps the connect's sink for the connection's life; detached, it no
         // longer holds this whole chain of subscribers (about 2 KB per idle pooled session).
-        return instrumentation.connection(destination, tcp.connect()
+        return instrumentation.connection(destination, connectAny(tcp, 0)
                 .onTerminateDetach()
                 .onErrorMap(e -> !(e instanceof SmtpException), e -> connectFailure(key, e))
                 .flatMap(connection -> {
@@ -259,6 +276,12 @@ public final class SessionPools {
                 }));
     }
 
+    /** Each address in turn until one connects (as reactor-netty does with the addresses of a name). */
+    private static Mono<Connection> connectAny(List<TcpClient> tcp, int i) {
+        Mono<Connection> connect = tcp.get(i).connect().map(c -> (Connection) c);
+        return i + 1 == tcp.size() ? connect : connect.onErrorResume(e -> connectAny(tcp, i + 1));
+    }
+
     private Mono<PooledSession> ready(DestinationKey key, Connection connection, KeyedPermits.Permit permit) {
         SmtpSession session = SmtpSession.of(connection.channel());
         PooledSession pooled = new PooledSession(key, session, budget::idled);
@@ -268,7 +291,7 @@ public final class SessionPools {
             permit.release();
             open.remove(pooled);
             budget.closed(pooled);
-            listener.fire(l -> l.sessionClosed(key.toString(), pooled.remote(), pooled.messages()));
+            listener.fire(l -> l.sessionClosed(key.connectionName(), pooled.remote(), pooled.messages()));
         });
         return Mono.fromFuture(session.ready(), true)
                 .onErrorMap(e -> FirstByteTimeoutHandler.failure(connection.channel(), e))
@@ -285,7 +308,7 @@ public final class SessionPools {
         if (e instanceof ConnectTimeoutException) {
             return new SmtpTimeoutException(SmtpPhase.CONNECT, sessionOptions.timeout(SmtpPhase.CONNECT), null);
         }
-        return new SmtpConnectionException("cannot connect to " + key + ": " + e.getMessage(), e, null);
+        return new SmtpConnectionException("cannot connect to " + key.connectionName() + ": " + e.getMessage(), e, null);
     }
 
     /** The pool's destroy handler: QUIT when idle (the session closes at once otherwise), bounded. */

@@ -75,13 +75,15 @@ public final class TlsRptSessions {
     }
 
     /**
-     * A session handed to a send: reported the first time only. Encrypted: a success (unless the policy could not
+     * A session handed to a send: reported the first time only (for each policy domain: a session shared by MX hosts
+     * at one address carries the mail of several). Encrypted: a success (unless the policy could not
      * be had); in plaintext: {@code starttls-not-supported}, except the plaintext retry of level may, whose failed
      * handshake was reported already.
      */
     void established(PooledSession pooled, DestinationKey candidate) {
         TlsRptTarget target = candidate.tlsRpt();
-        if (target == null || listener == TlsRptListener.NONE || !pooled.claimTlsRptReport()) {
+        if (target == null || listener == TlsRptListener.NONE
+                || !pooled.claimTlsRptReport(target.policy().policyDomain())) {
             return;
         }
         String ip = ip(pooled.remote());
