@@ -111,6 +111,15 @@ public final class DestinationKey {
     }
 
     /**
+     * @param status the TLS status its sessions stand for (not part of the identity)
+     * @return this key with that status and everything else as it is, its address binding included
+     */
+    public DestinationKey withMxTls(MxTlsStatus status) {
+        return new DestinationKey(host, port, session, localAddress, status, plaintextRetry, tlsRpt, sharesByAddress,
+                addresses);
+    }
+
+    /**
      * @param resolved the addresses the host name resolved to, in the order to try them; not empty
      * @return this key identified by those addresses instead of its host name
      * @throws IllegalStateException if this key's sessions depend on the host name

@@ -137,8 +137,7 @@ public final class MxTlsLevels {
     private static List<DestinationKey> recordMxDnssec(List<DestinationKey> keys, boolean validated) {
         List<DestinationKey> recorded = new ArrayList<>(keys.size());
         for (DestinationKey k : keys) {
-            recorded.add(new DestinationKey(k.host(), k.port(), k.session(), k.localAddress(),
-                    k.mxTls().withMxDnssecValidated(validated), k.isPlaintextRetry(), k.tlsRpt()));
+            recorded.add(k.withMxTls(k.mxTls().withMxDnssecValidated(validated)));
         }
         return recorded;
     }
