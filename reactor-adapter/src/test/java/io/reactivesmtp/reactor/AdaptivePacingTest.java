@@ -86,6 +86,89 @@ class AdaptivePacingTest {
     }
 
     @Test
+    void aSiteThatNeverPushesBackGrowsOneAtATimeToEightThenDoublesPerRoundToTheCeiling() {
+        AdaptivePacing wide = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts).build(), 100, true,
+                recording());
+        String site = "fast.example.test:25";
+        for (int round = 0; round < 8; round++) {
+            round(wide, site, 0);
+        }
+        // Rounds of 4, 5, 6, 7, then 8, 16, 32, 64: 142 transactions (one more per round: 12 after 8 rounds).
+        assertThat(wide.limit(site)).as(events.toString()).isEqualTo(100);
+        assertThat(events).containsExactly(site + " 4->5 increase: 4 transactions went through",
+                site + " 5->6 increase: 5 transactions went through", site + " 6->7 increase: 6 transactions went through",
+                site + " 7->8 increase: 7 transactions went through",
+                site + " 8->16 increase: 8 transactions went through, no slow-down signal yet (doubled)",
+                site + " 16->32 increase: 16 transactions went through, no slow-down signal yet (doubled)",
+                site + " 32->64 increase: 32 transactions went through, no slow-down signal yet (doubled)",
+                site + " 64->100 increase: 64 transactions went through, no slow-down signal yet (doubled)");
+    }
+
+    @Test
+    void aSiteRefusingBeyondFiveConnectionsCostsOneRefusalAndSlowStartEndsWithIt() {
+        AdaptivePacing wide = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts).build(), 100, true,
+                recording());
+        String site = "five.example.test:25";
+        int attempts = 0;
+        int refused = 0;
+        // Every transaction a connection (the worst case); the server takes 5 at once and refuses the rest. Rounds
+        // 10 ms apart for 10 virtual seconds, so two quiet periods pass and the limit probes above 5 again.
+        for (int round = 0; round < 1000; round++) {
+            int limit = wide.limit(site);
+            attempts += limit;
+            refused += round(wide, site, 5);
+        }
+        // The first probe above 5 (the 6th connection) is the only refusal before a quiet period; then one per probe.
+        assertThat(refused).as(events.toString()).isBetween(1, 3);
+        assertThat(refused * 100L).as("refused of " + attempts).isLessThanOrEqualTo(attempts);
+        assertThat(events).first().asString().isEqualTo(site + " 4->5 increase: 4 transactions went through");
+        assertThat(events).noneMatch(e -> e.contains("doubled"));
+        assertThat(wide.limit(site)).isLessThanOrEqualTo(6);
+    }
+
+    /** Records changes as "site from->to reason" in {@link #events}. */
+    private AdaptivePacing.Listener recording() {
+        return new AdaptivePacing.Listener() {
+            @Override
+            public void limitChanged(String site, int from, int to, String reason) {
+                events.add(site + " " + from + "->" + to + " " + reason);
+            }
+
+            @Override
+            public void rateChanged(String site, double from, double to, String reason) {
+                events.add(site + " rate " + Math.round(from) + "->" + Math.round(to) + " " + reason);
+            }
+        };
+    }
+
+    /**
+     * One round 10 ms of virtual time long: as many transactions at once as the limit allows, each its own
+     * connection; beyond {@code accepts} (0: no bound) they are refused at the greeting, the rest go through.
+     *
+     * @return how many were refused
+     */
+    private int round(AdaptivePacing p, String site, int accepts) {
+        List<AdaptivePacing.Permit> held = new ArrayList<>();
+        int limit = p.limit(site);
+        for (int j = 0; j < limit; j++) {
+            p.acquire(site, Duration.ofMinutes(1), IllegalStateException::new).subscribe(held::add);
+        }
+        assertThat(held).as("permits granted").hasSize(limit);
+        vts.advanceTimeBy(Duration.ofMillis(10));
+        int refused = 0;
+        for (int j = 0; j < held.size(); j++) {
+            if (accepts > 0 && j >= accepts) {
+                refused++;
+                p.throttled(site, false, "421 4.7.0 too many connections at greeting");
+            } else {
+                p.succeeded(site);
+            }
+        }
+        held.forEach(AdaptivePacing.Permit::release);
+        return refused;
+    }
+
+    @Test
     void throttlesInTransactionsSetARateThatHalvesAndIsLiftedAfterRecovery() {
         String site = "slow.example.test:25";
         // 100 transactions in one second, one at a time: the first throttle sets the rate to half of that.
