@@ -8,7 +8,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
@@ -240,6 +243,43 @@ class AdaptivePacingTest {
         assertThat(later).hasSize(1);
         pacing.acquire(site, java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(later::add);
         assertThat(later).hasSize(1);
+    }
+
+    @Test
+    void aPermitTakenAtOnceGoesBackOnACancelBeforeItsRequestAndWithPermitRunsUnderItsPermit() {
+        String site = "u:25";
+        Duration wait = Duration.ofMinutes(1);
+        // The first acquire makes the site; later ones with room take the permit when subscribed.
+        pacing.acquire(site, wait, IllegalStateException::new).subscribe(AdaptivePacing.Permit::release);
+        BaseSubscriber<AdaptivePacing.Permit> requestsNothing = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+            }
+        };
+        pacing.acquire(site, wait, IllegalStateException::new).subscribe(requestsNothing);
+        assertThat(pacing.inUse(site)).isEqualTo(1);
+        requestsNothing.dispose();
+        assertThat(pacing.inUse(site)).as("cancelled before its request: given back").isZero();
+
+        // withPermit: the Mono runs holding the permit; one that cannot be made gives the permit back and fails.
+        List<AdaptivePacing.Permit> held = new ArrayList<>();
+        List<Integer> inUseSeen = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            pacing.withPermit(site, wait, IllegalStateException::new, p -> {
+                held.add(p);
+                return Mono.just(pacing.inUse(site));
+            }).subscribe(inUseSeen::add);
+        }
+        assertThat(inUseSeen).as("the fifth waits: the limit is 4").containsExactly(1, 2, 3, 4);
+        held.get(0).release();
+        assertThat(inUseSeen).containsExactly(1, 2, 3, 4, 4);
+        held.forEach(AdaptivePacing.Permit::release);
+        List<Throwable> errors = new ArrayList<>();
+        pacing.withPermit(site, wait, IllegalStateException::new, p -> {
+            throw new IllegalArgumentException("no session for this permit");
+        }).subscribe(v -> { }, errors::add);
+        assertThat(errors).singleElement().satisfies(e -> assertThat(e).hasMessage("no session for this permit"));
+        assertThat(pacing.inUse(site)).isZero();
     }
 
     @Test

@@ -40,7 +40,7 @@ final class PacingSite {
     private static final long SECOND = 1_000_000_000L;
 
     final String name;
-    final ArrayDeque<AdaptivePacing.Waiter> waiters = new ArrayDeque<>();
+    final ArrayDeque<PacingWaiter> waiters = new ArrayDeque<>();
     int limit;
     int inUse;
     /** Set when the site was dropped from the map: an acquire that found it takes a fresh one. */
