@@ -3,6 +3,10 @@ package io.reactivesmtp.reactor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.reactivesmtp.RecipientResult;
+import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpConnectionException;
+import io.reactivesmtp.SmtpReply;
 import io.reactivesmtp.reactor.internal.AdaptivePacing;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +16,7 @@ import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
@@ -280,6 +285,59 @@ class AdaptivePacingTest {
         }).subscribe(v -> { }, errors::add);
         assertThat(errors).singleElement().satisfies(e -> assertThat(e).hasMessage("no session for this permit"));
         assertThat(pacing.inUse(site)).isZero();
+    }
+
+    @Test
+    void aTransactionRefusedAtMailGoesAgainAtMostMaxRequeuesTimesAndOtherOutcomesPassOnce() {
+        io.reactivesmtp.Envelope envelope = io.reactivesmtp.Envelope.of("a@example.com", "b@example.com");
+        SmtpReply slowDown = SmtpReply.of(421, "4.7.0 slow down");
+        SendReport refused = SendReport.builder().envelope(envelope).mailReply(slowDown)
+                .recipient(RecipientResult.decided(envelope.recipients().get(0), slowDown, null)).build();
+        SendReport delivered = SendReport.builder().envelope(envelope).mailReply(SmtpReply.of(250, "ok"))
+                .recipient(RecipientResult.decided(envelope.recipients().get(0), SmtpReply.of(250, "ok"),
+                        SmtpReply.of(250, "ok")))
+                .dataReply(SmtpReply.of(250, "queued")).build();
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        AdaptivePacing twice = new AdaptivePacing(Pacing.builder().maxRequeues(2).scheduler(vts).build(), 20, true,
+                recording());
+
+        // Refused twice (as a report, then as a failure carrying it), delivered the third time.
+        StepVerifier.create(twice.requeued(() -> Mono.defer(() -> switch (attempts.incrementAndGet()) {
+            case 1 -> Mono.just(refused);
+            case 2 -> Mono.error(new SmtpConnectionException("closed after 421", null, refused));
+            default -> Mono.just(delivered);
+        }))).expectNext(delivered).verifyComplete();
+        assertThat(attempts).hasValue(3);
+
+        // Refused every time: after two requeues the third refusal is the outcome.
+        attempts.set(0);
+        StepVerifier.create(twice.requeued(() -> Mono.fromSupplier(() -> {
+            attempts.incrementAndGet();
+            return refused;
+        }))).expectNext(refused).verifyComplete();
+        assertThat(attempts).hasValue(3);
+
+        // Another failure, or an empty attempt, passes at once.
+        attempts.set(0);
+        StepVerifier.create(twice.requeued(() -> {
+            attempts.incrementAndGet();
+            return Mono.error(new IllegalStateException("boom"));
+        })).verifyErrorMessage("boom");
+        StepVerifier.create(twice.requeued(() -> {
+            attempts.incrementAndGet();
+            return Mono.empty();
+        })).verifyComplete();
+        assertThat(attempts).hasValue(2);
+
+        // A cancel while an attempt runs cancels it and starts no other.
+        attempts.set(0);
+        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        twice.requeued(() -> {
+            attempts.incrementAndGet();
+            return Mono.<SendReport>never().doOnCancel(() -> cancelled.set(true));
+        }).subscribe().dispose();
+        assertThat(cancelled).isTrue();
+        assertThat(attempts).hasValue(1);
     }
 
     @Test
