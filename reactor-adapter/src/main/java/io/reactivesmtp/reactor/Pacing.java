@@ -14,7 +14,12 @@ import reactor.core.scheduler.Scheduler;
  * <ul>
  * <li>The concurrency limit starts at {@link #initial()} and grows by one per round of transactions that went
  *     through (as many as the limit, the limit reached in the round, every transaction of the previous round
- *     done). It never exceeds the pool's {@code maxConnectionsPerDestination}.</li>
+ *     done). A site that never sent a slow-down signal, once a round of 8 at once went through, doubles its limit
+ *     per round instead (slow start): a server limiting connections per client mostly does so below that, where
+ *     growth stays one at a time and finds the limit with one refused connection, while a site that never pushes
+ *     back is at 64 three rounds later. The first signal ends slow start. The limit never exceeds the pool's
+ *     {@code maxConnectionsPerDestination} (twice that when a connection carries several messages: one awaiting its
+ *     final reply, the next behind it).</li>
  * <li>A slow-down signal is a {@code 421} or a {@code 4.7.x} status at any step, a refused connection or a timeout.
  *     One about connections (a refused greeting or connection, a timeout) halves the concurrency limit (never below
  *     {@link #floor()}); a 421 or 4.7.x in a transaction, about the pace of messages, sets a rate (half the

@@ -3,12 +3,20 @@ package io.reactivesmtp.reactor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.reactivesmtp.RecipientResult;
+import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpConnectionException;
+import io.reactivesmtp.SmtpReply;
 import io.reactivesmtp.reactor.internal.AdaptivePacing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
@@ -86,6 +94,89 @@ class AdaptivePacingTest {
     }
 
     @Test
+    void aSiteThatNeverPushesBackGrowsOneAtATimeToEightThenDoublesPerRoundToTheCeiling() {
+        AdaptivePacing wide = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts).build(), 100, true,
+                recording());
+        String site = "fast.example.test:25";
+        for (int round = 0; round < 8; round++) {
+            round(wide, site, 0);
+        }
+        // Rounds of 4, 5, 6, 7, then 8, 16, 32, 64: 142 transactions (one more per round: 12 after 8 rounds).
+        assertThat(wide.limit(site)).as(events.toString()).isEqualTo(100);
+        assertThat(events).containsExactly(site + " 4->5 increase: 4 transactions went through",
+                site + " 5->6 increase: 5 transactions went through", site + " 6->7 increase: 6 transactions went through",
+                site + " 7->8 increase: 7 transactions went through",
+                site + " 8->16 increase: 8 transactions went through, no slow-down signal yet (doubled)",
+                site + " 16->32 increase: 16 transactions went through, no slow-down signal yet (doubled)",
+                site + " 32->64 increase: 32 transactions went through, no slow-down signal yet (doubled)",
+                site + " 64->100 increase: 64 transactions went through, no slow-down signal yet (doubled)");
+    }
+
+    @Test
+    void aSiteRefusingBeyondFiveConnectionsCostsOneRefusalAndSlowStartEndsWithIt() {
+        AdaptivePacing wide = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts).build(), 100, true,
+                recording());
+        String site = "five.example.test:25";
+        int attempts = 0;
+        int refused = 0;
+        // Every transaction a connection (the worst case); the server takes 5 at once and refuses the rest. Rounds
+        // 10 ms apart for 10 virtual seconds, so two quiet periods pass and the limit probes above 5 again.
+        for (int round = 0; round < 1000; round++) {
+            int limit = wide.limit(site);
+            attempts += limit;
+            refused += round(wide, site, 5);
+        }
+        // The first probe above 5 (the 6th connection) is the only refusal before a quiet period; then one per probe.
+        assertThat(refused).as(events.toString()).isBetween(1, 3);
+        assertThat(refused * 100L).as("refused of " + attempts).isLessThanOrEqualTo(attempts);
+        assertThat(events).first().asString().isEqualTo(site + " 4->5 increase: 4 transactions went through");
+        assertThat(events).noneMatch(e -> e.contains("doubled"));
+        assertThat(wide.limit(site)).isLessThanOrEqualTo(6);
+    }
+
+    /** Records changes as "site from->to reason" in {@link #events}. */
+    private AdaptivePacing.Listener recording() {
+        return new AdaptivePacing.Listener() {
+            @Override
+            public void limitChanged(String site, int from, int to, String reason) {
+                events.add(site + " " + from + "->" + to + " " + reason);
+            }
+
+            @Override
+            public void rateChanged(String site, double from, double to, String reason) {
+                events.add(site + " rate " + Math.round(from) + "->" + Math.round(to) + " " + reason);
+            }
+        };
+    }
+
+    /**
+     * One round 10 ms of virtual time long: as many transactions at once as the limit allows, each its own
+     * connection; beyond {@code accepts} (0: no bound) they are refused at the greeting, the rest go through.
+     *
+     * @return how many were refused
+     */
+    private int round(AdaptivePacing p, String site, int accepts) {
+        List<AdaptivePacing.Permit> held = new ArrayList<>();
+        int limit = p.limit(site);
+        for (int j = 0; j < limit; j++) {
+            p.acquire(site, Duration.ofMinutes(1), IllegalStateException::new).subscribe(held::add);
+        }
+        assertThat(held).as("permits granted").hasSize(limit);
+        vts.advanceTimeBy(Duration.ofMillis(10));
+        int refused = 0;
+        for (int j = 0; j < held.size(); j++) {
+            if (accepts > 0 && j >= accepts) {
+                refused++;
+                p.throttled(site, false, "421 4.7.0 too many connections at greeting");
+            } else {
+                p.succeeded(site);
+            }
+        }
+        held.forEach(AdaptivePacing.Permit::release);
+        return refused;
+    }
+
+    @Test
     void throttlesInTransactionsSetARateThatHalvesAndIsLiftedAfterRecovery() {
         String site = "slow.example.test:25";
         // 100 transactions in one second, one at a time: the first throttle sets the rate to half of that.
@@ -157,6 +248,96 @@ class AdaptivePacingTest {
         assertThat(later).hasSize(1);
         pacing.acquire(site, java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(later::add);
         assertThat(later).hasSize(1);
+    }
+
+    @Test
+    void aPermitTakenAtOnceGoesBackOnACancelBeforeItsRequestAndWithPermitRunsUnderItsPermit() {
+        String site = "u:25";
+        Duration wait = Duration.ofMinutes(1);
+        // The first acquire makes the site; later ones with room take the permit when subscribed.
+        pacing.acquire(site, wait, IllegalStateException::new).subscribe(AdaptivePacing.Permit::release);
+        BaseSubscriber<AdaptivePacing.Permit> requestsNothing = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+            }
+        };
+        pacing.acquire(site, wait, IllegalStateException::new).subscribe(requestsNothing);
+        assertThat(pacing.inUse(site)).isEqualTo(1);
+        requestsNothing.dispose();
+        assertThat(pacing.inUse(site)).as("cancelled before its request: given back").isZero();
+
+        // withPermit: the Mono runs holding the permit; one that cannot be made gives the permit back and fails.
+        List<AdaptivePacing.Permit> held = new ArrayList<>();
+        List<Integer> inUseSeen = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            pacing.withPermit(site, wait, IllegalStateException::new, p -> {
+                held.add(p);
+                return Mono.just(pacing.inUse(site));
+            }).subscribe(inUseSeen::add);
+        }
+        assertThat(inUseSeen).as("the fifth waits: the limit is 4").containsExactly(1, 2, 3, 4);
+        held.get(0).release();
+        assertThat(inUseSeen).containsExactly(1, 2, 3, 4, 4);
+        held.forEach(AdaptivePacing.Permit::release);
+        List<Throwable> errors = new ArrayList<>();
+        pacing.withPermit(site, wait, IllegalStateException::new, p -> {
+            throw new IllegalArgumentException("no session for this permit");
+        }).subscribe(v -> { }, errors::add);
+        assertThat(errors).singleElement().satisfies(e -> assertThat(e).hasMessage("no session for this permit"));
+        assertThat(pacing.inUse(site)).isZero();
+    }
+
+    @Test
+    void aTransactionRefusedAtMailGoesAgainAtMostMaxRequeuesTimesAndOtherOutcomesPassOnce() {
+        io.reactivesmtp.Envelope envelope = io.reactivesmtp.Envelope.of("a@example.com", "b@example.com");
+        SmtpReply slowDown = SmtpReply.of(421, "4.7.0 slow down");
+        SendReport refused = SendReport.builder().envelope(envelope).mailReply(slowDown)
+                .recipient(RecipientResult.decided(envelope.recipients().get(0), slowDown, null)).build();
+        SendReport delivered = SendReport.builder().envelope(envelope).mailReply(SmtpReply.of(250, "ok"))
+                .recipient(RecipientResult.decided(envelope.recipients().get(0), SmtpReply.of(250, "ok"),
+                        SmtpReply.of(250, "ok")))
+                .dataReply(SmtpReply.of(250, "queued")).build();
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        AdaptivePacing twice = new AdaptivePacing(Pacing.builder().maxRequeues(2).scheduler(vts).build(), 20, true,
+                recording());
+
+        // Refused twice (as a report, then as a failure carrying it), delivered the third time.
+        StepVerifier.create(twice.requeued(() -> Mono.defer(() -> switch (attempts.incrementAndGet()) {
+            case 1 -> Mono.just(refused);
+            case 2 -> Mono.error(new SmtpConnectionException("closed after 421", null, refused));
+            default -> Mono.just(delivered);
+        }))).expectNext(delivered).verifyComplete();
+        assertThat(attempts).hasValue(3);
+
+        // Refused every time: after two requeues the third refusal is the outcome.
+        attempts.set(0);
+        StepVerifier.create(twice.requeued(() -> Mono.fromSupplier(() -> {
+            attempts.incrementAndGet();
+            return refused;
+        }))).expectNext(refused).verifyComplete();
+        assertThat(attempts).hasValue(3);
+
+        // Another failure, or an empty attempt, passes at once.
+        attempts.set(0);
+        StepVerifier.create(twice.requeued(() -> {
+            attempts.incrementAndGet();
+            return Mono.error(new IllegalStateException("boom"));
+        })).verifyErrorMessage("boom");
+        StepVerifier.create(twice.requeued(() -> {
+            attempts.incrementAndGet();
+            return Mono.empty();
+        })).verifyComplete();
+        assertThat(attempts).hasValue(2);
+
+        // A cancel while an attempt runs cancels it and starts no other.
+        attempts.set(0);
+        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        twice.requeued(() -> {
+            attempts.incrementAndGet();
+            return Mono.<SendReport>never().doOnCancel(() -> cancelled.set(true));
+        }).subscribe().dispose();
+        assertThat(cancelled).isTrue();
+        assertThat(attempts).hasValue(1);
     }
 
     @Test

@@ -1,24 +1,20 @@
 package io.reactivesmtp.reactor.internal;
 
-import io.reactivesmtp.RecipientResult;
 import io.reactivesmtp.SendReport;
-import io.reactivesmtp.SmtpConnectionException;
-import io.reactivesmtp.SmtpException;
-import io.reactivesmtp.SmtpReply;
-import io.reactivesmtp.SmtpSessionRejectedException;
-import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.reactor.Pacing;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -29,7 +25,7 @@ import reactor.core.scheduler.Schedulers;
  * connection, a timeout) and after quiet periods without such a signal (see {@link PacingSite} for the arithmetic).
  *
  * <p>Transactions take a permit before a session; waiting never blocks a thread (the rate's waits run on the
- * scheduler's timer). Every change is told to the {@link Listener} with its reason. Time comes from the scheduler
+ * scheduler's timer). A site with room and no rate grants at subscription, with no sink, timer or flatMap per message. Every change is told to the {@link Listener} with its reason. Time comes from the scheduler
  * given in {@link Pacing#scheduler()} (a {@code VirtualTimeScheduler} in tests), else from {@link System#nanoTime()}.
  * Sites idle for ten quiet periods, with no rate limit, are forgotten (checked at most once per quiet period).
  */
@@ -54,6 +50,7 @@ public final class AdaptivePacing {
     private final Listener listener;
     private final Map<String, PacingSite> sites = new ConcurrentHashMap<>();
     private volatile long lastSweep;
+    private volatile SiteOf lastSite;
 
     /**
      * @param pacing the settings (enabled)
@@ -106,7 +103,18 @@ public final class AdaptivePacing {
 
     /** @return the site of a destination: the provider suffix its host falls under, or {@code host:port} */
     public String site(String host, int port) {
-        return PacingSite.siteOf(pacing.providerSuffixes(), host, port);
+        // One entry: a relay, or a run of messages to one domain, asks for the same site message after message.
+        SiteOf last = lastSite;
+        if (last != null && last.port() == port && last.host().equals(host)) {
+            return last.site();
+        }
+        String site = PacingSite.siteOf(pacing.providerSuffixes(), host, port);
+        lastSite = new SiteOf(host, port, site);
+        return site;
+    }
+
+    /** A destination and its site. */
+    private record SiteOf(String host, int port, String site) {
     }
 
     /**
@@ -117,8 +125,81 @@ public final class AdaptivePacing {
      *     the wait gives nothing back twice
      */
     public Mono<Permit> acquire(String site, Duration maxWait, Supplier<? extends Throwable> timedOut) {
+        // A cancel before the request gives the permit back.
+        return withPermit(site, maxWait, timedOut, granted -> new Mono<Permit>() {
+            @Override
+            public void subscribe(CoreSubscriber<? super Permit> actual) {
+                actual.onSubscribe(new Granted<>(actual, granted, Permit::release));
+            }
+        });
+    }
+
+    /**
+     * {@link #acquire} and then {@code then} with the permit, in one step: no flatMap per message when the site has
+     * room. {@code then}'s Mono owns the permit: it must release it on its error and cancel.
+     *
+     * @param site a site
+     * @param maxWait how long a send may wait for a place (real time)
+     * @param timedOut the error of a send that waited that long
+     * @param then what runs under the permit
+     * @param <T> its value type
+     * @return {@code then}'s Mono, subscribed once a permit is held
+     */
+    public <T> Mono<T> withPermit(String site, Duration maxWait, Supplier<? extends Throwable> timedOut,
+                                  Function<Permit, Mono<T>> then) {
+        return new Paced<>(site, maxWait, timedOut, then);
+    }
+
+    /**
+     * Takes a place when subscribed. A known site with room and no rate hands its permit straight to {@code then}: no
+     * sink, no waiter, no timer and no flatMap per message (the common case, where nothing pushes back). Otherwise
+     * {@link #waitFor}.
+     */
+    private final class Paced<T> extends Mono<T> {
+        private final String site;
+        private final Duration maxWait;
+        private final Supplier<? extends Throwable> timedOut;
+        private final Function<Permit, Mono<T>> then;
+
+        Paced(String site, Duration maxWait, Supplier<? extends Throwable> timedOut, Function<Permit, Mono<T>> then) {
+            this.site = site;
+            this.maxWait = maxWait;
+            this.timedOut = timedOut;
+            this.then = then;
+        }
+
+        @Override
+        public void subscribe(CoreSubscriber<? super T> actual) {
+            PacingSite s = sites.get(site);
+            Permit granted = null;
+            if (s != null) {
+                synchronized (s) {
+                    if (!s.forgotten && s.rate() <= 0 && s.tryTake(nanos.getAsLong())) {
+                        granted = new Permit(s, s.lastGranted(), 0);
+                    }
+                }
+            }
+            if (granted == null) {
+                waitFor(site, maxWait, timedOut).flatMap(then).subscribe(actual);
+                return;
+            }
+            sweep();
+            Mono<T> next;
+            try {
+                next = Objects.requireNonNull(then.apply(granted), "the Mono under a pacing permit");
+            } catch (Throwable e) {
+                granted.release();
+                Operators.error(actual, Operators.onOperatorError(e, actual.currentContext()));
+                return;
+            }
+            next.subscribe(actual);
+        }
+    }
+
+    /** The path of a send that may wait: for a place (with a timer bounding the wait) or for its turn under a rate. */
+    private Mono<Permit> waitFor(String site, Duration maxWait, Supplier<? extends Throwable> timedOut) {
         Mono<Permit> permit = Mono.create(sink -> {
-            Waiter w = new Waiter(sink);
+            PacingWaiter w = new PacingWaiter(sink);
             for (int attempt = 0; attempt < 3; attempt++) {
                 PacingSite s = sites.computeIfAbsent(site, n -> new PacingSite(n, initial, nanos.getAsLong()));
                 Permit granted = null;
@@ -270,7 +351,7 @@ public final class AdaptivePacing {
 
     private void drain(PacingSite s) {
         for (int i = 0; i < 1_000_000; i++) { // bounded by the waiters; the bound only guards against a bug
-            Waiter next;
+            PacingWaiter next;
             Permit p;
             synchronized (s) {
                 long now = nanos.getAsLong();
@@ -286,21 +367,22 @@ public final class AdaptivePacing {
     }
 
     /**
-     * Tells pacing how a transaction at a site ended: a report with a 421 or 4.7.x, or a failure carrying a slow-down
-     * signal, slows the site down; any other report lets it grow.
+     * Tells pacing how a transaction at a site ended (in a task of its own, not nested in the pool's hand-off): a
+     * report with a 421 or 4.7.x, or a failure carrying a slow-down signal, slows the site down; any other report
+     * lets it grow.
      *
      * @param site the site
-     * @param transaction the transaction
-     * @return the same transaction, observed
+     * @param report the report, or null when the transaction failed
+     * @param error the failure, or null
      */
-    public Mono<SendReport> observe(String site, Mono<SendReport> transaction) {
-        return transaction.doOnNext(report -> {
-            if (RateLimiter.isThrottle(report)) {
-                throttled(site, true, throttleReply(report) + " in a transaction");
-            } else {
-                succeeded(site);
-            }
-        }).doOnError(e -> slowDownIfAsked(e, site));
+    public void observed(String site, SendReport report, Throwable error) {
+        if (error != null) {
+            slowDownIfAsked(error, site);
+        } else if (RateLimiter.isThrottle(report)) {
+            throttled(site, true, PacingSignals.throttleReply(report) + " in a transaction");
+        } else {
+            succeeded(site);
+        }
     }
 
     /**
@@ -311,29 +393,7 @@ public final class AdaptivePacing {
      * @return the attempts
      */
     public Mono<SendReport> requeued(Supplier<Mono<SendReport>> attempt) {
-        return requeued(attempt, 0);
-    }
-
-    private Mono<SendReport> requeued(Supplier<Mono<SendReport>> attempt, int done) {
-        if (done >= pacing.maxRequeues()) {
-            return attempt.get();
-        }
-        return attempt.get()
-                .flatMap(r -> refusedAtMail(r) ? requeued(attempt, done + 1) : Mono.just(r))
-                .onErrorResume(e -> e instanceof SmtpException && ((SmtpException) e).isRetryable()
-                                && ((SmtpException) e).partialReport().map(AdaptivePacing::refusedAtMail).orElse(false),
-                        e -> requeued(attempt, done + 1));
-    }
-
-    /**
-     * Refused at MAIL with a 421 or 4.7.x (a 421 while MAIL was pending leaves no MAIL reply): every recipient failed
-     * transiently and the data was never answered, so nothing can have been delivered.
-     */
-    private static boolean refusedAtMail(SendReport report) {
-        return report.mailReply().map(RateLimiter::isThrottle).orElse(true)
-                && report.dataReply().isEmpty() && !report.recipients().isEmpty()
-                && report.recipients().stream().allMatch(r -> r.status() == RecipientResult.Status.TRANSIENT_FAILURE)
-                && RateLimiter.isThrottle(report);
+        return PacingSignals.requeued(attempt, pacing.maxRequeues(), 0);
     }
 
     /**
@@ -341,51 +401,11 @@ public final class AdaptivePacing {
      * @param e a failure of a connect or a transaction there: slows the site down if it carries a signal
      */
     public void slowDownIfAsked(Throwable e, String site) {
-        String reason = slowDownSignal(e);
+        String reason = PacingSignals.slowDownSignal(e);
         if (reason != null) {
             // Only a reply in a transaction may be about the rate; a refused or timed-out connection is not.
             throttled(site, reason.endsWith(" in a transaction"), reason);
         }
-    }
-
-    /**
-     * The slow-down signal a failure carries, or null: a 421 or 4.7.x (at the greeting or in a transaction), a
-     * timeout, a refused connection.
-     *
-     * @param e a failure of a connect or a transaction
-     * @return the reason to slow down, or null for none
-     */
-    public static String slowDownSignal(Throwable e) {
-        if (e instanceof SmtpSessionRejectedException && RateLimiter.isThrottle(e)) {
-            return ((SmtpSessionRejectedException) e).reply() + " at greeting";
-        }
-        if (RateLimiter.isThrottle(e)) {
-            return throttleReply(((SmtpException) e).partialReport().orElseThrow()) + " in a transaction";
-        }
-        if (e instanceof SmtpTimeoutException) {
-            return "timeout";
-        }
-        if (e instanceof SmtpConnectionException && e.getCause() instanceof java.net.ConnectException) {
-            return "connection refused";
-        }
-        return null;
-    }
-
-    /** @return the first reply of the report that asks to slow down, or "421 or 4.7.x" */
-    private static String throttleReply(SendReport report) {
-        List<SmtpReply> replies = new ArrayList<>();
-        report.mailReply().ifPresent(replies::add);
-        for (RecipientResult r : report.recipients()) {
-            r.rcptReply().ifPresent(replies::add);
-            r.reply().ifPresent(replies::add);
-        }
-        report.dataReply().ifPresent(replies::add);
-        for (SmtpReply r : replies) {
-            if (RateLimiter.isThrottle(r)) {
-                return r.toString(); // escaped by SmtpReply
-            }
-        }
-        return "421 or 4.7.x";
     }
 
     /** One transaction's place at a site; {@link #release()} gives it back (once). */
@@ -415,33 +435,11 @@ public final class AdaptivePacing {
                 released = true;
                 site.released(seq);
                 site.lastUse = nanos.getAsLong();
+                if (site.waiters.isEmpty()) {
+                    return;
+                }
             }
             drain(site);
-        }
-    }
-
-    /** A subscriber waiting for a permit. */
-    final class Waiter {
-        final MonoSink<Permit> sink;
-        /** Set under the site's lock before the cancel hook is registered. */
-        PacingSite site;
-        /** Set under the site's lock. */
-        Permit granted;
-
-        Waiter(MonoSink<Permit> sink) {
-            this.sink = sink;
-        }
-
-        /** A permit granted to a subscriber that cancelled goes back. */
-        void cancel() {
-            Permit p;
-            synchronized (site) {
-                site.waiters.remove(this);
-                p = granted;
-            }
-            if (p != null) {
-                p.release();
-            }
         }
     }
 }

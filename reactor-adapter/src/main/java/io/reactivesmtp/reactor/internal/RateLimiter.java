@@ -130,8 +130,10 @@ public final class RateLimiter {
 
     /** @return whether a reply asks the client to slow down: 421, or enhanced status 4.7.x */
     public static boolean isThrottle(SmtpReply reply) {
+        // A 4.7.x only comes with a 4xx code (SmtpReply ignores an enhanced code of another class): a 250, the
+        // common case, is answered without looking (and without an Optional per reply).
         return reply != null && (reply.code() == 421
-                || reply.enhancedStatus().map(s -> s.startsWith("4.7.")).orElse(false));
+                || reply.code() / 100 == 4 && reply.enhancedStatus().map(s -> s.startsWith("4.7.")).orElse(false));
     }
 
     /** @return whether any reply of the report asks to slow down */

@@ -180,15 +180,12 @@ public final class Sender {
             reportTls(ref.poolable());
             tlsRpt.established(ref.poolable(), acquired.candidate);
             boolean reused = ref.poolable().messages() > 0;
-            Mono<SendReport> sent = transact(ref, acquired, envelope, content)
-                    .map(r -> withMxTls(r, acquired.candidate));
-            if (acquired.permit != null) {
-                sent = pacing.observe(acquired.permit.site(), sent);
-            }
-            return sent.doFinally(signal -> acquired.release())
-                    .onErrorResume(
-                    e -> mayRetryStale && reused && diedBeforeAnyReply(e),
-                    e -> attempt(candidates, envelope, content, false));
+            // Pacing hears how it ended in transact's last task (later()).
+            return transact(ref, acquired, envelope, content)
+                    .map(r -> withMxTls(r, acquired.candidate))
+                    .doFinally(signal -> acquired.release())
+                    .onErrorResume(e -> mayRetryStale && reused && diedBeforeAnyReply(e)
+                            ? attempt(candidates, envelope, content, false) : Mono.error(e));
         });
     }
 
@@ -228,38 +225,50 @@ public final class Sender {
 
     private Mono<Acquired> acquireAny(List<DestinationKey> candidates, int i, int requeues) {
         DestinationKey key = candidates.get(i);
-        Mono<Acquired> session = (limiter == null
-                ? pools.acquire(key).map(ref -> new Acquired(ref, null, key))
-                : limiter.acquire(key).flatMap(ticket -> pools.acquire(key)
-                        .map(ref -> new Acquired(ref, ticket, key))
-                        .doOnError(e -> throttleIfAsked(ticket, e))))
-                .doOnError(e -> tlsRpt.failed(key, e));
-        Mono<Acquired> acquire = session;
-        if (pacing != null) {
-            // The pacing permit first: a site over its limit waits here, holding no connection.
-            String site = site(key);
-            Duration wait = options.pool().pendingAcquireTimeout();
-            acquire = pacing.acquire(site, wait, () -> new SmtpConnectionException("no place at " + site
-                            + " (adaptive pacing, limit " + pacing.limit(site) + ") became free within " + wait
-                            + " (pendingAcquireTimeout)", null, null))
-                    .flatMap(permit -> session.map(a -> a.paced(permit)).doOnCancel(permit::release)
-                            .doOnError(e -> {
-                                permit.release();
-                                pacing.slowDownIfAsked(e, site);
-                            }));
-            boolean last = i + 1 == candidates.size();
-            // Refused at the greeting with 421/4.7.x: nothing was sent, so wait for a place under the lowered limit
-            // and connect again (after the other candidates, if any, were tried). Only while other sessions of ours
-            // are there: then our concurrency is the likely cause. A server that refuses even one session gets no
-            // immediate reconnect (that would hammer it); the failure goes to the retry policy and its backoff.
-            acquire = acquire.onErrorResume(e -> last && requeues < options.pacing().maxRequeues()
-                            && e instanceof SmtpSessionRejectedException && RateLimiter.isThrottle(e)
-                            && pacing.inUse(site) > 0,
-                    e -> acquireAny(candidates, i, requeues + 1));
+        if (pacing == null) {
+            return session(key, null).onErrorResume(e -> recover(candidates, i, requeues, null, e));
         }
-        return acquire.onErrorResume(
-                e -> next(candidates, i, e) < candidates.size() && failsOver(e),
-                e -> acquireAny(candidates, next(candidates, i, e), requeues));
+        // The pacing permit first: a site over its limit waits here, holding no connection.
+        String site = site(key);
+        Duration wait = options.pool().pendingAcquireTimeout();
+        return pacing.withPermit(site, wait, () -> new SmtpConnectionException("no place at " + site
+                        + " (adaptive pacing, limit " + pacing.limit(site) + ") became free within " + wait
+                        + " (pendingAcquireTimeout)", null, null), permit -> session(key, permit))
+                .onErrorResume(e -> recover(candidates, i, requeues, site, e));
+    }
+
+    /** The rate-limit token (if limited), then a session; a failure or cancel gives the pacing permit (if any) back. */
+    private Mono<Acquired> session(DestinationKey key, AdaptivePacing.Permit permit) {
+        Mono<Acquired> session = (limiter == null
+                ? pools.acquire(key).map(ref -> new Acquired(ref, null, key, permit))
+                : limiter.acquire(key).flatMap(ticket -> pools.acquire(key)
+                        .map(ref -> new Acquired(ref, ticket, key, permit))
+                        .doOnError(e -> throttleIfAsked(ticket, e))))
+                .doOnError(e -> {
+                    tlsRpt.failed(key, e);
+                    if (permit != null) {
+                        permit.release();
+                        pacing.slowDownIfAsked(e, permit.site());
+                    }
+                });
+        return permit == null ? session : session.doOnCancel(permit::release);
+    }
+
+    /**
+     * After a failure to get a session: requeue under pacing, or fail over to the next candidate where
+     * {@link #failsOver} says so (one resume function per attempt, no predicate wrappers: this runs per message).
+     */
+    private Mono<Acquired> recover(List<DestinationKey> candidates, int i, int requeues, String site, Throwable e) {
+        // Refused at the greeting with 421/4.7.x: nothing was sent, so wait for a place under the lowered limit and
+        // connect again (after the other candidates, if any, were tried). Only while other sessions of ours are
+        // there: then our concurrency is the likely cause. A server that refuses even one session gets no immediate
+        // reconnect (that would hammer it); the failure goes to the retry policy and its backoff.
+        if (site != null && i + 1 == candidates.size() && requeues < options.pacing().maxRequeues()
+                && e instanceof SmtpSessionRejectedException && RateLimiter.isThrottle(e) && pacing.inUse(site) > 0) {
+            return acquireAny(candidates, i, requeues + 1);
+        }
+        int j = next(candidates, i, e);
+        return j < candidates.size() && failsOver(e) ? acquireAny(candidates, j, requeues) : Mono.error(e);
     }
 
     /**
@@ -308,17 +317,14 @@ public final class Sender {
         final RateLimiter.Ticket ticket;
         /** The candidate it was acquired for (its pool may be shared with keys of other TLS statuses). */
         final DestinationKey candidate;
-        AdaptivePacing.Permit permit;
+        final AdaptivePacing.Permit permit;
 
-        Acquired(PooledRef<PooledSession> ref, RateLimiter.Ticket ticket, DestinationKey candidate) {
+        Acquired(PooledRef<PooledSession> ref, RateLimiter.Ticket ticket, DestinationKey candidate,
+                 AdaptivePacing.Permit permit) {
             this.ref = ref;
             this.ticket = ticket;
             this.candidate = candidate;
-        }
-
-        Acquired paced(AdaptivePacing.Permit p) {
-            this.permit = p;
-            return this;
+            this.permit = permit;
         }
 
         void release() {
@@ -373,7 +379,8 @@ public final class Sender {
                 .flatMap(report -> {
                     listener.fire(l -> l.transactionEnd(destination, report));
                     throttleIfAsked(acquired.ticket, report);
-                    return settle(ref, settled, pooled.session().isReusable()).then(later(loop, report, null));
+                    return settle(ref, settled, pooled.session().isReusable())
+                            .then(later(loop, report, null, acquired.permit));
                 })
                 .onErrorResume(e -> {
                     if (e instanceof CancellationException) {
@@ -385,7 +392,7 @@ public final class Sender {
                     }
                     throttleIfAsked(acquired.ticket, e);
                     // Any failure may have left the session in an unknown state: never pool it again.
-                    return settle(ref, settled, false).then(later(loop, null, e));
+                    return settle(ref, settled, false).then(later(loop, null, e, acquired.permit));
                 })
                 // The session decides: before DATA it resets the transaction and hands itself back through the
                 // hand-off above (released to the pool); after DATA it closes the connection (the hand-off then
@@ -403,11 +410,15 @@ public final class Sender {
     /**
      * The outcome, delivered in an event-loop task of its own. Releasing the session may hand it straight to a
      * waiting send inside the pool's drain loop and inside the session handler's reply processing; whatever the
-     * caller does next (often: acquire again) must not run nested in those.
+     * caller does next (often: acquire again) must not run nested in those. Pacing (given a permit) hears how the
+     * transaction ended first, in the same task: a limit it raises may hand places to waiting sends.
      */
-    private static Mono<SendReport> later(Executor loop, SendReport report, Throwable error) {
+    private Mono<SendReport> later(Executor loop, SendReport report, Throwable error, AdaptivePacing.Permit permit) {
         CompletableFuture<SendReport> f = new CompletableFuture<>();
         Runnable complete = () -> {
+            if (permit != null) {
+                pacing.observed(permit.site(), report, error);
+            }
             if (error != null) {
                 f.completeExceptionally(error);
             } else {

@@ -1,0 +1,93 @@
+package io.reactivesmtp.reactor.internal;
+
+import io.reactivesmtp.RecipientResult;
+import io.reactivesmtp.SendReport;
+import io.reactivesmtp.SmtpConnectionException;
+import io.reactivesmtp.SmtpException;
+import io.reactivesmtp.SmtpReply;
+import io.reactivesmtp.SmtpSessionRejectedException;
+import io.reactivesmtp.SmtpTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
+
+/**
+ * What a transaction's end or a failure tells {@link AdaptivePacing}: whether it carries a slow-down signal and
+ * which, and whether a transaction was refused before anything was sent (so it may go again).
+ */
+final class PacingSignals {
+
+    private PacingSignals() {
+    }
+
+    /**
+     * @param attempt makes one attempt
+     * @param maxRequeues how often a transaction refused at MAIL goes again
+     * @param done how often it went again so far
+     * @return the attempts: again while refused at MAIL with 421 or 4.7.x (nothing was sent), at most maxRequeues times
+     */
+    static Mono<SendReport> requeued(Supplier<Mono<SendReport>> attempt, int maxRequeues, int done) {
+        if (done >= maxRequeues) {
+            return attempt.get();
+        }
+        // One operator per outcome kind, no predicate wrapper: this runs once per message.
+        return attempt.get()
+                .flatMap(r -> refusedAtMail(r) ? requeued(attempt, maxRequeues, done + 1) : Mono.just(r))
+                .onErrorResume(e -> e instanceof SmtpException && ((SmtpException) e).isRetryable()
+                        && ((SmtpException) e).partialReport().map(PacingSignals::refusedAtMail).orElse(false)
+                        ? requeued(attempt, maxRequeues, done + 1) : Mono.error(e));
+    }
+
+    /**
+     * Refused at MAIL with a 421 or 4.7.x (a 421 while MAIL was pending leaves no MAIL reply): every recipient failed
+     * transiently and the data was never answered, so nothing can have been delivered.
+     */
+    private static boolean refusedAtMail(SendReport report) {
+        // The data reply first: a message that got one was not refused at MAIL (the common case ends here).
+        return report.dataReply().isEmpty() && report.mailReply().map(RateLimiter::isThrottle).orElse(true)
+                && !report.recipients().isEmpty()
+                && report.recipients().stream().allMatch(r -> r.status() == RecipientResult.Status.TRANSIENT_FAILURE)
+                && RateLimiter.isThrottle(report);
+    }
+
+    /**
+     * The slow-down signal a failure carries, or null: a 421 or 4.7.x (at the greeting or in a transaction), a
+     * timeout, a refused connection.
+     *
+     * @param e a failure of a connect or a transaction
+     * @return the reason to slow down, or null for none
+     */
+    static String slowDownSignal(Throwable e) {
+        if (e instanceof SmtpSessionRejectedException && RateLimiter.isThrottle(e)) {
+            return ((SmtpSessionRejectedException) e).reply() + " at greeting";
+        }
+        if (RateLimiter.isThrottle(e)) {
+            return throttleReply(((SmtpException) e).partialReport().orElseThrow()) + " in a transaction";
+        }
+        if (e instanceof SmtpTimeoutException) {
+            return "timeout";
+        }
+        if (e instanceof SmtpConnectionException && e.getCause() instanceof java.net.ConnectException) {
+            return "connection refused";
+        }
+        return null;
+    }
+
+    /** @return the first reply of the report that asks to slow down, or "421 or 4.7.x" */
+    static String throttleReply(SendReport report) {
+        List<SmtpReply> replies = new ArrayList<>();
+        report.mailReply().ifPresent(replies::add);
+        for (RecipientResult r : report.recipients()) {
+            r.rcptReply().ifPresent(replies::add);
+            r.reply().ifPresent(replies::add);
+        }
+        report.dataReply().ifPresent(replies::add);
+        for (SmtpReply r : replies) {
+            if (RateLimiter.isThrottle(r)) {
+                return r.toString(); // escaped by SmtpReply
+            }
+        }
+        return "421 or 4.7.x";
+    }
+}
