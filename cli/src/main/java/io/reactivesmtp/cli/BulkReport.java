@@ -325,8 +325,12 @@ final class BulkReport implements Closeable {
         }
 
         static Entry of(RecipientResult r, long line) {
-            return new Entry(r.address().toString(), line, r.status().name(), r.code(),
-                    r.enhancedStatus().orElse(null), r.text());
+            return of(r, r.address().toString(), line);
+        }
+
+        /** @param address {@code r}'s address as {@link io.reactivesmtp.MailAddress#toString()} */
+        static Entry of(RecipientResult r, String address, long line) {
+            return new Entry(address, line, r.status().name(), r.code(), r.enhancedStatus().orElse(null), r.text());
         }
     }
 
