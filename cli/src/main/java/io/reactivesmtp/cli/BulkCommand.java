@@ -300,7 +300,7 @@ public final class BulkCommand implements Callable<Integer> {
                         }
                         stats.suppressed.incrementAndGet();
                         if (writer != null) {
-                            writer.addSuppressed(r.address().toString(), r.line());
+                            writer.addSuppressed(r.text(), r.line());
                         }
                         return false;
                     })

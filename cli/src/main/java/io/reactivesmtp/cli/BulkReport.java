@@ -1,6 +1,5 @@
 package io.reactivesmtp.cli;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.reactivesmtp.MxTlsStatus;
 import io.reactivesmtp.RecipientResult;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -68,10 +66,6 @@ final class BulkReport implements Closeable {
         boolean message() {
             return other == null;
         }
-
-        String line() {
-            return other != null ? other : BulkReport.line(id, outcome, recipients, error);
-        }
     }
 
     private static final Item STOP = new Item(0, null, null, null, "", false);
@@ -82,6 +76,8 @@ final class BulkReport implements Closeable {
 
     private final Path file;
     private final BufferedWriter writer;
+    /** Message lines into {@link #writer}, on the writing thread. */
+    private final MessageLineWriter lines;
     private final int maxUnreported;
     private final int flushBatch;
     // Lock-free, and no wake-up per result: the writing thread polls it (IDLE_PARK_NANOS when idle).
@@ -98,9 +94,10 @@ final class BulkReport implements Closeable {
     /** Set while a sender waits in {@link #awaitRoom}: the writing thread then flushes what it has at once. */
     private volatile boolean senderWaiting;
 
-    private BulkReport(Path file, BufferedWriter writer, int maxUnreported, int flushBatch) {
+    private BulkReport(Path file, BufferedWriter writer, int maxUnreported, int flushBatch) throws IOException {
         this.file = file;
         this.writer = writer;
+        this.lines = new MessageLineWriter(writer);
         this.maxUnreported = maxUnreported;
         this.flushBatch = flushBatch;
         this.thread = new Thread(this::writeLoop, "reactive-smtp-bulk-report");
@@ -129,8 +126,9 @@ final class BulkReport implements Closeable {
         // Flushing every flushBatch lines keeps the syscalls few; the bound leaves room for two batches.
         int batch = Math.max(8, Math.min(1024, inFlight / 2));
         int max = (int) Math.min(Integer.MAX_VALUE, (long) inFlight + 2L * batch);
-        BulkReport report = new BulkReport(file, w, max, batch);
+        BulkReport report;
         try {
+            report = new BulkReport(file, w, max, batch);
             if (newLineFirst) {
                 w.newLine();
             }
@@ -256,7 +254,11 @@ final class BulkReport implements Closeable {
                 if (failure != null) {
                     continue; // keep draining the queue so that nothing waits on it
                 }
-                writer.write(item.line());
+                if (item.message()) {
+                    lines.write(item.id(), item.outcome(), item.recipients(), item.error());
+                } else {
+                    writer.write(item.other());
+                }
                 writer.newLine();
                 if (item.message()) {
                     if (unflushed++ == 0) {
@@ -323,15 +325,18 @@ final class BulkReport implements Closeable {
         }
 
         static Entry of(RecipientResult r, long line) {
-            return new Entry(r.address().toString(), line, r.status().name(), r.code(),
-                    r.enhancedStatus().orElse(null), r.text());
+            return of(r, r.address().toString(), line);
+        }
+
+        /** @param address {@code r}'s address as {@link io.reactivesmtp.MailAddress#toString()} */
+        static Entry of(RecipientResult r, String address, long line) {
+            return new Entry(address, line, r.status().name(), r.code(), r.enhancedStatus().orElse(null), r.text());
         }
     }
 
+    /** One message's line, as {@link MessageLineWriter} writes it. */
     static String line(long id, String outcome, List<Entry> recipients, Throwable error) {
-        return CliJson.line(new MessageLine(id, outcome, recipients.stream().map(MessageLine.Recipient::of).toList(),
-                error == null ? null : new MessageLine.Failure(error.getClass().getSimpleName(),
-                        String.valueOf(error.getMessage()))));
+        return MessageLineWriter.line(id, outcome, recipients, error);
     }
 
     /** The first line of a run: when, from which file, and the bound on messages at servers without a line. */
@@ -369,42 +374,6 @@ final class BulkReport implements Closeable {
 
     /** {@code {"end": {...}}}. */
     record EndLine(End end) {
-    }
-
-    /**
-     * One message's line.
-     *
-     * @param id the line number of its first recipient
-     * @param outcome a {@code MessageResult.Outcome} name
-     * @param recipients the recipients and their results
-     * @param error the failure that left recipients without a verdict, or null
-     */
-    @JsonPropertyOrder({"id", "outcome", "recipients", "error"})
-    record MessageLine(long id, String outcome, List<Recipient> recipients, Failure error) {
-        MessageLine {
-            Objects.requireNonNull(outcome, "outcome");
-            recipients = List.copyOf(recipients);
-        }
-
-        /** A recipient of the line; {@code code} is null when no reply decided it; {@code tls} only with --mx. */
-        @JsonPropertyOrder({"address", "line", "status", "code", "enhancedStatus", "text", "tls"})
-        record Recipient(String address, long line, String status, Integer code, String enhancedStatus, String text,
-                @JsonInclude(JsonInclude.Include.NON_NULL) ReportPrinter.TlsLevelJson tls) {
-            Recipient {
-                Objects.requireNonNull(address, "address");
-                Objects.requireNonNull(status, "status");
-            }
-
-            static Recipient of(Entry e) {
-                return new Recipient(e.address(), e.line(), e.status(), e.code() == 0 ? null : e.code(),
-                        e.enhancedStatus(), e.text(), e.tls() == null ? null : ReportPrinter.TlsLevelJson.of(e.tls(), false));
-            }
-        }
-
-        /** The exception's simple class name and message. */
-        @JsonPropertyOrder({"type", "message"})
-        record Failure(String type, String message) {
-        }
     }
 
     /** Stops the writing thread after the queued lines, flushes and closes the file. */

@@ -60,9 +60,16 @@ final class BulkResults {
 
     private static void recordClaimed(MessageResult result, List<RecipientFile.Recipient> batch, BulkStats stats,
             BulkReport writer) {
-        Map<String, Long> lines = new HashMap<>();
-        for (RecipientFile.Recipient r : batch) {
-            lines.putIfAbsent(r.address().toString(), r.line());
+        // Each address's line (its first, when an address repeats), taken by the first result for it; a batch of
+        // one (the usual --per-message 1) needs no map, and its result carries the very MailAddress it was read as.
+        RecipientFile.Recipient only = batch.size() == 1 ? batch.get(0) : null;
+        boolean onlyTaken = false;
+        Map<String, Long> lines = null;
+        if (only == null) {
+            lines = new HashMap<>();
+            for (RecipientFile.Recipient r : batch) {
+                lines.putIfAbsent(r.text(), r.line());
+            }
         }
         SmtpException error = result.error().orElse(null);
         // The refusal of a session (a 421 greeting) is the reply that decided its recipients' fate.
@@ -77,9 +84,19 @@ final class BulkResults {
         }
         // One result per recipient: without a verdict, transient, permanent (no MX) or unknown after the data.
         for (RecipientResult r : result.recipients()) {
-            String address = r.address().toString();
-            Long line = lines.remove(address);
-            BulkReport.Entry entry = BulkReport.Entry.of(r, line == null ? 0 : line);
+            String address;
+            Long line = null;
+            if (only != null) {
+                address = r.address() == only.address() ? only.text() : r.address().toString();
+                if (!onlyTaken && address.equals(only.text())) {
+                    onlyTaken = true;
+                    line = only.line();
+                }
+            } else {
+                address = r.address().toString();
+                line = lines.remove(address);
+            }
+            BulkReport.Entry entry = BulkReport.Entry.of(r, address, line == null ? 0 : line);
             if (error != null && r.reply().isEmpty()) {
                 entry = refusal != null && r.status() == RecipientResult.Status.TRANSIENT_FAILURE
                         ? new BulkReport.Entry(address, entry.line(), entry.status(), refusal.code(),
@@ -95,9 +112,9 @@ final class BulkResults {
         }
         // Recipients the result did not cover (a message whose recipients repeat an address): no result.
         for (RecipientFile.Recipient r : batch) {
-            if (lines.remove(r.address().toString()) != null) {
-                entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
-                        RecipientResult.Status.UNDETERMINED.name(), 0, null, "no result"));
+            if (only != null ? !onlyTaken : lines.remove(r.text()) != null) {
+                entries.add(new BulkReport.Entry(r.text(), r.line(), RecipientResult.Status.UNDETERMINED.name(), 0,
+                        null, "no result"));
             }
         }
         count(stats, result.outcome(), entries, errors);
@@ -111,8 +128,8 @@ final class BulkResults {
         String why = "abandoned in flight when the run was stopped: the server may have it";
         List<BulkReport.Entry> entries = new ArrayList<>(batch.size());
         for (RecipientFile.Recipient r : batch) {
-            entries.add(new BulkReport.Entry(r.address().toString(), r.line(),
-                    RecipientResult.Status.UNDETERMINED.name(), 0, null, why));
+            entries.add(new BulkReport.Entry(r.text(), r.line(), RecipientResult.Status.UNDETERMINED.name(), 0, null,
+                    why));
         }
         stats.abandoned.incrementAndGet();
         count(stats, MessageResult.Outcome.UNKNOWN, entries, List.of("abandoned in flight"));

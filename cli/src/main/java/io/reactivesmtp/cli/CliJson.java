@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 
 /**
  * The program's JSON, through Jackson: the records of the {@code --json} summaries and of the bulk report are
@@ -61,6 +62,24 @@ final class CliJson {
      */
     static String quote(String s) {
         return line(s);
+    }
+
+    /**
+     * A generator of JSON lines like {@link #line}'s into {@code out}, for a writer of many lines: nothing between
+     * its root values (the caller ends each line), and neither its flush nor its close reaches {@code out}.
+     *
+     * @param out where the JSON goes
+     * @return the generator (one thread at a time)
+     * @throws IOException never for a new generator, declared by Jackson
+     */
+    static JsonGenerator lineGenerator(Writer out) throws IOException {
+        JsonGenerator g = MAPPER.createGenerator(out);
+        g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        g.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
+        Spaced spaced = new Spaced(false);
+        spaced.setRootValueSeparator(null);
+        g.setPrettyPrinter(spaced);
+        return g;
     }
 
     private static String write(ObjectWriter writer, Object value) {

@@ -43,8 +43,12 @@ final class RecipientFile {
      *
      * @param line its line number, from 1
      * @param address the address
+     * @param text the address as {@link MailAddress#toString()}, made once for the report and the skip lists
      */
-    record Recipient(long line, MailAddress address) {
+    record Recipient(long line, MailAddress address, String text) {
+        Recipient(long line, MailAddress address) {
+            this(line, address, address.toString());
+        }
     }
 
     /** Told about each line that is not an address (and is not blank or a comment). */
@@ -218,10 +222,11 @@ final class RecipientFile {
                                 badLines.badLine(n, l.text(), e.getMessage());
                                 continue;
                             }
-                            if (skip.test(address.toString())) {
+                            Recipient recipient = new Recipient(n, address);
+                            if (skip.test(recipient.text())) {
                                 continue;
                             }
-                            sink.next(new Recipient(n, address));
+                            sink.next(recipient);
                             return;
                         }
                     } catch (IOException e) {

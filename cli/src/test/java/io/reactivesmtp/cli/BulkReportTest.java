@@ -141,4 +141,23 @@ class BulkReportTest {
         assertThat(err.toString()).isEqualTo("bulk: warning: --retry-from " + file + ":4: not a report line, ignored"
                 + System.lineSeparator());
     }
+
+    @Test
+    void messageLinesAreWrittenOneAfterAnotherThroughOneGeneratorWithNullsErrorsAndEscapes() throws IOException {
+        StringWriter out = new StringWriter();
+        MessageLineWriter lines = new MessageLineWriter(out);
+        lines.write(7, "PARTIAL", List.of(new BulkReport.Entry("a@example.com", 7, "ACCEPTED", 250, "2.0.0", "Ok"),
+                new BulkReport.Entry("b@example.com", 8, "UNDETERMINED", 0, null, "caf\u00e9 \"closed\"")), null);
+        out.write('\n');
+        lines.write(9, "UNKNOWN", List.of(), new java.io.IOException("gone"));
+        assertThat(out.toString()).isEqualTo("{\"id\": 7, \"outcome\": \"PARTIAL\", \"recipients\": ["
+                + "{\"address\": \"a@example.com\", \"line\": 7, \"status\": \"ACCEPTED\", \"code\": 250, "
+                + "\"enhancedStatus\": \"2.0.0\", \"text\": \"Ok\"}, "
+                + "{\"address\": \"b@example.com\", \"line\": 8, \"status\": \"UNDETERMINED\", \"code\": null, "
+                + "\"enhancedStatus\": null, \"text\": \"caf\\u00E9 \\\"closed\\\"\"}], \"error\": null}\n"
+                + "{\"id\": 9, \"outcome\": \"UNKNOWN\", \"recipients\": [], "
+                + "\"error\": {\"type\": \"IOException\", \"message\": \"gone\"}}");
+        assertThat(BulkReport.line(9, "UNKNOWN", List.of(), new java.io.IOException("gone")))
+                .isEqualTo(out.toString().substring(out.toString().indexOf('\n') + 1));
+    }
 }
