@@ -93,11 +93,12 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
         }
         Objects.requireNonNull(providerSuffixes, "providerSuffixes");
         for (String s : providerSuffixes) {
-            if (s == null || s.isBlank() || s.startsWith(".") || s.endsWith(".") || !s.contains(".")
-                    || s.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
+            // An ASCII host name of two labels or more (letters, digits, hyphens): a site name with ':' or '['
+            // is a destination's or an address's (PacingSite), never a provider's.
+            if (s == null || !s.matches("[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+")) {
                 throw new IllegalArgumentException("invalid pacing provider suffix " + (s == null ? "null"
                         : "\"" + s.replaceAll("[^\\x21-\\x7e]", "?") + "\"")
-                        + ": expected a host name with a dot, such as google.com");
+                        + ": expected an ASCII host name with a dot (IDN as xn--), such as google.com");
             }
         }
         providerSuffixes = providerSuffixes.stream().map(s -> s.toLowerCase(Locale.ROOT)).toList();

@@ -412,6 +412,14 @@ class AdaptivePacingTest {
                 .hasMessageContaining("\"goo?gle.com\"");
         assertThatThrownBy(() -> Pacing.builder().providerSuffixes(List.of("localhost")).build())
                 .hasMessageContaining("\"localhost\"");
+        assertThatThrownBy(() -> Pacing.builder().providerSuffixes(List.of("mx.example.com:25")).build())
+                .hasMessageContaining("\"mx.example.com:25\"");
+        assertThatThrownBy(() -> Pacing.builder().providerSuffixes(List.of("google..com")).build())
+                .hasMessageContaining("\"google..com\"");
+        assertThatThrownBy(() -> Pacing.builder().providerSuffixes(List.of("[127.0.0.1]")).build())
+                .hasMessageContaining("\"[127.0.0.1]\"");
+        assertThat(Pacing.builder().providerSuffixes(List.of("google.com", "xn--bcher-kva.example")).build()
+                .providerSuffixes()).hasSize(2);
         assertThatThrownBy(() -> Pacing.builder().maxRequeues(-1).build()).hasMessageContaining("maxRequeues")
                 .hasMessageContaining("-1");
         assertThatThrownBy(() -> Pacing.builder().minRate(0).build()).hasMessageContaining("minRate")
