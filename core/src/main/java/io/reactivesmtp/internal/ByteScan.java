@@ -3,6 +3,7 @@ package io.reactivesmtp.internal;
 import io.netty.buffer.ByteBuf;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
@@ -109,12 +110,33 @@ public final class ByteScan {
      * @return true if the range needs no change
      */
     public static boolean isCleanCrlf(byte[] a, int from, int to, boolean atLineStart, boolean stuffDots) {
+        return isCleanCrlf(ByteBuffer.wrap(a), from, to, atLineStart, stuffDots);
+    }
+
+    /**
+     * {@link #isCleanCrlf(byte[], int, int, boolean, boolean)} on {@code buf}'s {@code [from, to)} (absolute
+     * indexes): through the array of a heap buffer, a single NIO view of a direct one (such as a file's read
+     * buffer), else the answer is false and the caller takes the line-by-line way.
+     */
+    public static boolean isCleanCrlf(ByteBuf buf, int from, int to, boolean atLineStart, boolean stuffDots) {
+        if (buf.hasArray()) {
+            int offset = buf.arrayOffset();
+            return isCleanCrlf(buf.array(), offset + from, offset + to, atLineStart, stuffDots);
+        }
+        if (buf.nioBufferCount() != 1) {
+            return false;
+        }
+        return isCleanCrlf(buf.nioBuffer(from, to - from), 0, to - from, atLineStart, stuffDots);
+    }
+
+    private static boolean isCleanCrlf(ByteBuffer bytes, int from, int to, boolean atLineStart, boolean stuffDots) {
+        ByteBuffer a = bytes.order(ByteOrder.LITTLE_ENDIAN);
         // High bit of each byte that follows a CR / an LF, carried from the previous word into byte 0.
         long crCarry = 0;
         long lfCarry = atLineStart ? 0x80L : 0;
         int i = from;
         for (int last = to - Long.BYTES; i <= last; i += Long.BYTES) {
-            long w = (long) LONGS.get(a, i);
+            long w = a.getLong(i);
             long xcr = w ^ CRS;
             long xlf = w ^ LFS;
             // Most words of text hold no line break and follow none: a cheap test (it may flag a byte falsely,
@@ -137,7 +159,7 @@ public final class ByteScan {
         boolean afterCr = crCarry != 0;
         boolean afterLf = lfCarry != 0;
         for (; i < to; i++) {
-            byte b = a[i];
+            byte b = a.get(i);
             if ((b == '\n') != afterCr || stuffDots && afterLf && b == '.') {
                 return false;
             }

@@ -194,13 +194,10 @@ public final class DotStuffer {
      *         there is none (the state is left as it was at {@code start})
      */
     private int firstChange(ByteBuf chunk, int start, int end) {
-        if (chunk.hasArray()) {
-            // One branch-light pass over the whole chunk; only a chunk that needs changes is scanned line by line.
-            int offset = chunk.arrayOffset();
-            if (ByteScan.isCleanCrlf(chunk.array(), offset + start, offset + end, atLineStart, stuffDots)) {
-                atLineStart = chunk.getByte(end - 1) == LF;
-                return -1;
-            }
+        // One pass over the whole chunk; only a chunk that needs changes (or a composite) is scanned line by line.
+        if (ByteScan.isCleanCrlf(chunk, start, end, atLineStart, stuffDots)) {
+            atLineStart = chunk.getByte(end - 1) == LF;
+            return -1;
         }
         int lineStart = start;
         boolean lineStartsLine = atLineStart;

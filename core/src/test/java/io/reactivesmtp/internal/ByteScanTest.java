@@ -113,6 +113,29 @@ class ByteScanTest {
     }
 
     @Test
+    void isCleanCrlfReadsHeapDirectAndSlicedBuffersAndLeavesCompositesToTheLineScan() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int round = 0; round < 40; round++) {
+            byte[] a = crlfText(random, round % 3);
+            for (Function<byte[], ByteBuf> kind : kinds()) {
+                ByteBuf buf = kind.apply(a);
+                try {
+                    boolean single = buf.nioBufferCount() == 1;
+                    for (int from = 0; from <= LENGTH; from++) {
+                        for (int to = from; to <= LENGTH; to++) {
+                            boolean expected = single && naiveIsCleanCrlf(a, from, to, true, true);
+                            assertEquals(expected, ByteScan.isCleanCrlf(buf, from, to, true, true),
+                                    () -> buf.getClass().getSimpleName() + " isCleanCrlf in " + hex(a));
+                        }
+                    }
+                } finally {
+                    buf.release();
+                }
+            }
+        }
+    }
+
+    @Test
     void anEmptyOrBackwardRangeHasNothing() {
         byte[] a = "\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         assertEquals(-1, ByteScan.indexOf(a, 2, 2, (byte) '\r'));
