@@ -194,6 +194,11 @@ public final class DotStuffer {
      *         there is none (the state is left as it was at {@code start})
      */
     private int firstChange(ByteBuf chunk, int start, int end) {
+        // One pass over the whole chunk; only a chunk that needs changes (or a composite) is scanned line by line.
+        if (ByteScan.isCleanCrlf(chunk, start, end, atLineStart, stuffDots)) {
+            atLineStart = chunk.getByte(end - 1) == LF;
+            return -1;
+        }
         int lineStart = start;
         boolean lineStartsLine = atLineStart;
         while (true) {

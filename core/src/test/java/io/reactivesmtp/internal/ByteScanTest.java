@@ -83,12 +83,106 @@ class ByteScanTest {
     }
 
     @Test
+    void isCleanCrlfMatchesTheNaiveLoopForEveryRangeAndState() {
+        SplittableRandom random = new SplittableRandom(11);
+        int clean = 0;
+        int dirty = 0;
+        for (int round = 0; round < 600; round++) {
+            byte[] a = crlfText(random, round % 5);
+            for (int from = 0; from <= LENGTH; from++) {
+                for (int to = from; to <= LENGTH; to++) {
+                    for (int flags = 0; flags < 4; flags++) {
+                        boolean atLineStart = (flags & 1) != 0;
+                        boolean stuffDots = (flags & 2) != 0;
+                        boolean expected = naiveIsCleanCrlf(a, from, to, atLineStart, stuffDots);
+                        assertEquals(expected, ByteScan.isCleanCrlf(a, from, to, atLineStart, stuffDots),
+                                () -> "isCleanCrlf(" + atLineStart + ", " + stuffDots + ") in a range of " + hex(a));
+                        if (to - from >= 16) {
+                            if (expected) {
+                                clean++;
+                            } else {
+                                dirty++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Both answers are common among ranges long enough for the word loop, so neither side is untested.
+        assertEquals(true, clean > 10_000 && dirty > 10_000, "clean " + clean + ", dirty " + dirty);
+    }
+
+    @Test
+    void isCleanCrlfReadsHeapDirectAndSlicedBuffersAndLeavesCompositesToTheLineScan() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int round = 0; round < 40; round++) {
+            byte[] a = crlfText(random, round % 3);
+            for (Function<byte[], ByteBuf> kind : kinds()) {
+                ByteBuf buf = kind.apply(a);
+                try {
+                    boolean single = buf.nioBufferCount() == 1;
+                    for (int from = 0; from <= LENGTH; from++) {
+                        for (int to = from; to <= LENGTH; to++) {
+                            boolean expected = single && naiveIsCleanCrlf(a, from, to, true, true);
+                            assertEquals(expected, ByteScan.isCleanCrlf(buf, from, to, true, true),
+                                    () -> buf.getClass().getSimpleName() + " isCleanCrlf in " + hex(a));
+                        }
+                    }
+                } finally {
+                    buf.release();
+                }
+            }
+        }
+    }
+
+    @Test
     void anEmptyOrBackwardRangeHasNothing() {
         byte[] a = "\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         assertEquals(-1, ByteScan.indexOf(a, 2, 2, (byte) '\r'));
         ByteBuf buf = Unpooled.wrappedBuffer(a);
         assertEquals(-1, ByteScan.indexOf(buf, 3, 1, (byte) '\n'));
         assertEquals(false, ByteScan.hasEightBit(buf, 2, 2));
+    }
+
+    /**
+     * CRLF lines of 0 to 9 letters; {@code defects} times a byte is replaced by a CR, an LF, a dot or a letter, so
+     * a range is often clean (word loop to the end) and often not (bare CR or LF, dot at a line start, CR last).
+     */
+    private static byte[] crlfText(SplittableRandom random, int defects) {
+        byte[] a = new byte[LENGTH];
+        int i = 0;
+        while (i < LENGTH) {
+            for (int n = random.nextInt(10); n > 0 && i < LENGTH; n--) {
+                a[i++] = (byte) ('a' + random.nextInt(26));
+            }
+            if (i < LENGTH) {
+                a[i++] = '\r';
+            }
+            if (i < LENGTH) {
+                a[i++] = '\n';
+            }
+        }
+        for (int d = 0; d < defects; d++) {
+            a[random.nextInt(LENGTH)] = (byte) "\r\n.x".charAt(random.nextInt(4));
+        }
+        return a;
+    }
+
+    private static boolean naiveIsCleanCrlf(byte[] a, int from, int to, boolean atLineStart, boolean stuffDots) {
+        boolean lineStart = atLineStart;
+        for (int i = from; i < to; i++) {
+            if (a[i] == '\r' && (i + 1 >= to || a[i + 1] != '\n')) {
+                return false; // a bare CR, or a CR whose LF is beyond the range
+            }
+            if (a[i] == '\n' && (i == from || a[i - 1] != '\r')) {
+                return false;
+            }
+            if (stuffDots && lineStart && a[i] == '.') {
+                return false;
+            }
+            lineStart = a[i] == '\n';
+        }
+        return true;
     }
 
     /** Text-like bytes with line breaks and dots, and now and then every byte value (to exercise borrows). */
