@@ -26,15 +26,12 @@ final class BulkClient implements AutoCloseable {
     private final String serverText;
     private final SubethaSmtpServer embedded;
     private final MxRoute mx;
-    /** With --mx: the lookups for messages read ahead; else null. */
-    private final MxPrefetch prefetch;
 
     private BulkClient(SmtpClientOptions options, String serverText, SubethaSmtpServer embedded, MxRoute mx) {
         this.options = options;
         this.serverText = serverText;
         this.embedded = embedded;
         this.mx = mx;
-        this.prefetch = mx == null ? null : new MxPrefetch(mx.resolver());
         this.client = SmtpClient.create(options);
     }
 
@@ -117,11 +114,6 @@ final class BulkClient implements AutoCloseable {
         }
     }
 
-    /** @return with --mx, what warms the DNS caches for the messages read ahead; else null */
-    MxPrefetch prefetch() {
-        return prefetch;
-    }
-
     /** @return whether that is the in-process server */
     boolean embedded() {
         return embedded != null;
@@ -134,9 +126,6 @@ final class BulkClient implements AutoCloseable {
             client.disposeLater().block(Duration.ofSeconds(10));
         } catch (RuntimeException e) {
             // Closing only: the summary is out.
-        }
-        if (prefetch != null) {
-            prefetch.close();
         }
         new Resources(embedded, mx).close();
     }

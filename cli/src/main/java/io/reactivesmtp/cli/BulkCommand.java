@@ -233,7 +233,6 @@ public final class BulkCommand implements Callable<Integer> {
             SmtpClient client = bulkClient.client();
             SmtpClientOptions built = bulkClient.options();
             String serverText = bulkClient.serverText();
-            MxPrefetch prefetch = bulkClient.prefetch();
 
             if (o.report != null) {
                 boolean append = o.retryFrom != null && Files.exists(o.report)
@@ -317,12 +316,6 @@ public final class BulkCommand implements Callable<Integer> {
                     // below, a message waits in the queue after its check, and the bound must hold when it
                     // leaves (the messages before it are at most those counted; flushed only grows).
                     .takeWhile(m -> writer == null || writer.awaitRoom(letThrough.getAndIncrement(), this::stopping))
-                    // --mx: the routes of the messages read ahead are looked up while those before them are sent.
-                    .doOnNext(m -> {
-                        if (prefetch != null) {
-                            prefetch.ahead(m.envelope());
-                        }
-                    })
                     // Requests reach the file on a worker thread, never on an event loop.
                     .subscribeOn(Schedulers.boundedElastic())
                     // Read ahead: the sender asks for one message each time one ends; without a queue here each
