@@ -26,7 +26,8 @@ import reactor.core.scheduler.Scheduler;
  *     transactions started in the last second) or halves it (never below {@link #minRate()}). Signals less than a
  *     fifth of {@link #quietPeriod()} apart are one overload and count once.</li>
  * <li>After a quiet period without a signal the rate grows back first (per second, by a tenth of where the last
- *     decrease put it, until it is lifted), then the concurrency limit, by one per quiet period.</li>
+ *     decrease put it, on past the pace the server first complained at, and is lifted at four times that pace), then
+ *     the concurrency limit, by one per quiet period.</li>
  * <li>A connection refused at the greeting, or a transaction refused at its MAIL command, with 421/4.7.x (nothing
  *     was sent) is attempted again, under the lowered limits, at most {@link #maxRequeues()} times before the failure
  *     is reported (as transient). A greeting refusal is requeued only while other sessions of the client are at

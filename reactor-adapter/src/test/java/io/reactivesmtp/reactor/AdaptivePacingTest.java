@@ -209,8 +209,14 @@ class AdaptivePacingTest {
         vts.advanceTimeBy(Duration.ofMillis(200));
         assertThat(granted).hasSize(3);
 
+        // Recovery: from about 25/s by a tenth of that per second. Back at the pace first complained at (about
+        // 100/s, reached in about 30 s) the rate stays: lifted there, the client would go straight back to the
+        // unlimited pace the server refused. It grows on, and is lifted at four times that pace.
         vts.advanceTimeBy(QUIET);
         run(site, 40, Duration.ofSeconds(1), 0);
+        assertThat(pacing.rate(site)).isGreaterThan(100.0).isLessThan(200.0);
+        assertThat(events).allMatch(e -> e.contains("increase")).noneMatch(e -> e.endsWith("rate limit lifted"));
+        run(site, 150, Duration.ofSeconds(1), 0);
         assertThat(pacing.rate(site)).isZero();
         assertThat(events).allMatch(e -> e.contains("increase")).anyMatch(e -> e.endsWith("rate limit lifted"));
     }
