@@ -9,6 +9,7 @@ import io.reactivesmtp.cli.probe.MxProbeText;
 import io.reactivesmtp.cli.probe.Probe;
 import io.reactivesmtp.cli.probe.ProbeJson;
 import io.reactivesmtp.cli.probe.ProbeResult;
+import io.reactivesmtp.cli.probe.ProbeResult.ProbeError;
 import io.reactivesmtp.cli.probe.ProbeText;
 import io.reactivesmtp.internal.SafeText;
 import io.reactivesmtp.reactor.SmtpClientOptions;
@@ -137,12 +138,7 @@ public final class ProbeCommand implements Callable<Integer> {
                         + "MX hosts)");
             }
             ServerAddress target = ServerAddress.parse(server);
-            int seconds = timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
-            if (seconds <= 0) {
-                throw new IllegalArgumentException("--timeout-seconds must be a positive integer, not " + seconds);
-            }
-            probe = Probe.prepare(target.host(), target.port(), target.toString(), tls, trustPem, helo,
-                    Duration.ofSeconds(seconds));
+            probe = Probe.prepare(target.host(), target.port(), target.toString(), tls, trustPem, helo, timeout());
         } catch (IllegalArgumentException e) {
             printError(err, e.getMessage());
             return ExitCodes.USAGE;
@@ -153,11 +149,25 @@ public final class ProbeCommand implements Callable<Integer> {
         } else {
             ProbeText.print(out, result);
         }
+        return exitStatus(result.error(), out, err);
+    }
+
+    /** @return the {@code --timeout-seconds} given, or the default */
+    private Duration timeout() {
+        int seconds = timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
+        if (seconds <= 0) {
+            throw new IllegalArgumentException("--timeout-seconds must be a positive integer, not " + seconds);
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    /** Flushes what was printed; a failed probe's error goes to {@code err}. @return the exit status */
+    private int exitStatus(ProbeError error, PrintWriter out, PrintWriter err) {
         out.flush();
-        if (result.error() == null) {
+        if (error == null) {
             return ExitCodes.OK;
         }
-        printError(err, result.error().message().isEmpty() ? result.error().type() : result.error().message());
+        printError(err, error.message().isEmpty() ? error.type() : error.message());
         return ExitCodes.FAILED;
     }
 
@@ -180,11 +190,7 @@ public final class ProbeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--mx: invalid domain " + CliJson.quote(domain) + ": "
                     + e.getMessage(), e);
         }
-        int seconds = timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
-        if (seconds <= 0) {
-            throw new IllegalArgumentException("--timeout-seconds must be a positive integer, not " + seconds);
-        }
-        Duration timeout = Duration.ofSeconds(seconds);
+        Duration timeout = timeout();
         SmtpSessionOptions.Builder session = SmtpSessionOptions.builder().allTimeouts(timeout);
         try {
             if (helo != null) {
@@ -216,12 +222,7 @@ public final class ProbeCommand implements Callable<Integer> {
         } else {
             MxProbeText.print(out, result);
         }
-        out.flush();
-        if (result.error() == null) {
-            return ExitCodes.OK;
-        }
-        printError(err, result.error().message());
-        return ExitCodes.FAILED;
+        return exitStatus(result.error(), out, err);
     }
 
     private void printError(PrintWriter err, String message) {
