@@ -115,9 +115,7 @@ final class DeliveryOptions {
         }
         Pacing.Builder b = Pacing.builder();
         if (pacingFloor != null) {
-            b.floor(pacingFloor);
-            // A floor above the default start: start at the floor, unless --pacing-initial says otherwise.
-            b.initial(Math.max(pacingFloor, Pacing.DEFAULT_INITIAL));
+            b.floor(pacingFloor); // a floor above the default start is also the start, unless --pacing-initial says
         }
         if (pacingInitial != null) {
             b.initial(pacingInitial);

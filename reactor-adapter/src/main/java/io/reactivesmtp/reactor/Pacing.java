@@ -134,7 +134,8 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
     /** Builds {@link Pacing}; {@link #build()} checks the values. */
     public static final class Builder {
         private int floor = DEFAULT_FLOOR;
-        private int initial = DEFAULT_INITIAL;
+        /** Null until set: then the larger of the floor and {@link #DEFAULT_INITIAL}. */
+        private Integer initial;
         private Duration quietPeriod = DEFAULT_QUIET_PERIOD;
         private List<String> providerSuffixes = DEFAULT_PROVIDER_SUFFIXES;
         private int maxRequeues = DEFAULT_MAX_REQUEUES;
@@ -146,7 +147,11 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
         private Builder() {
         }
 
-        /** @param floor the lowest concurrency limit, at least 1 @return this */
+        /**
+         * @param floor the lowest concurrency limit, at least 1; unless {@link #initial(int)} is given, sites also
+         *     start at it when it is above {@link #DEFAULT_INITIAL}
+         * @return this
+         */
         public Builder floor(int floor) {
             this.floor = floor;
             return this;
@@ -209,7 +214,8 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
 
         /** @return the pacing @throws IllegalArgumentException naming a bad value */
         public Pacing build() {
-            return new Pacing(adaptive, floor, initial, quietPeriod, providerSuffixes, maxRequeues, minRate, scheduler,
+            int start = initial != null ? initial : Math.max(floor, DEFAULT_INITIAL);
+            return new Pacing(adaptive, floor, start, quietPeriod, providerSuffixes, maxRequeues, minRate, scheduler,
                     warmup);
         }
     }

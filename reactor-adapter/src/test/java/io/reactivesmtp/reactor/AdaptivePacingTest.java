@@ -435,6 +435,8 @@ class AdaptivePacingTest {
         assertThat(Pacing.DEFAULT.enabled()).isTrue();
         assertThat(Pacing.OFF.enabled()).isFalse();
         assertThat(Pacing.DEFAULT.mutate().initial(8).build().initial()).isEqualTo(8);
+        assertThat(Pacing.builder().floor(8).build().initial()).as("a floor above the start is the start").isEqualTo(8);
+        assertThat(Pacing.builder().floor(2).build().initial()).isEqualTo(Pacing.DEFAULT_INITIAL);
         assertThat(SmtpClientOptions.builder().relay("localhost", 25).build().pacing()).isEqualTo(Pacing.DEFAULT);
     }
 }

@@ -197,7 +197,7 @@ final class SmtpClientOptionsFactory {
             return Pacing.OFF;
         }
         Pacing.Builder b = Pacing.builder();
-        set("reactive-smtp.pacing.floor", p.getFloor(), f -> b.floor(f).initial(Math.max(f, Pacing.DEFAULT_INITIAL)));
+        set("reactive-smtp.pacing.floor", p.getFloor(), b::floor);
         set("reactive-smtp.pacing.initial", p.getInitial(), b::initial);
         set("reactive-smtp.pacing.quiet-period", p.getQuietPeriod(), b::quietPeriod);
         set("reactive-smtp.pacing.provider-suffixes", p.getProviderSuffixes(), b::providerSuffixes);
