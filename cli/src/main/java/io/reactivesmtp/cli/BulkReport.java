@@ -302,7 +302,7 @@ final class BulkReport implements Closeable {
         close();
     }
 
-        /**
+    /**
      * A recipient's line of the report.
      *
      * @param address the address as sent
@@ -322,10 +322,6 @@ final class BulkReport implements Closeable {
 
         Entry withTls(MxTlsStatus status) {
             return new Entry(address, line, this.status, code, enhancedStatus, text, status);
-        }
-
-        static Entry of(RecipientResult r, long line) {
-            return of(r, r.address().toString(), line);
         }
 
         /** @param address {@code r}'s address as {@link io.reactivesmtp.MailAddress#toString()} */
