@@ -7,8 +7,6 @@ import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpReply;
 import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpTimeoutException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 
@@ -76,18 +74,7 @@ final class PacingSignals {
 
     /** @return the first reply of the report that asks to slow down, or "421 or 4.7.x" */
     static String throttleReply(SendReport report) {
-        List<SmtpReply> replies = new ArrayList<>();
-        report.mailReply().ifPresent(replies::add);
-        for (RecipientResult r : report.recipients()) {
-            r.rcptReply().ifPresent(replies::add);
-            r.reply().ifPresent(replies::add);
-        }
-        report.dataReply().ifPresent(replies::add);
-        for (SmtpReply r : replies) {
-            if (RateLimiter.isThrottle(r)) {
-                return r.toString(); // escaped by SmtpReply
-            }
-        }
-        return "421 or 4.7.x";
+        SmtpReply r = RateLimiter.throttleReply(report);
+        return r == null ? "421 or 4.7.x" : r.toString(); // escaped by SmtpReply
     }
 }

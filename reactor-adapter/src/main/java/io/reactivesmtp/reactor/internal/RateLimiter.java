@@ -138,18 +138,33 @@ public final class RateLimiter {
 
     /** @return whether any reply of the report asks to slow down */
     public static boolean isThrottle(SendReport report) {
+        return throttleReply(report) != null;
+    }
+
+    /**
+     * @param report a transaction's report, or null
+     * @return its first reply that asks to slow down (MAIL, each recipient's RCPT and own reply, the data's), or null
+     */
+    public static SmtpReply throttleReply(SendReport report) {
         if (report == null) {
-            return false;
+            return null;
         }
-        if (isThrottle(report.mailReply().orElse(null)) || isThrottle(report.dataReply().orElse(null))) {
-            return true;
+        SmtpReply mail = report.mailReply().orElse(null);
+        if (isThrottle(mail)) {
+            return mail;
         }
         for (RecipientResult r : report.recipients()) {
-            if (isThrottle(r.reply().orElse(null)) || isThrottle(r.rcptReply().orElse(null))) {
-                return true;
+            SmtpReply rcpt = r.rcptReply().orElse(null);
+            if (isThrottle(rcpt)) {
+                return rcpt;
+            }
+            SmtpReply own = r.reply().orElse(null);
+            if (isThrottle(own)) {
+                return own;
             }
         }
-        return false;
+        SmtpReply data = report.dataReply().orElse(null);
+        return isThrottle(data) ? data : null;
     }
 
     /** @return whether a failure carries a reply that asks to slow down (a 421 greeting, a partial report's) */
