@@ -17,7 +17,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * {@code --tls-rpt-out FILE}: counts the run's MX sessions per policy domain ({@link TlsReporting}) and, at the
@@ -67,21 +68,32 @@ final class TlsRptOut {
     int write(TxtLookup txt, MailAddress sender) throws IOException {
         String org = sender == null ? "reactive-smtp" : sender.asciiDomain().toLowerCase(java.util.Locale.ROOT);
         String contact = sender == null ? "postmaster" : "mailto:" + sender;
-        List<Entry> entries = new ArrayList<>();
-        for (TlsRptReport r : counts.drain(started, Instant.now(), org, contact)) {
-            List<String> rua = List.of();
-            String ruaError = null;
-            try {
-                Optional<TlsRptRecord> rec = TlsRptRecord.lookup(txt, r.policyDomain()).block(RUA_TIMEOUT);
-                rua = rec == null ? List.of() : rec.map(t -> t.rua().stream().map(URI::toString).toList())
-                        .orElse(List.of());
-            } catch (RuntimeException e) {
-                ruaError = String.valueOf(e.getMessage());
-            }
-            entries.add(new Entry(r.policyDomain(), rua, ruaError, r.fileName(org), CliJson.MAPPER.readTree(r.json())));
+        List<TlsRptReport> reports = counts.drain(started, Instant.now(), org, contact);
+        // The rua of every policy domain asked at once, all within one bound: this runs as the program ends (after
+        // Ctrl-C too), where one lookup after another would wait RUA_TIMEOUT per silent domain.
+        List<Rua> ruas = Flux.fromIterable(reports)
+                .flatMapSequential(r -> TlsRptRecord.lookup(txt, r.policyDomain())
+                        .map(rec -> new Rua(rec.map(t -> t.rua().stream().map(URI::toString).toList())
+                                .orElse(List.of()), null))
+                        .defaultIfEmpty(new Rua(List.of(), null))
+                        .timeout(RUA_TIMEOUT)
+                        .onErrorResume(e -> Mono.just(new Rua(List.of(), String.valueOf(e.getMessage())))),
+                        Math.max(1, reports.size()))
+                .collectList()
+                .block(RUA_TIMEOUT.multipliedBy(2));
+        List<Entry> entries = new ArrayList<>(reports.size());
+        for (int i = 0; i < reports.size(); i++) {
+            TlsRptReport r = reports.get(i);
+            Rua rua = ruas.get(i);
+            entries.add(new Entry(r.policyDomain(), rua.rua(), rua.error(), r.fileName(org),
+                    CliJson.MAPPER.readTree(r.json())));
         }
         Files.writeString(file, CliJson.document(Map.of("reports", entries)) + System.lineSeparator());
         return entries.size();
+    }
+
+    /** A policy domain's rua, or why it is unknown. */
+    private record Rua(List<String> rua, String error) {
     }
 
     /** One report and where it goes. */
