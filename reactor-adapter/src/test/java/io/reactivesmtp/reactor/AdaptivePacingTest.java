@@ -134,6 +134,61 @@ class AdaptivePacingTest {
         assertThat(wide.limit(site)).isLessThanOrEqualTo(6);
     }
 
+    @Test
+    void slowStartEndsWhenADoublingDoesNotMakeTheSiteFaster() {
+        AdaptivePacing wide = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts).build(), 100, true,
+                recording());
+        String site = "flat.example.test:25";
+        // A server that goes through 1,000 transactions a second whatever the number at once: a round of n takes
+        // n ms. Up to 8 rounds grow one at a time; the round at 8 is measured, the doubling to 16 gained nothing,
+        // so growth goes on one at a time instead of doubling to 32 and 64.
+        for (int round = 0; round < 12; round++) {
+            round(wide, site, 0, Duration.ofMillis(wide.limit(site)));
+        }
+        assertThat(events).as(events.toString()).contains(
+                site + " 8->16 increase: 8 transactions went through, no slow-down signal yet (doubled)",
+                site + " 16->17 increase: 16 transactions went through, slow start over: 1000/s at 16 at once,"
+                        + " 1000/s at 8");
+        assertThat(wide.limit(site)).isEqualTo(23); // rounds at 4, 5, 6, 7, 8, 16, then 17 to 22
+        assertThat(events).filteredOn(e -> e.contains("doubled")).hasSize(1);
+    }
+
+    @Test
+    void aPermitGrantedBeforeTheRateWasSetWaitsForItsTurnWhenItsTransactionStartsLater() {
+        String site = "late.example.test:25";
+        List<AdaptivePacing.Permit> held = new ArrayList<>();
+        for (int i = 0; i < 4; i++) { // the initial limit, at full pace: their connections still being set up
+            pacing.acquire(site, Duration.ofMinutes(1), IllegalStateException::new).subscribe(held::add);
+            vts.advanceTimeBy(Duration.ofMillis(10));
+        }
+        assertThat(held).hasSize(4);
+        assertThat(held.get(0).lateTurn()).as("no rate yet: start now").isNull();
+        pacing.throttled(site, true, "421 4.7.0 rate limit exceeded in a transaction");
+        double rate = pacing.rate(site);
+        assertThat(rate).isPositive();
+        // Their sessions are ready now: each takes a turn under the new rate, one interval apart.
+        List<Long> started = new ArrayList<>();
+        long t0 = vts.now(java.util.concurrent.TimeUnit.MILLISECONDS);
+        for (AdaptivePacing.Permit p : held.subList(1, 4)) {
+            Mono<Long> turn = p.lateTurn();
+            (turn == null ? Mono.just(0L) : turn).subscribe(x -> started.add(
+                    vts.now(java.util.concurrent.TimeUnit.MILLISECONDS) - t0));
+        }
+        vts.advanceTimeBy(Duration.ofSeconds(1));
+        long interval = Math.round(1000 / rate);
+        assertThat(started).hasSize(3);
+        assertThat(started.get(2) - started.get(0)).as(started + " at " + rate + "/s").isGreaterThanOrEqualTo(
+                2 * interval - 1);
+        held.forEach(AdaptivePacing.Permit::release);
+        // A permit granted under the rate waited for its turn when granted: it starts at once.
+        List<AdaptivePacing.Permit> later = new ArrayList<>();
+        pacing.acquire(site, Duration.ofMinutes(1), IllegalStateException::new).subscribe(later::add);
+        vts.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(later).hasSize(1);
+        assertThat(later.get(0).lateTurn()).isNull();
+        later.get(0).release();
+    }
+
     /** Records changes as "site from->to reason" in {@link #events}. */
     private AdaptivePacing.Listener recording() {
         return new AdaptivePacing.Listener() {
@@ -156,13 +211,18 @@ class AdaptivePacingTest {
      * @return how many were refused
      */
     private int round(AdaptivePacing p, String site, int accepts) {
+        return round(p, site, accepts, Duration.ofMillis(10));
+    }
+
+    /** {@link #round(AdaptivePacing, String, int)}, {@code length} of virtual time long. */
+    private int round(AdaptivePacing p, String site, int accepts, Duration length) {
         List<AdaptivePacing.Permit> held = new ArrayList<>();
         int limit = p.limit(site);
         for (int j = 0; j < limit; j++) {
             p.acquire(site, Duration.ofMinutes(1), IllegalStateException::new).subscribe(held::add);
         }
         assertThat(held).as("permits granted").hasSize(limit);
-        vts.advanceTimeBy(Duration.ofMillis(10));
+        vts.advanceTimeBy(length);
         int refused = 0;
         for (int j = 0; j < held.size(); j++) {
             if (accepts > 0 && j >= accepts) {

@@ -59,6 +59,8 @@ final class LoopbackSmtpServer implements AutoCloseable {
     /** Every n-th MAIL command (over all connections) is answered 421 4.7.0 and its connection closed; 0 for none. */
     volatile int refuseMailEvery;
     private final AtomicInteger allMails = new AtomicInteger();
+    /** Every MAIL command received, on any connection. */
+    final AtomicInteger mailCommands = new AtomicInteger();
     /** MAIL commands refused because of {@link #refuseMailEvery}. */
     final AtomicInteger refusedMails = new AtomicInteger();
     /** One connection in n (at random, seeded) is refused with 421 4.7.0 at the greeting; 0 for none. */
@@ -434,6 +436,7 @@ final class LoopbackSmtpServer implements AutoCloseable {
                 ctx.writeAndFlush("250-loopback.test\r\n250 PIPELINING\r\n");
             } else if (upper.startsWith("MAIL")) {
                 mails++;
+                mailCommands.incrementAndGet();
                 int every = refuseMailEvery;
                 if (every > 0 && allMails.incrementAndGet() % every == 0) {
                     refusedMails.incrementAndGet();

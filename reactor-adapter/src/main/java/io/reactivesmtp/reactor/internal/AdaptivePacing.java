@@ -25,9 +25,11 @@ import reactor.core.scheduler.Schedulers;
  * connection, a timeout) and after quiet periods without such a signal (see {@link PacingSite} for the arithmetic).
  *
  * <p>Transactions take a permit before a session; waiting never blocks a thread (the rate's waits run on the
- * scheduler's timer). A site with room and no rate grants at subscription, with no sink, timer or flatMap per message. Every change is told to the {@link Listener} with its reason. Time comes from the scheduler
- * given in {@link Pacing#scheduler()} (a {@code VirtualTimeScheduler} in tests), else from {@link System#nanoTime()}.
- * Sites idle for ten quiet periods, with no rate limit, are forgotten (checked at most once per quiet period).
+ * scheduler's timer). A site with room and no rate grants at subscription, with no sink, timer or flatMap per
+ * message. A permit granted before the rate was set or lowered takes its turn under it once its session is ready
+ * ({@link Permit#lateTurn()}). Every change is told to the {@link Listener} with its reason. Time comes from
+ * {@link Pacing#scheduler()} (virtual in tests), else {@link System#nanoTime()}. Sites idle for ten quiet periods,
+ * with no rate limit, are forgotten (checked at most once per quiet period).
  */
 public final class AdaptivePacing {
 
@@ -35,7 +37,6 @@ public final class AdaptivePacing {
     public interface Listener {
         /** A concurrency limit changed. */
         void limitChanged(String site, int from, int to, String reason);
-
         /** A rate changed, in transactions per second (0 for no limit). */
         void rateChanged(String site, double from, double to, String reason);
     }
@@ -114,8 +115,7 @@ public final class AdaptivePacing {
     }
 
     /** A destination and its site. */
-    private record SiteOf(String host, int port, String site) {
-    }
+    private record SiteOf(String host, int port, String site) { }
 
     /**
      * @param site a site
@@ -414,7 +414,6 @@ public final class AdaptivePacing {
         final long delayNanos;
         private final long seq;
         private boolean released;
-
         Permit(PacingSite site, long seq, long delayNanos) {
             this.seq = seq;
             this.site = site;
@@ -424,6 +423,12 @@ public final class AdaptivePacing {
         /** @return the site it is a place at */
         public String site() {
             return site.name;
+        }
+
+        /** @return null to start the transaction now, else the wait for its turn ({@link PacingSite#lateStart}) */
+        public Mono<Long> lateTurn() {
+            long wait = site.lateStart(seq, nanos.getAsLong());
+            return wait == 0 ? null : Mono.delay(Duration.ofNanos(wait), timer);
         }
 
         /** Gives the place back; later calls do nothing. */

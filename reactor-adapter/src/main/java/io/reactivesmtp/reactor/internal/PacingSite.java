@@ -22,7 +22,12 @@ import java.util.Locale;
  * at that limit went through), doubles its limit per round instead: servers that limit connections per client mostly
  * do so below that (4 or 5 is common), where growth stays one at a time and costs at most one refused connection;
  * above it, a site that never pushed back goes from 8 to 64 in three rounds instead of 56. The first signal ends
- * slow start for as long as the site is remembered (the increase after it is additive, as above).
+ * slow start for as long as the site is remembered (the increase after it is additive, as above). So does a doubling
+ * that did not make the site faster: a round at the doubled limit that went through fewer than {@link #GAIN} times
+ * as many transactions per second as the round before it. The site was already as fast as it gets (its server or
+ * this machine is the bottleneck), and more transactions at once only wait in its queue: a server that limits the
+ * pace of messages refuses every one of them queued when its budget runs out (run-pacing.sh's 500 msg/s server
+ * refused 7 to 11 MAILs at once at a limit of 64, 1 or 2 at 8 or 16).
  */
 final class PacingSite {
 
@@ -37,6 +42,8 @@ final class PacingSite {
     static final int DECREASES_PER_QUIET_PERIOD = 5;
     /** The limit a site that never sent a signal must have taken before its limit doubles per round. */
     static final int PROVEN = 8;
+    /** What a doubling in slow start must gain in transactions per second to go on doubling; see the class doc. */
+    static final double GAIN = 1.25;
     private static final long SECOND = 1_000_000_000L;
 
     final String name;
@@ -60,6 +67,14 @@ final class PacingSite {
     private int heldAtChange;
     /** The most permits held at once since the limit last changed. */
     private int peak;
+    /** Nanos of the last change of the limit: where the round measured for slow start began. */
+    private long changedAt;
+    /** Transactions per second of the last round that led to a doubling (0: none yet). */
+    private double roundRate;
+    /** The limit of that round. */
+    private int roundLimit;
+    /** Slow start ended by a doubling that gained less than {@link #GAIN}. */
+    private boolean flat;
     private boolean signalled;
     private long lastIncrease;
     private long lastSignal;
@@ -77,6 +92,8 @@ final class PacingSite {
     /** See {@link #LIFT}. */
     private double rateOrigin;
     private long lastRateIncrease;
+    /** The last permit granted before the rate was last set or lowered; see {@link #lateStart}. */
+    private long rateBarrier;
     /** What the rate grows by per second once quiet: a tenth of where the last decrease put it. */
     private double rateStep;
     /** The next free start under the rate. */
@@ -88,6 +105,7 @@ final class PacingSite {
     PacingSite(String name, int limit, long now) {
         this.name = name;
         this.limit = limit;
+        this.changedAt = now;
         this.windowStart = now;
         this.lastUse = now;
     }
@@ -119,7 +137,8 @@ final class PacingSite {
     }
 
     /** The limit changed: the permits held now must all come back before it grows again (one step per round trip). */
-    private void changed() {
+    private void changed(long now) {
+        changedAt = now;
         barrier = granted;
         heldAtChange = inUse;
         successes = 0;
@@ -146,6 +165,20 @@ final class PacingSite {
     }
 
     /**
+     * A permit's transaction is about to start, its session ready. A permit granted before the rate was last set or
+     * lowered was granted at the old pace; if its transaction has not started yet (it waited for a connection to be
+     * opened meanwhile), it takes its turn under the new rate now. Without this, the connections opened at a
+     * doubling of the limit all sent their MAIL together once set up, after the server had asked to slow down:
+     * run-pacing.sh's 500 msg/s server refused 10 of them at once, 36 ms after the first refusal.
+     *
+     * @param seq the permit's number
+     * @return nanos to wait before it starts (0: now), its slot reserved (this method takes the site's lock itself)
+     */
+    synchronized long lateStart(long seq, long now) {
+        return rate > 0 && seq <= rateBarrier ? reserveStart(now) : 0;
+    }
+
+    /**
      * The site asked to slow down. A signal about connections (a refused greeting or connection, a timeout) halves
      * the concurrency limit; a 421 or 4.7.x in a transaction, about the pace of messages, sets a rate (half the
      * transactions started in the last second) or halves it.
@@ -164,7 +197,7 @@ final class PacingSite {
         if (!aboutRate) {
             int from = limit;
             limit = Math.max(floor, limit / 2);
-            changed();
+            changed(now);
             return limit == from ? List.of() : List.of(new Change(false, from, limit, "decrease: " + reason));
         }
         double from = rate;
@@ -179,6 +212,7 @@ final class PacingSite {
         }
         rateStep = Math.max(minRate, rate / 10);
         lastRateIncrease = now;
+        rateBarrier = granted;
         return rate == from ? List.of() : List.of(new Change(true, from, rate, "decrease: " + reason));
     }
 
@@ -206,13 +240,34 @@ final class PacingSite {
             return List.of();
         }
         int from = limit;
-        boolean doubles = !signalled && limit >= PROVEN;
+        String flattened = signalled || flat || limit < PROVEN ? null : flattened(now);
+        boolean doubles = !signalled && !flat && limit >= PROVEN;
         limit = doubles ? (int) Math.min(ceiling, 2L * limit) : limit + 1;
         lastIncrease = now;
-        changed();
+        changed(now);
         return List.of(new Change(false, from, limit, "increase: " + from + " transactions went through"
                 + (signalled ? ", no slow-down signal for " + quietNanos / 1_000_000 + " ms"
-                : doubles ? ", no slow-down signal yet (doubled)" : "")));
+                : flattened != null ? flattened : doubles ? ", no slow-down signal yet (doubled)" : "")));
+    }
+
+    /**
+     * Slow start's round at this limit is over: measures it against the round before the last doubling.
+     *
+     * @return why slow start ends here (then {@link #flat} is set), or null to go on doubling
+     */
+    private String flattened(long now) {
+        if (now - changedAt <= 0) {
+            return null; // no time passed (a virtual clock): nothing to measure
+        }
+        double rate = successes * (double) SECOND / (now - changedAt);
+        if (roundRate > 0 && rate < GAIN * roundRate) {
+            flat = true;
+            return String.format(Locale.ROOT, ", slow start over: %.0f/s at %d at once, %.0f/s at %d", rate, limit,
+                    roundRate, roundLimit);
+        }
+        roundRate = rate;
+        roundLimit = limit;
+        return null;
     }
 
     double rate() {

@@ -350,7 +350,9 @@ public final class Sender {
         Executor loop = pooled.session().channel().eventLoop();
         AtomicBoolean settled = new AtomicBoolean();
         AtomicReference<CompletableFuture<SendReport>> sent = new AtomicReference<>();
-        return Mono.defer(() -> {
+        // A permit granted before its site asked to slow down waits for its turn under the new rate first.
+        Mono<Long> turn = acquired.permit == null ? null : acquired.permit.lateTurn();
+        Mono<SendReport> start = Mono.defer(() -> {
             pooled.startTransaction();
             // The session goes back to the pool as soon as it can take the next message: with PIPELINING that
             // is when this message's end of data is written, so the next message's MAIL/RCPT/DATA follow it
@@ -375,7 +377,8 @@ public final class Sender {
             // Until its verdict (or failure) the session is in use, even once handed back for the next message.
             send.whenComplete((r, e) -> pooled.endTransaction());
             return Mono.fromFuture(send, true);
-        })
+        });
+        return (turn == null ? start : turn.then(start))
                 .flatMap(report -> {
                     listener.fire(l -> l.transactionEnd(destination, report));
                     throttleIfAsked(acquired.ticket, report);
