@@ -10,7 +10,9 @@
 #      limit, the best a hand can do) and --rate 2*MAX_RATE (a guess twice too high).
 #
 # Per run it prints: delivered (the CLI's JSON summary), connection attempts and refused attempts (the server's
-# counts: refused greetings + refused MAILs), wall seconds of the CLI process and delivered messages per second.
+# counts: refused greetings + refused MAILs), wall seconds of the CLI process and delivered messages per second; on
+# stderr, the server's counts and when each refusal came (ms from the first connection: a burst at first contact, or
+# one per probe later).
 #
 #   benchmarks/run-pacing.sh
 #   N=2000 C=50 MAX_CONN=5 MAX_RATE=500 benchmarks/run-pacing.sh
@@ -68,7 +70,7 @@ run() {
         "$(awk -v d="${delivered:-0}" -v n="$N" 'BEGIN {printf "%.1f", 100 * d / n}')" "$attempts" "$refused" \
         "$(awk -v r="$refused" -v a="$attempts" 'BEGIN {printf "%.1f", a ? 100 * r / a : 0}')" "$wall" \
         "$(awk -v d="${delivered:-0}" -v w="$wall" 'BEGIN {printf "%.0f", d / w}')"
-    echo "    server: $counts; cli exit $code" >&2
+    echo "    server: $counts; cli exit $code; $(grep '^refusal_times_ms=' "$tmp/server.out")" >&2
 }
 
 echo "N=$N C=$C MAX_CONN=$MAX_CONN MAX_RATE=$MAX_RATE"

@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code --max-rate R}, a MAIL command beyond R per second (a token bucket of R/10 at most, at least 1) is answered
  * {@code 421 4.7.0 rate limit exceeded, slow down} and the connection is closed. Everything else is accepted and
  * discarded (PIPELINING, 8BITMIME, ENHANCEDSTATUSCODES; no TLS). It prints {@code listening port=PORT} when ready and,
- * on TERM, one line of counts: {@code connections=.. refused_greetings=.. refused_mails=.. delivered=..}.
+ * on TERM, one line of counts: {@code connections=.. refused_greetings=.. refused_mails=.. delivered=..}, and one of
+ * when the refusals came, in milliseconds from the first connection: {@code refusal_times_ms=t1,t2,..} (the first 200).
  */
 public final class ThrottlingServer {
 
@@ -40,6 +41,10 @@ public final class ThrottlingServer {
     private final AtomicLong refusedGreetings = new AtomicLong();
     private final AtomicLong refusedMails = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
+    /** Milliseconds from the first connection to each refusal (the first {@link #TIMES_KEPT}). */
+    private final java.util.List<Long> refusalTimes = new java.util.ArrayList<>();
+    private static final int TIMES_KEPT = 200;
+    private volatile long firstConnection;
     private int open;
     private double tokens;
     private long refilled = System.nanoTime();
@@ -82,6 +87,17 @@ public final class ThrottlingServer {
         return true;
     }
 
+    private synchronized void refusedAt() {
+        if (refusalTimes.size() < TIMES_KEPT) {
+            refusalTimes.add((System.nanoTime() - firstConnection) / 1_000_000);
+        }
+    }
+
+    private synchronized String refusalTimes() {
+        return "refusal_times_ms=" + refusalTimes.stream().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
     private String counts() {
         return "connections=" + connections + " refused_greetings=" + refusedGreetings + " refused_mails="
                 + refusedMails + " delivered=" + delivered;
@@ -94,10 +110,13 @@ public final class ThrottlingServer {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            connections.incrementAndGet();
+            if (connections.incrementAndGet() == 1) {
+                firstConnection = System.nanoTime();
+            }
             admitted = admit();
             if (!admitted) {
                 refusedGreetings.incrementAndGet();
+                refusedAt();
                 ctx.writeAndFlush("421 4.7.0 too many connections from your address\r\n")
                         .addListener(ChannelFutureListener.CLOSE);
                 return;
@@ -136,6 +155,7 @@ public final class ThrottlingServer {
                         ctx.write("250 2.1.0 ok\r\n");
                     } else {
                         refusedMails.incrementAndGet();
+                        refusedAt();
                         ctx.writeAndFlush("421 4.7.0 rate limit exceeded, slow down\r\n")
                                 .addListener(ChannelFutureListener.CLOSE);
                     }
@@ -197,6 +217,7 @@ public final class ThrottlingServer {
                 .bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println(server.counts());
+            System.out.println(server.refusalTimes());
             System.out.flush();
             group.shutdownGracefully();
         }));
