@@ -21,12 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.pool.PooledRef;
@@ -176,21 +170,21 @@ public final class Sender {
     private Mono<SendReport> attempt(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
                                      boolean mayRetryStale) {
         return acquireAny(candidates, 0).flatMap(acquired -> {
-            PooledRef<PooledSession> ref = acquired.ref;
-            reportTls(ref.poolable());
-            tlsRpt.established(ref.poolable(), acquired.candidate);
-            boolean reused = ref.poolable().messages() > 0;
-            // Pacing hears how it ended in transact's last task (later()).
-            return transact(ref, acquired, envelope, content)
-                    .map(r -> withMxTls(r, acquired.candidate))
-                    .doFinally(signal -> acquired.release())
-                    .onErrorResume(e -> mayRetryStale && reused && diedBeforeAnyReply(e)
-                            ? attempt(candidates, envelope, content, false) : Mono.error(e));
+            PooledSession pooled = acquired.ref.poolable();
+            reportTls(pooled);
+            tlsRpt.established(pooled, acquired.candidate);
+            // Pacing hears how it ended in the transaction's last task.
+            return new Transaction(this, acquired, envelope, content, mayRetryStale ? candidates : null);
         });
     }
 
+    /** A reused session broke before the server said anything: the message goes again, on another session, once. */
+    Mono<SendReport> retryStale(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
+        return attempt(candidates, envelope, content, false);
+    }
+
     /** In MX routing: the domain's TLS level, as the candidate the session came from reached it. */
-    private static SendReport withMxTls(SendReport report, DestinationKey candidate) {
+    static SendReport withMxTls(SendReport report, DestinationKey candidate) {
         return candidate.mxTls() == null ? report : report.withMxTls(
                 candidate.mxTls().withSession(report.tls().isPresent(), candidate.isPlaintextRetry()));
     }
@@ -209,7 +203,7 @@ public final class Sender {
      * A reused session whose connection broke before the server said anything in this transaction: the server
      * closed it while it idled and the close raced our MAIL. Nothing was accepted, so sending again is safe.
      */
-    private static boolean diedBeforeAnyReply(Throwable e) {
+    static boolean diedBeforeAnyReply(Throwable e) {
         return e instanceof SmtpConnectionException
                 && ((SmtpException) e).partialReport().map(r -> r.mailReply().isEmpty()).orElse(true);
     }
@@ -312,7 +306,7 @@ public final class Sender {
      * A session, the rate-limit ticket its transaction runs under (null without a limit) and its pacing permit (null
      * without pacing).
      */
-    private static final class Acquired {
+    static final class Acquired {
         final PooledRef<PooledSession> ref;
         final RateLimiter.Ticket ticket;
         /** The candidate it was acquired for (its pool may be shared with keys of other TLS statuses). */
@@ -342,101 +336,34 @@ public final class Sender {
         return e instanceof SmtpConnectionException || e instanceof SmtpTimeoutException || e instanceof SmtpTlsException;
     }
 
-    private Mono<SendReport> transact(PooledRef<PooledSession> ref, Acquired acquired, Envelope envelope,
-                                      MessageContent content) {
-        PooledSession pooled = ref.poolable();
-        // The domain's own MX host, though the session may have been opened for another one at the same address.
-        String destination = acquired.candidate.toString();
-        Executor loop = pooled.session().channel().eventLoop();
-        AtomicBoolean settled = new AtomicBoolean();
-        AtomicReference<CompletableFuture<SendReport>> sent = new AtomicReference<>();
-        return Mono.defer(() -> {
-            pooled.startTransaction();
-            // The session goes back to the pool as soon as it can take the next message: with PIPELINING that
-            // is when this message's end of data is written, so the next message's MAIL/RCPT/DATA follow it
-            // in the same write and the connection needs one round trip per message. After a cancel, it is
-            // when the abandoned transaction was reset (or, if it could not be, the session is discarded).
-            // The pacing place goes back with a session that takes the next message (which may ride behind this
-            // one's end of data), in a task of its own (see later()); with one the pool retires, at the final reply
-            // (in attempt): releasing it earlier let such sessions be closed before their final reply came.
-            CompletableFuture<SendReport> send = pooled.session().send(envelope, content, () -> {
-                boolean next = pooled.session().isReusable()
-                        && pooled.messages() < options.pool().maxMessagesPerConnection();
-                settle(ref, settled, pooled.session().isReusable()).subscribe();
-                if (next) {
-                    try {
-                        loop.execute(acquired::release);
-                    } catch (RejectedExecutionException shutDown) {
-                        acquired.release();
-                    }
-                }
-            });
-            sent.set(send);
-            // Until its verdict (or failure) the session is in use, even once handed back for the next message.
-            send.whenComplete((r, e) -> pooled.endTransaction());
-            return Mono.fromFuture(send, true);
-        })
-                .flatMap(report -> {
-                    listener.fire(l -> l.transactionEnd(destination, report));
-                    throttleIfAsked(acquired.ticket, report);
-                    return settle(ref, settled, pooled.session().isReusable())
-                            .then(later(loop, report, null, acquired.permit));
-                })
-                .onErrorResume(e -> {
-                    if (e instanceof CancellationException) {
-                        // The cancel below, echoed by fromFuture: the session's hand-off settles the ref.
-                        return Mono.empty();
-                    }
-                    if (e instanceof SmtpException) {
-                        listener.fire(l -> l.transactionFailed(destination, (SmtpException) e));
-                    }
-                    throttleIfAsked(acquired.ticket, e);
-                    // Any failure may have left the session in an unknown state: never pool it again.
-                    return settle(ref, settled, false).then(later(loop, null, e, acquired.permit));
-                })
-                // The session decides: before DATA it resets the transaction and hands itself back through the
-                // hand-off above (released to the pool); after DATA it closes the connection (the hand-off then
-                // invalidates it); after the hand-off it already carries the next message and nothing changes.
-                .doOnCancel(() -> {
-                    CompletableFuture<SendReport> send = sent.get();
-                    if (send != null) {
-                        send.cancel(false);
-                    } else {
-                        settle(ref, settled, pooled.session().isReusable()).subscribe();
-                    }
-                });
+    /** @return the most transactions a pooled session carries */
+    long maxMessagesPerConnection() {
+        return options.pool().maxMessagesPerConnection();
     }
 
-    /**
-     * The outcome, delivered in an event-loop task of its own. Releasing the session may hand it straight to a
-     * waiting send inside the pool's drain loop and inside the session handler's reply processing; whatever the
-     * caller does next (often: acquire again) must not run nested in those. Pacing (given a permit) hears how the
-     * transaction ended first, in the same task: a limit it raises may hand places to waiting sends.
-     */
-    private Mono<SendReport> later(Executor loop, SendReport report, Throwable error, AdaptivePacing.Permit permit) {
-        CompletableFuture<SendReport> f = new CompletableFuture<>();
-        Runnable complete = () -> {
-            if (permit != null) {
-                pacing.observed(permit.site(), report, error);
-            }
-            if (error != null) {
-                f.completeExceptionally(error);
-            } else {
-                f.complete(report);
-            }
-        };
-        try {
-            loop.execute(complete);
-        } catch (RejectedExecutionException shutDown) {
-            complete.run();
-        }
-        return Mono.fromFuture(f, true);
+    /** A transaction got its report: the listener hears of it, and the rate limit slows down if asked to. */
+    void transactionEnded(String destination, Acquired acquired, SendReport report) {
+        listener.fire(l -> l.transactionEnd(destination, report));
+        throttleIfAsked(acquired.ticket, report);
     }
 
-    private static Mono<Void> settle(PooledRef<PooledSession> ref, AtomicBoolean settled, boolean reusable) {
-        if (!settled.compareAndSet(false, true)) {
-            return Mono.empty();
+    /** A transaction failed: the listener hears of it, and the rate limit slows down if asked to. */
+    void transactionFailed(String destination, Acquired acquired, Throwable e) {
+        if (e instanceof SmtpException) {
+            listener.fire(l -> l.transactionFailed(destination, (SmtpException) e));
         }
+        throttleIfAsked(acquired.ticket, e);
+    }
+
+    /** Pacing (given a permit) hears how a transaction ended; a limit it raises may hand places to waiting sends. */
+    void observed(AdaptivePacing.Permit permit, SendReport report, Throwable error) {
+        if (permit != null) {
+            pacing.observed(permit.site(), report, error);
+        }
+    }
+
+    /** @return the session back to its pool, or invalidated; never fails */
+    static Mono<Void> settleMono(PooledRef<PooledSession> ref, boolean reusable) {
         return (reusable ? ref.release() : ref.invalidate()).onErrorResume(e -> Mono.empty());
     }
 }
