@@ -170,20 +170,11 @@ public final class AdaptivePacing {
 
         @Override
         public void subscribe(CoreSubscriber<? super T> actual) {
-            PacingSite s = sites.get(site);
-            Permit granted = null;
-            if (s != null) {
-                synchronized (s) {
-                    if (!s.forgotten && s.rate() <= 0 && s.tryTake(nanos.getAsLong())) {
-                        granted = new Permit(s, s.lastGranted(), 0);
-                    }
-                }
-            }
+            Permit granted = tryAcquire(site);
             if (granted == null) {
                 waitFor(site, maxWait, timedOut).flatMap(then).subscribe(actual);
                 return;
             }
-            sweep();
             Mono<T> next;
             try {
                 next = Objects.requireNonNull(then.apply(granted), "the Mono under a pacing permit");
@@ -194,6 +185,26 @@ public final class AdaptivePacing {
             }
             next.subscribe(actual);
         }
+    }
+
+    /**
+     * @param site a site
+     * @return a permit if the site is known, has room and no rate, else null (then {@link #withPermit} waits)
+     */
+    public Permit tryAcquire(String site) {
+        PacingSite s = sites.get(site);
+        Permit granted = null;
+        if (s != null) {
+            synchronized (s) {
+                if (!s.forgotten && s.rate() <= 0 && s.tryTake(nanos.getAsLong())) {
+                    granted = new Permit(s, s.lastGranted(), 0);
+                }
+            }
+        }
+        if (granted != null) {
+            sweep();
+        }
+        return granted;
     }
 
     /** The path of a send that may wait: for a place (with a timer bounding the wait) or for its turn under a rate. */

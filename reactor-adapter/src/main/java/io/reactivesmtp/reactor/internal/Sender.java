@@ -145,6 +145,10 @@ public final class Sender {
     }
 
     private Mono<SendReport> inTransactions(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
+        if (warmup == null && limiter == null) {
+            // The common case as one operator; what it does not do itself it leaves to the steps below.
+            return new LeanSend(this, candidates, envelope, content);
+        }
         Mono<SendReport> first = pacing == null ? attempt(candidates, envelope, content, true)
                 : pacing.requeued(() -> attempt(candidates, envelope, content, true));
         if (warmup != null) {
@@ -152,14 +156,36 @@ public final class Sender {
         }
         return first.flatMap(report -> {
             List<MailAddress> rest = recipientLimits.leftOver(candidates.get(0), report);
-            if (rest.isEmpty()) {
-                return Mono.just(report);
-            }
-            // The limit is learned now: the rest goes split by it, not one follow-up per refusal.
-            Envelope next = envelope.withRecipients(rest);
-            return asPart(next, sendVia(candidates, next, content))
-                    .flatMap(p -> Reports.merge(envelope, List.of(new Reports.Part(envelope, report, null), p)));
+            return rest.isEmpty() ? Mono.just(report) : followUp(candidates, envelope, content, report, rest);
         });
+    }
+
+    /**
+     * The steps after a first attempt ({@code tried}): under pacing, again while refused at MAIL; then the
+     * recipients put off as too many, in a follow-up.
+     */
+    Mono<SendReport> continued(Mono<SendReport> tried, List<DestinationKey> candidates, Envelope envelope,
+                               MessageContent content) {
+        Mono<SendReport> first = pacing == null || options.pacing().maxRequeues() <= 0 ? tried
+                : PacingSignals.continued(tried, () -> attempt(candidates, envelope, content, true),
+                        options.pacing().maxRequeues(), 0);
+        return first.flatMap(report -> {
+            List<MailAddress> rest = recipientLimits.leftOver(candidates.get(0), report);
+            return rest.isEmpty() ? Mono.just(report) : followUp(candidates, envelope, content, report, rest);
+        });
+    }
+
+    /** @return the recipients the first candidate's server put off as too many in {@code report} (learns its limit) */
+    List<MailAddress> leftOver(List<DestinationKey> candidates, SendReport report) {
+        return recipientLimits.leftOver(candidates.get(0), report);
+    }
+
+    /** The recipients put off as too many go at once, split by the limit now learned; the reports are merged. */
+    Mono<SendReport> followUp(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
+                              SendReport report, List<MailAddress> rest) {
+        Envelope next = envelope.withRecipients(rest);
+        return asPart(next, sendVia(candidates, next, content))
+                .flatMap(p -> Reports.merge(envelope, List.of(new Reports.Part(envelope, report, null), p)));
     }
 
     private static Mono<Reports.Part> asPart(Envelope part, Mono<SendReport> send) {
@@ -169,13 +195,40 @@ public final class Sender {
 
     private Mono<SendReport> attempt(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
                                      boolean mayRetryStale) {
-        return acquireAny(candidates, 0).flatMap(acquired -> {
-            PooledSession pooled = acquired.ref.poolable();
-            reportTls(pooled);
-            tlsRpt.established(pooled, acquired.candidate);
-            // Pacing hears how it ended in the transaction's last task.
-            return new Transaction(this, acquired, envelope, content, mayRetryStale ? candidates : null);
-        });
+        return acquireAny(candidates, 0).flatMap(acquired -> transaction(candidates, envelope, content, mayRetryStale,
+                acquired));
+    }
+
+    /** The transaction on an acquired session; pacing hears how it ended in its last task. */
+    Transaction transaction(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
+                            boolean mayRetryStale, Acquired acquired) {
+        PooledSession pooled = acquired.ref.poolable();
+        reportTls(pooled);
+        tlsRpt.established(pooled, acquired.candidate);
+        return new Transaction(this, acquired, envelope, content, mayRetryStale ? candidates : null);
+    }
+
+    /**
+     * The first attempt's session could not be had at its first candidate: the failure's side effects (TLS report,
+     * the pacing place back, slowing down if asked), then the other candidates as {@link #recover} says.
+     */
+    Mono<SendReport> acquireFailed(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
+                                   AdaptivePacing.Permit permit, Throwable e) {
+        DestinationKey key = candidates.get(0);
+        tlsRpt.failed(key, e);
+        String site = null;
+        if (permit != null) {
+            permit.release();
+            site = permit.site();
+            pacing.slowDownIfAsked(e, site);
+        }
+        return recover(candidates, 0, 0, site, e).flatMap(acquired -> transaction(candidates, envelope, content, true,
+                acquired));
+    }
+
+    /** @return the first attempt of a message along the general path: a pacing place, a session, the transaction */
+    Mono<SendReport> firstAttempt(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
+        return attempt(candidates, envelope, content, true);
     }
 
     /** A reused session broke before the server said anything: the message goes again, on another session, once. */
@@ -271,7 +324,7 @@ public final class Sender {
      * the address, since it is the server there that counts our connections and answers 421 to them, whatever name
      * led to it, and its sessions carry mail for all those names; else the destination {@code host:port}.
      */
-    private String site(DestinationKey key) {
+    String site(DestinationKey key) {
         String site = pacing.site(key.host(), key.port());
         // A provider suffix is a DNS name (no ':'); the site of a lone destination is its host:port.
         if (key.addresses() != null && site.indexOf(':') >= 0) {
@@ -334,6 +387,16 @@ public final class Sender {
             return ((SmtpSessionRejectedException) e).isRetryable();
         }
         return e instanceof SmtpConnectionException || e instanceof SmtpTimeoutException || e instanceof SmtpTlsException;
+    }
+
+    /** @return the client's pacing, or null when off */
+    AdaptivePacing pacing() {
+        return pacing;
+    }
+
+    /** @return the session pools */
+    SessionPools pools() {
+        return pools;
     }
 
     /** @return the most transactions a pooled session carries */
