@@ -151,9 +151,8 @@ public final class AdaptivePacing {
     }
 
     /**
-     * Takes a place when subscribed. A known site with room and no rate hands its permit straight to {@code then}: no
-     * sink, no waiter, no timer and no flatMap per message (the common case, where nothing pushes back). Otherwise
-     * {@link #waitFor}.
+     * Takes a place when subscribed: a known site with room and no rate ({@link #tryAcquire}, the common case) hands
+     * its permit straight to {@code then}, with no sink, waiter, timer or flatMap per message; else {@link #waitFor}.
      */
     private final class Paced<T> extends Mono<T> {
         private final String site;
@@ -187,24 +186,19 @@ public final class AdaptivePacing {
         }
     }
 
-    /**
-     * @param site a site
-     * @return a permit if the site is known, has room and no rate, else null (then {@link #withPermit} waits)
-     */
+    /** @return a permit of a known site with room and no rate, or null ({@link #withPermit} waits for one) */
     public Permit tryAcquire(String site) {
+        sweep(); // first: a site forgotten now starts afresh on the path that creates it
         PacingSite s = sites.get(site);
-        Permit granted = null;
-        if (s != null) {
-            synchronized (s) {
-                if (!s.forgotten && s.rate() <= 0 && s.tryTake(nanos.getAsLong())) {
-                    granted = new Permit(s, s.lastGranted(), 0);
-                }
+        if (s == null) {
+            return null;
+        }
+        synchronized (s) {
+            if (!s.forgotten && s.rate() <= 0 && s.tryTake(nanos.getAsLong())) {
+                return new Permit(s, s.lastGranted(), 0);
             }
         }
-        if (granted != null) {
-            sweep();
-        }
-        return granted;
+        return null;
     }
 
     /** The path of a send that may wait: for a place (with a timer bounding the wait) or for its turn under a rate. */
@@ -343,8 +337,7 @@ public final class AdaptivePacing {
 
     private void sweep() {
         long now = nanos.getAsLong();
-        long last = lastSweep;
-        if (now - last < Math.max(quietNanos, 1_000_000_000L)) {
+        if (now - lastSweep < Math.max(quietNanos, 1_000_000_000L)) {
             return;
         }
         lastSweep = now;
