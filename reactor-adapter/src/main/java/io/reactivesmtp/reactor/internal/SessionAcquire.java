@@ -47,42 +47,25 @@ final class SessionAcquire extends Mono<PooledRef<PooledSession>> {
         acquire.subscribe(new Run(actual));
     }
 
-    private final class Run implements CoreSubscriber<PooledRef<PooledSession>>, Subscription {
+    private final class Run extends Passing<PooledRef<PooledSession>, PooledRef<PooledSession>> {
         @SuppressWarnings("rawtypes")
         private static final AtomicIntegerFieldUpdater<Run> REQUESTED =
                 AtomicIntegerFieldUpdater.newUpdater(Run.class, "requested");
 
-        private final CoreSubscriber<? super PooledRef<PooledSession>> actual;
-        private Subscription upstream;
         private volatile int requested;
         /** The subscription of the rare turn, once one runs: it delivers the session, or the failure. */
         private volatile Subscription again;
         private volatile boolean cancelled;
-        private boolean done;
 
         Run(CoreSubscriber<? super PooledRef<PooledSession>> actual) {
-            this.actual = actual;
-        }
-
-        @Override
-        public Context currentContext() {
-            return actual.currentContext();
-        }
-
-        @Override
-        public void onSubscribe(Subscription s) {
-            if (Operators.validate(upstream, s)) {
-                upstream = s;
-                actual.onSubscribe(this);
-            }
+            super(actual);
         }
 
         @Override
         public void onNext(PooledRef<PooledSession> ref) {
-            if (done) {
+            if (!first(null)) {
                 return;
             }
-            done = true;
             PooledSession pooled = ref.poolable();
             if (pooled.session().isReusable() && pooled.tryClaim()) {
                 actual.onNext(new BudgetRef(ref, pools.budget()));
@@ -95,11 +78,9 @@ final class SessionAcquire extends Mono<PooledRef<PooledSession>> {
 
         @Override
         public void onError(Throwable e) {
-            if (done) {
-                Operators.onErrorDropped(e, actual.currentContext());
+            if (!first(e)) {
                 return;
             }
-            done = true;
             if (e instanceof PoolShutdownException && !pools.isDisposed() && attempts > 0) {
                 // The sweeper dropped this pool between lookup and acquire: take the new one.
                 pools.acquireAgain(key, attempts - 1).subscribe(new Again(this));
@@ -108,13 +89,6 @@ final class SessionAcquire extends Mono<PooledRef<PooledSession>> {
             actual.onError(e instanceof SmtpException ? e : pools.acquireFailure(key, e));
         }
 
-        @Override
-        public void onComplete() {
-            if (!done) {
-                done = true;
-                actual.onComplete();
-            }
-        }
 
         @Override
         public void request(long n) {
