@@ -226,7 +226,7 @@ final class LeanSend extends Mono<SendReport> {
             got = true;
             if (run.isCancelled()) {
                 // Cancelled while it was handed over: straight back to the pool.
-                Sender.settleMono(ref, ref.poolable().session().isReusable()).subscribe();
+                BudgetRef.settle(ref, ref.poolable().session().isReusable(), null);
                 return;
             }
             run.acquired(ref);

@@ -424,9 +424,4 @@ public final class Sender {
             pacing.observed(permit.site(), report, error);
         }
     }
-
-    /** @return the session back to its pool, or invalidated; never fails */
-    static Mono<Void> settleMono(PooledRef<PooledSession> ref, boolean reusable) {
-        return (reusable ? ref.release() : ref.invalidate()).onErrorResume(e -> Mono.empty());
-    }
 }

@@ -167,7 +167,8 @@ public final class SessionPools {
     }
 
     private InstrumentedPool<PooledSession> pool(DestinationKey key) {
-        return pools.computeIfAbsent(key, this::newPool);
+        InstrumentedPool<PooledSession> pool = pools.get(key); // first: no method reference made per message
+        return pool != null ? pool : pools.computeIfAbsent(key, this::newPool);
     }
 
     private InstrumentedPool<PooledSession> newPool(DestinationKey key) {

@@ -180,7 +180,7 @@ final class Transaction extends Mono<SendReport> {
 
         private void settleThenStep(boolean reusable) {
             if (SETTLED.compareAndSet(this, 0, 1)) {
-                Sender.settleMono(acquired.ref, reusable).subscribe(new Settled(this));
+                BudgetRef.settle(acquired.ref, reusable, this::step);
             } else {
                 step();
             }
@@ -188,7 +188,7 @@ final class Transaction extends Mono<SendReport> {
 
         private void settle(boolean reusable) {
             if (SETTLED.compareAndSet(this, 0, 1)) {
-                Sender.settleMono(acquired.ref, reusable).subscribe();
+                BudgetRef.settle(acquired.ref, reusable, null);
             }
         }
 
@@ -231,34 +231,6 @@ final class Transaction extends Mono<SendReport> {
                 settle(pooled.session().isReusable());
             }
             acquired.release();
-        }
-    }
-
-    /** Steps a run once its session's hand-back completed (or failed: it is settled either way). */
-    private static final class Settled implements CoreSubscriber<Void> {
-        private final Run run;
-
-        Settled(Run run) {
-            this.run = run;
-        }
-
-        @Override
-        public void onSubscribe(Subscription s) {
-            s.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(Void v) {
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            run.step();
-        }
-
-        @Override
-        public void onComplete() {
-            run.step();
         }
     }
 
