@@ -188,6 +188,11 @@ public final class SmtpClient implements Disposable {
             // Messages held at once: in flight, plus those waiting for a retry when retries are possible.
             int held = retry.maxAttempts() == 1 ? maxInFlight
                     : (int) Math.min(Integer.MAX_VALUE, (long) maxInFlight + options.maxAwaitingRetry());
+            if (retry.maxAttempts() == 1 && options.instrumentation() == SmtpInstrumentation.NONE) {
+                // The common case: the steps around each message in one operator.
+                return admission.gate(messages).flatMap(m -> SlotSend.resultUnderSlot(m, () -> attempt(m,
+                        perDestination), admission), held, 1);
+            }
             return admission.gate(messages).flatMap(m -> SlotSend.result(m, options.instrumentation().message(m,
                     destination, retry.maxAttempts() == 1 ? once(m, admission, perDestination)
                             : withRetries(m, admission, attempts, perDestination, retry))), held, 1);
@@ -200,10 +205,13 @@ public final class SmtpClient implements Disposable {
      * before it was sent (content that cannot be signed) included.
      */
     private Mono<SendReport> once(OutgoingMessage m, Admission admission, KeyedPermits perDestination) {
-        return SlotSend.underSlot(() -> {
-            OutgoingMessage out = signed(m); // may refuse content that cannot be signed: one failed result
-            return sender.send(out.envelope(), out.content(), perDestination);
-        }, admission);
+        return SlotSend.underSlot(() -> attempt(m, perDestination), admission);
+    }
+
+    /** @throws SmtpContentException if the content cannot be signed (nothing sent: one failed result) */
+    private Mono<SendReport> attempt(OutgoingMessage m, KeyedPermits perDestination) {
+        OutgoingMessage out = signed(m);
+        return sender.send(out.envelope(), out.content(), perDestination);
     }
 
     /** sendAll's attempts of a message with retries: each one holds a slot and an overall permit while it runs. */

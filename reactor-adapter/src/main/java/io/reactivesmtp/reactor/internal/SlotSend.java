@@ -54,7 +54,31 @@ public final class SlotSend {
         return new Mono<>() {
             @Override
             public void subscribe(CoreSubscriber<? super MessageResult> actual) {
-                send.subscribe(new ToResult(actual, message));
+                send.subscribe(new ToResult(actual, message, null));
+            }
+        };
+    }
+
+    /**
+     * {@link #result} of {@link #underSlot} in one operator, for a send no instrumentation stands between.
+     *
+     * @param message the message
+     * @param send makes its send (may throw: a message refused before anything was sent)
+     * @param admission the gate whose slot the message holds
+     * @return its result; the slot goes back after the send's last signal, or when it is cancelled
+     */
+    public static Mono<MessageResult> resultUnderSlot(OutgoingMessage message, Supplier<Mono<SendReport>> send,
+                                                      Admission admission) {
+        return new Mono<>() {
+            @Override
+            public void subscribe(CoreSubscriber<? super MessageResult> actual) {
+                Mono<SendReport> source;
+                try {
+                    source = send.get();
+                } catch (Throwable e) {
+                    source = Mono.error(e);
+                }
+                source.subscribe(new ToResult(actual, message, admission));
             }
         };
     }
@@ -111,13 +135,27 @@ public final class SlotSend {
         }
     }
 
-    /** The report, or the failure, as the message's result; then complete. */
+    /** The report, or the failure, as the message's result; then complete, and give the slot (if any) back. */
     private static final class ToResult extends Passing<SendReport, MessageResult> {
-        private final OutgoingMessage message;
+        @SuppressWarnings("rawtypes")
+        private static final AtomicIntegerFieldUpdater<ToResult> RELEASED =
+                AtomicIntegerFieldUpdater.newUpdater(ToResult.class, "released");
 
-        ToResult(CoreSubscriber<? super MessageResult> actual, OutgoingMessage message) {
+        private final OutgoingMessage message;
+        /** Null when the slot is given back elsewhere. */
+        private final Admission admission;
+        private volatile int released;
+
+        ToResult(CoreSubscriber<? super MessageResult> actual, OutgoingMessage message, Admission admission) {
             super(actual);
             this.message = message;
+            this.admission = admission;
+        }
+
+        private void release() {
+            if (admission != null && RELEASED.compareAndSet(this, 0, 1)) {
+                admission.release();
+            }
         }
 
         @Override
@@ -131,12 +169,23 @@ public final class SlotSend {
 
         @Override
         public void onError(Throwable e) {
-            if (!first(e)) {
-                return;
+            if (first(e)) {
+                actual.onNext(MessageResult.failed(message, asSmtpException(e)));
+                actual.onComplete();
             }
-            actual.onNext(MessageResult.failed(message, asSmtpException(e)));
-            actual.onComplete();
+            release();
         }
 
+        @Override
+        public void onComplete() {
+            super.onComplete();
+            release();
+        }
+
+        @Override
+        public void cancel() {
+            upstream.cancel();
+            release();
+        }
     }
 }
