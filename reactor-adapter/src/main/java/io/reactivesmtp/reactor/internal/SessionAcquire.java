@@ -48,7 +48,6 @@ final class SessionAcquire extends Mono<PooledRef<PooledSession>> {
     }
 
     private final class Run extends Passing<PooledRef<PooledSession>, PooledRef<PooledSession>> {
-        @SuppressWarnings("rawtypes")
         private static final AtomicIntegerFieldUpdater<Run> REQUESTED =
                 AtomicIntegerFieldUpdater.newUpdater(Run.class, "requested");
 

@@ -93,7 +93,6 @@ public final class SlotSend {
 
     /** Passes every signal on, then gives the slot back (once). */
     private static final class Releasing extends Passing<SendReport, SendReport> {
-        @SuppressWarnings("rawtypes")
         private static final AtomicIntegerFieldUpdater<Releasing> RELEASED =
                 AtomicIntegerFieldUpdater.newUpdater(Releasing.class, "released");
 
@@ -137,7 +136,6 @@ public final class SlotSend {
 
     /** The report, or the failure, as the message's result; then complete, and give the slot (if any) back. */
     private static final class ToResult extends Passing<SendReport, MessageResult> {
-        @SuppressWarnings("rawtypes")
         private static final AtomicIntegerFieldUpdater<ToResult> RELEASED =
                 AtomicIntegerFieldUpdater.newUpdater(ToResult.class, "released");
 

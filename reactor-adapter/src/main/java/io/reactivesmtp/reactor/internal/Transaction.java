@@ -70,10 +70,8 @@ final class Transaction extends Mono<SendReport> {
     private final class Run extends Operators.MonoSubscriber<SendReport, SendReport>
             implements BiConsumer<SendReport, Throwable>, Runnable {
 
-        @SuppressWarnings("rawtypes")
         private static final AtomicIntegerFieldUpdater<Run> SETTLED =
                 AtomicIntegerFieldUpdater.newUpdater(Run.class, "settled");
-        @SuppressWarnings("rawtypes")
         private static final AtomicIntegerFieldUpdater<Run> STEPS =
                 AtomicIntegerFieldUpdater.newUpdater(Run.class, "steps");
 
