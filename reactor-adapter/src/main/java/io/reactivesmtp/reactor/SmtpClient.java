@@ -3,7 +3,6 @@ package io.reactivesmtp.reactor;
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
-import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpContentException;
 import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.dkim.DkimSigner;
@@ -12,6 +11,7 @@ import io.reactivesmtp.reactor.internal.Admission;
 import io.reactivesmtp.reactor.internal.KeyedPermits;
 import io.reactivesmtp.reactor.internal.SafeListener;
 import io.reactivesmtp.reactor.internal.Sender;
+import io.reactivesmtp.reactor.internal.SlotSend;
 import io.reactivesmtp.reactor.internal.SessionPools;
 import java.time.Duration;
 import java.util.List;
@@ -188,13 +188,14 @@ public final class SmtpClient implements Disposable {
             // Messages held at once: in flight, plus those waiting for a retry when retries are possible.
             int held = retry.maxAttempts() == 1 ? maxInFlight
                     : (int) Math.min(Integer.MAX_VALUE, (long) maxInFlight + options.maxAwaitingRetry());
-            return admission.gate(messages).flatMap(m -> {
-                Mono<SendReport> send = options.instrumentation().message(m, destination,
-                        retry.maxAttempts() == 1 ? once(m, admission, perDestination)
-                                : withRetries(m, admission, attempts, perDestination, retry));
-                return send.map(report -> MessageResult.of(m, report))
-                        .onErrorResume(e -> Mono.just(MessageResult.failed(m, asSmtpException(e))));
-            }, held, 1);
+            if (retry.maxAttempts() == 1 && options.instrumentation() == SmtpInstrumentation.NONE) {
+                // The common case: the steps around each message in one operator.
+                return admission.gate(messages).flatMap(m -> SlotSend.resultUnderSlot(m, () -> attempt(m,
+                        perDestination), admission), held, 1);
+            }
+            return admission.gate(messages).flatMap(m -> SlotSend.result(m, options.instrumentation().message(m,
+                    destination, retry.maxAttempts() == 1 ? once(m, admission, perDestination)
+                            : withRetries(m, admission, attempts, perDestination, retry))), held, 1);
         });
     }
 
@@ -204,10 +205,13 @@ public final class SmtpClient implements Disposable {
      * before it was sent (content that cannot be signed) included.
      */
     private Mono<SendReport> once(OutgoingMessage m, Admission admission, KeyedPermits perDestination) {
-        return Mono.defer(() -> {
-            OutgoingMessage out = signed(m); // may refuse content that cannot be signed: one failed result
-            return sender.send(out.envelope(), out.content(), perDestination);
-        }).doFinally(signal -> admission.release());
+        return SlotSend.underSlot(() -> attempt(m, perDestination), admission);
+    }
+
+    /** @throws SmtpContentException if the content cannot be signed (nothing sent: one failed result) */
+    private Mono<SendReport> attempt(OutgoingMessage m, KeyedPermits perDestination) {
+        OutgoingMessage out = signed(m);
+        return sender.send(out.envelope(), out.content(), perDestination);
     }
 
     /** sendAll's attempts of a message with retries: each one holds a slot and an overall permit while it runs. */
@@ -254,14 +258,6 @@ public final class SmtpClient implements Disposable {
     /** The message with the client's DKIM signatures; its id and envelope unchanged. */
     private OutgoingMessage signed(OutgoingMessage m) {
         return options.dkim().isEmpty() ? m : OutgoingMessage.of(m.id(), m.envelope(), signed(m.content()));
-    }
-
-    private static SmtpException asSmtpException(Throwable e) {
-        if (e instanceof SmtpException) {
-            return (SmtpException) e;
-        }
-        // Not a server's doing (a disposed client, a bug): nothing was sent for the message.
-        return new SmtpConnectionException("message not sent: " + e, e, null);
     }
 
     /** @return how many connections are open right now, over all destinations */

@@ -191,6 +191,42 @@ class SmtpClientPacingTest {
         }
     }
 
+    @Test
+    void aSendCancelledWhileWaitingForItsLateTurnGivesItsSessionAndPlaceBack() throws Exception {
+        VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().greetingDelay(Duration.ofMillis(300)).start()) {
+            SmtpClient client = SmtpClient.create(options(server.port())
+                    .pool(PoolOptions.builder().maxConnectionsPerDestination(10).build())
+                    .maxInFlight(10)
+                    .pacing(Pacing.builder().scheduler(vts).build())
+                    .build());
+            assertThat(sendAll(client, vts, 0, 1)).isEqualTo(1);
+            int mailsBefore = server.mailCommands.get();
+            server.refuseMailEvery = 1;
+            reactor.core.Disposable sending = client.sendAll(Flux.range(1, 4)
+                    .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).subscribe();
+            for (int i = 0; i < 500 && server.refusedMails.get() == 0; i++) {
+                Thread.sleep(2);
+            }
+            server.refuseMailEvery = 0;
+            for (int i = 0; i < 500 && (server.connections.get() < 4 || server.settingUp.get() > 0); i++) {
+                Thread.sleep(2);
+            }
+            Thread.sleep(300);
+            assertThat(server.mailCommands.get() - mailsBefore).isEqualTo(2); // two sends wait for their turns
+            sending.dispose();
+            vts.advanceTimeBy(Duration.ofSeconds(10));
+            Thread.sleep(200);
+            assertThat(server.mailCommands.get() - mailsBefore).as("no MAIL after the cancel").isEqualTo(2);
+            // Their sessions went back to the pool and their places to pacing: four more go through on the
+            // connections already open.
+            int connections = server.connections.get();
+            assertThat(sendAll(client, vts, 10, 4)).isEqualTo(4);
+            assertThat(server.connections.get()).as("no new connection").isEqualTo(connections);
+            client.disposeLater().block(Duration.ofSeconds(10));
+        }
+    }
+
     /**
      * Sends {@code n} messages while virtual time runs 100 ms per real millisecond (so quiet periods pass and rate
      * waits end); bounded by a real minute.

@@ -51,7 +51,7 @@ public final class AdaptivePacing {
     private final Listener listener;
     private final Map<String, PacingSite> sites = new ConcurrentHashMap<>();
     private volatile long lastSweep;
-    private volatile SiteOf lastSite;
+    private volatile PacingSite.SiteOf lastSite;
 
     /**
      * @param pacing the settings (enabled)
@@ -105,17 +105,13 @@ public final class AdaptivePacing {
     /** @return the site of a destination: the provider suffix its host falls under, or {@code host:port} */
     public String site(String host, int port) {
         // One entry: a relay, or a run of messages to one domain, asks for the same site message after message.
-        SiteOf last = lastSite;
-        if (last != null && last.port() == port && last.host().equals(host)) {
-            return last.site();
+        PacingSite.SiteOf last = lastSite;
+        if (last == null || !last.isFor(host, port)) {
+            last = new PacingSite.SiteOf(host, port, PacingSite.siteOf(pacing.providerSuffixes(), host, port));
+            lastSite = last;
         }
-        String site = PacingSite.siteOf(pacing.providerSuffixes(), host, port);
-        lastSite = new SiteOf(host, port, site);
-        return site;
+        return last.site();
     }
-
-    /** A destination and its site. */
-    private record SiteOf(String host, int port, String site) { }
 
     /**
      * @param site a site
@@ -151,9 +147,8 @@ public final class AdaptivePacing {
     }
 
     /**
-     * Takes a place when subscribed. A known site with room and no rate hands its permit straight to {@code then}: no
-     * sink, no waiter, no timer and no flatMap per message (the common case, where nothing pushes back). Otherwise
-     * {@link #waitFor}.
+     * Takes a place when subscribed: a known site with room and no rate ({@link #tryAcquire}, the common case) hands
+     * its permit straight to {@code then}, with no sink, waiter, timer or flatMap per message; else {@link #waitFor}.
      */
     private final class Paced<T> extends Mono<T> {
         private final String site;
@@ -170,20 +165,11 @@ public final class AdaptivePacing {
 
         @Override
         public void subscribe(CoreSubscriber<? super T> actual) {
-            PacingSite s = sites.get(site);
-            Permit granted = null;
-            if (s != null) {
-                synchronized (s) {
-                    if (!s.forgotten && s.rate() <= 0 && s.tryTake(nanos.getAsLong())) {
-                        granted = new Permit(s, s.lastGranted(), 0);
-                    }
-                }
-            }
+            Permit granted = tryAcquire(site);
             if (granted == null) {
                 waitFor(site, maxWait, timedOut).flatMap(then).subscribe(actual);
                 return;
             }
-            sweep();
             Mono<T> next;
             try {
                 next = Objects.requireNonNull(then.apply(granted), "the Mono under a pacing permit");
@@ -194,6 +180,21 @@ public final class AdaptivePacing {
             }
             next.subscribe(actual);
         }
+    }
+
+    /** @return a permit of a known site with room and no rate, or null ({@link #withPermit} waits for one) */
+    public Permit tryAcquire(String site) {
+        sweep(); // first: a site forgotten now starts afresh on the path that creates it
+        PacingSite s = sites.get(site);
+        if (s == null) {
+            return null;
+        }
+        synchronized (s) {
+            if (!s.forgotten && s.rate() <= 0 && s.tryTake(nanos.getAsLong())) {
+                return new Permit(s, s.lastGranted(), 0);
+            }
+        }
+        return null;
     }
 
     /** The path of a send that may wait: for a place (with a timer bounding the wait) or for its turn under a rate. */
@@ -332,8 +333,7 @@ public final class AdaptivePacing {
 
     private void sweep() {
         long now = nanos.getAsLong();
-        long last = lastSweep;
-        if (now - last < Math.max(quietNanos, 1_000_000_000L)) {
+        if (now - lastSweep < Math.max(quietNanos, 1_000_000_000L)) {
             return;
         }
         lastSweep = now;

@@ -1,5 +1,7 @@
 package io.reactivesmtp.reactor.internal;
 
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
 import reactor.pool.PooledRef;
 import reactor.pool.PooledRefMetadata;
@@ -34,6 +36,26 @@ final class BudgetRef implements PooledRef<PooledSession> {
         return ref.invalidate();
     }
 
+    /**
+     * Hands a session back to its pool, or invalidates it, at once and without a chain of operators (this runs for
+     * every message): what {@link #release()} or {@link #invalidate()} does, with errors dropped.
+     *
+     * @param ref the session
+     * @param reusable true to release it, false to invalidate it
+     * @param then runs once that is done, whether it worked or not; null for nothing
+     */
+    static void settle(PooledRef<PooledSession> ref, boolean reusable, Runnable then) {
+        if (!reusable) {
+            ref.invalidate().subscribe(new Settled(then, null));
+        } else if (ref instanceof BudgetRef) {
+            BudgetRef b = (BudgetRef) ref;
+            b.ref.poolable().idle();
+            b.ref.release().subscribe(new Settled(then, b.budget));
+        } else {
+            ref.release().subscribe(new Settled(then, null));
+        }
+    }
+
     @Override
     public Mono<Void> release() {
         return Mono.defer(() -> {
@@ -41,5 +63,40 @@ final class BudgetRef implements PooledRef<PooledSession> {
             ref.poolable().idle();
             return ref.release();
         }).doFinally(signal -> budget.idled());
+    }
+
+    /** Runs {@code then}, then tells the budget (if any) that the session went back, once the pool is done. */
+    private static final class Settled implements CoreSubscriber<Void> {
+        private final Runnable then;
+        private final ConnectionBudget budget;
+
+        Settled(Runnable then, ConnectionBudget budget) {
+            this.then = then;
+            this.budget = budget;
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(Void v) {
+        }
+
+        @Override
+        public void onError(Throwable e) {
+            onComplete(); // settled either way: the pool dropped or closed it
+        }
+
+        @Override
+        public void onComplete() {
+            if (then != null) {
+                then.run();
+            }
+            if (budget != null) {
+                budget.idled();
+            }
+        }
     }
 }

@@ -5,8 +5,8 @@ import reactor.core.CoreSubscriber;
 import reactor.util.context.Context;
 
 /**
- * An operator's subscriber that passes every signal through and decides only what becomes of the demand: the
- * shared part of {@link Admission}'s gate and {@link OneRequest}.
+ * An operator's subscriber that passes every signal through and decides only what becomes of the demand (the
+ * subscriber of {@link Admission}'s gate).
  *
  * @param <T> the element type
  */

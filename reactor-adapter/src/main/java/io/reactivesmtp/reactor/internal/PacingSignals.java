@@ -26,11 +26,20 @@ final class PacingSignals {
      * @return the attempts: again while refused at MAIL with 421 or 4.7.x (nothing was sent), at most maxRequeues times
      */
     static Mono<SendReport> requeued(Supplier<Mono<SendReport>> attempt, int maxRequeues, int done) {
-        if (done >= maxRequeues) {
-            return attempt.get();
-        }
-        // One operator per outcome kind, no predicate wrapper: this runs once per message.
-        return attempt.get()
+        return done >= maxRequeues ? attempt.get() : continued(attempt.get(), attempt, maxRequeues, done);
+    }
+
+    /**
+     * @param tried the attempt made after {@code done} requeues
+     * @param attempt makes one more attempt
+     * @param maxRequeues how often a transaction refused at MAIL goes again, more than {@code done}
+     * @param done how often it went again so far
+     * @return {@code tried}, and then the attempts {@link #requeued} would make after it
+     */
+    static Mono<SendReport> continued(Mono<SendReport> tried, Supplier<Mono<SendReport>> attempt, int maxRequeues,
+                                      int done) {
+        // One operator per outcome kind, no predicate wrapper.
+        return tried
                 .flatMap(r -> refusedAtMail(r) ? requeued(attempt, maxRequeues, done + 1) : Mono.just(r))
                 .onErrorResume(e -> e instanceof SmtpException && ((SmtpException) e).isRetryable()
                         && ((SmtpException) e).partialReport().map(PacingSignals::refusedAtMail).orElse(false)
@@ -41,7 +50,7 @@ final class PacingSignals {
      * Refused at MAIL with a 421 or 4.7.x (a 421 while MAIL was pending leaves no MAIL reply): every recipient failed
      * transiently and the data was never answered, so nothing can have been delivered.
      */
-    private static boolean refusedAtMail(SendReport report) {
+    static boolean refusedAtMail(SendReport report) {
         // The data reply first: a message that got one was not refused at MAIL (the common case ends here).
         return report.dataReply().isEmpty() && report.mailReply().map(RateLimiter::isThrottle).orElse(true)
                 && !report.recipients().isEmpty()

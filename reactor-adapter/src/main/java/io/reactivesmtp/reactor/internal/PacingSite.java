@@ -299,6 +299,13 @@ final class PacingSite {
                 && (!signalled || lastSignal - before < 0);
     }
 
+    /** A destination and its site ({@link AdaptivePacing#site}'s one-entry cache). */
+    record SiteOf(String host, int port, String site) {
+        boolean isFor(String h, int p) {
+            return port == p && host.equals(h);
+        }
+    }
+
     /**
      * @param providerSuffixes {@code Pacing.providerSuffixes()}
      * @param host a destination host

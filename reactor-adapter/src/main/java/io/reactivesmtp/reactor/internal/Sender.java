@@ -21,12 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.pool.PooledRef;
@@ -151,6 +145,10 @@ public final class Sender {
     }
 
     private Mono<SendReport> inTransactions(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
+        if (warmup == null && limiter == null) {
+            // The common case as one operator; what it does not do itself it leaves to the steps below.
+            return new LeanSend(this, candidates, envelope, content);
+        }
         Mono<SendReport> first = pacing == null ? attempt(candidates, envelope, content, true)
                 : pacing.requeued(() -> attempt(candidates, envelope, content, true));
         if (warmup != null) {
@@ -158,14 +156,36 @@ public final class Sender {
         }
         return first.flatMap(report -> {
             List<MailAddress> rest = recipientLimits.leftOver(candidates.get(0), report);
-            if (rest.isEmpty()) {
-                return Mono.just(report);
-            }
-            // The limit is learned now: the rest goes split by it, not one follow-up per refusal.
-            Envelope next = envelope.withRecipients(rest);
-            return asPart(next, sendVia(candidates, next, content))
-                    .flatMap(p -> Reports.merge(envelope, List.of(new Reports.Part(envelope, report, null), p)));
+            return rest.isEmpty() ? Mono.just(report) : followUp(candidates, envelope, content, report, rest);
         });
+    }
+
+    /**
+     * The steps after a first attempt ({@code tried}): under pacing, again while refused at MAIL; then the
+     * recipients put off as too many, in a follow-up.
+     */
+    Mono<SendReport> continued(Mono<SendReport> tried, List<DestinationKey> candidates, Envelope envelope,
+                               MessageContent content) {
+        Mono<SendReport> first = pacing == null || options.pacing().maxRequeues() <= 0 ? tried
+                : PacingSignals.continued(tried, () -> attempt(candidates, envelope, content, true),
+                        options.pacing().maxRequeues(), 0);
+        return first.flatMap(report -> {
+            List<MailAddress> rest = recipientLimits.leftOver(candidates.get(0), report);
+            return rest.isEmpty() ? Mono.just(report) : followUp(candidates, envelope, content, report, rest);
+        });
+    }
+
+    /** @return the recipients the first candidate's server put off as too many in {@code report} (learns its limit) */
+    List<MailAddress> leftOver(List<DestinationKey> candidates, SendReport report) {
+        return recipientLimits.leftOver(candidates.get(0), report);
+    }
+
+    /** The recipients put off as too many go at once, split by the limit now learned; the reports are merged. */
+    Mono<SendReport> followUp(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
+                              SendReport report, List<MailAddress> rest) {
+        Envelope next = envelope.withRecipients(rest);
+        return asPart(next, sendVia(candidates, next, content))
+                .flatMap(p -> Reports.merge(envelope, List.of(new Reports.Part(envelope, report, null), p)));
     }
 
     private static Mono<Reports.Part> asPart(Envelope part, Mono<SendReport> send) {
@@ -175,22 +195,49 @@ public final class Sender {
 
     private Mono<SendReport> attempt(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
                                      boolean mayRetryStale) {
-        return acquireAny(candidates, 0).flatMap(acquired -> {
-            PooledRef<PooledSession> ref = acquired.ref;
-            reportTls(ref.poolable());
-            tlsRpt.established(ref.poolable(), acquired.candidate);
-            boolean reused = ref.poolable().messages() > 0;
-            // Pacing hears how it ended in transact's last task (later()).
-            return transact(ref, acquired, envelope, content)
-                    .map(r -> withMxTls(r, acquired.candidate))
-                    .doFinally(signal -> acquired.release())
-                    .onErrorResume(e -> mayRetryStale && reused && diedBeforeAnyReply(e)
-                            ? attempt(candidates, envelope, content, false) : Mono.error(e));
-        });
+        return acquireAny(candidates, 0).flatMap(acquired -> transaction(candidates, envelope, content, mayRetryStale,
+                acquired));
+    }
+
+    /** The transaction on an acquired session; pacing hears how it ended in its last task. */
+    Transaction transaction(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
+                            boolean mayRetryStale, Acquired acquired) {
+        PooledSession pooled = acquired.ref.poolable();
+        reportTls(pooled);
+        tlsRpt.established(pooled, acquired.candidate);
+        return new Transaction(this, acquired, envelope, content, mayRetryStale ? candidates : null);
+    }
+
+    /**
+     * The first attempt's session could not be had at its first candidate: the failure's side effects (TLS report,
+     * the pacing place back, slowing down if asked), then the other candidates as {@link #recover} says.
+     */
+    Mono<SendReport> acquireFailed(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
+                                   AdaptivePacing.Permit permit, Throwable e) {
+        DestinationKey key = candidates.get(0);
+        tlsRpt.failed(key, e);
+        String site = null;
+        if (permit != null) {
+            permit.release();
+            site = permit.site();
+            pacing.slowDownIfAsked(e, site);
+        }
+        return recover(candidates, 0, 0, site, e).flatMap(acquired -> transaction(candidates, envelope, content, true,
+                acquired));
+    }
+
+    /** @return the first attempt of a message along the general path: a pacing place, a session, the transaction */
+    Mono<SendReport> firstAttempt(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
+        return attempt(candidates, envelope, content, true);
+    }
+
+    /** A reused session broke before the server said anything: the message goes again, on another session, once. */
+    Mono<SendReport> retryStale(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
+        return attempt(candidates, envelope, content, false);
     }
 
     /** In MX routing: the domain's TLS level, as the candidate the session came from reached it. */
-    private static SendReport withMxTls(SendReport report, DestinationKey candidate) {
+    static SendReport withMxTls(SendReport report, DestinationKey candidate) {
         return candidate.mxTls() == null ? report : report.withMxTls(
                 candidate.mxTls().withSession(report.tls().isPresent(), candidate.isPlaintextRetry()));
     }
@@ -209,7 +256,7 @@ public final class Sender {
      * A reused session whose connection broke before the server said anything in this transaction: the server
      * closed it while it idled and the close raced our MAIL. Nothing was accepted, so sending again is safe.
      */
-    private static boolean diedBeforeAnyReply(Throwable e) {
+    static boolean diedBeforeAnyReply(Throwable e) {
         return e instanceof SmtpConnectionException
                 && ((SmtpException) e).partialReport().map(r -> r.mailReply().isEmpty()).orElse(true);
     }
@@ -277,7 +324,7 @@ public final class Sender {
      * the address, since it is the server there that counts our connections and answers 421 to them, whatever name
      * led to it, and its sessions carry mail for all those names; else the destination {@code host:port}.
      */
-    private String site(DestinationKey key) {
+    String site(DestinationKey key) {
         String site = pacing.site(key.host(), key.port());
         // A provider suffix is a DNS name (no ':'); the site of a lone destination is its host:port.
         if (key.addresses() != null && site.indexOf(':') >= 0) {
@@ -312,7 +359,7 @@ public final class Sender {
      * A session, the rate-limit ticket its transaction runs under (null without a limit) and its pacing permit (null
      * without pacing).
      */
-    private static final class Acquired {
+    static final class Acquired {
         final PooledRef<PooledSession> ref;
         final RateLimiter.Ticket ticket;
         /** The candidate it was acquired for (its pool may be shared with keys of other TLS statuses). */
@@ -342,104 +389,39 @@ public final class Sender {
         return e instanceof SmtpConnectionException || e instanceof SmtpTimeoutException || e instanceof SmtpTlsException;
     }
 
-    private Mono<SendReport> transact(PooledRef<PooledSession> ref, Acquired acquired, Envelope envelope,
-                                      MessageContent content) {
-        PooledSession pooled = ref.poolable();
-        // The domain's own MX host, though the session may have been opened for another one at the same address.
-        String destination = acquired.candidate.toString();
-        Executor loop = pooled.session().channel().eventLoop();
-        AtomicBoolean settled = new AtomicBoolean();
-        AtomicReference<CompletableFuture<SendReport>> sent = new AtomicReference<>();
-        // A permit granted before its site asked to slow down waits for its turn under the new rate first.
-        Mono<Long> turn = acquired.permit == null ? null : acquired.permit.lateTurn();
-        Mono<SendReport> start = Mono.defer(() -> {
-            pooled.startTransaction();
-            // The session goes back to the pool as soon as it can take the next message: with PIPELINING that
-            // is when this message's end of data is written, so the next message's MAIL/RCPT/DATA follow it
-            // in the same write and the connection needs one round trip per message. After a cancel, it is
-            // when the abandoned transaction was reset (or, if it could not be, the session is discarded).
-            // The pacing place goes back with a session that takes the next message (which may ride behind this
-            // one's end of data), in a task of its own (see later()); with one the pool retires, at the final reply
-            // (in attempt): releasing it earlier let such sessions be closed before their final reply came.
-            CompletableFuture<SendReport> send = pooled.session().send(envelope, content, () -> {
-                boolean next = pooled.session().isReusable()
-                        && pooled.messages() < options.pool().maxMessagesPerConnection();
-                settle(ref, settled, pooled.session().isReusable()).subscribe();
-                if (next) {
-                    try {
-                        loop.execute(acquired::release);
-                    } catch (RejectedExecutionException shutDown) {
-                        acquired.release();
-                    }
-                }
-            });
-            sent.set(send);
-            // Until its verdict (or failure) the session is in use, even once handed back for the next message.
-            send.whenComplete((r, e) -> pooled.endTransaction());
-            return Mono.fromFuture(send, true);
-        });
-        return (turn == null ? start : turn.then(start))
-                .flatMap(report -> {
-                    listener.fire(l -> l.transactionEnd(destination, report));
-                    throttleIfAsked(acquired.ticket, report);
-                    return settle(ref, settled, pooled.session().isReusable())
-                            .then(later(loop, report, null, acquired.permit));
-                })
-                .onErrorResume(e -> {
-                    if (e instanceof CancellationException) {
-                        // The cancel below, echoed by fromFuture: the session's hand-off settles the ref.
-                        return Mono.empty();
-                    }
-                    if (e instanceof SmtpException) {
-                        listener.fire(l -> l.transactionFailed(destination, (SmtpException) e));
-                    }
-                    throttleIfAsked(acquired.ticket, e);
-                    // Any failure may have left the session in an unknown state: never pool it again.
-                    return settle(ref, settled, false).then(later(loop, null, e, acquired.permit));
-                })
-                // The session decides: before DATA it resets the transaction and hands itself back through the
-                // hand-off above (released to the pool); after DATA it closes the connection (the hand-off then
-                // invalidates it); after the hand-off it already carries the next message and nothing changes.
-                .doOnCancel(() -> {
-                    CompletableFuture<SendReport> send = sent.get();
-                    if (send != null) {
-                        send.cancel(false);
-                    } else {
-                        settle(ref, settled, pooled.session().isReusable()).subscribe();
-                    }
-                });
+    /** @return the client's pacing, or null when off */
+    AdaptivePacing pacing() {
+        return pacing;
     }
 
-    /**
-     * The outcome, delivered in an event-loop task of its own. Releasing the session may hand it straight to a
-     * waiting send inside the pool's drain loop and inside the session handler's reply processing; whatever the
-     * caller does next (often: acquire again) must not run nested in those. Pacing (given a permit) hears how the
-     * transaction ended first, in the same task: a limit it raises may hand places to waiting sends.
-     */
-    private Mono<SendReport> later(Executor loop, SendReport report, Throwable error, AdaptivePacing.Permit permit) {
-        CompletableFuture<SendReport> f = new CompletableFuture<>();
-        Runnable complete = () -> {
-            if (permit != null) {
-                pacing.observed(permit.site(), report, error);
-            }
-            if (error != null) {
-                f.completeExceptionally(error);
-            } else {
-                f.complete(report);
-            }
-        };
-        try {
-            loop.execute(complete);
-        } catch (RejectedExecutionException shutDown) {
-            complete.run();
-        }
-        return Mono.fromFuture(f, true);
+    /** @return the session pools */
+    SessionPools pools() {
+        return pools;
     }
 
-    private static Mono<Void> settle(PooledRef<PooledSession> ref, AtomicBoolean settled, boolean reusable) {
-        if (!settled.compareAndSet(false, true)) {
-            return Mono.empty();
+    /** @return the most transactions a pooled session carries */
+    long maxMessagesPerConnection() {
+        return options.pool().maxMessagesPerConnection();
+    }
+
+    /** A transaction got its report: the listener hears of it, and the rate limit slows down if asked to. */
+    void transactionEnded(String destination, Acquired acquired, SendReport report) {
+        listener.fire(l -> l.transactionEnd(destination, report));
+        throttleIfAsked(acquired.ticket, report);
+    }
+
+    /** A transaction failed: the listener hears of it, and the rate limit slows down if asked to. */
+    void transactionFailed(String destination, Acquired acquired, Throwable e) {
+        if (e instanceof SmtpException) {
+            listener.fire(l -> l.transactionFailed(destination, (SmtpException) e));
         }
-        return (reusable ? ref.release() : ref.invalidate()).onErrorResume(e -> Mono.empty());
+        throttleIfAsked(acquired.ticket, e);
+    }
+
+    /** Pacing (given a permit) hears how a transaction ended; a limit it raises may hand places to waiting sends. */
+    void observed(AdaptivePacing.Permit permit, SendReport report, Throwable error) {
+        if (permit != null) {
+            pacing.observed(permit.site(), report, error);
+        }
     }
 }

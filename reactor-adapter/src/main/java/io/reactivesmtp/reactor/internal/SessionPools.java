@@ -120,32 +120,38 @@ public final class SessionPools {
      * @return a ready session; release or invalidate it exactly once
      */
     public Mono<PooledRef<PooledSession>> acquire(DestinationKey key) {
-        return acquire(key, poolOptions.maxConnectionsPerDestination() + 1);
+        return new SessionAcquire(this, key, poolOptions.maxConnectionsPerDestination() + 1);
     }
 
-    private Mono<PooledRef<PooledSession>> acquire(DestinationKey key, int attempts) {
-        return Mono.defer(() -> {
-            if (disposed) {
-                return Mono.error(new IllegalStateException("the SMTP client is disposed"));
-            }
-            // One request only: a second one would queue the pool's borrower again (see OneRequest).
-            return OneRequest.of(pool(key).acquire(poolOptions.pendingAcquireTimeout()));
-        }).onErrorResume(PoolShutdownException.class, e -> disposed || attempts <= 0 ? Mono.error(e)
-                // The sweeper dropped this pool between lookup and acquire: take the new one.
-                : acquire(key, attempts - 1))
-        .onErrorMap(e -> !(e instanceof SmtpException), e -> acquireFailure(key, e))
-        .flatMap(ref -> {
-            // Not reusable, or just taken by the budget to be closed: evict it and take another.
-            if (ref.poolable().session().isReusable() && ref.poolable().tryClaim()) {
-                return Mono.just(new BudgetRef(ref, budget));
-            }
-            Mono<Void> evict = ref.invalidate().onErrorResume(e -> Mono.empty());
-            return attempts > 0 ? evict.then(acquire(key, attempts - 1))
-                    : evict.then(Mono.error(new SmtpConnectionException("no usable connection to " + key, null, null)));
-        });
+    /**
+     * @param key the destination
+     * @return the pool's own acquire (waiting at most pendingAcquireTimeout)
+     * @throws IllegalStateException once disposed
+     */
+    Mono<? extends PooledRef<PooledSession>> poolAcquire(DestinationKey key) {
+        if (disposed) {
+            throw new IllegalStateException("the SMTP client is disposed");
+        }
+        return pool(key).acquire(poolOptions.pendingAcquireTimeout());
     }
 
-    private RuntimeException acquireFailure(DestinationKey key, Throwable e) {
+    /** @return an acquire after the pool was dropped under the last one: {@code attempts} more turns at most */
+    Mono<PooledRef<PooledSession>> acquireAgain(DestinationKey key, int attempts) {
+        return new SessionAcquire(this, key, attempts);
+    }
+
+    /** Evicts a session that cannot be used and takes another, while turns are left. */
+    Mono<PooledRef<PooledSession>> evictAndAcquire(PooledRef<PooledSession> ref, DestinationKey key, int attempts) {
+        Mono<Void> evict = ref.invalidate().onErrorResume(e -> Mono.empty());
+        return attempts > 0 ? evict.then(acquireAgain(key, attempts - 1))
+                : evict.then(Mono.error(new SmtpConnectionException("no usable connection to " + key, null, null)));
+    }
+
+    ConnectionBudget budget() {
+        return budget;
+    }
+
+    RuntimeException acquireFailure(DestinationKey key, Throwable e) {
         if (e instanceof PoolAcquireTimeoutException) {
             return new SmtpConnectionException("no connection to " + key + " became free within "
                     + poolOptions.pendingAcquireTimeout() + " (pendingAcquireTimeout)", e, null);
@@ -161,7 +167,8 @@ public final class SessionPools {
     }
 
     private InstrumentedPool<PooledSession> pool(DestinationKey key) {
-        return pools.computeIfAbsent(key, this::newPool);
+        InstrumentedPool<PooledSession> pool = pools.get(key); // first: no method reference made per message
+        return pool != null ? pool : pools.computeIfAbsent(key, this::newPool);
     }
 
     private InstrumentedPool<PooledSession> newPool(DestinationKey key) {
