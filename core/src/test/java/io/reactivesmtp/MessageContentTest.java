@@ -131,14 +131,16 @@ class MessageContentTest {
     // ------------------------------------------------------------------------------------------- byte[]
 
     @Test
-    void byteArrayIsReadInWrappedChunksOf64KiB() throws Exception {
-        byte[] content = random(200 * KIB);
+    void byteArrayIsReadInWrappedChunksOf128KiB() throws Exception {
+        byte[] content = random(300 * KIB);
         MessageContent message = MessageContent.of(content);
-        assertThat(message.size()).isEqualTo(OptionalLong.of(200 * KIB));
+        assertThat(message.size()).isEqualTo(OptionalLong.of(300 * KIB));
 
         Drained drained = drain(message.open());
         assertThat(drained.bytes).isEqualTo(content);
-        assertThat(drained.chunkSizes).containsExactly(64 * KIB, 64 * KIB, 64 * KIB, 8 * KIB);
+        assertThat(drained.chunkSizes).containsExactly(128 * KIB, 128 * KIB, 44 * KIB);
+        // A message of up to 128 KiB is one chunk: it leaves in one write, with its terminator.
+        assertThat(drain(MessageContent.of(random(128 * KIB)).open()).chunkSizes).containsExactly(128 * KIB);
         // Re-opening gives the same bytes again.
         assertThat(drain(message.open()).bytes).isEqualTo(content);
     }
@@ -201,7 +203,7 @@ class MessageContentTest {
 
             Drained drained = drain(message.open());
             assertThat(drained.bytes).isEqualTo(content);
-            assertThat(drained.chunkSizes).hasSize(4);
+            assertThat(drained.chunkSizes).containsExactly(128 * KIB, 72 * KIB);
             assertThat(buf.readerIndex()).isEqualTo(10);
             assertThat(buf.refCnt()).isEqualTo(1);
 
@@ -226,7 +228,7 @@ class MessageContentTest {
         // The caller lets go mid-send: the send's own reference keeps the memory alive.
         buf.release();
         assertThat(buf.refCnt()).isPositive();
-        assertThat(chunk.getByte(64 * KIB - 1)).isEqualTo(content[64 * KIB - 1]);
+        assertThat(chunk.getByte(100 * KIB - 1)).isEqualTo(content[100 * KIB - 1]);
         chunk.release();
         source.close();
         source.close();

@@ -22,7 +22,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *       header block, canonicalises and hashes the body, then the header hash and the signature.</li>
  *   <li>{@code signedContent}: what a send costs apart from the network: {@code MessageContent.of(bytes)
  *       .signedWith(signer)} opened and drained, i.e. the hash pass on the DKIM pool threads, the signature, then
- *       the send pass (64 KiB views of the array).</li>
+ *       the send pass (128 KiB views of the array).</li>
  * </ul>
  * The primary score is messages/s; the secondary {@code bytes} counter is message bytes/s, so MB/s =
  * {@code bytes} / 1e6.

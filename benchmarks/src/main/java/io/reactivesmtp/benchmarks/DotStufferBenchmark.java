@@ -14,7 +14,7 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The DATA encoder ({@link DotStuffer}: CRLF normalisation, dot-stuffing, terminator) on a whole message, fed
- * in 64 KiB wrapped views of a {@code byte[]} exactly as {@code MessageContent.of(byte[])} feeds it.
+ * in 128 KiB wrapped views of a {@code byte[]} exactly as {@code MessageContent.of(byte[])} feeds it.
  *
  * <p>{@code size} is the input size in bytes; {@code shape} is {@code clean} (CRLF lines of 76 printable chars,
  * no leading dot: the zero-copy fast path) or {@code dotHeavy} (bare LF line ends and every fourth line
@@ -23,8 +23,8 @@ import org.openjdk.jmh.infra.Blackhole;
  */
 public class DotStufferBenchmark extends JmhDefaults {
 
-    /** Chunk size of MessageContent's byte[] source. */
-    static final int CHUNK = 64 * 1024;
+    /** Chunk size of MessageContent's byte[] source (core's Sources.MEMORY_CHUNK_SIZE). */
+    static final int CHUNK = 128 * 1024;
 
     @Param({"1024", "65536", "1048576"})
     public int size;

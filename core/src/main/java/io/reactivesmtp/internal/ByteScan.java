@@ -24,6 +24,12 @@ public final class ByteScan {
     private static final long CRS = ONES * '\r';
     private static final long LFS = ONES * '\n';
     private static final long DOTS = ONES * '.';
+    /** Every byte 0x0E: a byte below it is a control that may be CR (0x0D) or LF (0x0A). */
+    private static final long BELOW_SO = ONES * 0x0E;
+    /** isCleanCrlf's state between words: the previous byte was a CR (bit 7) or an LF (bit 15); or the range is not clean. */
+    private static final long AFTER_CR = 0x80L;
+    private static final long AFTER_LF = 0x8000L;
+    private static final long DIRTY = -1L;
 
     private ByteScan() {
     }
@@ -110,7 +116,24 @@ public final class ByteScan {
      * @return true if the range needs no change
      */
     public static boolean isCleanCrlf(byte[] a, int from, int to, boolean atLineStart, boolean stuffDots) {
-        return isCleanCrlf(ByteBuffer.wrap(a), from, to, atLineStart, stuffDots);
+        // The state between words: bit 7 if the previous byte was a CR, bit 15 if it was an LF (or the range
+        // begins a line). A word with no byte below 0x0E that follows neither passes after one subtraction (exact
+        // for "any": CR and LF are below it, so are a few other controls); the others get the exact test.
+        long state = atLineStart ? AFTER_LF : 0;
+        int i = from;
+        for (int last = to - Long.BYTES; i <= last; i += Long.BYTES) {
+            long w = (long) LONGS.get(a, i);
+            if ((state | (w - BELOW_SO) & ~w & HIGH_BITS) != 0 && (state = nextState(w, state, stuffDots)) == DIRTY) {
+                return false;
+            }
+        }
+        // The last 0-7 bytes as one word padded with NUL, which is neither CR, LF nor a dot: a CR at the very end
+        // then lacks its LF, as it must.
+        long w = 0;
+        for (int k = to - 1; k >= i; k--) {
+            w = w << 8 | a[k] & 0xFF;
+        }
+        return nextState(w, state, stuffDots) != DIRTY;
     }
 
     /**
@@ -131,42 +154,38 @@ public final class ByteScan {
 
     private static boolean isCleanCrlf(ByteBuffer bytes, int from, int to, boolean atLineStart, boolean stuffDots) {
         ByteBuffer a = bytes.order(ByteOrder.LITTLE_ENDIAN);
-        // High bit of each byte that follows a CR / an LF, carried from the previous word into byte 0.
-        long crCarry = 0;
-        long lfCarry = atLineStart ? 0x80L : 0;
+        long state = atLineStart ? AFTER_LF : 0;
         int i = from;
         for (int last = to - Long.BYTES; i <= last; i += Long.BYTES) {
             long w = a.getLong(i);
-            long xcr = w ^ CRS;
-            long xlf = w ^ LFS;
-            // Most words of text hold no line break and follow none: a cheap test (it may flag a byte falsely,
-            // never miss one) lets them pass; the others get the exact test.
-            if ((crCarry | lfCarry | ((xcr - ONES) & ~xcr | (xlf - ONES) & ~xlf) & HIGH_BITS) == 0) {
-                continue;
-            }
-            long cr = zeroBytes(xcr);
-            long lf = zeroBytes(xlf);
-            // Exactly the bytes after a CR are LFs: no bare CR, no bare LF.
-            if (lf != (cr << 8 | crCarry)) {
+            if ((state | (w - BELOW_SO) & ~w & HIGH_BITS) != 0 && (state = nextState(w, state, stuffDots)) == DIRTY) {
                 return false;
             }
-            if (stuffDots && (zeroBytes(w ^ DOTS) & (lf << 8 | lfCarry)) != 0) {
-                return false;
-            }
-            crCarry = cr >>> 56;
-            lfCarry = lf >>> 56;
         }
-        boolean afterCr = crCarry != 0;
-        boolean afterLf = lfCarry != 0;
-        for (; i < to; i++) {
-            byte b = a.get(i);
-            if ((b == '\n') != afterCr || stuffDots && afterLf && b == '.') {
-                return false;
-            }
-            afterCr = b == '\r';
-            afterLf = b == '\n';
+        long w = 0;
+        for (int k = to - 1; k >= i; k--) {
+            w = w << 8 | a.get(k) & 0xFF;
         }
-        return !afterCr;
+        return nextState(w, state, stuffDots) != DIRTY;
+    }
+
+    /**
+     * The exact test of one word (eight bytes, little-endian) given the state the previous word left.
+     *
+     * @return the state for the next word (bit 7: the last byte is a CR; bit 15: it is an LF), or {@link #DIRTY}
+     *     if the word has a bare CR or LF, or a dot that begins a line while {@code stuffDots}
+     */
+    private static long nextState(long w, long state, boolean stuffDots) {
+        long cr = zeroBytes(w ^ CRS);
+        long lf = zeroBytes(w ^ LFS);
+        // Exactly the bytes after a CR are LFs: no bare CR, no bare LF.
+        if (lf != (cr << 8 | state & AFTER_CR)) {
+            return DIRTY;
+        }
+        if (stuffDots && (zeroBytes(w ^ DOTS) & (lf << 8 | state >>> 8)) != 0) {
+            return DIRTY;
+        }
+        return cr >>> 56 | (lf >>> 56) << 8;
     }
 
     /** @return the high bit of each byte of {@code x} that is zero, and no other bit (exact, no borrow) */

@@ -32,7 +32,7 @@ public final class DotStuffer {
     private static final byte LF = '\n';
     private static final byte DOT = '.';
     private static final int CRLF_SHORT = (CR << 8) | LF;
-    private static final int MAX_HEADROOM = 64 * 1024;
+    private static final int MAX_HEADROOM = 128 * 1024;
 
     /** True when the next content byte begins a line; true at first, the content begins a line. */
     private boolean atLineStart = true;
@@ -177,8 +177,8 @@ public final class DotStuffer {
     }
 
     /**
-     * Each input byte yields at most two output bytes, so up to 64 KiB of rewritten input (the size of the
-     * built-in chunks) this is exact and the buffer never grows; a huge chunk gets 64 KiB of headroom and
+     * Each input byte yields at most two output bytes, so up to 128 KiB of rewritten input (the size of the
+     * built-in chunks) this is exact and the buffer never grows; a huge chunk gets 128 KiB of headroom and
      * grows only if it is pathological, rather than reserving twice its size.
      */
     private static int outputCapacity(int readable, int rewritten) {

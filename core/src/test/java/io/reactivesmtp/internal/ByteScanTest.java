@@ -165,6 +165,11 @@ class ByteScanTest {
         for (int d = 0; d < defects; d++) {
             a[random.nextInt(LENGTH)] = (byte) "\r\n.x".charAt(random.nextInt(4));
         }
+        // Bytes that pass unchanged but trip the word loop's quick filter or look like CR/LF in their low seven
+        // bits (TAB, NUL, 0x0E, 0x8A, 0x8D, 0xFF): the exact test must tell them from line breaks.
+        for (int n = random.nextInt(3); n > 0; n--) {
+            a[random.nextInt(LENGTH)] = (byte) "\t\0\u000e\u008a\u008d\u00ff".charAt(random.nextInt(6));
+        }
         return a;
     }
 

@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.reactivesmtp.protocol.ContentReceiver;
 
-/** Answers synchronously with 64 KiB wrapped views of the array. */
+/** Answers synchronously with 128 KiB wrapped views of the array. */
 public final class ArraySource extends SourceBase {
     private final byte[] bytes;
     private int position;
@@ -25,7 +25,7 @@ public final class ArraySource extends SourceBase {
             receiver.onEnd();
             return;
         }
-        int length = Math.min(Sources.CHUNK_SIZE, remaining);
+        int length = Math.min(Sources.MEMORY_CHUNK_SIZE, remaining);
         ByteBuf chunk = Unpooled.wrappedBuffer(bytes, position, length);
         // Advance before the callback: the receiver may call next() from inside it.
         position += length;

@@ -6,7 +6,7 @@ import io.reactivesmtp.protocol.ContentReceiver;
 import io.reactivesmtp.protocol.ContentSource;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** Answers synchronously with 64 KiB retained slices; drops its reference at the end or on close. */
+/** Answers synchronously with 128 KiB retained slices; drops its reference at the end or on close. */
 public final class BufSource implements ContentSource {
     private final ByteBuf buf;
     private final int end;
@@ -47,7 +47,7 @@ public final class BufSource implements ContentSource {
             receiver.onEnd();
             return;
         }
-        int length = Math.min(Sources.CHUNK_SIZE, remaining);
+        int length = Math.min(Sources.MEMORY_CHUNK_SIZE, remaining);
         ByteBuf chunk = buf.retainedSlice(position, length);
         position += length;
         receiver.onChunk(chunk);
