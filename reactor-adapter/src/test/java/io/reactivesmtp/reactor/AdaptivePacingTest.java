@@ -57,7 +57,7 @@ class AdaptivePacingTest {
             }
             assertThat(held).as("permits granted").hasSize(limit);
             if (throttleEvery > 0 && i % throttleEvery == 0) {
-                pacing.throttled(site, false, "421 4.7.0 too many connections at greeting", 0);
+                pacing.throttled(site, false, "421 4.7.0 too many connections at greeting");
             } else {
                 held.forEach(p -> pacing.succeeded(site));
             }
@@ -181,7 +181,7 @@ class AdaptivePacingTest {
         }
         assertThat(held).hasSize(4);
         assertThat(held.get(0).lateTurn()).as("no rate yet: start now").isNull();
-        pacing.throttled(site, true, "421 4.7.0 rate limit exceeded in a transaction", 0);
+        pacing.throttled(site, true, "421 4.7.0 rate limit exceeded in a transaction");
         double rate = pacing.rate(site);
         assertThat(rate).isPositive();
         // Their sessions are ready now: each takes a turn under the new rate, one interval apart.
@@ -205,44 +205,6 @@ class AdaptivePacingTest {
         assertThat(later).hasSize(1);
         assertThat(later.get(0).lateTurn()).isNull();
         later.get(0).release();
-    }
-
-    @Test
-    void underARateARefusalOfATransactionGrantedAfterTheRateWasSetHalvesItAgainAtOnce() {
-        String site = "pace.example.test:25";
-        io.reactivesmtp.Envelope envelope = io.reactivesmtp.Envelope.of("a@example.com", "b@example.com");
-        SmtpReply slowDown = SmtpReply.of(421, "4.7.0 slow down");
-        SendReport refused = SendReport.builder().envelope(envelope).mailReply(slowDown)
-                .recipient(RecipientResult.decided(envelope.recipients().get(0), slowDown, null)).build();
-        List<AdaptivePacing.Permit> old = new ArrayList<>();
-        for (int i = 0; i < 4; i++) { // 4 at once, 10 ms apart in all: a pace of about 40/s over the 0.1 s floor
-            pacing.acquire(site, Duration.ofMinutes(1), IllegalStateException::new).subscribe(old::add);
-            vts.advanceTimeBy(Duration.ofMillis(10));
-        }
-        pacing.observed(old.get(0), refused, null);
-        double first = pacing.rate(site);
-        assertThat(first).isPositive();
-        // Its siblings, granted before the rate was set, were refused in the same overload: nothing changes.
-        pacing.observed(old.get(1), refused, null);
-        pacing.observed(old.get(2), refused, null);
-        assertThat(pacing.rate(site)).isEqualTo(first);
-        old.forEach(AdaptivePacing.Permit::release);
-        // A transaction started under that rate and refused too: the rate was still too high. Halved at once,
-        // though within a second of the first decrease; its siblings granted before that change count once.
-        List<AdaptivePacing.Permit> next = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            pacing.acquire(site, Duration.ofMinutes(1), IllegalStateException::new).subscribe(next::add);
-        }
-        vts.advanceTimeBy(Duration.ofMillis(200));
-        assertThat(next).hasSize(2);
-        pacing.observed(next.get(0), refused, null);
-        assertThat(pacing.rate(site)).isEqualTo(Math.max(1, first / 2));
-        pacing.observed(next.get(1), refused, null);
-        assertThat(pacing.rate(site)).isEqualTo(Math.max(1, first / 2));
-        // Without a permit (a signal at the greeting, in a transaction's words) the second-long rule stays.
-        pacing.throttled(site, true, "421 4.7.0 slow down in a transaction", 0);
-        assertThat(pacing.rate(site)).isEqualTo(Math.max(1, first / 2));
-        next.forEach(AdaptivePacing.Permit::release);
     }
 
     /** Records changes as "site from->to reason" in {@link #events}. */
@@ -283,7 +245,7 @@ class AdaptivePacingTest {
         for (int j = 0; j < held.size(); j++) {
             if (accepts > 0 && j >= accepts) {
                 refused++;
-                p.throttled(site, false, "421 4.7.0 too many connections at greeting", 0);
+                p.throttled(site, false, "421 4.7.0 too many connections at greeting");
             } else {
                 p.succeeded(site);
             }
@@ -301,12 +263,12 @@ class AdaptivePacingTest {
             vts.advanceTimeBy(Duration.ofMillis(10));
         }
         int limit = pacing.limit(site);
-        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction", 0);
+        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction");
         assertThat(pacing.rate(site)).isBetween(40.0, 60.0);
-        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction", 0); // the same overload
+        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction"); // the same overload
         assertThat(pacing.rate(site)).isBetween(40.0, 60.0);
         vts.advanceTimeBy(Duration.ofSeconds(1));
-        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction", 0);
+        pacing.throttled(site, true, "451 4.7.1 rate exceeded in a transaction");
         assertThat(pacing.rate(site)).isBetween(20.0, 30.0);
         assertThat(pacing.limit(site)).as("concurrency untouched").isEqualTo(limit);
         assertThat(events).anyMatch(e -> e.startsWith(site + " rate 0->") && e.endsWith("in a transaction"));
@@ -346,7 +308,7 @@ class AdaptivePacingTest {
 
         pacing.acquire("google.com", java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe();
         for (int i = 0; i < 5; i++) {
-            pacing.throttled("google.com", false, "421 at greeting", 0);
+            pacing.throttled("google.com", false, "421 at greeting");
         }
         assertThat(pacing.limit("google.com")).isEqualTo(2);
         assertThat(events).containsExactly("google.com 4->2 decrease: 421 at greeting");
@@ -502,9 +464,9 @@ class AdaptivePacingTest {
                     }
                 });
         concurrencyOnly.acquire("r:25", java.time.Duration.ofMinutes(1), IllegalStateException::new).subscribe(AdaptivePacing.Permit::release);
-        concurrencyOnly.throttled("r:25", true, "451 4.7.1 rate exceeded in a transaction", 0);
+        concurrencyOnly.throttled("r:25", true, "451 4.7.1 rate exceeded in a transaction");
         assertThat(concurrencyOnly.rate("r:25")).isZero();
-        concurrencyOnly.throttled("r:25", false, "421 4.7.0 at greeting", 0);
+        concurrencyOnly.throttled("r:25", false, "421 4.7.0 at greeting");
         assertThat(events).containsExactly("r:25 4->2");
     }
 

@@ -74,7 +74,11 @@ public final class AdaptivePacing {
         this.lastSweep = nanos.getAsLong();
     }
 
-    /** @return the client's pacing (changes told to the user's listener), or null when {@link Pacing#OFF} */
+    /**
+     * @param options the client's options
+     * @param listener the user's listener
+     * @return the client's pacing, or null when {@link Pacing#OFF}
+     */
     public static AdaptivePacing create(SmtpClientOptions options, SafeListener listener) {
         if (!options.pacing().enabled()) {
             return null;
@@ -246,17 +250,15 @@ public final class AdaptivePacing {
      * @param aboutRate true for a reply in a transaction (about the pace of messages: the rate slows down), false
      *     for a signal about connections (a refused greeting or connection, a timeout: concurrency halves)
      * @param reason the signal, e.g. {@code 421 4.7.0 ... at greeting}
-     * @param seq the number of the permit whose transaction was refused, or 0 when there was none
      */
-    public void throttled(String site, boolean aboutRate, String reason, long seq) {
+    public void throttled(String site, boolean aboutRate, String reason) {
         PacingSite s = sites.get(site);
         if (s == null || aboutRate && !adaptsRate) {
             return; // forgotten while the transaction ran: the next one starts afresh
         }
         List<PacingSite.Change> changes;
         synchronized (s) {
-            changes = s.throttled(nanos.getAsLong(), quietNanos, pacing.floor(), pacing.minRate(), aboutRate, reason,
-                    seq);
+            changes = s.throttled(nanos.getAsLong(), quietNanos, pacing.floor(), pacing.minRate(), aboutRate, reason);
         }
         tell(site, changes);
     }
@@ -369,17 +371,17 @@ public final class AdaptivePacing {
      * report with a 421 or 4.7.x, or a failure carrying a slow-down signal, slows the site down; any other report
      * lets it grow.
      *
-     * @param permit the transaction's permit
+     * @param site the site
      * @param report the report, or null when the transaction failed
      * @param error the failure, or null
      */
-    public void observed(Permit permit, SendReport report, Throwable error) {
+    public void observed(String site, SendReport report, Throwable error) {
         if (error != null) {
-            slowDownIfAsked(error, permit.site(), permit.seq);
+            slowDownIfAsked(error, site);
         } else if (RateLimiter.isThrottle(report)) {
-            throttled(permit.site(), true, PacingSignals.throttleReply(report) + " in a transaction", permit.seq);
+            throttled(site, true, PacingSignals.throttleReply(report) + " in a transaction");
         } else {
-            succeeded(permit.site());
+            succeeded(site);
         }
     }
 
@@ -395,14 +397,14 @@ public final class AdaptivePacing {
     }
 
     /**
-     * @param e a failure of a connect or a transaction at {@code site}: slows it down if it carries a signal
-     * @param seq as in {@link #throttled}
+     * @param site the site
+     * @param e a failure of a connect or a transaction there: slows the site down if it carries a signal
      */
-    public void slowDownIfAsked(Throwable e, String site, long seq) {
+    public void slowDownIfAsked(Throwable e, String site) {
         String reason = PacingSignals.slowDownSignal(e);
         if (reason != null) {
             // Only a reply in a transaction may be about the rate; a refused or timed-out connection is not.
-            throttled(site, reason.endsWith(" in a transaction"), reason, seq);
+            throttled(site, reason.endsWith(" in a transaction"), reason);
         }
     }
 

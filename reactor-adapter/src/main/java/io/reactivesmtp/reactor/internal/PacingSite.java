@@ -188,15 +188,8 @@ final class PacingSite {
      * the concurrency limit; a 421 or 4.7.x in a transaction, about the pace of messages, sets a rate (half the
      * transactions started in the last second) or halves it.
      */
-    List<Change> throttled(long now, long quietNanos, int floor, double minRate, boolean aboutRate, String reason,
-                           long seq) {
-        // Under a rate, a signal from a transaction whose place was granted before the rate was last set or lowered
-        // is the same overload; any other says the rate is still too high, and it halves at once, as RateLimiter's
-        // tickets do (with the time rule alone, a rate set too high stood for a second whatever the server said).
-        // Otherwise (no rate yet, or no permit known), signals closer together than a fifth of the quiet period are
-        // one overload.
-        boolean recent = aboutRate && rate > 0 && seq > 0 ? seq <= rateBarrier
-                : decreased && now - lastDecrease < quietNanos / DECREASES_PER_QUIET_PERIOD;
+    List<Change> throttled(long now, long quietNanos, int floor, double minRate, boolean aboutRate, String reason) {
+        boolean recent = decreased && now - lastDecrease < quietNanos / DECREASES_PER_QUIET_PERIOD;
         lastSignal = now;
         signalled = true;
         successes = 0;

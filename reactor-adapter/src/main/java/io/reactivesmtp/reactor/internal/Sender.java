@@ -220,7 +220,7 @@ public final class Sender {
         if (permit != null) {
             permit.release();
             site = permit.site();
-            pacing.slowDownIfAsked(e, site, 0);
+            pacing.slowDownIfAsked(e, site);
         }
         return recover(candidates, 0, 0, site, e).flatMap(acquired -> transaction(candidates, envelope, content, true,
                 acquired));
@@ -295,7 +295,7 @@ public final class Sender {
                     tlsRpt.failed(key, e);
                     if (permit != null) {
                         permit.release();
-                        pacing.slowDownIfAsked(e, permit.site(), 0);
+                        pacing.slowDownIfAsked(e, permit.site());
                     }
                 });
         return permit == null ? session : session.doOnCancel(permit::release);
@@ -421,7 +421,7 @@ public final class Sender {
     /** Pacing (given a permit) hears how a transaction ended; a limit it raises may hand places to waiting sends. */
     void observed(AdaptivePacing.Permit permit, SendReport report, Throwable error) {
         if (permit != null) {
-            pacing.observed(permit, report, error);
+            pacing.observed(permit.site(), report, error);
         }
     }
 }
