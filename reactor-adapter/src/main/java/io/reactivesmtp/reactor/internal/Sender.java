@@ -218,9 +218,10 @@ public final class Sender {
         tlsRpt.failed(key, e);
         String site = null;
         if (permit != null) {
-            permit.release();
+            // The signal before the place goes back: released first, it let the limit grow past the refusal.
             site = permit.site();
             pacing.slowDownIfAsked(e, site);
+            permit.release();
         }
         return recover(candidates, 0, 0, site, e).flatMap(acquired -> transaction(candidates, envelope, content, true,
                 acquired));
@@ -294,8 +295,8 @@ public final class Sender {
                 .doOnError(e -> {
                     tlsRpt.failed(key, e);
                     if (permit != null) {
+                        pacing.slowDownIfAsked(e, permit.site()); // before the place goes back, as above
                         permit.release();
-                        pacing.slowDownIfAsked(e, permit.site());
                     }
                 });
         return permit == null ? session : session.doOnCancel(permit::release);
