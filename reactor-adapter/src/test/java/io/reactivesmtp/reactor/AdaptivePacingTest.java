@@ -154,6 +154,25 @@ class AdaptivePacingTest {
     }
 
     @Test
+    void aSignalDuringTheRoundThatDecidesSlowStartLeavesAdditiveGrowthAfterTheQuietPeriod() {
+        AdaptivePacing wide = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts).build(), 100, true,
+                recording());
+        String site = "doubt.example.test:25";
+        // Flat at 1,000/s: the first round at 16 gained nothing, so one more round at 16 is to decide...
+        for (int round = 0; round < 6; round++) {
+            round(wide, site, 0, Duration.ofMillis(wide.limit(site)));
+        }
+        assertThat(wide.limit(site)).as(events.toString()).isEqualTo(16);
+        // ...but the site refuses a connection in it: halved, and slow start is over.
+        round(wide, site, 10, Duration.ofMillis(16));
+        assertThat(wide.limit(site)).isEqualTo(8);
+        // After the quiet period it grows one at a time again.
+        vts.advanceTimeBy(QUIET);
+        round(wide, site, 0, Duration.ofMillis(8));
+        assertThat(wide.limit(site)).as(events.toString()).isEqualTo(9);
+    }
+
+    @Test
     void aFirstRoundAtADoubledLimitSlowedByItsNewConnectionsDoesNotEndSlowStart() {
         AdaptivePacing wide = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts).build(), 100, true,
                 recording());

@@ -202,6 +202,7 @@ final class PacingSite {
         boolean recent = decreased && now - lastDecrease < quietNanos / DECREASES_PER_QUIET_PERIOD;
         lastSignal = now;
         signalled = true;
+        doubted = false; // slow start is over: no round at a doubled limit is left to decide
         successes = 0;
         peak = inUse;
         if (recent) {
