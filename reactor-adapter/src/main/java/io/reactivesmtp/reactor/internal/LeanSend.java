@@ -90,18 +90,14 @@ final class LeanSend extends Mono<SendReport> {
         }
 
         private void generally(Mono<SendReport> rest) {
-            rest.subscribe(new General(this));
+            rest.subscribe(new Forward(this, s -> current = s));
         }
 
         /** The transaction started. */
         @Override
         public void onSubscribe(Subscription s) {
             current = s;
-            if (isCancelled()) {
-                s.cancel();
-            } else {
-                s.request(Long.MAX_VALUE);
-            }
+            Forward.take(s, this);
         }
 
         /** The transaction's report. */
@@ -150,53 +146,6 @@ final class LeanSend extends Mono<SendReport> {
         }
     }
 
-    /** The general steps' outcome is the send's. */
-    private static final class General implements CoreSubscriber<SendReport> {
-        private final Run run;
-        private boolean reported;
-
-        General(Run run) {
-            this.run = run;
-        }
-
-        @Override
-        public Context currentContext() {
-            return run.actual().currentContext();
-        }
-
-        @Override
-        public void onSubscribe(Subscription s) {
-            run.current = s;
-            if (run.isCancelled()) {
-                s.cancel();
-            } else {
-                s.request(Long.MAX_VALUE);
-            }
-        }
-
-        @Override
-        public void onNext(SendReport report) {
-            reported = true;
-            run.complete(report);
-        }
-
-        @Override
-        public void onError(Throwable e) {
-            if (run.isCancelled()) {
-                Operators.onErrorDropped(e, run.currentContext());
-            } else {
-                run.actual().onError(e);
-            }
-        }
-
-        @Override
-        public void onComplete() {
-            if (!reported && !run.isCancelled()) {
-                run.actual().onComplete();
-            }
-        }
-    }
-
     /** The first candidate's session. */
     private static final class Acquiring implements CoreSubscriber<PooledRef<PooledSession>> {
         private final Run run;
@@ -214,11 +163,7 @@ final class LeanSend extends Mono<SendReport> {
         @Override
         public void onSubscribe(Subscription s) {
             run.current = s;
-            if (run.isCancelled()) {
-                s.cancel();
-            } else {
-                s.request(Long.MAX_VALUE);
-            }
+            Forward.take(s, run);
         }
 
         @Override

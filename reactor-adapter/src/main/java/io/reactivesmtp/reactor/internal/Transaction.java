@@ -3,7 +3,6 @@ package io.reactivesmtp.reactor.internal;
 import io.reactivesmtp.Envelope;
 import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
-import io.reactivesmtp.SmtpException;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -17,7 +16,6 @@ import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
-import reactor.util.context.Context;
 
 /**
  * One transaction on an acquired session, from the MAIL command to the report, as one operator: this runs for every
@@ -228,7 +226,7 @@ final class Transaction extends Mono<SendReport> {
             Throwable e = error;
             if (retry != null && reused && Sender.diedBeforeAnyReply(e)) {
                 // The first attempt's place goes back after the retry took its own, as a doFinally after it did.
-                sender.retryStale(retry, envelope, content).subscribe(new Fallback(this));
+                sender.retryStale(retry, envelope, content).subscribe(new Forward(this, s -> fallback = s));
                 acquired.release();
                 return;
             }
@@ -255,52 +253,6 @@ final class Transaction extends Mono<SendReport> {
                 settle(pooled.session().isReusable());
             }
             acquired.release();
-        }
-    }
-
-    /** Passes the stale retry's outcome on. */
-    private static final class Fallback implements CoreSubscriber<SendReport> {
-        private final Run run;
-        private boolean emitted;
-
-        Fallback(Run run) {
-            this.run = run;
-        }
-
-        @Override
-        public Context currentContext() {
-            return run.actual().currentContext();
-        }
-
-        @Override
-        public void onSubscribe(Subscription s) {
-            run.fallback = s;
-            if (run.isCancelled()) {
-                s.cancel();
-            } else {
-                s.request(Long.MAX_VALUE);
-            }
-        }
-
-        @Override
-        public void onNext(SendReport r) {
-            emitted = true;
-            run.complete(r);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            if (!run.isCancelled()) {
-                run.actual().onError(t);
-            }
-        }
-
-        @Override
-        public void onComplete() {
-            // complete(r) completed the run; a retry without a report completes it empty.
-            if (!emitted && !run.isCancelled()) {
-                run.actual().onComplete();
-            }
         }
     }
 }
