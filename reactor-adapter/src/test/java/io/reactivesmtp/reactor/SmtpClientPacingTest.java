@@ -155,37 +155,20 @@ class SmtpClientPacingTest {
     void connectionsOpenedBeforeARefusalAtMailStartTheirTransactionsUnderTheRateItSet() throws Exception {
         VirtualTimeScheduler vts = VirtualTimeScheduler.create();
         try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().greetingDelay(Duration.ofMillis(300)).start()) {
-            SmtpClient client = SmtpClient.create(options(server.port())
-                    .pool(PoolOptions.builder().maxConnectionsPerDestination(10).build())
-                    .maxInFlight(10)
-                    .pacing(Pacing.builder().scheduler(vts).build())
-                    .build());
-            assertThat(sendAll(client, vts, 0, 1)).isEqualTo(1); // one pooled session; the site is known
-            int mailsBefore = server.mailCommands.get();
-            // Four at once (pacing's initial limit): the pooled session's MAIL is refused at once, setting a rate,
-            // while the three other sends wait for their new connections' greetings, their permits already granted.
-            server.refuseMailEvery = 1;
-            CompletableFuture<List<MessageResult>> done = client.sendAll(Flux.range(1, 4)
-                    .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).collectList().toFuture();
-            for (int i = 0; i < 500 && server.refusedMails.get() == 0; i++) {
-                Thread.sleep(2);
-            }
-            server.refuseMailEvery = 0;
-            assertThat(server.refusedMails.get()).isEqualTo(1);
+            SmtpClient client = lateTurnClient(server, vts);
+            CompletableFuture<List<MessageResult>>[] done = new CompletableFuture[1];
+            int mailsBefore = refuseTheFirstOfFour(server, () -> done[0] = client.sendAll(Flux.range(1, 4)
+                    .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).collectList().toFuture());
             // Greeted, the three connections start one at a time under the rate, in virtual time (which stands
             // still): the first at once, the others only once their turns came. Without their turns, all three
             // MAILs came in together as soon as the greetings did.
-            for (int i = 0; i < 500 && (server.connections.get() < 4 || server.settingUp.get() > 0); i++) {
-                Thread.sleep(2);
-            }
-            Thread.sleep(300);
             assertThat(server.mailCommands.get() - mailsBefore).as("MAILs before virtual time moved").isEqualTo(2);
             long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (!done.isDone() && System.nanoTime() < deadline) {
+            while (!done[0].isDone() && System.nanoTime() < deadline) {
                 vts.advanceTimeBy(Duration.ofMillis(100));
                 Thread.sleep(1);
             }
-            assertThat(done.get(1, TimeUnit.SECONDS)).allMatch(r -> r.outcome() == MessageResult.Outcome.DELIVERED);
+            assertThat(done[0].get(1, TimeUnit.SECONDS)).allMatch(r -> r.outcome() == MessageResult.Outcome.DELIVERED);
             assertThat(server.delivered).hasSize(5).doesNotHaveDuplicates();
             client.disposeLater().block(Duration.ofSeconds(10));
         }
@@ -195,26 +178,12 @@ class SmtpClientPacingTest {
     void aSendCancelledWhileWaitingForItsLateTurnGivesItsSessionAndPlaceBack() throws Exception {
         VirtualTimeScheduler vts = VirtualTimeScheduler.create();
         try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().greetingDelay(Duration.ofMillis(300)).start()) {
-            SmtpClient client = SmtpClient.create(options(server.port())
-                    .pool(PoolOptions.builder().maxConnectionsPerDestination(10).build())
-                    .maxInFlight(10)
-                    .pacing(Pacing.builder().scheduler(vts).build())
-                    .build());
-            assertThat(sendAll(client, vts, 0, 1)).isEqualTo(1);
-            int mailsBefore = server.mailCommands.get();
-            server.refuseMailEvery = 1;
-            reactor.core.Disposable sending = client.sendAll(Flux.range(1, 4)
-                    .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).subscribe();
-            for (int i = 0; i < 500 && server.refusedMails.get() == 0; i++) {
-                Thread.sleep(2);
-            }
-            server.refuseMailEvery = 0;
-            for (int i = 0; i < 500 && (server.connections.get() < 4 || server.settingUp.get() > 0); i++) {
-                Thread.sleep(2);
-            }
-            Thread.sleep(300);
+            SmtpClient client = lateTurnClient(server, vts);
+            reactor.core.Disposable[] sending = new reactor.core.Disposable[1];
+            int mailsBefore = refuseTheFirstOfFour(server, () -> sending[0] = client.sendAll(Flux.range(1, 4)
+                    .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).subscribe());
             assertThat(server.mailCommands.get() - mailsBefore).isEqualTo(2); // two sends wait for their turns
-            sending.dispose();
+            sending[0].dispose();
             vts.advanceTimeBy(Duration.ofSeconds(10));
             Thread.sleep(200);
             assertThat(server.mailCommands.get() - mailsBefore).as("no MAIL after the cancel").isEqualTo(2);
@@ -225,6 +194,40 @@ class SmtpClientPacingTest {
             assertThat(server.connections.get()).as("no new connection").isEqualTo(connections);
             client.disposeLater().block(Duration.ofSeconds(10));
         }
+    }
+
+    /** A client of up to 10 connections on pacing's virtual clock that has sent one message: one pooled session. */
+    private static SmtpClient lateTurnClient(LoopbackSmtpServer server, VirtualTimeScheduler vts) throws Exception {
+        SmtpClient client = SmtpClient.create(options(server.port())
+                .pool(PoolOptions.builder().maxConnectionsPerDestination(10).build())
+                .maxInFlight(10)
+                .pacing(Pacing.builder().scheduler(vts).build())
+                .build());
+        assertThat(sendAll(client, vts, 0, 1)).isEqualTo(1); // one pooled session; the site is known
+        return client;
+    }
+
+    /**
+     * Four sends at once (pacing's initial limit), started by {@code startFour}: the pooled session's MAIL is refused
+     * at once, setting a rate, while the three other sends wait for their new connections' (delayed) greetings,
+     * their permits already granted. Returns once those connections are set up and 300 ms more have passed.
+     *
+     * @return the server's MAIL count before the four
+     */
+    private static int refuseTheFirstOfFour(LoopbackSmtpServer server, Runnable startFour) throws Exception {
+        int mailsBefore = server.mailCommands.get();
+        server.refuseMailEvery = 1;
+        startFour.run();
+        for (int i = 0; i < 500 && server.refusedMails.get() == 0; i++) {
+            Thread.sleep(2);
+        }
+        server.refuseMailEvery = 0;
+        assertThat(server.refusedMails.get()).isEqualTo(1);
+        for (int i = 0; i < 500 && (server.connections.get() < 4 || server.settingUp.get() > 0); i++) {
+            Thread.sleep(2);
+        }
+        Thread.sleep(300);
+        return mailsBefore;
     }
 
     /**
