@@ -1,9 +1,12 @@
 package io.reactivesmtp.reactor;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -38,7 +41,9 @@ import reactor.core.scheduler.Scheduler;
  * counted by {@link MicrometerEventListener} as {@code smtp.pacing.changes} with gauges {@code smtp.pacing.limit} and
  * {@code smtp.pacing.rate}. A configured {@link RateLimit} is the rate instead (it halves itself on 421 and 4.7.x):
  * pacing then adapts concurrency only.
- * A {@link Warmup} adds a daily volume per site ({@link Builder#warmup(Warmup)}).
+ * A {@link Warmup} adds a daily volume per site ({@link Builder#warmup(Warmup)}). What pacing learned can be kept
+ * across restarts: {@link SmtpClient#learnedPacing()} at the end, {@link Builder#learned} at the next start
+ * ({@link LearnedPace}).
  *
  * <pre>{@code
  * SmtpClientOptions.builder().mx(resolver)
@@ -57,9 +62,11 @@ import reactor.core.scheduler.Scheduler;
  *     (tests hand in a {@code VirtualTimeScheduler})
  * @param warmup a daily volume per site, or null for none (the default); it applies whether or not the adaptive part
  *     is enabled
+ * @param learned what an earlier client learned about sites ({@link SmtpClient#learnedPacing()}), one entry per site:
+ *     those sites start there instead of at {@link #initial()} (empty by default)
  */
 public record Pacing(boolean enabled, int floor, int initial, Duration quietPeriod, List<String> providerSuffixes,
-        int maxRequeues, double minRate, Scheduler scheduler, Warmup warmup) {
+        int maxRequeues, double minRate, Scheduler scheduler, Warmup warmup, List<LearnedPace> learned) {
 
     /** The default floor. */
     public static final int DEFAULT_FLOOR = 1;
@@ -78,7 +85,7 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
     public static final Pacing DEFAULT = builder().build();
     /** No pacing and no warm-up: only the configured bounds and rate limit apply. */
     public static final Pacing OFF = new Pacing(false, DEFAULT_FLOOR, DEFAULT_INITIAL, DEFAULT_QUIET_PERIOD,
-            DEFAULT_PROVIDER_SUFFIXES, 0, DEFAULT_MIN_RATE, null, null);
+            DEFAULT_PROVIDER_SUFFIXES, 0, DEFAULT_MIN_RATE, null, null, List.of());
 
     /** Checks the values; each error names the value. */
     public Pacing {
@@ -109,6 +116,13 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
         if (!(minRate > 0) || Double.isInfinite(minRate)) {
             throw new IllegalArgumentException("pacing minRate must be a positive number, not " + minRate);
         }
+        learned = List.copyOf(Objects.requireNonNull(learned, "learned"));
+        Set<String> seen = new HashSet<>();
+        for (LearnedPace l : learned) {
+            if (!seen.add(l.site())) {
+                throw new IllegalArgumentException("learned pace: site " + l.site() + " is given twice");
+            }
+        }
     }
 
     /** @return a builder with the defaults */
@@ -128,6 +142,7 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
         b.scheduler = scheduler;
         b.warmup = warmup;
         b.adaptive = enabled;
+        b.learned = learned;
         return b;
     }
 
@@ -143,6 +158,7 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
         private Scheduler scheduler;
         private Warmup warmup;
         private boolean adaptive = true;
+        private List<LearnedPace> learned = List.of();
 
         private Builder() {
         }
@@ -212,11 +228,22 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
             return this;
         }
 
+        /**
+         * @param learned what an earlier client learned ({@link SmtpClient#learnedPacing()}, kept by the application
+         *     across restarts), one entry per site; stale entries are the application's to drop
+         *     ({@link LearnedPace#at()})
+         * @return this
+         */
+        public Builder learned(Collection<LearnedPace> learned) {
+            this.learned = List.copyOf(learned);
+            return this;
+        }
+
         /** @return the pacing @throws IllegalArgumentException naming a bad value */
         public Pacing build() {
             int start = initial != null ? initial : Math.max(floor, DEFAULT_INITIAL);
             return new Pacing(adaptive, floor, start, quietPeriod, providerSuffixes, maxRequeues, minRate, scheduler,
-                    warmup);
+                    warmup, learned);
         }
     }
 }

@@ -260,6 +260,18 @@ public final class SmtpClient implements Disposable {
         return options.dkim().isEmpty() ? m : OutgoingMessage.of(m.id(), m.envelope(), signed(m.content()));
     }
 
+    /**
+     * What adaptive pacing learned about the sites that asked to slow down (their concurrency limit and rate), and
+     * what this client was given ({@link Pacing.Builder#learned}) about sites it has not used since. Keep it when the
+     * application stops (a file, a database) and hand it to the next client: its sites then start where these left
+     * off instead of probing each one again, which costs a burst of refused commands at a server that limits the pace.
+     *
+     * @return one entry per site, by site; empty when pacing is off or no site asked to slow down
+     */
+    public List<LearnedPace> learnedPacing() {
+        return sender.learnedPacing();
+    }
+
     /** @return how many connections are open right now, over all destinations */
     public int openConnections() {
         return pools.openConnections();

@@ -58,6 +58,35 @@ class SmtpClientPacingTest {
     }
 
     @Test
+    void aClientGivenWhatAnEarlierOneLearnedStartsBelowTheServersLimitAndIsRefusedNothing() {
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().maxConnections(5).start()) {
+            List<LearnedPace> learned = List.of();
+            int[] refused = new int[2];
+            for (int run = 0; run < 2; run++) {
+                int before = server.refusedConnections.get();
+                SmtpClient client = SmtpClient.create(options(server.port())
+                        .pool(PoolOptions.builder().maxConnectionsPerDestination(50).build())
+                        .maxInFlight(50)
+                        .pacing(Pacing.builder().quietPeriod(Duration.ofMinutes(10)).learned(learned).build())
+                        .build());
+                List<MessageResult> results = client.sendAll(Flux.range(0, 500)
+                        .map(i -> OutgoingMessage.of(i, envelope(i), BODY))).collectList().block(Duration.ofSeconds(60));
+                assertThat(results).hasSize(500).allMatch(r -> r.outcome() == MessageResult.Outcome.DELIVERED);
+                refused[run] = server.refusedConnections.get() - before;
+                learned = client.learnedPacing();
+                client.disposeLater().block(Duration.ofSeconds(10));
+                String site = "127.0.0.1:" + server.port();
+                assertThat(learned).as("run " + run).singleElement().satisfies(l -> {
+                    assertThat(l.site()).isEqualTo(site);
+                    assertThat(l.limit()).isBetween(1, 5);
+                });
+            }
+            assertThat(refused[0]).as("the first client probes past 5 connections").isPositive();
+            assertThat(refused[1]).as("the next one starts where the first left off").isZero();
+        }
+    }
+
+    @Test
     void aThirdOfConnectionsRefusedSettlesLowerWithoutARateLimitAndClimbsBackAfterRecovery() throws Exception {
         VirtualTimeScheduler vts = VirtualTimeScheduler.create();
         List<String> changes = new CopyOnWriteArrayList<>();

@@ -1,6 +1,7 @@
 package io.reactivesmtp.reactor.internal;
 
 import io.reactivesmtp.SendReport;
+import io.reactivesmtp.reactor.LearnedPace;
 import io.reactivesmtp.reactor.Pacing;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.time.Duration;
@@ -50,6 +51,7 @@ public final class AdaptivePacing {
     private final Scheduler timer;
     private final Listener listener;
     private final Map<String, PacingSite> sites = new ConcurrentHashMap<>();
+    private final PacingMemory memory;
     private volatile long lastSweep;
     private volatile PacingSite.SiteOf lastSite;
 
@@ -70,6 +72,7 @@ public final class AdaptivePacing {
         // A given scheduler is also the clock (as for RateLimit), so a VirtualTimeScheduler drives both.
         this.nanos = given == null ? System::nanoTime : () -> given.now(TimeUnit.NANOSECONDS);
         this.timer = given == null ? Schedulers.parallel() : given;
+        this.memory = new PacingMemory(pacing, this.ceiling, given);
         this.listener = listener;
         this.lastSweep = nanos.getAsLong();
     }
@@ -202,7 +205,7 @@ public final class AdaptivePacing {
         Mono<Permit> permit = Mono.create(sink -> {
             PacingWaiter w = new PacingWaiter(sink);
             for (int attempt = 0; attempt < 3; attempt++) {
-                PacingSite s = sites.computeIfAbsent(site, n -> new PacingSite(n, initial, nanos.getAsLong()));
+                PacingSite s = sites.computeIfAbsent(site, n -> memory.newSite(n, initial, nanos.getAsLong()));
                 Permit granted = null;
                 synchronized (s) {
                     if (s.forgotten) {
@@ -295,35 +298,32 @@ public final class AdaptivePacing {
 
     /** @return the permits of the site held now (0 when it holds no state) */
     public int inUse(String site) {
-        PacingSite s = sites.get(site);
-        if (s == null) {
-            return 0;
-        }
-        synchronized (s) {
-            return s.inUse;
-        }
+        return read(site, 0, s -> s.inUse);
     }
 
     /** @return the site's current concurrency limit (the initial one when it holds no state) */
     public int limit(String site) {
-        PacingSite s = sites.get(site);
-        if (s == null) {
-            return initial;
-        }
-        synchronized (s) {
-            return s.limit;
-        }
+        return read(site, initial, s -> s.limit);
     }
 
     /** @return the site's current rate in transactions per second, 0 for none */
     public double rate(String site) {
+        return read(site, 0.0, PacingSite::rate);
+    }
+
+    private <T> T read(String site, T absent, Function<PacingSite, T> value) {
         PacingSite s = sites.get(site);
         if (s == null) {
-            return 0;
+            return absent;
         }
         synchronized (s) {
-            return s.rate();
+            return value.apply(s);
         }
+    }
+
+    /** @return what the sites that asked to slow down taught, and the given ones not used since ({@link LearnedPace}) */
+    public List<LearnedPace> learned() {
+        return memory.learned(sites.values(), nanos.getAsLong());
     }
 
     /** @return how many sites pacing holds state for */

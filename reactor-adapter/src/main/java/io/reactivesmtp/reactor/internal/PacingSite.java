@@ -1,5 +1,7 @@
 package io.reactivesmtp.reactor.internal;
 
+import io.reactivesmtp.reactor.LearnedPace;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
@@ -109,12 +111,50 @@ final class PacingSite {
     static final int WINDOW_STARTS = 20;
     private double lastWindowRate;
 
+    /** When the site last asked to slow down, as learned by an earlier client; null once it signals here. */
+    private Instant learnedAt;
+
     PacingSite(String name, int limit, long now) {
         this.name = name;
         this.limit = limit;
         this.changedAt = now;
         this.windowStart = now;
         this.lastUse = now;
+    }
+
+    /**
+     * A site as an earlier client left it: its limit (within this client's floor and ceiling) and rate in force from
+     * the first transaction, slow start over (the site complained before), growth after a quiet period from now.
+     */
+    static PacingSite learned(LearnedPace l, int floor, int ceiling, double minRate, long now) {
+        PacingSite s = new PacingSite(l.site(), Math.max(floor, Math.min(ceiling, l.limit())), now);
+        s.signalled = true;
+        s.lastSignal = now;
+        s.learnedAt = l.at();
+        if (l.rate() > 0) {
+            s.rate = Math.max(minRate, l.rate());
+            s.rateOrigin = Math.max(l.rateOrigin(), minRate * 2);
+            s.rateStep = Math.max(minRate, s.rate / 10);
+            s.lastRateIncrease = now;
+            s.nextStart = now;
+        } else {
+            s.rateOrigin = l.rateOrigin();
+        }
+        return s;
+    }
+
+    /**
+     * @param now nanos now
+     * @param wallNow the wall clock now
+     * @return what this site taught, for {@link io.reactivesmtp.reactor.SmtpClient#learnedPacing()}; null when it never
+     *     asked to slow down (nothing to keep: a new site starts the same)
+     */
+    LearnedPace learned(long now, Instant wallNow) {
+        if (!signalled) {
+            return null;
+        }
+        Instant at = learnedAt != null ? learnedAt : wallNow.minusNanos(Math.max(0, now - lastSignal));
+        return new LearnedPace(name, limit, rate, rateOrigin, at);
     }
 
     /** @return whether a permit may be granted now; if so, it is counted ({@link #lastGranted()} is its number) */
@@ -202,6 +242,7 @@ final class PacingSite {
         boolean recent = decreased && now - lastDecrease < quietNanos / DECREASES_PER_QUIET_PERIOD;
         lastSignal = now;
         signalled = true;
+        learnedAt = null;
         doubted = false; // slow start is over: no round at a doubled limit is left to decide
         successes = 0;
         peak = inUse;

@@ -13,6 +13,7 @@ import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.SmtpTlsException;
 import io.reactivesmtp.TlsInfo;
 import io.reactivesmtp.reactor.DnsMxResolver;
+import io.reactivesmtp.reactor.LearnedPace;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -73,6 +74,11 @@ public final class Sender {
 
     private DestinationKey key(String host, int port) {
         return new DestinationKey(host, port, options.session(), options.localAddress().orElse(null));
+    }
+
+    /** @return what pacing learned ({@link AdaptivePacing#learned()}); empty when pacing is off */
+    public List<LearnedPace> learnedPacing() {
+        return pacing == null ? List.of() : pacing.learned();
     }
 
     /**

@@ -1,0 +1,60 @@
+package io.reactivesmtp.reactor.internal;
+
+import io.reactivesmtp.reactor.LearnedPace;
+import io.reactivesmtp.reactor.Pacing;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * What pacing keeps across clients ({@link LearnedPace}): the sites an earlier client learned about, each used once,
+ * when the site is first asked for here, and what this client learned, for the next.
+ */
+final class PacingMemory {
+
+    private final Pacing pacing;
+    private final int ceiling;
+    /** Given by an earlier client, per site, until the site is first used here. */
+    private final Map<String, LearnedPace> seeds = new ConcurrentHashMap<>();
+    /** The wall clock: the scheduler's when one is given (virtual in tests). */
+    private final Supplier<Instant> wall;
+
+    PacingMemory(Pacing pacing, int ceiling, Scheduler given) {
+        this.pacing = pacing;
+        this.ceiling = ceiling;
+        this.wall = given == null ? Instant::now : () -> Instant.ofEpochMilli(given.now(TimeUnit.MILLISECONDS));
+        pacing.learned().forEach(l -> seeds.put(l.site(), l));
+    }
+
+    /** @return a site's state: where an earlier client left it, if it learned about it, else a new one */
+    PacingSite newSite(String site, int initial, long now) {
+        LearnedPace l = seeds.remove(site);
+        return l == null ? new PacingSite(site, initial, now)
+                : PacingSite.learned(l, pacing.floor(), ceiling, pacing.minRate(), now);
+    }
+
+    /**
+     * @param sites the sites held now
+     * @param now nanos now
+     * @return what they learned, and what was given about sites not used since; by site
+     */
+    List<LearnedPace> learned(Collection<PacingSite> sites, long now) {
+        Instant wallNow = wall.get();
+        Map<String, LearnedPace> all = new TreeMap<>(seeds);
+        for (PacingSite s : sites) {
+            synchronized (s) {
+                LearnedPace l = s.learned(now, wallNow);
+                if (l != null) {
+                    all.put(l.site(), l);
+                }
+            }
+        }
+        return List.copyOf(all.values());
+    }
+}
