@@ -22,6 +22,8 @@ import java.util.Locale;
 final class BulkClient implements AutoCloseable {
 
     private final SmtpClient client;
+    /** Writes --pacing-state, if given, at {@link #close()}. */
+    private Runnable pacingState = () -> { };
     private final SmtpClientOptions options;
     private final String serverText;
     private final SubethaSmtpServer embedded;
@@ -114,6 +116,14 @@ final class BulkClient implements AutoCloseable {
         }
     }
 
+    /**
+     * With {@code --pacing-state}: what pacing learned is written when the client closes, a failure told on
+     * {@code err}.
+     */
+    void pacingStateTo(DeliveryOptions delivery, java.io.PrintWriter err, String command) {
+        this.pacingState = () -> delivery.savePacingState(client, err, command);
+    }
+
     /** @return whether that is the in-process server */
     boolean embedded() {
         return embedded != null;
@@ -121,6 +131,7 @@ final class BulkClient implements AutoCloseable {
 
     @Override
     public void close() {
+        pacingState.run(); // before the client goes: what it learned, over the sessions still open
         try {
             // QUIT on the pooled sessions before the program ends.
             client.disposeLater().block(Duration.ofSeconds(10));

@@ -230,6 +230,7 @@ public final class BulkCommand implements Callable<Integer> {
         try {
             bulkClient = BulkClient.open(o, plan, stats, retryFirstBackoff);
             bulkClient.tlsRptFrom(plan.sender(), err, command);
+            bulkClient.pacingStateTo(o.delivery, err, command);
             SmtpClient client = bulkClient.client();
             SmtpClientOptions built = bulkClient.options();
             String serverText = bulkClient.serverText();

@@ -1,10 +1,16 @@
 package io.reactivesmtp.cli;
 
+import io.reactivesmtp.reactor.LearnedPace;
 import io.reactivesmtp.reactor.Pacing;
 import io.reactivesmtp.reactor.PoolOptions;
 import io.reactivesmtp.reactor.RateLimit;
+import io.reactivesmtp.reactor.SmtpClient;
 import io.reactivesmtp.reactor.SmtpClientOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -41,6 +47,16 @@ final class DeliveryOptions {
             description = "Adaptive pacing: comma-separated host suffixes whose MX hosts share one site (one "
                     + "provider), replacing the default list (google.com, outlook.com, ...); \"\" for none.")
     List<String> pacingProviderSuffixes;
+
+    @Option(names = "--pacing-state", paramLabel = "FILE",
+            description = "Adaptive pacing: read what earlier runs learned about servers that asked to slow down "
+                    + "(their concurrency and rate) from FILE, start there instead of probing them again, and write "
+                    + "what this run learned back to it at the end (JSON; a missing FILE is an empty one; entries "
+                    + "older than 7 days are dropped).")
+    Path pacingState;
+
+    /** Read from {@link #pacingState} at the first {@link #pacing()}. */
+    private List<LearnedPace> learned;
 
     @Option(names = "--max-per-connection", paramLabel = "M",
             description = "Transactions per connection before it is closed and a new one opened. Default: "
@@ -98,7 +114,8 @@ final class DeliveryOptions {
             throw new IllegalArgumentException("--mx-idle-time must be seconds from 0.001 to 86400, not " + mxIdleTime);
         }
         String pacingOption = pacingFloor != null ? "--pacing-floor" : pacingInitial != null ? "--pacing-initial"
-                : pacingProviderSuffixes != null ? "--pacing-provider-suffixes" : null;
+                : pacingProviderSuffixes != null ? "--pacing-provider-suffixes"
+                : pacingState != null ? "--pacing-state" : null;
         if (noPacing && pacingOption != null) {
             throw new IllegalArgumentException(pacingOption + " and --no-pacing exclude each other");
         }
@@ -110,10 +127,16 @@ final class DeliveryOptions {
         if (noPacing) {
             return Pacing.OFF;
         }
-        if (pacingFloor == null && pacingInitial == null && pacingProviderSuffixes == null) {
+        if (pacingFloor == null && pacingInitial == null && pacingProviderSuffixes == null && pacingState == null) {
             return null;
         }
         Pacing.Builder b = Pacing.builder();
+        if (pacingState != null) {
+            if (learned == null) {
+                learned = PacingStateFile.read(pacingState, Instant.now());
+            }
+            b.learned(learned);
+        }
         if (pacingFloor != null) {
             b.floor(pacingFloor); // a floor above the default start is also the start, unless --pacing-initial says
         }
@@ -159,6 +182,24 @@ final class DeliveryOptions {
         Pacing pacing = pacing();
         if (pacing != null) {
             client.pacing(pacing);
+        }
+    }
+
+    /**
+     * With {@code --pacing-state}: writes what the client's pacing learned to the file.
+     *
+     * @param client the run's client, before it is disposed
+     * @param err where a failure to write is told (the run's outcome stands: the file only saves probing next time)
+     * @param command the command's name, for the message
+     */
+    void savePacingState(SmtpClient client, PrintWriter err, String command) {
+        if (pacingState == null) {
+            return;
+        }
+        try {
+            PacingStateFile.write(pacingState, client.learnedPacing());
+        } catch (IOException | RuntimeException e) {
+            ReportPrinter.printError(err, command, "--pacing-state: cannot write " + pacingState + ": " + e);
         }
     }
 

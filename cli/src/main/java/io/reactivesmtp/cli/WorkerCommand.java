@@ -347,6 +347,7 @@ public final class WorkerCommand implements Callable<Integer> {
             if (worker != null) {
                 worker.close();
             }
+            delivery.savePacingState(client, err, command);
             try {
                 client.disposeLater().block(Duration.ofSeconds(10));
             } catch (RuntimeException e) {

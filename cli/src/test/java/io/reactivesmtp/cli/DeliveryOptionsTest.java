@@ -116,6 +116,6 @@ class DeliveryOptionsTest {
         assertThat(run.err()).contains("--mx-idle-time must be seconds from 0.001 to 86400, not -2.0");
         BulkCommandTest.Run help = BulkCommandTest.run("--help");
         assertThat(help.out()).contains("--max-connections=N", "--idle-allowance=N", "--mx-idle-time=SECONDS",
-                "--pacing-floor=N", "--pacing-initial=N", "--pacing-provider-suffixes=SUFFIXES");
+                "--pacing-floor=N", "--pacing-initial=N", "--pacing-provider-suffixes=SUFFIXES", "--pacing-state=FILE");
     }
 }

@@ -146,11 +146,18 @@ class EnqueueWorkerIT {
         assertThat(e.get("jobs")).isEqualTo(java.util.Map.of("enqueued", 2L, "failed", 0L));
         assertThat(e.get("recipients")).isEqualTo(3L);
         assertThat(e.get("exitStatus")).isEqualTo(0L);
+        // --pacing-state: read at the start (the week-old entry dropped), written at the end.
+        Path state = dir.resolve("pacing.json");
+        io.reactivesmtp.reactor.LearnedPace kept = new io.reactivesmtp.reactor.LearnedPace("google.com", 3, 10, 40,
+                java.time.Instant.now().minusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        PacingStateFile.write(state, List.of(kept, new io.reactivesmtp.reactor.LearnedPace("old.example:25", 2, 0, 0,
+                java.time.Instant.now().minus(java.time.Duration.ofDays(8)))));
         try (SubethaSmtpServer smtp = SubethaSmtpServer.start()) {
             Run worker = run("worker", "--bootstrap-servers", broker.bootstrapServers(), "--jobs-topic", "json.jobs",
                     "--reports-topic", "json.reports", "--group", "json", "--server", "127.0.0.1:" + smtp.port(),
-                    "--tls", "none", "--exit-when-idle", "2", "--json");
+                    "--tls", "none", "--exit-when-idle", "2", "--json", "--pacing-state", state.toString());
             assertThat(worker.code()).as(worker.err()).isEqualTo(ExitCodes.OK);
+            assertThat(PacingStateFile.read(state, java.time.Instant.EPOCH)).containsExactly(kept);
             java.util.Map<?, ?> w = (java.util.Map<?, ?>) TestJson.parse(worker.out());
             assertThat(((java.util.Map<?, ?>) w.get("jobs")).get("delivered")).isEqualTo(2L);
             assertThat(((java.util.Map<?, ?>) w.get("recipients")).get("accepted")).isEqualTo(3L);
