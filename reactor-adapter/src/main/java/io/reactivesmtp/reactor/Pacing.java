@@ -231,7 +231,7 @@ public record Pacing(boolean enabled, int floor, int initial, Duration quietPeri
         /**
          * @param learned what an earlier client learned ({@link SmtpClient#learnedPacing()}, kept by the application
          *     across restarts), one entry per site; stale entries are the application's to drop
-         *     ({@link LearnedPace#at()})
+         *     ({@link LearnedPace#at()}); with a configured {@link RateLimit}, only their concurrency applies
          * @return this
          */
         public Builder learned(Collection<LearnedPace> learned) {

@@ -141,6 +141,14 @@ class LearnedPacingTest {
     }
 
     @Test
+    void withAConfiguredRateLimitOnlyTheLearnedConcurrencyApplies() {
+        AdaptivePacing concurrencyOnly = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts)
+                .learned(List.of(new LearnedPace(SITE, 3, 5, 20, Instant.EPOCH))).build(), 100, false, listener);
+        assertThat(round(concurrencyOnly, SITE)).isEqualTo(3);
+        assertThat(concurrencyOnly.rate(SITE)).as("the RateLimit is the rate").isZero();
+    }
+
+    @Test
     void badLearnedPacesAreRejectedNamingTheSiteAndTheValue() {
         assertThatThrownBy(() -> new LearnedPace("x.example.test:25", 0, 0, 0, Instant.EPOCH))
                 .hasMessageContaining("x.example.test:25").hasMessageContaining("limit must be at least 1, not 0");

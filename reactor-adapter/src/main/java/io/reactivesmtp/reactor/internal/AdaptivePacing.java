@@ -72,7 +72,7 @@ public final class AdaptivePacing {
         // A given scheduler is also the clock (as for RateLimit), so a VirtualTimeScheduler drives both.
         this.nanos = given == null ? System::nanoTime : () -> given.now(TimeUnit.NANOSECONDS);
         this.timer = given == null ? Schedulers.parallel() : given;
-        this.memory = new PacingMemory(pacing, this.ceiling, given);
+        this.memory = new PacingMemory(pacing, this.ceiling, adaptsRate, given);
         this.listener = listener;
         this.lastSweep = nanos.getAsLong();
     }

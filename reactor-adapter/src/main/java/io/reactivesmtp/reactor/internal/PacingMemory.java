@@ -20,21 +20,30 @@ final class PacingMemory {
 
     private final Pacing pacing;
     private final int ceiling;
+    /** False when a configured RateLimit is the rate: a learned rate is then not applied. */
+    private final boolean adaptsRate;
     /** Given by an earlier client, per site, until the site is first used here. */
     private final Map<String, LearnedPace> seeds = new ConcurrentHashMap<>();
     /** The wall clock: the scheduler's when one is given (virtual in tests). */
     private final Supplier<Instant> wall;
 
-    PacingMemory(Pacing pacing, int ceiling, Scheduler given) {
+    PacingMemory(Pacing pacing, int ceiling, boolean adaptsRate, Scheduler given) {
         this.pacing = pacing;
         this.ceiling = ceiling;
+        this.adaptsRate = adaptsRate;
         this.wall = given == null ? Instant::now : () -> Instant.ofEpochMilli(given.now(TimeUnit.MILLISECONDS));
         pacing.learned().forEach(l -> seeds.put(l.site(), l));
     }
 
-    /** @return a site's state: where an earlier client left it, if it learned about it, else a new one */
+    /**
+     * @return a site's state: where an earlier client left it, if it learned about it (its concurrency only, when a
+     *     configured RateLimit is the rate), else a new one
+     */
     PacingSite newSite(String site, int initial, long now) {
         LearnedPace l = seeds.remove(site);
+        if (l != null && !adaptsRate) {
+            l = new LearnedPace(l.site(), l.limit(), 0, l.rateOrigin(), l.at());
+        }
         return l == null ? new PacingSite(site, initial, now)
                 : PacingSite.learned(l, pacing.floor(), ceiling, pacing.minRate(), now);
     }
