@@ -3,10 +3,12 @@
 # ThrottlingServer (benchmarks jar) in its own JVM, the packaged CLI (`bulk`) as the client:
 #
 #  (a) connections: a server that allows MAX_CONN connections per client (421 4.7.0 at the greeting beyond);
-#      `bulk --concurrency C` of N recipients with pacing on (the default), then the same with --no-pacing.
+#      `bulk --concurrency C` of N recipients with pacing on (the default) and a fresh --pacing-state file (a first
+#      run: it probes), again with the file that run wrote (it starts where the first left off), then --no-pacing.
 #      Target: >= 99 % delivered in one run, <= 5 % of the connection attempts refused.
 #  (b) rate: a server that answers 421 4.7.0 to MAIL beyond MAX_RATE messages per second (and closes);
-#      the same bulk with pacing on and no --rate, then --no-pacing with a hand-set --rate MAX_RATE (the exact
+#      the same bulk with pacing on and no --rate (a first run, then one given its --pacing-state, as in (a)), then
+#      --no-pacing with a hand-set --rate MAX_RATE (the exact
 #      limit, the best a hand can do) and --rate 2*MAX_RATE (a guess twice too high).
 #
 # Per run it prints: delivered (the CLI's JSON summary), connection attempts and refused attempts (the server's
@@ -78,11 +80,17 @@ echo
 echo "| run | exit | delivered | connection attempts | refused attempts | wall s | delivered msg/s |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 case " $ROWS " in *" a "*)
-    run "(a) max $MAX_CONN connections, pacing (default)" "--max-connections $MAX_CONN" --
+    run "(a) max $MAX_CONN connections, pacing (default), first run" "--max-connections $MAX_CONN" -- \
+        --pacing-state "$tmp/state-a.json"
+    run "(a) max $MAX_CONN connections, pacing, --pacing-state of the run before" "--max-connections $MAX_CONN" -- \
+        --pacing-state "$tmp/state-a.json"
     run "(a) max $MAX_CONN connections, --no-pacing" "--max-connections $MAX_CONN" -- --no-pacing ;;
 esac
 case " $ROWS " in *" b "*)
-    run "(b) max $MAX_RATE msg/s, pacing (default), no --rate" "--max-rate $MAX_RATE" --
+    run "(b) max $MAX_RATE msg/s, pacing (default), no --rate, first run" "--max-rate $MAX_RATE" -- \
+        --pacing-state "$tmp/state-b.json"
+    run "(b) max $MAX_RATE msg/s, pacing, --pacing-state of the run before" "--max-rate $MAX_RATE" -- \
+        --pacing-state "$tmp/state-b.json"
     run "(b) max $MAX_RATE msg/s, --no-pacing --rate $MAX_RATE" "--max-rate $MAX_RATE" -- --no-pacing --rate "$MAX_RATE"
     run "(b) max $MAX_RATE msg/s, --no-pacing --rate $((2 * MAX_RATE))" "--max-rate $MAX_RATE" -- --no-pacing \
         --rate "$((2 * MAX_RATE))" ;;
