@@ -194,6 +194,33 @@ class CliJarIT {
     }
 
     @Test
+    void bulkKeepsWhatPacingLearnedInItsStateFileBetweenRuns() throws Exception {
+        Path recipients = Files.writeString(dir.resolve("four.txt"), "a@example.com\nb@example.com\n"
+                + "c@example.com\nd@example.com\n");
+        Path body = Files.writeString(dir.resolve("message.eml"), MESSAGE);
+        Path state = dir.resolve("pacing.json");
+        String refusingSite;
+        try (io.reactivesmtp.testing.ScriptedSmtpServer refusing = io.reactivesmtp.testing.ScriptedSmtpServer.start(
+                io.reactivesmtp.testing.Script.create().send("421 4.7.0 too many connections").close())) {
+            refusingSite = "127.0.0.1:" + refusing.port();
+            cli.command("bulk", "--server", refusingSite, "--tls", "none", "--from", "news@example.com",
+                    "--recipients", recipients.toString(), "--body", body.toString(), "--concurrency", "4",
+                    "--pacing-state", state.toString()).run(RUN).assertExit(ExitCodes.FAILED);
+        }
+        List<io.reactivesmtp.reactor.LearnedPace> learned = PacingStateFile.read(state, java.time.Instant.now());
+        assertThat(learned).singleElement().satisfies(l -> {
+            assertThat(l.site()).isEqualTo(refusingSite);
+            assertThat(l.limit()).as("halved from the initial 4").isLessThan(4);
+        });
+        try (SubethaSmtpServer server = SubethaSmtpServer.start()) {
+            cli.command("bulk", "--server", "127.0.0.1:" + server.port(), "--tls", "none", "--from",
+                    "news@example.com", "--recipients", recipients.toString(), "--body", body.toString(),
+                    "--pacing-state", state.toString()).run(RUN).assertExit(ExitCodes.OK);
+        }
+        assertThat(PacingStateFile.read(state, java.time.Instant.now())).as("read, and written back").isEqualTo(learned);
+    }
+
+    @Test
     void bulkComposesEachRecipientsMessageWithItsAttachment() throws Exception {
         Path recipients = Files.writeString(dir.resolve("recipients.txt"), "ann@example.com\nbob@example.org\n");
         Path text = Files.writeString(dir.resolve("body.txt"), "Grüße from the jar\n");
