@@ -155,6 +155,7 @@ class SmtpClientPacingTest {
     void refusalsAtMailSetARateAndWhatWasRefusedGoesAgainWithoutARetryPolicy() throws Exception {
         VirtualTimeScheduler vts = VirtualTimeScheduler.create();
         List<String> rates = new CopyOnWriteArrayList<>();
+        List<String> ended = new CopyOnWriteArrayList<>();
         try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().start()) {
             SmtpClient client = SmtpClient.create(options(server.port())
                     .pool(PoolOptions.builder().maxConnectionsPerDestination(10).build())
@@ -164,6 +165,16 @@ class SmtpClientPacingTest {
                         @Override
                         public void pacingRateChanged(String s, double previous, double now, String reason) {
                             rates.add(s + " rate " + Math.round(previous) + "->" + Math.round(now) + " " + reason);
+                        }
+
+                        @Override
+                        public void transactionEnd(String destination, io.reactivesmtp.SendReport report) {
+                            ended.add(report.outcome() + " " + report.recipients().get(0).code());
+                        }
+
+                        @Override
+                        public void transactionFailed(String destination, io.reactivesmtp.SmtpException error) {
+                            ended.add("failed " + error.getMessage());
                         }
                     })
                     .build());
@@ -176,6 +187,10 @@ class SmtpClientPacingTest {
             assertThat(server.delivered).hasSize(200).doesNotHaveDuplicates();
             assertThat(rates).first().asString().startsWith("127.0.0.1:" + server.port() + " rate 0->")
                     .endsWith("decrease: 421 4.7.0 rate limit exceeded, slow down in a transaction");
+            // The listener hears of every transaction, the refused ones too (requeued by pacing, not hidden).
+            assertThat(ended).as(ended.toString()).hasSize(200 + server.refusedMails.get());
+            assertThat(ended.stream().filter(e -> e.equals("REJECTED 421"))).as(new java.util.TreeSet<>(ended).toString())
+                    .hasSize(server.refusedMails.get());
             client.disposeLater().block(Duration.ofSeconds(10));
         }
     }
