@@ -69,6 +69,8 @@ class SmtpSessionFaultTest {
             assertThat(x.status()).isEqualTo(Status.TRANSIENT_FAILURE);
             assertThat(x.code()).isEqualTo(421);
             assertThat(report.acceptedRecipients()).isEmpty();
+            // The 421 is given as the reply to the command it answered: MAIL's, or MAIL's 250 before it.
+            assertThat(report.mailReply().orElseThrow().code()).isEqualTo(step == Step.MAIL ? 421 : 250);
             if (step == Step.MAIL || step == Step.RCPT) {
                 assertThat(report.retryableRecipients()).hasSize(2);
             } else {

@@ -191,6 +191,11 @@ final class MailTransaction extends ContentStream {
         wire.write(DATA, new PendingCommand("DATA", SmtpPhase.DATA_INITIATION, this::onData));
     }
 
+    /** The server answered MAIL with 421 and is closing: the report gives it as the reply to MAIL. */
+    void refusedAtMail(SmtpReply reply) {
+        mailReply = reply;
+    }
+
     private void onMail(SmtpReply reply) {
         mailReply = reply;
         if (phase() == Phase.CANCELLED) {

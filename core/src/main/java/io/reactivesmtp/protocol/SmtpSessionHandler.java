@@ -290,6 +290,9 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (reply.code() == 421 && state != State.QUITTING) {
+            if (tx != null && "MAIL".equals(head.name)) {
+                tx.refusedAtMail(reply); // the 421 is the reply to MAIL: the report says so
+            }
             onServiceClosing(reply);
             return;
         }

@@ -47,7 +47,7 @@ final class PacingSignals {
     }
 
     /**
-     * Refused at MAIL with a 421 or 4.7.x (a 421 while MAIL was pending leaves no MAIL reply): every recipient failed
+     * Refused at MAIL with a 421 or 4.7.x (the reply to MAIL; none when the connection broke first): every recipient failed
      * transiently and the data was never answered, so nothing can have been delivered.
      */
     static boolean refusedAtMail(SendReport report) {
