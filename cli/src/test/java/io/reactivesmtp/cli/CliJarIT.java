@@ -159,6 +159,28 @@ class CliJarIT {
     }
 
     @Test
+    void bulkWithAReportAndJsonLoadsNoJacksonDatabind() throws Exception {
+        // Databind's first use costs a fresh JVM about half a second (JsonLines): a plain bulk run, report and
+        // --json summary included, writes its JSON with Jackson's streaming layer alone.
+        Path recipients = Files.writeString(dir.resolve("recipients.txt"), "a@example.com\nb@example.com\n");
+        Path body = Files.writeString(dir.resolve("message.eml"), MESSAGE);
+        Path report = dir.resolve("report.jsonl");
+        Path classes = dir.resolve("classes.log");
+        try (SubethaSmtpServer server = SubethaSmtpServer.start()) {
+            PackagedCli.Result r = cli.command("bulk", "--server", "127.0.0.1:" + server.port(), "--tls", "none",
+                    "--from", "news@example.com", "--recipients", recipients.toString(), "--body", body.toString(),
+                    "--report", report.toString(), "--json")
+                    .jvmOptions("-Xlog:class+load=info:file=" + classes)
+                    .run(RUN).assertExit(ExitCodes.OK);
+            assertThat(r.out()).contains("\"delivered\": 2");
+            assertThat(Files.readAllLines(report)).hasSize(4);
+        }
+        List<String> loaded = Files.readAllLines(classes);
+        assertThat(loaded).anyMatch(l -> l.contains("com.fasterxml.jackson.core.JsonFactory "));
+        assertThat(loaded).noneMatch(l -> l.contains("com.fasterxml.jackson.databind."));
+    }
+
+    @Test
     void bulkWritesAReportAndRetryFromSendsOnlyTheTransientFailures() throws Exception {
         StringBuilder file = new StringBuilder("# newsletter\n");
         for (int i = 0; i < 30; i++) {
