@@ -159,9 +159,10 @@ class CliJarIT {
     }
 
     @Test
-    void bulkWithAReportAndJsonLoadsNoJacksonDatabind() throws Exception {
+    void bulkWithAReportAndJsonLoadsNeitherJacksonDatabindNorJfr() throws Exception {
         // Databind's first use costs a fresh JVM about half a second (JsonLines): a plain bulk run, report and
-        // --json summary included, writes its JSON with Jackson's streaming layer alone.
+        // --json summary included, writes its JSON with Jackson's streaming layer alone. Netty's JFR events are
+        // off unless asked for (Main.quietNetty).
         Path recipients = Files.writeString(dir.resolve("recipients.txt"), "a@example.com\nb@example.com\n");
         Path body = Files.writeString(dir.resolve("message.eml"), MESSAGE);
         Path report = dir.resolve("report.jsonl");
@@ -178,6 +179,10 @@ class CliJarIT {
         List<String> loaded = Files.readAllLines(classes);
         assertThat(loaded).anyMatch(l -> l.contains("com.fasterxml.jackson.core.JsonFactory "));
         assertThat(loaded).noneMatch(l -> l.contains("com.fasterxml.jackson.databind."));
+        assertThat(loaded).anyMatch(l -> l.contains("io.netty.buffer."));
+        // Netty still asks whether JFR is there (FlightRecorder loads), but registers no event class.
+        assertThat(loaded).noneMatch(l -> l.contains("io.netty.buffer.AllocateBufferEvent ")
+                || l.contains("jdk.jfr.internal.EventHandlerCreator "));
     }
 
     @Test
