@@ -21,6 +21,17 @@ import java.util.Locale;
  */
 final class BulkClient implements AutoCloseable {
 
+    /**
+     * Messages per connection before {@code bulk} closes it and opens another, unless {@code --max-per-connection}
+     * says otherwise: ten times the library's {@link PoolOptions#DEFAULT_MAX_MESSAGES_PER_CONNECTION}. A bulk run
+     * sends many messages to one server, and each new connection is a connect, a greeting, EHLO (and TLS, AUTH)
+     * more; Postfix's SMTP client reuses a connection without a count limit by default
+     * ({@code smtp_connection_reuse_count_limit = 0}, only {@code smtp_connection_reuse_time_limit = 300s}), Exim's
+     * {@code connection_max_messages} is 500. The pool's lifetime bound (10 minutes) still applies, and a server
+     * that wants fewer closes the connection with a 421, which the pool handles as for any other message.
+     */
+    static final int DEFAULT_MAX_PER_CONNECTION = 1_000;
+
     private final SmtpClient client;
     /** Writes --pacing-state, if given, at {@link #close()}. */
     private Runnable pacingState = () -> { };
@@ -71,7 +82,8 @@ final class BulkClient implements AutoCloseable {
                     + (relays.size() > 1 ? " (in this order, failover)" : "") + ", TLS " + tls;
         }
         int perDest = o.perDestination != null ? o.perDestination : o.concurrency;
-        PoolOptions.Builder pool = PoolOptions.builder().maxConnectionsPerDestination(perDest);
+        PoolOptions.Builder pool = PoolOptions.builder().maxConnectionsPerDestination(perDest)
+                .maxMessagesPerConnection(DEFAULT_MAX_PER_CONNECTION);
         o.delivery.applyTo(pool, options);
         options.pool(pool.build()).maxInFlight(o.concurrency).maxInFlightPerDestination(perDest)
                 .eventListener(new SmtpEventListener() {

@@ -1,6 +1,5 @@
 package io.reactivesmtp.cli;
 
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.reactivesmtp.MxTlsStatus;
 import io.reactivesmtp.RecipientResult;
 import java.io.BufferedWriter;
@@ -132,8 +131,8 @@ final class BulkReport implements Closeable {
             if (newLineFirst) {
                 w.newLine();
             }
-            w.write(CliJson.line(new RunLine(new Run(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
-                    recipients.toString(), perMessage, max))));
+            w.write(new Run(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), recipients.toString(),
+                    perMessage, max).json());
             w.newLine();
             w.flush();
         } catch (IOException e) {
@@ -225,7 +224,7 @@ final class BulkReport implements Closeable {
             LockSupport.parkNanos(IDLE_PARK_NANOS);
         }
         queuedSuppressed.incrementAndGet();
-        String json = CliJson.line(new SuppressedLine(new Suppressed(address, line)));
+        String json = new Suppressed(address, line).json();
         queue.add(new Item(0, null, null, null, json, true));
     }
 
@@ -297,8 +296,7 @@ final class BulkReport implements Closeable {
      * @throws IOException the first write error, if any
      */
     void finish(int exitStatus, long messages, long abandoned, long suppressed) throws IOException {
-        queue.add(new Item(0, null, null, null, CliJson.line(new EndLine(new End(exitStatus, messages, abandoned,
-                suppressed))), false));
+        queue.add(new Item(0, null, null, null, new End(exitStatus, messages, abandoned, suppressed).json(), false));
         close();
     }
 
@@ -336,40 +334,65 @@ final class BulkReport implements Closeable {
     }
 
     /** The first line of a run: when, from which file, and the bound on messages at servers without a line. */
-    @JsonPropertyOrder({"started", "recipients", "perMessage", "maxUnreported"})
     record Run(String started, String recipients, int perMessage, long maxUnreported) {
         Run {
             if (maxUnreported < 1) {
                 throw new IllegalArgumentException("maxUnreported must be at least 1, not " + maxUnreported);
             }
         }
-    }
 
-    /** {@code {"run": {...}}}. */
-    record RunLine(Run run) {
+        /** @return {@code {"run": {...}}} in the style of {@link CliJson#line}, without databind */
+        String json() {
+            return JsonLines.line(g -> {
+                g.writeStartObject();
+                g.writeObjectFieldStart("run");
+                g.writeStringField("started", started);
+                g.writeStringField("recipients", recipients);
+                g.writeNumberField("perMessage", perMessage);
+                g.writeNumberField("maxUnreported", maxUnreported);
+                g.writeEndObject();
+                g.writeEndObject();
+            });
+        }
     }
 
     /** The last line of a run that ended (however it ended). */
-    @JsonPropertyOrder({"exitStatus", "messages", "abandoned", "suppressed"})
     record End(int exitStatus, long messages, long abandoned, long suppressed) {
         End {
             if (messages < 0 || abandoned < 0 || suppressed < 0) {
                 throw new IllegalArgumentException("negative count in an end line: " + messages + ", " + abandoned);
             }
         }
+
+        /** @return {@code {"end": {...}}} in the style of {@link CliJson#line}, without databind */
+        String json() {
+            return JsonLines.line(g -> {
+                g.writeStartObject();
+                g.writeObjectFieldStart("end");
+                g.writeNumberField("exitStatus", exitStatus);
+                g.writeNumberField("messages", messages);
+                g.writeNumberField("abandoned", abandoned);
+                g.writeNumberField("suppressed", suppressed);
+                g.writeEndObject();
+                g.writeEndObject();
+            });
+        }
     }
 
     /** A recipient left out by {@code --suppress}: its address and its line in the recipients file. */
-    @JsonPropertyOrder({"address", "line"})
     record Suppressed(String address, long line) {
-    }
 
-    /** {@code {"suppressed": {...}}}. */
-    record SuppressedLine(Suppressed suppressed) {
-    }
-
-    /** {@code {"end": {...}}}. */
-    record EndLine(End end) {
+        /** @return {@code {"suppressed": {...}}} in {@link CliJson#line}'s style, no databind */
+        String json() {
+            return JsonLines.line(g -> {
+                g.writeStartObject();
+                g.writeObjectFieldStart("suppressed");
+                g.writeStringField("address", address);
+                g.writeNumberField("line", line);
+                g.writeEndObject();
+                g.writeEndObject();
+            });
+        }
     }
 
     /** Stops the writing thread after the queued lines, flushes and closes the file. */

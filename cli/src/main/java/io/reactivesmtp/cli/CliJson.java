@@ -1,23 +1,18 @@
 package io.reactivesmtp.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
-import com.fasterxml.jackson.core.util.Instantiatable;
-import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 
 /**
  * The program's JSON, through Jackson: the records of the {@code --json} summaries and of the bulk report are
  * written with {@code ": "} after a name and {@code ", "} between members (as the README shows them), every
  * character outside ASCII escaped so that the output is ASCII whatever the platform encoding; readers ignore
- * unknown fields.
+ * unknown fields. JSON written field by field, without databind, goes through {@link JsonLines} in the same style.
  */
 final class CliJson {
 
@@ -27,8 +22,8 @@ final class CliJson {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
-    private static final ObjectWriter LINE = MAPPER.writer(new Spaced(false));
-    private static final ObjectWriter DOCUMENT = MAPPER.writer(new Spaced(true));
+    private static final ObjectWriter LINE = MAPPER.writer(new JsonLines.Spaced(false));
+    private static final ObjectWriter DOCUMENT = MAPPER.writer(new JsonLines.Spaced(true));
 
     private CliJson() {
     }
@@ -65,21 +60,12 @@ final class CliJson {
     }
 
     /**
-     * A generator of JSON lines like {@link #line}'s into {@code out}, for a writer of many lines: nothing between
-     * its root values (the caller ends each line), and neither its flush nor its close reaches {@code out}.
+     * Lets a {@link JsonLines} generator write objects ({@code writeObject}) through {@link #MAPPER}.
      *
-     * @param out where the JSON goes
-     * @return the generator (one thread at a time)
-     * @throws IOException never for a new generator, declared by Jackson
+     * @param g the generator
      */
-    static JsonGenerator lineGenerator(Writer out) throws IOException {
-        JsonGenerator g = MAPPER.createGenerator(out);
-        g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-        g.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
-        Spaced spaced = new Spaced(false);
-        spaced.setRootValueSeparator(null);
-        g.setPrettyPrinter(spaced);
-        return g;
+    static void setCodec(com.fasterxml.jackson.core.JsonGenerator g) {
+        g.setCodec(MAPPER);
     }
 
     private static String write(ObjectWriter writer, Object value) {
@@ -88,63 +74,6 @@ final class CliJson {
         } catch (JsonProcessingException e) {
             // Only the program's own records are written: a failure is a bug, not bad input.
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** {@code ": "} and {@code ", "}; with {@code outerLines}, the outer object's members on lines of their own. */
-    private static final class Spaced extends MinimalPrettyPrinter implements Instantiatable<Spaced> {
-        private static final long serialVersionUID = 1L;
-        private final boolean outerLines;
-        private int depth;
-
-        Spaced(boolean outerLines) {
-            this.outerLines = outerLines;
-        }
-
-        @Override
-        public Spaced createInstance() {
-            return new Spaced(outerLines);
-        }
-
-        private boolean outer() {
-            return outerLines && depth == 1;
-        }
-
-        @Override
-        public void writeStartObject(JsonGenerator g) throws IOException {
-            g.writeRaw('{');
-            depth++;
-        }
-
-        @Override
-        public void beforeObjectEntries(JsonGenerator g) throws IOException {
-            if (outer()) {
-                g.writeRaw("\n  ");
-            }
-        }
-
-        @Override
-        public void writeEndObject(JsonGenerator g, int entries) throws IOException {
-            if (outer() && entries > 0) {
-                g.writeRaw('\n');
-            }
-            depth--;
-            g.writeRaw('}');
-        }
-
-        @Override
-        public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
-            g.writeRaw(": ");
-        }
-
-        @Override
-        public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
-            g.writeRaw(outer() ? ",\n  " : ", ");
-        }
-
-        @Override
-        public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
-            g.writeRaw(", ");
         }
     }
 }

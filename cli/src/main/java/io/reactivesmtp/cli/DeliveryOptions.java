@@ -60,7 +60,8 @@ final class DeliveryOptions {
 
     @Option(names = "--max-per-connection", paramLabel = "M",
             description = "Transactions per connection before it is closed and a new one opened. Default: "
-                    + PoolOptions.DEFAULT_MAX_MESSAGES_PER_CONNECTION + ".")
+                    + BulkClient.DEFAULT_MAX_PER_CONNECTION + " for bulk, "
+                    + PoolOptions.DEFAULT_MAX_MESSAGES_PER_CONNECTION + " for worker.")
     Integer maxPerConnection;
 
     @Option(names = "--max-connections", paramLabel = "N",

@@ -9,8 +9,8 @@ import java.util.Objects;
 
 /**
  * Writes the message lines of the {@link BulkReport} field by field through one {@link JsonGenerator} kept for the
- * whole run (the JSON of {@link CliJson#line}: same spacing, same escaping), so that a line costs neither a record
- * tree, nor a serializer lookup, nor a String of its own. One thread at a time.
+ * whole run (the JSON of {@link CliJson#line}: same spacing, same escaping, through {@link JsonLines}), so that a
+ * line costs neither a record tree, nor a serializer lookup, nor a String of its own. One thread at a time.
  *
  * <pre>{@code
  * {"id": 12, "outcome": "PARTIAL", "recipients": [{"address": "a@example.com", "line": 12, "status": "ACCEPTED",
@@ -28,7 +28,7 @@ final class MessageLineWriter {
      * @throws IOException declared by Jackson, not thrown for a new generator
      */
     MessageLineWriter(Writer out) throws IOException {
-        this.g = CliJson.lineGenerator(out);
+        this.g = JsonLines.generator(out, false);
     }
 
     /**
@@ -77,6 +77,9 @@ final class MessageLineWriter {
             g.writeStringField("text", e.text());
             if (e.tls() != null) {
                 g.writeFieldName("tls");
+                if (g.getCodec() == null) {
+                    CliJson.setCodec(g); // only with --mx: the generator itself needs no databind
+                }
                 g.writeObject(ReportPrinter.TlsLevelJson.of(e.tls(), false));
             }
             g.writeEndObject();

@@ -37,30 +37,35 @@ public record ServerAddress(String host, int port) {
      * @throws IllegalArgumentException naming the input when it is not {@code HOST:PORT} with a port 1 to 65535
      */
     public static ServerAddress parse(String text) {
-        String shown = CliJson.quote(text == null ? "" : text);
         if (text == null) {
-            throw new IllegalArgumentException("invalid server " + shown + ": expected HOST:PORT");
+            throw invalid(null, "expected HOST:PORT", null);
         }
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {
-            throw new IllegalArgumentException("invalid server " + shown + ": expected HOST:PORT, e.g. 127.0.0.1:2525");
+            throw invalid(text, "expected HOST:PORT, e.g. 127.0.0.1:2525", null);
         }
         String host = text.substring(0, colon);
         String portText = text.substring(colon + 1);
         if (host.startsWith("[") && host.endsWith("]") && host.length() > 2) {
             host = host.substring(1, host.length() - 1);
         } else if (host.indexOf(':') >= 0) {
-            throw new IllegalArgumentException("invalid server " + shown + ": write an IPv6 address in brackets, e.g. [::1]:25");
+            throw invalid(text, "write an IPv6 address in brackets, e.g. [::1]:25", null);
         }
         if (!portText.chars().allMatch(c -> c >= '0' && c <= '9') || portText.length() > 5) {
-            throw new IllegalArgumentException("invalid server " + shown + ": port must be a number 1-65535");
+            throw invalid(text, "port must be a number 1-65535", null);
         }
         int port = Integer.parseInt(portText);
         try {
             return new ServerAddress(host, port);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid server " + shown + ": " + e.getMessage(), e);
+            throw invalid(text, e.getMessage(), e);
         }
+    }
+
+    /** The error naming the input, quoted only then (CliJson's first use loads jackson-databind: see JsonLines). */
+    private static IllegalArgumentException invalid(String text, String why, Throwable cause) {
+        return new IllegalArgumentException("invalid server " + CliJson.quote(text == null ? "" : text) + ": " + why,
+                cause);
     }
 
     /**

@@ -184,6 +184,25 @@ class BulkCommandTest {
     }
 
     @Test
+    void oneConnectionCarriesAThousandMessagesUnlessMaxPerConnectionSaysOtherwise() throws IOException {
+        // 150 messages one after the other: beyond the library's default of 100 per connection, within bulk's.
+        String list = recipients(addresses(150, "example.com").toArray(String[]::new)).toString();
+        try (CountingServer server = new CountingServer()) {
+            Run byDefault = run("--from", "news@example.com", "--recipients", list, "--body", body().toString(),
+                    "--server", server.address(), "--tls", "none", "--json", "--concurrency", "1");
+            Run fifty = run("--from", "news@example.com", "--recipients", list, "--body", body().toString(),
+                    "--server", server.address(), "--tls", "none", "--json", "--concurrency", "1",
+                    "--max-per-connection", "50");
+
+            assertThat(byDefault.code()).as(byDefault.toString()).isEqualTo(ExitCodes.OK);
+            assertThat(DemoCommandTest.json(byDefault.out()).get("connections")).isEqualTo(1L);
+            assertThat(fifty.code()).as(fifty.toString()).isEqualTo(ExitCodes.OK);
+            assertThat(DemoCommandTest.json(fifty.out()).get("connections")).isEqualTo(3L);
+            assertThat(server.messages.get()).isEqualTo(300);
+        }
+    }
+
+    @Test
     void everyRecipientRefusedExitsFour() throws IOException {
         try (CountingServer server = new CountingServer()) {
             server.reject("x@example.net", 550);

@@ -159,6 +159,37 @@ class CliJarIT {
     }
 
     @Test
+    void bulkLoadsNeitherJacksonDatabindNorJfrEventsNorLeakTracking() throws Exception {
+        // Databind's first use costs a fresh JVM about half a second (JsonLines): a plain bulk run, report and
+        // --json summary included, writes its JSON with Jackson's streaming layer alone. Netty's JFR events and
+        // leak detector are off unless asked for (Main.quietNetty): with the detector on, a sampling interval of 1
+        // would track every buffer.
+        Path recipients = Files.writeString(dir.resolve("recipients.txt"), "a@example.com\nb@example.com\n");
+        Path body = Files.writeString(dir.resolve("message.eml"), MESSAGE);
+        Path report = dir.resolve("report.jsonl");
+        Path classes = dir.resolve("classes.log");
+        try (SubethaSmtpServer server = SubethaSmtpServer.start()) {
+            PackagedCli.Result r = cli.command("bulk", "--server", "127.0.0.1:" + server.port(), "--tls", "none",
+                    "--from", "news@example.com", "--recipients", recipients.toString(), "--body", body.toString(),
+                    "--report", report.toString(), "--json")
+                    .jvmOptions("-Xlog:class+load=info:file=" + classes,
+                            "-Dio.netty.leakDetection.samplingInterval=1")
+                    .run(RUN).assertExit(ExitCodes.OK);
+            assertThat(r.out()).contains("\"delivered\": 2");
+            assertThat(Files.readAllLines(report)).hasSize(4);
+        }
+        List<String> loaded = Files.readAllLines(classes);
+        assertThat(loaded).anyMatch(l -> l.contains("com.fasterxml.jackson.core.JsonFactory "));
+        assertThat(loaded).noneMatch(l -> l.contains("com.fasterxml.jackson.databind."));
+        assertThat(loaded).anyMatch(l -> l.contains("io.netty.buffer."));
+        // Netty still asks whether JFR is there (FlightRecorder loads), but registers no event class.
+        assertThat(loaded).noneMatch(l -> l.contains("io.netty.buffer.AllocateBufferEvent ")
+                || l.contains("jdk.jfr.internal.EventHandlerCreator "));
+        // (SimpleLeakAwareByteBuf itself loads with the allocator, used or not; a tracked buffer's record does not.)
+        assertThat(loaded).noneMatch(l -> l.contains("io.netty.util.ResourceLeakDetector$DefaultResourceLeak "));
+    }
+
+    @Test
     void bulkWritesAReportAndRetryFromSendsOnlyTheTransientFailures() throws Exception {
         StringBuilder file = new StringBuilder("# newsletter\n");
         for (int i = 0; i < 30; i++) {
