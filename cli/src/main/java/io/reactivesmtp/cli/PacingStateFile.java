@@ -1,13 +1,15 @@
 package io.reactivesmtp.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonToken;
 import io.reactivesmtp.reactor.LearnedPace;
 import io.reactivesmtp.reactor.Pacing;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -18,7 +20,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code --pacing-state FILE}: what adaptive pacing learned about the sites that asked to slow down
@@ -28,14 +32,14 @@ import java.util.List;
  *   "at":"2026-12-07T04:10:00Z"}]}}</pre>
  * A missing file is an empty one; entries whose site last asked to slow down more than {@link #MAX_AGE} ago are
  * dropped (the server's limits may have changed; probing again costs a few refusals). Written to a temporary file
- * beside it and moved over it, so a run that dies while writing leaves the old file.
+ * beside it and moved over it, so a run that dies while writing leaves the old file. Through Jackson's streaming layer
+ * only, as {@link JsonLines} (databind would cost a bulk run half a second before its first message).
  */
 final class PacingStateFile {
 
     /** How old an entry may be before it is dropped. */
     static final Duration MAX_AGE = Duration.ofDays(7);
     private static final int VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private PacingStateFile() {
     }
@@ -47,9 +51,13 @@ final class PacingStateFile {
      * @throws IllegalArgumentException naming the option, the file and what is wrong with it
      */
     static List<LearnedPace> read(Path file, Instant now) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+        Object root;
+        try (JsonParser p = JsonLines.FACTORY.createParser(Files.readString(file, StandardCharsets.UTF_8))) {
+            root = value(p, p.nextToken());
+            if (p.nextToken() != null) {
+                throw bad(file, "not JSON (more after the end of the object at line "
+                        + p.currentLocation().getLineNr() + ")");
+            }
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (JsonProcessingException e) {
@@ -57,17 +65,20 @@ final class PacingStateFile {
         } catch (IOException e) {
             throw bad(file, "cannot read it: " + e.getMessage());
         }
-        if (root == null || !root.isObject() || !root.path("sites").isArray()) {
+        if (!(root instanceof Map<?, ?> top) || !(top.get("sites") instanceof List<?> sites)) {
             throw bad(file, "expected {\"version\":1,\"sites\":[...]}");
         }
-        if (root.path("version").asInt(-1) != VERSION) {
-            throw bad(file, "version " + root.path("version") + " is not " + VERSION);
+        if (!(top.get("version") instanceof BigInteger v) || v.intValue() != VERSION) {
+            throw bad(file, "version " + top.get("version") + " is not " + VERSION);
         }
         List<LearnedPace> entries = new ArrayList<>();
         int i = 0;
-        for (JsonNode s : root.get("sites")) {
+        for (Object item : sites) {
             String where = "sites[" + i++ + "]";
             try {
+                if (!(item instanceof Map<?, ?> s)) {
+                    throw new IllegalArgumentException("expected an object");
+                }
                 LearnedPace l = new LearnedPace(text(s, "site"), integer(s, "limit"), number(s, "rate"),
                         number(s, "rateOrigin"), Instant.parse(text(s, "at")));
                 if (!l.at().isBefore(now.minus(MAX_AGE))) {
@@ -94,17 +105,27 @@ final class PacingStateFile {
      * @throws IOException when it cannot be written (the old file, if any, is left as it was)
      */
     static void write(Path file, List<LearnedPace> entries) throws IOException {
-        ObjectNode root = JSON.createObjectNode().put("version", VERSION);
-        ArrayNode sites = root.putArray("sites");
-        for (LearnedPace l : entries) {
-            sites.addObject().put("site", l.site()).put("limit", l.limit()).put("rate", l.rate())
-                    .put("rateOrigin", l.rateOrigin()).put("at", l.at().toString());
+        StringWriter json = new StringWriter();
+        try (JsonGenerator g = JsonLines.generator(json, true)) {
+            g.writeStartObject();
+            g.writeNumberField("version", VERSION);
+            g.writeArrayFieldStart("sites");
+            for (LearnedPace l : entries) {
+                g.writeStartObject();
+                g.writeStringField("site", l.site());
+                g.writeNumberField("limit", l.limit());
+                g.writeNumberField("rate", l.rate());
+                g.writeNumberField("rateOrigin", l.rateOrigin());
+                g.writeStringField("at", l.at().toString());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
         }
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
-            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n",
-                    StandardCharsets.UTF_8);
+            Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8);
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -115,28 +136,68 @@ final class PacingStateFile {
         }
     }
 
-    private static String text(JsonNode s, String field) {
-        JsonNode v = s.get(field);
-        if (v == null || !v.isTextual()) {
+    /** @return the value that starts at {@code t}: a Map, a List, a String, a BigInteger, a BigDecimal, a Boolean or null */
+    private static Object value(JsonParser p, JsonToken t) throws IOException {
+        if (t == null) {
+            throw new JsonProcessingException("no JSON value", p.currentLocation()) { };
+        }
+        switch (t) {
+            case START_OBJECT -> {
+                Map<String, Object> m = new LinkedHashMap<>();
+                for (JsonToken n = p.nextToken(); n != JsonToken.END_OBJECT; n = p.nextToken()) {
+                    String name = p.currentName();
+                    m.put(name, value(p, p.nextToken()));
+                }
+                return m;
+            }
+            case START_ARRAY -> {
+                List<Object> l = new ArrayList<>();
+                for (JsonToken n = p.nextToken(); n != JsonToken.END_ARRAY; n = p.nextToken()) {
+                    l.add(value(p, n));
+                }
+                return l;
+            }
+            case VALUE_STRING -> {
+                return p.getText();
+            }
+            case VALUE_NUMBER_INT -> {
+                return p.getBigIntegerValue();
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return p.getDecimalValue();
+            }
+            case VALUE_TRUE, VALUE_FALSE -> {
+                return p.getBooleanValue();
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    private static String text(Map<?, ?> s, String field) {
+        if (!(s.get(field) instanceof String v)) {
             throw new IllegalArgumentException(field + ": expected a string");
         }
-        return v.asText();
+        return v;
     }
 
-    private static int integer(JsonNode s, String field) {
-        JsonNode v = s.get(field);
-        if (v == null || !v.canConvertToInt() || !v.isIntegralNumber()) {
+    private static int integer(Map<?, ?> s, String field) {
+        if (!(s.get(field) instanceof BigInteger v) || v.bitLength() > 31) {
             throw new IllegalArgumentException(field + ": expected a whole number");
         }
-        return v.asInt();
+        return v.intValue();
     }
 
-    private static double number(JsonNode s, String field) {
-        JsonNode v = s.get(field);
-        if (v == null || !v.isNumber()) {
+    private static double number(Map<?, ?> s, String field) {
+        Object v = s.get(field);
+        if (v instanceof BigInteger i) {
+            return i.doubleValue();
+        }
+        if (!(v instanceof BigDecimal d)) {
             throw new IllegalArgumentException(field + ": expected a number");
         }
-        return v.asDouble();
+        return d.doubleValue();
     }
 
     private static IllegalArgumentException bad(Path file, String what) {

@@ -160,8 +160,8 @@ class CliJarIT {
 
     @Test
     void bulkLoadsNeitherJacksonDatabindNorJfrEventsNorLeakTracking() throws Exception {
-        // Databind's first use costs a fresh JVM about half a second (JsonLines): a plain bulk run, report and
-        // --json summary included, writes its JSON with Jackson's streaming layer alone. Netty's JFR events and
+        // Databind's first use costs a fresh JVM about half a second (JsonLines): a plain bulk run, report,
+        // --json summary and --pacing-state included, reads and writes its JSON with Jackson's streaming layer alone. Netty's JFR events and
         // leak detector are off unless asked for (Main.quietNetty): with the detector on, a sampling interval of 1
         // would track every buffer.
         Path recipients = Files.writeString(dir.resolve("recipients.txt"), "a@example.com\nb@example.com\n");
@@ -171,7 +171,7 @@ class CliJarIT {
         try (SubethaSmtpServer server = SubethaSmtpServer.start()) {
             PackagedCli.Result r = cli.command("bulk", "--server", "127.0.0.1:" + server.port(), "--tls", "none",
                     "--from", "news@example.com", "--recipients", recipients.toString(), "--body", body.toString(),
-                    "--report", report.toString(), "--json")
+                    "--report", report.toString(), "--json", "--pacing-state", dir.resolve("pacing.json").toString())
                     .jvmOptions("-Xlog:class+load=info:file=" + classes,
                             "-Dio.netty.leakDetection.samplingInterval=1")
                     .run(RUN).assertExit(ExitCodes.OK);

@@ -117,6 +117,8 @@ class PacingStateTest {
                         + "\"at\":\"yesterday\"}]}",
                 "sites[0].at: not an ISO-8601 instant",
                 "{\"version\":2,\"sites\":[]}", "version 2 is not 1",
+                "{\"version\":1,\"sites\":[3]}", "sites[0]: expected an object",
+                "{\"version\":1,\"sites\":[]} {}", "not JSON (more after the end",
                 "[1, 2]", "expected {\"version\":1,\"sites\":[...]}",
                 "{\"version\":1,", "not JSON");
         Path state = dir.resolve("bad.json");
