@@ -33,12 +33,12 @@ final class BulkClient implements AutoCloseable {
     static final int DEFAULT_MAX_PER_CONNECTION = 1_000;
 
     private final SmtpClient client;
-    /** Writes --pacing-state, if given, at {@link #close()}. */
-    private Runnable pacingState = () -> { };
     private final SmtpClientOptions options;
     private final String serverText;
     private final SubethaSmtpServer embedded;
     private final MxRoute mx;
+    /** Writes --pacing-state, if given, at {@link #close()}. */
+    private Runnable pacingState = () -> { };
 
     private BulkClient(SmtpClientOptions options, String serverText, SubethaSmtpServer embedded, MxRoute mx) {
         this.options = options;

@@ -343,15 +343,11 @@ final class BulkReport implements Closeable {
 
         /** @return {@code {"run": {...}}} in the style of {@link CliJson#line}, without databind */
         String json() {
-            return JsonLines.line(g -> {
-                g.writeStartObject();
-                g.writeObjectFieldStart("run");
+            return JsonLines.wrapped("run", g -> {
                 g.writeStringField("started", started);
                 g.writeStringField("recipients", recipients);
                 g.writeNumberField("perMessage", perMessage);
                 g.writeNumberField("maxUnreported", maxUnreported);
-                g.writeEndObject();
-                g.writeEndObject();
             });
         }
     }
@@ -366,15 +362,11 @@ final class BulkReport implements Closeable {
 
         /** @return {@code {"end": {...}}} in the style of {@link CliJson#line}, without databind */
         String json() {
-            return JsonLines.line(g -> {
-                g.writeStartObject();
-                g.writeObjectFieldStart("end");
+            return JsonLines.wrapped("end", g -> {
                 g.writeNumberField("exitStatus", exitStatus);
                 g.writeNumberField("messages", messages);
                 g.writeNumberField("abandoned", abandoned);
                 g.writeNumberField("suppressed", suppressed);
-                g.writeEndObject();
-                g.writeEndObject();
             });
         }
     }
@@ -384,13 +376,9 @@ final class BulkReport implements Closeable {
 
         /** @return {@code {"suppressed": {...}}} in {@link CliJson#line}'s style, no databind */
         String json() {
-            return JsonLines.line(g -> {
-                g.writeStartObject();
-                g.writeObjectFieldStart("suppressed");
+            return JsonLines.wrapped("suppressed", g -> {
                 g.writeStringField("address", address);
                 g.writeNumberField("line", line);
-                g.writeEndObject();
-                g.writeEndObject();
             });
         }
     }

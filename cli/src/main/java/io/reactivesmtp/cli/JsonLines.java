@@ -70,6 +70,21 @@ final class JsonLines {
     }
 
     /**
+     * @param name the one member's name
+     * @param members writes the members of its object
+     * @return {@code {"name": {members}}} on one line, as {@link CliJson#line} writes a record holding one record
+     */
+    static String wrapped(String name, Body members) {
+        return line(g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart(name);
+            members.write(g);
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+    }
+
+    /**
      * @param body writes one object
      * @return its JSON with each outer member on a line of its own, as {@link CliJson#document} writes it
      */

@@ -1,13 +1,11 @@
 package io.reactivesmtp.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.reactivesmtp.reactor.LearnedPace;
 import io.reactivesmtp.reactor.Pacing;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -105,8 +103,7 @@ final class PacingStateFile {
      * @throws IOException when it cannot be written (the old file, if any, is left as it was)
      */
     static void write(Path file, List<LearnedPace> entries) throws IOException {
-        StringWriter json = new StringWriter();
-        try (JsonGenerator g = JsonLines.generator(json, true)) {
+        String json = JsonLines.document(g -> {
             g.writeStartObject();
             g.writeNumberField("version", VERSION);
             g.writeArrayFieldStart("sites");
@@ -121,7 +118,7 @@ final class PacingStateFile {
             }
             g.writeEndArray();
             g.writeEndObject();
-        }
+        });
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
