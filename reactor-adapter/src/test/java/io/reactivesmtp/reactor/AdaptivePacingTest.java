@@ -30,17 +30,7 @@ class AdaptivePacingTest {
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     private final List<String> events = new ArrayList<>();
     private final AdaptivePacing pacing = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts)
-            .providerSuffixes(List.of("google.com")).build(), 20, true, new AdaptivePacing.Listener() {
-                @Override
-                public void limitChanged(String site, int from, int to, String reason) {
-                    events.add(site + " " + from + "->" + to + " " + reason);
-                }
-
-                @Override
-                public void rateChanged(String site, double from, double to, String reason) {
-                    events.add(site + " rate " + Math.round(from) + "->" + Math.round(to) + " " + reason);
-                }
-            });
+            .providerSuffixes(List.of("google.com")).build(), 20, true, recordingInto(events));
 
     /** Runs {@code n} transactions as the limit allows, {@code step} of virtual time apart; every k-th throttled. */
     private void run(String site, int n, Duration step, int throttleEvery) {
@@ -228,6 +218,15 @@ class AdaptivePacingTest {
 
     /** Records changes as "site from->to reason" in {@link #events}. */
     private AdaptivePacing.Listener recording() {
+        return recordingInto(events);
+    }
+
+    /**
+     * @param events where each change goes, as "site from->to reason" (a rate: "site rate from->to reason", per
+     *     second, rounded)
+     * @return a listener recording there
+     */
+    static AdaptivePacing.Listener recordingInto(List<String> events) {
         return new AdaptivePacing.Listener() {
             @Override
             public void limitChanged(String site, int from, int to, String reason) {

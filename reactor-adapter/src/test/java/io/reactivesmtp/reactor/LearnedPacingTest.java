@@ -25,17 +25,7 @@ class LearnedPacingTest {
     private final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
     private final List<String> events = new ArrayList<>();
 
-    private final AdaptivePacing.Listener listener = new AdaptivePacing.Listener() {
-        @Override
-        public void limitChanged(String site, int from, int to, String reason) {
-            events.add(site + " " + from + "->" + to + " " + reason);
-        }
-
-        @Override
-        public void rateChanged(String site, double from, double to, String reason) {
-            events.add(site + " rate " + Math.round(from) + "->" + Math.round(to) + " " + reason);
-        }
-    };
+    private final AdaptivePacing.Listener listener = AdaptivePacingTest.recordingInto(events);
 
     private AdaptivePacing client(List<LearnedPace> learned) {
         return new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts).learned(learned).build(), 100,
