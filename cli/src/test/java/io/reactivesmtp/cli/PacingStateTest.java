@@ -90,6 +90,23 @@ class PacingStateTest {
     }
 
     @Test
+    void aRunWithAFixedRateKeepsTheRateTheFileHadForTheSitesItUsed() throws IOException {
+        try (SubethaSmtpServer server = SubethaSmtpServer.start()) {
+            Instant at = Instant.now().minus(Duration.ofHours(2)).truncatedTo(ChronoUnit.SECONDS);
+            LearnedPace here = new LearnedPace("127.0.0.1:" + server.port(), 2, 40, 80, at);
+            Path state = dir.resolve("pacing.json");
+            PacingStateFile.write(state, List.of(here));
+
+            BulkCommandTest.Run run = BulkCommandTest.run(args(recipients(6), body(), server.port(),
+                    "--concurrency", "4", "--rate", "1000", "--pacing-state", state.toString()));
+            assertThat(run.code()).as(run.toString()).isEqualTo(ExitCodes.OK);
+            assertThat(server.awaitMessages(6, Duration.ofSeconds(10))).hasSize(6);
+            // --rate was the rate: this run learned nothing about it, so the next run without --rate starts at 40/s.
+            assertThat(PacingStateFile.read(state, Instant.now())).containsExactly(here);
+        }
+    }
+
+    @Test
     void entriesOlderThanAWeekAreDroppedAndAMissingFileIsEmpty() throws IOException {
         Path state = dir.resolve("pacing.json");
         assertThat(PacingStateFile.read(state, Instant.now())).isEmpty();

@@ -131,11 +131,20 @@ class LearnedPacingTest {
     }
 
     @Test
-    void withAConfiguredRateLimitOnlyTheLearnedConcurrencyApplies() {
+    void withAConfiguredRateLimitOnlyTheLearnedConcurrencyAppliesAndTheLearnedRateIsGivenBackAsItWas() {
+        vts.advanceTimeBy(Duration.ofDays(1));
+        LearnedPace given = new LearnedPace(SITE, 6, 5, 20, wallNow().minus(Duration.ofHours(1)));
         AdaptivePacing concurrencyOnly = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts)
-                .learned(List.of(new LearnedPace(SITE, 3, 5, 20, Instant.EPOCH))).build(), 100, false, listener);
-        assertThat(round(concurrencyOnly, SITE)).isEqualTo(3);
+                .learned(List.of(given)).build(), 100, false, listener);
+        assertThat(round(concurrencyOnly, SITE)).isEqualTo(6);
         assertThat(concurrencyOnly.rate(SITE)).as("the RateLimit is the rate").isZero();
+        assertThat(concurrencyOnly.learned()).as("nothing new learned: the entry as given, its rate included")
+                .containsExactly(given);
+
+        Instant signalled = wallNow();
+        concurrencyOnly.throttled(SITE, false, "421 4.7.0 too many connections at greeting");
+        assertThat(concurrencyOnly.learned()).as("the new limit, with the rate this run could not learn about")
+                .containsExactly(new LearnedPace(SITE, 3, 5, 20, signalled));
     }
 
     @Test

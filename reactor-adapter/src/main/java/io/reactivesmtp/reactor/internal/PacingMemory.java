@@ -24,6 +24,12 @@ final class PacingMemory {
     private final boolean adaptsRate;
     /** Given by an earlier client, per site, until the site is first used here. */
     private final Map<String, LearnedPace> seeds = new ConcurrentHashMap<>();
+    /**
+     * With a configured RateLimit: the rate and its origin that an earlier client learned, per site in use here, given
+     * back as they were, since this client's sites do not learn a rate. Without this, a run with a fixed rate would
+     * hand the next one a rate of 0 for a site that had asked to slow its messages down.
+     */
+    private final Map<String, LearnedPace> heldRates = new ConcurrentHashMap<>();
     /** The wall clock: the scheduler's when one is given (virtual in tests). */
     private final Supplier<Instant> wall;
 
@@ -42,6 +48,7 @@ final class PacingMemory {
     PacingSite newSite(String site, int initial, long now) {
         LearnedPace l = seeds.remove(site);
         if (l != null && !adaptsRate) {
+            heldRates.put(site, l);
             l = new LearnedPace(l.site(), l.limit(), 0, l.rateOrigin(), l.at());
         }
         return l == null ? new PacingSite(site, initial, now)
@@ -51,7 +58,8 @@ final class PacingMemory {
     /**
      * @param sites the sites held now
      * @param now nanos now
-     * @return what they learned, and what was given about sites not used since; by site
+     * @return what they learned (with the rate they were given, when a configured RateLimit is the rate), and what
+     *     was given about sites not used since; by site
      */
     List<LearnedPace> learned(Collection<PacingSite> sites, long now) {
         Instant wallNow = wall.get();
@@ -60,6 +68,10 @@ final class PacingMemory {
             synchronized (s) {
                 LearnedPace l = s.learned(now, wallNow);
                 if (l != null) {
+                    LearnedPace held = heldRates.get(l.site());
+                    if (held != null) {
+                        l = new LearnedPace(l.site(), l.limit(), held.rate(), held.rateOrigin(), l.at());
+                    }
                     all.put(l.site(), l);
                 }
             }
