@@ -98,7 +98,7 @@ class SmtpClientMxSharedSessionsTest {
     }
 
     private static DnsMxResolver resolver(TestDnsServer dns) {
-        return DnsMxResolver.builder(loops.next()).nameServers(dns.address()).queryTimeout(Duration.ofMillis(500))
+        return DnsMxResolver.builder(loops.next()).nameServers(dns.address()).queryTimeout(Duration.ofSeconds(5))
                 .build();
     }
 
