@@ -176,7 +176,8 @@ final class MailTransaction extends ContentStream {
     }
 
     private void sendMail() {
-        String from = envelope.sender().isPresent() ? params.path("FROM:", envelope.sender().get()) : "FROM:<>";
+        MailAddress sender = envelope.sender().orElse(null);
+        String from = sender != null ? params.path("FROM:", sender) : "FROM:<>";
         wire.write(Command.of(SmtpCommand.MAIL, from, params.mail), new PendingCommand("MAIL", SmtpPhase.MAIL, this::onMail));
     }
 
