@@ -127,4 +127,56 @@ class ContentWritesTest {
         assertThat(flushesForContent(body(300_000))).isEqualTo(3);
         assertThat(flushesForContent(body(128 * 1024 + 1))).isEqualTo(2);
     }
+
+    /** Fails the write of the first outbound buffer {@code which} picks, as a broken connection would. */
+    private static final class FailingWrite extends ChannelOutboundHandlerAdapter {
+        private final java.util.function.Predicate<String> which;
+        boolean failed;
+
+        FailingWrite(java.util.function.Predicate<String> which) {
+            this.which = which;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+            if (!failed && msg instanceof ByteBuf && which.test(((ByteBuf) msg).toString(StandardCharsets.ISO_8859_1))) {
+                failed = true;
+                ReferenceCountUtil.release(msg);
+                promise.setFailure(new java.io.IOException("broken pipe"));
+                return;
+            }
+            ctx.write(msg, promise);
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"last content", "terminator"})
+    void aFailedWriteOfTheLastContentOrOfTheTerminatorIsAnUnknownOutcome(String which) {
+        byte[] content = "Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        FailingWrite failing = new FailingWrite("last content".equals(which) ? s -> s.startsWith("Subject:") : ".\r\n"::equals);
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.pipeline().addFirst(failing);
+        try {
+            SmtpSession session = SmtpSession.install(channel,
+                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build(), "mx.test", 25);
+            inbound(channel, "220 mx.test ESMTP\r\n");
+            inbound(channel, "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+            drain(channel);
+            CompletableFuture<SendReport> sent = session.send(Envelope.of("a@b.test", "x@c.test"), MessageContent.of(content));
+            drain(channel);
+            inbound(channel, REPLIES);
+            drain(channel);
+
+            assertThat(failing.failed).isTrue();
+            assertThat(sent).isCompletedExceptionally();
+            Throwable error = sent.handle((r, e) -> e).join();
+            assertThat(error).isInstanceOf(SmtpUnknownOutcomeException.class).hasMessageContaining("broken pipe");
+            SendReport partial = ((SmtpException) error).partialReport().orElseThrow();
+            assertThat(partial.recipients().get(0).status()).isEqualTo(RecipientResult.Status.UNKNOWN_AFTER_DATA);
+            assertThat(channel.isOpen()).isFalse();
+            assertThat(session.isReusable()).isFalse();
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
 }

@@ -77,6 +77,11 @@ final class CommandWire implements SessionWire {
     }
 
     @Override
+    public void writeFinalContent(ByteBuf content) {
+        ctx.write(content, ctx.voidPromise());
+    }
+
+    @Override
     public void flush() {
         if (reading) {
             flushAfterRead = true;

@@ -25,6 +25,14 @@ interface SessionWire {
     /** Writes bytes that answer no command (content); a failed write fails the session. */
     ChannelFuture writeContent(ByteBuf content);
 
+    /**
+     * Writes the last content bytes, those right before the end of data, without a promise and listener of their
+     * own: what becomes of them is what becomes of the end of data. A failed write still fails the session
+     * (through the pipeline's exceptionCaught), and the transaction, whose end of data is written by then, with an
+     * unknown outcome.
+     */
+    void writeFinalContent(ByteBuf content);
+
     /** Flushes now, or when the read in progress completes (once every reply of that read is matched). */
     void flush();
 
