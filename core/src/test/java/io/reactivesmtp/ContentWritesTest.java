@@ -179,4 +179,38 @@ class ContentWritesTest {
             channel.finishAndReleaseAll();
         }
     }
+
+    @Test
+    void thePipelinedCommandsOfAMessageLeaveAsOneBufferInOneFlush() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        FlushCounter counter = new FlushCounter();
+        channel.pipeline().addFirst(counter);
+        try {
+            SmtpSession session = SmtpSession.install(channel,
+                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build(), "mx.test", 25);
+            inbound(channel, "220 mx.test ESMTP\r\n");
+            inbound(channel, "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+            drain(channel);
+            int before = counter.flushes;
+            CompletableFuture<SendReport> sent = session.send(Envelope.of("a@b.test", "x@c.test", "y@c.test", "z@c.test"),
+                    MessageContent.of("Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)));
+            ByteBuf group = channel.readOutbound();
+            try {
+                assertThat(group.toString(StandardCharsets.US_ASCII)).isEqualTo("MAIL FROM:<a@b.test>\r\n"
+                        + "RCPT TO:<x@c.test>\r\nRCPT TO:<y@c.test>\r\nRCPT TO:<z@c.test>\r\nDATA\r\n");
+            } finally {
+                group.release();
+            }
+            assertThat((Object) channel.readOutbound()).as("nothing but the one buffer").isNull();
+            assertThat(counter.flushes - before).isEqualTo(1);
+            // The replies still pair with their commands, one by one.
+            inbound(channel, "250 ok\r\n250 ok\r\n550 5.1.1 no\r\n250 ok\r\n354 go\r\n");
+            drain(channel);
+            inbound(channel, "250 2.0.0 queued\r\n");
+            assertThat(sent.join().outcome()).isEqualTo(Outcome.PARTIAL);
+            assertThat(sent.join().recipients().get(1).code()).isEqualTo(550);
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
 }

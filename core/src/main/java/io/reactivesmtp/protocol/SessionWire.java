@@ -22,6 +22,16 @@ interface SessionWire {
      */
     void write(Object message, PendingCommand command);
 
+    /**
+     * Starts a group of pipelined commands (RFC 2920) that leave in one buffer: until {@link #endGroup()},
+     * {@link #write} queues each command for its reply and keeps the request, and {@code endGroup} encodes them all
+     * at once. One write for the group instead of one per command (a buffer and an outbound entry each).
+     */
+    void beginGroup();
+
+    /** Encodes the group's commands into one buffer and writes it; it leaves with the next {@link #flush()}. */
+    void endGroup();
+
     /** Writes bytes that answer no command (content); a failed write fails the session. */
     ChannelFuture writeContent(ByteBuf content);
 
