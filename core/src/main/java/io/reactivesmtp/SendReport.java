@@ -59,7 +59,8 @@ public final class SendReport {
         this.serverAddress = b.serverAddress;
         this.capabilities = b.capabilities;
         this.tls = b.tls;
-        this.mxTls = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.mxTls));
+        // Only MX routing records TLS levels: no map per report for a relay's.
+        this.mxTls = b.mxTls == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.mxTls));
         this.startedAt = Objects.requireNonNull(b.startedAt, "startedAt");
         this.duration = Objects.requireNonNull(b.duration, "duration");
         if (recipients.size() != envelope.recipients().size()) {
@@ -176,7 +177,9 @@ public final class SendReport {
         Builder b = builder().envelope(envelope).mailReply(mailReply).dataReply(dataReply).serverAddress(serverAddress)
                 .capabilities(capabilities).tls(tls).startedAt(startedAt).duration(duration);
         recipients.forEach(b::recipient);
-        b.mxTls.putAll(mxTls);
+        if (!mxTls.isEmpty()) {
+            b.mxTls = new LinkedHashMap<>(mxTls);
+        }
         return b.mxTls(status).build();
     }
 
@@ -200,13 +203,15 @@ public final class SendReport {
     /** Builds a {@link SendReport}; used by the protocol engine and by tests. */
     public static final class Builder {
         private Envelope envelope;
-        private final List<RecipientResult> recipients = new ArrayList<>();
+        /** Empty, not of the default capacity: {@link #envelope} sizes it to the recipients. */
+        private final ArrayList<RecipientResult> recipients = new ArrayList<>(0);
         private SmtpReply mailReply;
         private SmtpReply dataReply;
         private SocketAddress serverAddress;
         private Capabilities capabilities;
         private TlsInfo tls;
-        private final Map<String, MxTlsStatus> mxTls = new LinkedHashMap<>();
+        /** Made by the first {@link #mxTls(MxTlsStatus)}: relays never record one. */
+        private Map<String, MxTlsStatus> mxTls;
         private Instant startedAt = Instant.now();
         private Duration duration = Duration.ZERO;
 
@@ -216,6 +221,9 @@ public final class SendReport {
         /** @param envelope the envelope @return this */
         public Builder envelope(Envelope envelope) {
             this.envelope = envelope;
+            if (envelope != null) {
+                recipients.ensureCapacity(envelope.recipients().size()); // one result per recipient follows
+            }
             return this;
         }
 
@@ -257,7 +265,10 @@ public final class SendReport {
 
         /** @param status a recipient domain's TLS level in MX routing (replaces that domain's) @return this */
         public Builder mxTls(MxTlsStatus status) {
-            this.mxTls.put(status.domain(), status);
+            if (mxTls == null) {
+                mxTls = new LinkedHashMap<>();
+            }
+            mxTls.put(status.domain(), status);
             return this;
         }
 

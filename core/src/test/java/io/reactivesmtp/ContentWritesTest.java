@@ -127,4 +127,90 @@ class ContentWritesTest {
         assertThat(flushesForContent(body(300_000))).isEqualTo(3);
         assertThat(flushesForContent(body(128 * 1024 + 1))).isEqualTo(2);
     }
+
+    /** Fails the write of the first outbound buffer {@code which} picks, as a broken connection would. */
+    private static final class FailingWrite extends ChannelOutboundHandlerAdapter {
+        private final java.util.function.Predicate<String> which;
+        boolean failed;
+
+        FailingWrite(java.util.function.Predicate<String> which) {
+            this.which = which;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+            if (!failed && msg instanceof ByteBuf && which.test(((ByteBuf) msg).toString(StandardCharsets.ISO_8859_1))) {
+                failed = true;
+                ReferenceCountUtil.release(msg);
+                promise.setFailure(new java.io.IOException("broken pipe"));
+                return;
+            }
+            ctx.write(msg, promise);
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"last content", "terminator"})
+    void aFailedWriteOfTheLastContentOrOfTheTerminatorIsAnUnknownOutcome(String which) {
+        byte[] content = "Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        FailingWrite failing = new FailingWrite("last content".equals(which) ? s -> s.startsWith("Subject:") : ".\r\n"::equals);
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.pipeline().addFirst(failing);
+        try {
+            SmtpSession session = SmtpSession.install(channel,
+                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build(), "mx.test", 25);
+            inbound(channel, "220 mx.test ESMTP\r\n");
+            inbound(channel, "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+            drain(channel);
+            CompletableFuture<SendReport> sent = session.send(Envelope.of("a@b.test", "x@c.test"), MessageContent.of(content));
+            drain(channel);
+            inbound(channel, REPLIES);
+            drain(channel);
+
+            assertThat(failing.failed).isTrue();
+            assertThat(sent).isCompletedExceptionally();
+            Throwable error = sent.handle((r, e) -> e).join();
+            assertThat(error).isInstanceOf(SmtpUnknownOutcomeException.class).hasMessageContaining("broken pipe");
+            SendReport partial = ((SmtpException) error).partialReport().orElseThrow();
+            assertThat(partial.recipients().get(0).status()).isEqualTo(RecipientResult.Status.UNKNOWN_AFTER_DATA);
+            assertThat(channel.isOpen()).isFalse();
+            assertThat(session.isReusable()).isFalse();
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void thePipelinedCommandsOfAMessageLeaveAsOneBufferInOneFlush() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        FlushCounter counter = new FlushCounter();
+        channel.pipeline().addFirst(counter);
+        try {
+            SmtpSession session = SmtpSession.install(channel,
+                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build(), "mx.test", 25);
+            inbound(channel, "220 mx.test ESMTP\r\n");
+            inbound(channel, "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+            drain(channel);
+            int before = counter.flushes;
+            CompletableFuture<SendReport> sent = session.send(Envelope.of("a@b.test", "x@c.test", "y@c.test", "z@c.test"),
+                    MessageContent.of("Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)));
+            ByteBuf group = channel.readOutbound();
+            try {
+                assertThat(group.toString(StandardCharsets.US_ASCII)).isEqualTo("MAIL FROM:<a@b.test>\r\n"
+                        + "RCPT TO:<x@c.test>\r\nRCPT TO:<y@c.test>\r\nRCPT TO:<z@c.test>\r\nDATA\r\n");
+            } finally {
+                group.release();
+            }
+            assertThat((Object) channel.readOutbound()).as("nothing but the one buffer").isNull();
+            assertThat(counter.flushes - before).isEqualTo(1);
+            // The replies still pair with their commands, one by one.
+            inbound(channel, "250 ok\r\n250 ok\r\n550 5.1.1 no\r\n250 ok\r\n354 go\r\n");
+            drain(channel);
+            inbound(channel, "250 2.0.0 queued\r\n");
+            assertThat(sent.join().outcome()).isEqualTo(Outcome.PARTIAL);
+            assertThat(sent.join().recipients().get(1).code()).isEqualTo(550);
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
 }

@@ -13,12 +13,15 @@ import io.reactivesmtp.testing.ScriptedSmtpServer;
 import io.reactivesmtp.testing.Script;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A send whose caller gives up: before DATA the session resets and stays usable; after, the connection goes. */
 @ExtendWith(ConnectorExtension.class)
@@ -40,8 +43,10 @@ class SmtpSessionCancelTest {
         }
     }
 
-    @Test
-    void cancellingBeforeDataResetsAndTheSessionCarriesTheNextMessage() throws Throwable {
+    /** Either way of cancelling a future tells the session: cancel, or completing it with a CancellationException. */
+    @ParameterizedTest
+    @ValueSource(strings = {"cancel", "completeExceptionally"})
+    void cancellingBeforeDataResetsAndTheSessionCarriesTheNextMessage(String how) throws Throwable {
         Script script = greeted("8BITMIME")
                 .expect("MAIL FROM:<a@b.test>").send("250 ok")
                 .expect("RCPT TO:<x@c.test>").send("250 ok")
@@ -60,7 +65,12 @@ class SmtpSessionCancelTest {
             CompletableFuture<SendReport> first = session.send(ENVELOPE, MessageContent.of(BODY),
                     () -> handedBack.complete(null));
             awaitLine(server, "RCPT TO:<y@c.test>");
-            assertThat(first.cancel(false)).isTrue();
+            if (how.equals("cancel")) {
+                assertThat(first.cancel(false)).isTrue();
+            } else {
+                assertThat(first.completeExceptionally(new CancellationException("given up"))).isTrue();
+            }
+            assertThat(first.cancel(false)).isTrue(); // a second cancel is no second reset
             await(handedBack);
             assertThat(session.isReusable()).isTrue();
             SendReport second = await(session.send(ENVELOPE, MessageContent.of(BODY)));

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.smtp.SmtpRequest;
 import io.netty.util.concurrent.EventExecutor;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
@@ -12,6 +13,7 @@ import io.reactivesmtp.SmtpException;
 import io.reactivesmtp.SmtpPhase;
 import io.reactivesmtp.SmtpSessionOptions;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -38,6 +40,9 @@ final class CommandWire implements SessionWire {
             fail(report -> new SmtpConnectionException("write failed: " + c, c, report));
         }
     };
+    /** The requests of the pipelined group being written (see {@link #beginGroup()}); empty between groups. */
+    private final ArrayList<SmtpRequest> group = new ArrayList<>(0);
+    private boolean grouping;
     /** The codec in front, whose decoder says what is buffered behind a reply; null until the first reply. */
     private SmtpClientCodec codec;
     /** True from the first reply of a read until the read completes. */
@@ -66,14 +71,67 @@ final class CommandWire implements SessionWire {
         if (pending.size() == 1) {
             clock.arm(command.phase);
         }
+        if (grouping) {
+            if (message instanceof SmtpRequest) {
+                group.add((SmtpRequest) message);
+                return;
+            }
+            writeGroup(); // anything else goes behind the commands before it
+        }
         // No promise and listener per command (several per message): a failed write fires exceptionCaught
         // through the pipeline instead, and the session handler fails the session there.
         ctx.write(message, ctx.voidPromise());
     }
 
     @Override
+    public void beginGroup() {
+        grouping = true;
+    }
+
+    @Override
+    public void endGroup() {
+        grouping = false;
+        writeGroup();
+    }
+
+    /**
+     * Writes the commands gathered so far as one buffer. A request that may not go on the wire fails the session
+     * as the encoder's own refusal would (through exceptionCaught), and then nothing of the group is written.
+     */
+    private void writeGroup() {
+        if (group.isEmpty()) {
+            return;
+        }
+        ByteBuf out = null;
+        try {
+            int length = 0;
+            for (int i = 0; i < group.size(); i++) {
+                length += SmtpRequestEncoder.encodedLength(group.get(i));
+            }
+            out = ctx.alloc().ioBuffer(length);
+            for (int i = 0; i < group.size(); i++) {
+                SmtpRequestEncoder.write(group.get(i), out);
+            }
+        } catch (RuntimeException e) {
+            if (out != null) {
+                out.release();
+            }
+            group.clear();
+            ctx.voidPromise().setFailure(e);
+            return;
+        }
+        group.clear();
+        ctx.write(out, ctx.voidPromise());
+    }
+
+    @Override
     public ChannelFuture writeContent(ByteBuf content) {
         return ctx.write(content).addListener(writeFailure);
+    }
+
+    @Override
+    public void writeFinalContent(ByteBuf content) {
+        ctx.write(content, ctx.voidPromise());
     }
 
     @Override

@@ -316,8 +316,9 @@ abstract class ContentStream implements ContentReceiver {
         phase = Phase.ENDED;
         wire.cancelTimer();
         if (last != null) {
-            // Two buffers, one flush: they leave in one writev, without merging them into a copy first.
-            wire.writeContent(last);
+            // Two buffers, one flush: they leave in one writev, without merging them into a copy first. The
+            // end of data that follows decides the outcome, so no promise of its own.
+            wire.writeFinalContent(last);
         }
         wire.write(tail, new PendingCommand("end of data", SmtpPhase.DATA_TERMINATION, this::onDataEnd));
         if (pipelined) {

@@ -6,6 +6,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.util.ByteProcessor;
 import io.reactivesmtp.internal.ByteScan;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -33,6 +35,13 @@ public final class DotStuffer {
     private static final byte DOT = '.';
     private static final int CRLF_SHORT = (CR << 8) | LF;
     private static final int MAX_HEADROOM = 128 * 1024;
+    /**
+     * The two endings of DATA content, shared by every message: direct (what a socket write wants), read-only and
+     * unreleasable, handed out as a fresh duplicate each time, so no reader index is shared and the release by
+     * the caller (or by the channel, once written) frees nothing. Not from an allocator: nothing to track.
+     */
+    private static final ByteBuf DOT_CRLF = shared(".\r\n");
+    private static final ByteBuf CRLF_DOT_CRLF = shared("\r\n.\r\n");
 
     /** True when the next content byte begins a line; true at first, the content begins a line. */
     private boolean atLineStart = true;
@@ -121,8 +130,9 @@ public final class DotStuffer {
      * wire always shows {@code CRLF.CRLF} (or just {@code .CRLF} for empty content). After this call the
      * encoder accepts no more content.
      *
-     * @param alloc allocates the tail
-     * @return the tail, owned by the caller
+     * @param alloc allocates the tail (BDAT's CRLF; DATA's terminator is a shared read-only buffer)
+     * @return the tail, owned by the caller, who releases it as any other (for DATA a duplicate of a shared
+     *     read-only buffer, which a release leaves alone)
      * @throws IllegalStateException if called twice
      */
     public ByteBuf finish(ByteBufAllocator alloc) {
@@ -135,14 +145,13 @@ public final class DotStuffer {
             return atLineStart ? Unpooled.EMPTY_BUFFER : alloc.buffer(2).writeShort(CRLF_SHORT);
         }
         // A pending CR already produced its CRLF, so atLineStart is true then as well.
-        if (atLineStart) {
-            ByteBuf tail = alloc.buffer(3);
-            tail.writeByte(DOT).writeShort(CRLF_SHORT);
-            return tail;
-        }
-        ByteBuf tail = alloc.buffer(5);
-        tail.writeShort(CRLF_SHORT).writeByte(DOT).writeShort(CRLF_SHORT);
-        return tail;
+        return (atLineStart ? DOT_CRLF : CRLF_DOT_CRLF).duplicate();
+    }
+
+    private static ByteBuf shared(String ascii) {
+        ByteBuffer bytes = ByteBuffer.allocateDirect(ascii.length());
+        bytes.put(ascii.getBytes(StandardCharsets.US_ASCII)).flip();
+        return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes.asReadOnlyBuffer()));
     }
 
     /**

@@ -117,7 +117,11 @@ final class MailParameters {
      *     domain without
      */
     String path(String prefix, MailAddress address) {
-        return prefix + "<" + (smtpUtf8 ? address.toString() : address.toAsciiForm()) + ">";
+        if (!smtpUtf8 && address.requiresSmtpUtf8()) {
+            address.toAsciiForm(); // throws: a non-ASCII local part has no ASCII form
+        }
+        // One concatenation, not the address's own string and then the path around it: every RCPT passes here.
+        return prefix + "<" + address.localPart() + "@" + (smtpUtf8 ? address.domain() : address.asciiDomain()) + ">";
     }
 
     /**

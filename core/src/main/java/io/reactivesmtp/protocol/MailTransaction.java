@@ -119,15 +119,22 @@ final class MailTransaction extends ContentStream {
     void begin(boolean reset) {
         startedAt = Instant.now();
         startNanos = System.nanoTime();
-        if (reset) {
-            wire.write(RSET, new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, this::onRset));
-            if (!isPipelined()) {
-                wire.flush();
-                return;
+        if (!isPipelined()) {
+            if (reset) {
+                wire.write(RSET, new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, this::onRset));
+            } else {
+                sendMail();
             }
+            wire.flush();
+            return;
         }
-        sendMail();
-        if (isPipelined()) {
+        // The whole group in one buffer: one write and one flush per message, however many recipients.
+        wire.beginGroup();
+        try {
+            if (reset) {
+                wire.write(RSET, new PendingCommand("RSET", SmtpPhase.OTHER_COMMAND, this::onRset));
+            }
+            sendMail();
             for (int i = 0; i < rcptReplies.length; i++) {
                 sendRcpt(i);
             }
@@ -136,6 +143,8 @@ final class MailTransaction extends ContentStream {
                 // is never transmitted when nobody can receive it.
                 sendData();
             }
+        } finally {
+            wire.endGroup();
         }
         wire.flush();
     }
@@ -176,7 +185,8 @@ final class MailTransaction extends ContentStream {
     }
 
     private void sendMail() {
-        String from = envelope.sender().isPresent() ? params.path("FROM:", envelope.sender().get()) : "FROM:<>";
+        MailAddress sender = envelope.sender().orElse(null);
+        String from = sender != null ? params.path("FROM:", sender) : "FROM:<>";
         wire.write(Command.of(SmtpCommand.MAIL, from, params.mail), new PendingCommand("MAIL", SmtpPhase.MAIL, this::onMail));
     }
 

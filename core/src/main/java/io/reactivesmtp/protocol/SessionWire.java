@@ -22,8 +22,26 @@ interface SessionWire {
      */
     void write(Object message, PendingCommand command);
 
+    /**
+     * Starts a group of pipelined commands (RFC 2920) that leave in one buffer: until {@link #endGroup()},
+     * {@link #write} queues each command for its reply and keeps the request, and {@code endGroup} encodes them all
+     * at once. One write for the group instead of one per command (a buffer and an outbound entry each).
+     */
+    void beginGroup();
+
+    /** Encodes the group's commands into one buffer and writes it; it leaves with the next {@link #flush()}. */
+    void endGroup();
+
     /** Writes bytes that answer no command (content); a failed write fails the session. */
     ChannelFuture writeContent(ByteBuf content);
+
+    /**
+     * Writes the last content bytes, those right before the end of data, without a promise and listener of their
+     * own: what becomes of them is what becomes of the end of data. A failed write still fails the session
+     * (through the pipeline's exceptionCaught), and the transaction, whose end of data is written by then, with an
+     * unknown outcome.
+     */
+    void writeFinalContent(ByteBuf content);
 
     /** Flushes now, or when the read in progress completes (once every reply of that read is matched). */
     void flush();

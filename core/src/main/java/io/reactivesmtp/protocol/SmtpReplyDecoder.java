@@ -32,7 +32,10 @@ import java.util.List;
  * before it reaches {@code exceptionCaught}; handlers should look at the cause. After the first violation
  * the decoder discards every further byte and emits nothing: the connection is to be closed.
  *
- * <p>Not sharable: it keeps the lines of the reply being read.
+ * <p>A one-line reply whose bytes equal one of the last few emitted ({@link RecentReplies}) is emitted again as
+ * the same immutable instance: servers repeat {@code 250 2.1.5 Ok} for every recipient of every message.
+ *
+ * <p>Not sharable: it keeps the lines of the reply being read and the recent replies.
  */
 public final class SmtpReplyDecoder extends ByteToMessageDecoder {
 
@@ -48,6 +51,8 @@ public final class SmtpReplyDecoder extends ByteToMessageDecoder {
     private final int maxLineLength;
     private final int maxLinesPerReply;
 
+    /** One-line replies seen lately, emitted again as they are when the same bytes come. */
+    private final RecentReplies recent = new RecentReplies();
     /** Lines of the multi-line reply being read; empty between replies. */
     private final List<String> lines = new ArrayList<>();
     /** Code of the reply being read, or -1 between replies. */
@@ -159,18 +164,26 @@ public final class SmtpReplyDecoder extends ByteToMessageDecoder {
         if (lines.size() >= maxLinesPerReply) {
             throw fail(in, "reply longer than " + maxLinesPerReply + " lines", start, length);
         }
-        String text = length > 4 ? in.toString(start + 4, length - 4, StandardCharsets.UTF_8) : "";
+        int textLength = length > 4 ? length - 4 : 0;
+        if (last && lines.isEmpty()) {
+            // Most replies have one line, and most of those repeat from message to message.
+            DecodedReply reply = recent.find(code, in, start + 4, textLength);
+            if (reply == null) {
+                String text = textLength > 0 ? in.toString(start + 4, textLength, StandardCharsets.UTF_8) : "";
+                reply = new DecodedReply(SmtpReply.of(code, List.of(text)));
+                recent.add(reply);
+            }
+            in.skipBytes(lineBytes);
+            out.add(reply);
+            currentCode = -1;
+            pendingBytes = 0;
+            return;
+        }
+        String text = textLength > 0 ? in.toString(start + 4, textLength, StandardCharsets.UTF_8) : "";
         in.skipBytes(lineBytes);
         if (last) {
-            // Most replies have one line: no copy of the list of lines for them.
-            List<String> all;
-            if (lines.isEmpty()) {
-                all = List.of(text);
-            } else {
-                lines.add(text);
-                all = List.copyOf(lines);
-            }
-            out.add(new DecodedReply(SmtpReply.of(code, all)));
+            lines.add(text);
+            out.add(new DecodedReply(SmtpReply.of(code, List.copyOf(lines))));
             lines.clear();
             currentCode = -1;
             pendingBytes = 0;

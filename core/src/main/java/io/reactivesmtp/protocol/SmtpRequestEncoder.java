@@ -50,6 +50,14 @@ public final class SmtpRequestEncoder extends MessageToByteEncoder<SmtpRequest> 
     @Override
     protected void encode(ChannelHandlerContext ctx, SmtpRequest msg, ByteBuf out) {
         // The request was validated by allocateBuffer, which MessageToByteEncoder always calls first.
+        write(msg, out);
+    }
+
+    /**
+     * Encodes a request validated by {@link #encodedLength}, into exactly that many bytes of {@code out}. Also
+     * used for a pipelined group of commands encoded into one buffer (see {@code CommandWire}).
+     */
+    static void write(SmtpRequest msg, ByteBuf out) {
         SmtpCommand command = msg.command();
         boolean hasCommand = !SmtpCommand.EMPTY.equals(command);
         if (hasCommand) {
@@ -67,8 +75,12 @@ public final class SmtpRequestEncoder extends MessageToByteEncoder<SmtpRequest> 
         out.writeShort(CRLF_SHORT);
     }
 
-    /** Validates the request and returns its encoded size in bytes. */
-    private static int encodedLength(SmtpRequest msg) {
+    /**
+     * Validates the request and returns its encoded size in bytes.
+     *
+     * @throws EncoderException if the command name or a parameter may not go on the wire
+     */
+    static int encodedLength(SmtpRequest msg) {
         SmtpCommand command = msg.command();
         AsciiString name = command.name();
         boolean hasCommand = !SmtpCommand.EMPTY.equals(command);

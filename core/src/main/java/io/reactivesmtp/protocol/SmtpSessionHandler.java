@@ -32,7 +32,6 @@ import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -148,19 +147,15 @@ public final class SmtpSessionHandler extends ChannelInboundHandlerAdapter {
      * @return the report, or an {@link SmtpException} when no verdict could be had
      */
     public CompletableFuture<SendReport> send(Envelope envelope, MessageContent content, Runnable acceptsNext) {
-        CompletableFuture<SendReport> result = new CompletableFuture<>();
+        SendFuture result = new SendFuture();
         CommandWire w = wire; // set on the event loop with ctx; its final fields make it safe to hand over
         MailTransaction t = new MailTransaction(lifecycle, w, options.bdatChunkSize(), envelope, content, result, acceptsNext);
         if (ctx == null || w == null) {
             result.completeExceptionally(new IllegalStateException("the session handler is not in a pipeline"));
             return result;
         }
+        result.onCancel(() -> runOnLoop(() -> cancel(t)));
         runOnLoop(() -> start(t));
-        result.whenComplete((report, error) -> {
-            if (error instanceof CancellationException) {
-                runOnLoop(() -> cancel(t));
-            }
-        });
         return result;
     }
 

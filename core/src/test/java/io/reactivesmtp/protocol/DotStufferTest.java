@@ -170,6 +170,28 @@ class DotStufferTest {
     }
 
     @Test
+    void theSharedTerminatorSurvivesEveryReleaseAndEachCopyReadsOnItsOwn() {
+        for (int round = 0; round < 3; round++) {
+            DotStuffer empty = new DotStuffer();
+            DotStuffer open = new DotStuffer();
+            drain(open.encode(ALLOC.buffer().writeBytes(bytes("no line end")), ALLOC));
+            ByteBuf a = empty.finish(ALLOC);
+            ByteBuf b = open.finish(ALLOC);
+            ByteBuf c = new DotStuffer().finish(ALLOC);
+            assertThat(a.isReadOnly()).isTrue();
+            assertThat(a.isDirect()).isTrue();
+            a.skipBytes(1); // reading one copy moves no other's reader index
+            assertThat(c.toString(StandardCharsets.ISO_8859_1)).isEqualTo(".\r\n");
+            assertThat(b.toString(StandardCharsets.ISO_8859_1)).isEqualTo("\r\n.\r\n");
+            assertThatThrownBy(() -> c.setByte(0, 'x')).isInstanceOf(java.nio.ReadOnlyBufferException.class);
+            a.release();
+            b.release();
+            c.release();
+            c.release(); // a second release, as a write that failed after the caller released might do
+        }
+    }
+
+    @Test
     void encodeAfterFinishFailsAndReleasesTheChunk() {
         DotStuffer stuffer = new DotStuffer();
         drain(stuffer.finish(ALLOC));

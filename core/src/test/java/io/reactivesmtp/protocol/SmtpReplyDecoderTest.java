@@ -9,6 +9,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.smtp.DefaultSmtpResponse;
 import io.netty.handler.codec.smtp.SmtpResponse;
 import io.reactivesmtp.SmtpProtocolException;
+import io.reactivesmtp.SmtpReply;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -394,5 +395,96 @@ class SmtpReplyDecoderTest {
         assertThat(drain(ch)).hasSize(1);
         assertViolation(ch, "250 " + "a".repeat(4091) + "\r\n");
         assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    // ---------------------------------------------------------------- repeated one-line replies (RecentReplies)
+
+    /** Decodes each string in its own read, on one decoder, and returns the replies. */
+    private static List<SmtpReply> decodeEach(String... inputs) {
+        EmbeddedChannel ch = new EmbeddedChannel(new SmtpReplyDecoder());
+        List<SmtpReply> out = new ArrayList<>();
+        for (String input : inputs) {
+            ch.writeInbound(Unpooled.wrappedBuffer(utf8(input)));
+            for (SmtpResponse r : drain(ch)) {
+                out.add(((DecodedReply) r).reply());
+            }
+        }
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+        return out;
+    }
+
+    @Test
+    void aRepeatedOneLineReplyIsEmittedAsTheSameInstance() {
+        List<SmtpReply> replies = decodeEach("250 2.1.5 Ok\r\n", "250 2.1.5 Ok\r\n250 2.1.5 Ok\n");
+        assertThat(replies).containsExactly(SmtpReply.of(250, "2.1.5 Ok"), SmtpReply.of(250, "2.1.5 Ok"),
+                SmtpReply.of(250, "2.1.5 Ok"));
+        assertThat(replies.get(1)).isSameAs(replies.get(0));
+        assertThat(replies.get(2)).isSameAs(replies.get(0));
+    }
+
+    @Test
+    void aReplyOfTheSameLengthButAnotherTextOrCodeIsNotTakenForACachedOne() {
+        List<SmtpReply> replies = decodeEach("250 2.1.5 Ok\r\n", "250 2.1.5 OK\r\n", "550 2.1.5 Ok\r\n",
+                "250 2.1.0 Ok\r\n", "250 2.1.5 Ok\r\n");
+        assertThat(replies).containsExactly(SmtpReply.of(250, "2.1.5 Ok"), SmtpReply.of(250, "2.1.5 OK"),
+                SmtpReply.of(550, "2.1.5 Ok"), SmtpReply.of(250, "2.1.0 Ok"), SmtpReply.of(250, "2.1.5 Ok"));
+        assertThat(replies.get(4)).isSameAs(replies.get(0));
+    }
+
+    @Test
+    void aLongerOrShorterTextWithTheCachedOneAsPrefixIsItsOwnReply() {
+        assertThat(decodeEach("250 Ok\r\n", "250 Ok go\r\n", "250 O\r\n", "250\r\n", "250 \r\n", "250 Ok\r\n"))
+                .containsExactly(SmtpReply.of(250, "Ok"), SmtpReply.of(250, "Ok go"), SmtpReply.of(250, "O"),
+                        SmtpReply.of(250, ""), SmtpReply.of(250, ""), SmtpReply.of(250, "Ok"));
+    }
+
+    @Test
+    void nonAsciiTextIsDecodedEveryTimeAndNeverMatchesACachedAsciiText() {
+        // "é" is two bytes in UTF-8, as long as the cached "ab"; Latin-1 bytes are invalid UTF-8 and decode to U+FFFD.
+        byte[] latin1 = "250 \u00e9\u00e9\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        EmbeddedChannel ch = new EmbeddedChannel(new SmtpReplyDecoder());
+        ch.writeInbound(Unpooled.wrappedBuffer(utf8("250 ab\r\n250 \u00e9\r\n250 \u00e9\r\n")));
+        ch.writeInbound(Unpooled.wrappedBuffer(latin1));
+        List<SmtpReply> replies = new ArrayList<>();
+        for (SmtpResponse r : drain(ch)) {
+            replies.add(((DecodedReply) r).reply());
+        }
+        assertThat(replies).containsExactly(SmtpReply.of(250, "ab"), SmtpReply.of(250, "\u00e9"),
+                SmtpReply.of(250, "\u00e9"), SmtpReply.of(250, "\ufffd\ufffd"));
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void theLastLineOfAMultiLineReplyIsNotTakenForACachedOneLineReply() {
+        assertThat(decodeEach("250 CHUNKING\r\n", "250-PIPELINING\r\n250 CHUNKING\r\n", "250 CHUNKING\r\n"))
+                .containsExactly(SmtpReply.of(250, "CHUNKING"), SmtpReply.of(250, "PIPELINING", "CHUNKING"),
+                        SmtpReply.of(250, "CHUNKING"));
+    }
+
+    @Test
+    void aReplyThatNeverRepeatsTakesOneSlotAndTheUsedOnesStay() {
+        List<String> inputs = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            inputs.add("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go\r\n250 queued as " + i + "\r\n");
+        }
+        List<SmtpReply> replies = decodeEach(inputs.toArray(new String[0]));
+        assertThat(replies).hasSize(80);
+        for (int i = 0; i < 20; i++) {
+            assertThat(replies.subList(4 * i, 4 * i + 4)).containsExactly(SmtpReply.of(250, "2.1.0 Ok"),
+                    SmtpReply.of(250, "2.1.5 Ok"), SmtpReply.of(354, "go"), SmtpReply.of(250, "queued as " + i));
+            for (int j = 0; j < 3; j++) {
+                assertThat(replies.get(4 * i + j)).isSameAs(replies.get(j));
+            }
+        }
+        // Five distinct replies in turn through four slots: each is still decoded right.
+        String[] five = {"250 a\r\n", "250 b\r\n", "250 c\r\n", "250 d\r\n", "250 e\r\n"};
+        List<String> cycled = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            cycled.addAll(List.of(five));
+        }
+        List<SmtpReply> decoded = decodeEach(cycled.toArray(new String[0]));
+        for (int i = 0; i < decoded.size(); i++) {
+            assertThat(decoded.get(i)).isEqualTo(SmtpReply.of(250, String.valueOf((char) ('a' + i % 5))));
+        }
     }
 }
