@@ -6,11 +6,16 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.smtp.SmtpRequest;
 import io.netty.util.ReferenceCountUtil;
+import io.reactivesmtp.protocol.HandlerNames;
 import io.reactivesmtp.SendReport.Outcome;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -209,6 +214,39 @@ class ContentWritesTest {
             inbound(channel, "250 2.0.0 queued\r\n");
             assertThat(sent.join().outcome()).isEqualTo(Outcome.PARTIAL);
             assertThat(sent.join().recipients().get(1).code()).isEqualTo(550);
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    /** What SmtpConnector promises a handler between the codec and the session: every command, as a request. */
+    @Test
+    void aHandlerBetweenTheCodecAndTheSessionSeesEachPipelinedCommandAsARequest() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        List<String> seen = new ArrayList<>();
+        try {
+            SmtpSession session = SmtpSession.install(channel,
+                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build(), "mx.test", 25);
+            channel.pipeline().addBefore(HandlerNames.SESSION, "tap", new ChannelOutboundHandlerAdapter() {
+                @Override
+                public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                    seen.add(msg instanceof SmtpRequest r ? r.command().name().toString() : "bytes");
+                    ctx.write(msg, promise);
+                }
+            });
+            inbound(channel, "220 mx.test ESMTP\r\n");
+            inbound(channel, "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+            drain(channel);
+            seen.clear();
+            CompletableFuture<SendReport> sent = session.send(Envelope.of("a@b.test", "x@c.test", "y@c.test"),
+                    MessageContent.of("Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)));
+            assertThat(new String(drain(channel), StandardCharsets.US_ASCII))
+                    .isEqualTo("MAIL FROM:<a@b.test>\r\nRCPT TO:<x@c.test>\r\nRCPT TO:<y@c.test>\r\nDATA\r\n");
+            assertThat(seen).containsExactly("MAIL", "RCPT", "RCPT", "DATA");
+            inbound(channel, "250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+            drain(channel);
+            inbound(channel, "250 2.0.0 queued\r\n");
+            assertThat(sent.join().outcome()).isEqualTo(Outcome.DELIVERED);
         } finally {
             channel.finishAndReleaseAll();
         }

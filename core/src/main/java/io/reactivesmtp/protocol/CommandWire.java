@@ -14,6 +14,7 @@ import io.reactivesmtp.SmtpPhase;
 import io.reactivesmtp.SmtpSessionOptions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -43,6 +44,13 @@ final class CommandWire implements SessionWire {
     /** The requests of the pipelined group being written (see {@link #beginGroup()}); empty between groups. */
     private final ArrayList<SmtpRequest> group = new ArrayList<>(0);
     private boolean grouping;
+    /**
+     * Whether a group may leave as one buffer: only when the codec is the session's neighbour in the pipeline. A
+     * handler put between them (SmtpConnector's pipeline customiser) is promised every command as an
+     * {@code SmtpRequest}, so with one there each command is written on its own. 0 until the first group (the
+     * customiser has run by then), 1 yes, -1 no.
+     */
+    private int groupable;
     /** The codec in front, whose decoder says what is buffered behind a reply; null until the first reply. */
     private SmtpClientCodec codec;
     /** True from the first reply of a read until the read completes. */
@@ -85,7 +93,12 @@ final class CommandWire implements SessionWire {
 
     @Override
     public void beginGroup() {
-        grouping = true;
+        if (groupable == 0) {
+            List<String> names = ctx.pipeline().names();
+            int at = names.indexOf(ctx.name());
+            groupable = at > 0 && HandlerNames.CODEC.equals(names.get(at - 1)) ? 1 : -1;
+        }
+        grouping = groupable > 0;
     }
 
     @Override

@@ -31,6 +31,13 @@ class CommandWireGroupTest {
         }
     }
 
+    /** The codec and the wire under the session's names, as a session's pipeline has them. */
+    private static EmbeddedChannel wired(Wired w) {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.pipeline().addLast(HandlerNames.CODEC, new SmtpClientCodec()).addLast(HandlerNames.SESSION, w);
+        return channel;
+    }
+
     private static PendingCommand pending(String name) {
         return new PendingCommand(name, SmtpPhase.RCPT, reply -> { });
     }
@@ -38,7 +45,7 @@ class CommandWireGroupTest {
     @Test
     void aGroupIsOneBufferWithEveryCommandQueued() {
         Wired w = new Wired();
-        EmbeddedChannel channel = new EmbeddedChannel(new SmtpClientCodec(), w);
+        EmbeddedChannel channel = wired(w);
         w.wire.beginGroup();
         w.wire.write(Command.of(SmtpCommand.MAIL, "FROM:<a@b.test>", List.of("BODY=8BITMIME")), pending("MAIL"));
         w.wire.write(Command.of(SmtpCommand.RCPT, "TO:<x@c.test>", List.of()), pending("RCPT"));
@@ -61,7 +68,7 @@ class CommandWireGroupTest {
     @Test
     void aCommandTheEncoderRefusesFailsTheGroupAndNothingOfItIsWritten() {
         Wired w = new Wired();
-        EmbeddedChannel channel = new EmbeddedChannel(new SmtpClientCodec(), w);
+        EmbeddedChannel channel = wired(w);
         w.wire.beginGroup();
         w.wire.write(Command.of(SmtpCommand.MAIL, "FROM:<a@b.test>", List.of()), pending("MAIL"));
         w.wire.write(Command.of(SmtpCommand.RCPT, "TO:<x@c.test>\r\nDATA", List.of()), pending("RCPT"));
