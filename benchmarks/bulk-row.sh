@@ -1,13 +1,13 @@
 # Sourced by run-matrix.sh, not run on its own: the CLI bulk row (issue 14). Uses run-matrix.sh's start_sink,
-# stop_sink, median, raw, ratio, $tmp, $OUT, $RUNS, $TIMEOUT, $JAVA_OPTS, $SOURCE, $CLI_JAR and BULK_N, BULK_C,
-# BULK_L; see run-matrix.sh's header for what the row measures.
+# stop_sink, median, raw, ratio, $tmp, $OUT, $RUNS, $TIMEOUT, $SOURCE, $CLI_JAR, BULK_N, BULK_C, BULK_L and
+# tools.sh's cli_command ($JAVA_OPTS, CLI_JAVA_OPTS); see run-matrix.sh's header for what the row measures.
 
 # Prints "wall_s cpu_s" of one CLI bulk run, or fails (exit status not 0, or not all BULK_N delivered).
 run_cli_bulk() { # port
-    local code delivered
+    local code delivered cli
     rm -f "$tmp/bulk-report.jsonl"
-    # shellcheck disable=SC2086
-    /usr/bin/time -f '%e %U %S' -o "$tmp/time" timeout "$TIMEOUT" java $JAVA_OPTS -jar "$CLI_JAR" bulk \
+    cli_command
+    /usr/bin/time -f '%e %U %S' -o "$tmp/time" timeout "$TIMEOUT" "${cli[@]}" bulk \
         --server "127.0.0.1:$1" --tls none --from sender@example.com --recipients "$tmp/bulk-rcpts.txt" \
         --body "$tmp/bulk-body.eml" --concurrency "$BULK_C" --report "$tmp/bulk-report.jsonl" --json \
         >"$tmp/bulk.json" 2>"$tmp/bulk.err"
@@ -15,7 +15,7 @@ run_cli_bulk() { # port
     delivered="$(jq -r '.messages.delivered' "$tmp/bulk.json" 2>/dev/null)"
     if [ "$code" != 0 ] || [ "$delivered" != "$BULK_N" ]; then
         echo "cli bulk failed (exit $code, delivered ${delivered:-?} of $BULK_N): $(tail -3 "$tmp/bulk.err") $(head -c 300 "$tmp/bulk.json")" >&2
-        raw "peer=cli-bulk C=$BULK_C N=$BULK_N L=$BULK_L FAILED exit=$code delivered=${delivered:-?}"
+        raw "peer=cli-bulk C=$BULK_C N=$BULK_N L=$BULK_L FAILED exit=$code delivered=${delivered:-?} cli_java_opts=$(cli_java_opts)"
         return 1
     fi
     tail -1 "$tmp/time" | awk '{printf "%s %.2f\n", $1, $2 + $3}'
@@ -46,7 +46,7 @@ bulk_row() { # port
                 if [ "$p" = cli-bulk ]; then res="$(run_cli_bulk "$port")"; else res="$(run_source_bulk "$port")"; fi
                 if [ -n "$res" ]; then
                     walls[$p]="${walls[$p]:-} ${res% *}"; cpus[$p]="${cpus[$p]:-} ${res#* }"
-                    raw "peer=$p C=$BULK_C N=$BULK_N L=$BULK_L seconds=${res% *} cpu_s=${res#* }"
+                    raw "peer=$p C=$BULK_C N=$BULK_N L=$BULK_L seconds=${res% *} cpu_s=${res#* }$( [ "$p" = cli-bulk ] && echo " cli_java_opts=$(cli_java_opts)")"
                 else
                     ok=0
                 fi
@@ -65,8 +65,9 @@ bulk_row() { # port
     done
     {
         echo
-        echo "CLI bulk (whole process, recipients from a file, --report on, --json) vs smtp-source -d, same count and"
-        echo "concurrency, median of $RUNS run(s); target (issue 14): CLI wall <= smtp-source wall, i.e. CLI/source <= 1."
+        echo "CLI bulk (bin/reactive-smtp, JVM options: $(cli_java_opts); whole process, recipients from a file, --report on,"
+        echo "--json) vs smtp-source -d, same count and concurrency, median of $RUNS run(s); target (issue 14): CLI wall <="
+        echo "smtp-source wall, i.e. CLI/source <= 1."
         echo
         echo "| row | CLI wall s | smtp-source wall s | CLI/source wall | CLI CPU s | smtp-source CPU s | CLI msg/s | smtp-source msg/s |"
         echo "|---|---:|---:|---:|---:|---:|---:|---:|"

@@ -11,9 +11,11 @@
 #   BULK=0 benchmarks/run-matrix.sh             # only the matrix
 #
 # The CLI bulk row (BULK=1, the default): the shaded CLI (CLI_JAR, default cli/target/reactive-smtp-cli.jar, built
-# with Maven if missing) sends to BULK_N recipients read from a file, one per line, at --concurrency BULK_C with a
-# --report file and --json (`java -jar CLI bulk --server 127.0.0.1:PORT --tls none --from sender@example.com
-# --recipients FILE --body FILE --concurrency C --report FILE --json`; the body is BULK_L bytes after ~140 bytes of
+# with Maven if missing), run as users run it, through bin/reactive-smtp and the JVM options it chooses for `bulk`
+# (CLI_JAVA_OPTS, when set, replaces them; CLI_JAVA_OPTS="" is plain `java -jar`), sends to BULK_N recipients read
+# from a file, one per line, at --concurrency BULK_C with a --report file and --json (`REACTIVE_SMTP_JAR=CLI
+# bin/reactive-smtp bulk --server 127.0.0.1:PORT --tls none --from sender@example.com --recipients FILE --body FILE
+# --concurrency C --report FILE --json`; the body is BULK_L bytes after ~140 bytes of
 # headers), against a fresh smtp-sink, beside `smtp-source -d -s BULK_C -m BULK_N -l BULK_L`; both timed as whole
 # processes with GNU time (wall, user+sys CPU; the CLI's JVM start, JIT and file reading included), median of
 # RUNS. A CLI run fails unless it exits 0 and its JSON summary says all BULK_N messages were delivered. The target
@@ -22,9 +24,10 @@
 # Environment: N (measured messages per run, default 20000), RUNS (default 2), CS (connection counts, default
 # "1 10 50"), CELLS (L:R pairs, default "1000:1 1000:10 100000:1"), PEERS (default "reactive-smtp smtp-source
 # angus-mail reactive-smtp-session"; the last is Bench --api session: the same engine through core's SmtpSession
-# API, without the reactor client, to show what the client around the engine costs), BULK, BULK_N (default 100000), BULK_C (default 50), BULK_L (default 1000), CLI_JAR (the bulk row),
+# API, without the reactor client, to show what the client around the engine costs), BULK, BULK_N (default 100000), BULK_C (default 50), BULK_L (default 1000), CLI_JAR (the bulk row), CLI_JAVA_OPTS (the bulk row's JVM options instead of the launcher's),
 # TIMEOUT (seconds per run, default 300), PORT (first sink port, default 30225, below Linux's
-# ephemeral ports; one port per cell), THREADS (Bench event-loop threads, default 1), JAVA_OPTS (both JVM peers),
+# ephemeral ports; one port per cell), THREADS (Bench event-loop threads, default 1), JAVA_OPTS (both JVM peers; the
+# CLI gets them through JDK_JAVA_OPTIONS, on top of its own),
 # JAR (default benchmarks/target/benchmarks.jar, built with Maven if missing), OUT (results directory, default
 # benchmarks/results: matrix.tsv, matrix.md, raw.txt, throughput.png), RAW (extra file for one line per run).
 #

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Start-up (issue 14): time to the first message, each in a fresh process, against a fresh Postfix smtp-sink on
 # loopback, RUNS times in turn, medians printed as a Markdown table (OUT/startup.md) and a TSV (OUT/startup.tsv):
-#  - cli-send: the shaded CLI, `java -jar CLI send --server 127.0.0.1:PORT --tls none --from ... --to ... --body FILE
-#    --json` (one ~1 KB message), whole-process wall and CPU (GNU time); the run fails unless it says DELIVERED.
-#  - cli-send-appcds (APPCDS=1, the default): the same with -XX:SharedArchiveFile=ARCHIVE, a dynamic AppCDS archive
-#    made first by one `send` under -XX:ArchiveClassesAtExit (Java 13+), kept in a temporary directory.
+#  - cli-send: the shaded CLI as users run it, `REACTIVE_SMTP_JAR=CLI bin/reactive-smtp send --server 127.0.0.1:PORT
+#    --tls none --from ... --to ... --body FILE --json` (one ~1 KB message; the JVM options the launcher chooses for
+#    `send`, or CLI_JAVA_OPTS when set: CLI_JAVA_OPTS="" is plain `java -jar`), whole-process wall and CPU (GNU
+#    time); the run fails unless it says DELIVERED.
+#  - cli-send-appcds (APPCDS=1, the default): the same with REACTIVE_SMTP_APPCDS=1, the launcher's dynamic AppCDS
+#    archive, made first by one `send` (-XX:ArchiveClassesAtExit, Java 13+) beside a link to the jar in a temporary
+#    directory.
 #  - startup-bench: StartupBench in the benchmarks jar (SmtpClient.create + the first send, then exit), whole-process
 #    wall and CPU, plus its own line: JVM uptime at main, create_ms, first_send_ms, JVM uptime at the first report.
 #  - java-version: `java -version`, the bare JVM's start and exit, the floor for both JVM rows.
@@ -15,7 +18,9 @@
 #   RUNS=3 APPCDS=0 benchmarks/run-startup.sh
 #
 # Environment: RUNS (default 10), APPCDS (1/0, default 1), PORT (sink port, default 30240), TIMEOUT (seconds per
-# run, default 60), JAVA_OPTS (every JVM row), JAR (benchmarks jar), CLI_JAR (default cli/target/reactive-smtp-cli.jar),
+# run, default 60), JAVA_OPTS (every JVM row; the CLI gets them through JDK_JAVA_OPTIONS, on top of its own),
+# CLI_JAVA_OPTS (the CLI rows' JVM options instead of the launcher's), JAR (benchmarks jar), CLI_JAR (default
+# cli/target/reactive-smtp-cli.jar),
 # both built with Maven when missing, OUT (default benchmarks/results).
 # Needs: java 17, Postfix's smtp-sink and smtp-source, GNU time (/usr/bin/time), jq; run as root on Debian/Ubuntu
 # it installs postfix and time when they are missing.
@@ -64,11 +69,11 @@ timed() {
     read -r wall_ms cpu_ms < <(tail -1 "$tmp/time" | awk '{printf "%.0f %.0f\n", $1 * 1000, ($2 + $3) * 1000}')
 }
 
-cli_send() { # name [jvm options...]
-    local name="$1"
+cli_send() { # name [NAME=VALUE (environment of the launcher)...]
+    local name="$1" cli
     shift
-    # shellcheck disable=SC2086
-    timed "$name" java $JAVA_OPTS "$@" -jar "$CLI_JAR" send --server "127.0.0.1:$PORT" --tls none \
+    cli_command "$@"
+    timed "$name" "${cli[@]}" send --server "127.0.0.1:$PORT" --tls none \
         --from sender@example.com --to rcpt@example.com --body "$tmp/body.eml" --json || return 1
     [ "$(jq -r .outcome "$tmp/$name.out" 2>/dev/null)" = DELIVERED ] \
         || { echo "$name: not delivered: $(head -c 300 "$tmp/$name.out")" >&2; return 1; }
@@ -76,8 +81,10 @@ cli_send() { # name [jvm options...]
 
 peers="java-version smtp-source cli-send startup-bench"
 if [ "$APPCDS" = 1 ]; then
-    # One send makes the archive of the classes it loaded; the JVM writes it at exit.
-    if cli_send appcds-dump -XX:ArchiveClassesAtExit="$tmp/cli.jsa" && [ -s "$tmp/cli.jsa" ]; then
+    # One send makes the archive of the classes it loaded (the launcher's REACTIVE_SMTP_APPCDS=1: beside the jar,
+    # here a link in $tmp); the JVM writes it at exit.
+    ln -s "$(realpath "$CLI_JAR")" "$tmp/cli.jar"
+    if cli_send appcds-dump REACTIVE_SMTP_APPCDS=1 REACTIVE_SMTP_JAR="$tmp/cli.jar" && [ -s "$tmp/cli.jsa" ]; then
         peers="$peers cli-send-appcds"
     else
         echo "AppCDS: no archive made ($(tail -2 "$tmp/appcds-dump.err")); row left out" >&2
@@ -95,7 +102,7 @@ for _ in $(seq "$RUNS"); do
             smtp-source) timed "$p" "$SOURCE" -s 1 -m 1 -l 1000 -f sender@example.com -t rcpt@example.com \
                 "127.0.0.1:$PORT" || ok=0 ;;
             cli-send) cli_send "$p" || ok=0 ;;
-            cli-send-appcds) cli_send "$p" -XX:SharedArchiveFile="$tmp/cli.jsa" || ok=0 ;;
+            cli-send-appcds) cli_send "$p" REACTIVE_SMTP_APPCDS=1 REACTIVE_SMTP_JAR="$tmp/cli.jar" || ok=0 ;;
             startup-bench)
                 # shellcheck disable=SC2086
                 if timed "$p" java $JAVA_OPTS -cp "$JAR" io.reactivesmtp.benchmarks.StartupBench 127.0.0.1 "$PORT"; then
@@ -129,7 +136,7 @@ for p in $peers; do
     printf '%s\t%s\t%s\t%s\n' "$p" "${wall[$p]}" "${cpu[$p]}" "$(echo ${walls[$p]:-} | wc -w)" >>"$OUT/startup.tsv"
 done
 {
-    echo "Start-up, one message per fresh process, median of $RUNS run(s), $(nproc) cores, $(java -version 2>&1 | head -1 | tr -d '"'), $(date -u +%Y-%m-%dT%H:%MZ); load average at start: $load_at_start"
+    echo "Start-up, one message per fresh process, median of $RUNS run(s), $(nproc) cores, $(java -version 2>&1 | head -1 | tr -d '"'), $(date -u +%Y-%m-%dT%H:%MZ); load average at start: $load_at_start; CLI JVM options: $(cli_java_opts)"
     echo
     echo "| process | wall ms | CPU ms | wall / smtp-source | wall / java -version |"
     echo "|---|---:|---:|---:|---:|"

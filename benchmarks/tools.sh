@@ -57,6 +57,24 @@ need_cli_jar() {
     fi
 }
 
+# cli_command [NAME=VALUE ...]: sets the array cli to the command that runs the CLI as a user does, through
+# bin/reactive-smtp (its JVM options chosen by command), on $CLI_JAR (REACTIVE_SMTP_JAR: no build check), with the
+# given extra environment; REACTIVE_SMTP_JAVA_OPTS and REACTIVE_SMTP_APPCDS from the caller's environment are
+# dropped. CLI_JAVA_OPTS, when set (even to ""), replaces the launcher's choice ("" = the JVM's defaults, as
+# `java -jar` before the launcher chose). JAVA_OPTS, when not empty, goes on top through JDK_JAVA_OPTIONS.
+cli_command() {
+    cli=(env -u REACTIVE_SMTP_JAVA_OPTS -u REACTIVE_SMTP_APPCDS REACTIVE_SMTP_JAR="$CLI_JAR")
+    [ -n "${CLI_JAVA_OPTS+set}" ] && cli+=(REACTIVE_SMTP_JAVA_OPTS="$CLI_JAVA_OPTS")
+    [ -n "${JAVA_OPTS:-}" ] && cli+=(JDK_JAVA_OPTIONS="${JDK_JAVA_OPTIONS:+$JDK_JAVA_OPTIONS }$JAVA_OPTS")
+    cli+=("$@" "$root/bin/reactive-smtp")
+}
+
+# cli_java_opts: what the CLI's JVM options are in these runs, for the result files: "launcher" (chosen by
+# bin/reactive-smtp) or the value of CLI_JAVA_OPTS.
+cli_java_opts() {
+    if [ -n "${CLI_JAVA_OPTS+set}" ]; then echo "\"$CLI_JAVA_OPTS\""; else echo launcher; fi
+}
+
 # write_body FILE L: a message of plain headers and a body of exactly L bytes (76-char printable lines + CRLF, no
 # leading dot), for the CLI's --body.
 write_body() {
