@@ -17,7 +17,7 @@ import reactor.core.publisher.Mono;
  * operators per message, nor per new domain once its answers came. Otherwise {@link #lookedUp} is the chain of the
  * lookups, which takes the same plain steps where it can. Both give the same candidates. Internal: not part of the API.
  */
-final class MxCandidates {
+public final class MxCandidates {
 
     private final MxResolver resolver;
     /** Null for MX resolvers other than {@link DnsMxResolver}: nothing is known without asking them. */
@@ -30,7 +30,7 @@ final class MxCandidates {
      * @param options the client's options, MX routing
      * @param tls the TLS levels of MX routing
      */
-    MxCandidates(SmtpClientOptions options, MxTlsLevels tls) {
+    public MxCandidates(SmtpClientOptions options, MxTlsLevels tls) {
         this.resolver = options.routing().mxResolver().orElseThrow();
         this.dns = resolver instanceof DnsMxResolver ? (DnsMxResolver) resolver : null;
         this.tls = tls;
@@ -42,7 +42,7 @@ final class MxCandidates {
      * @return its candidates in the order to try them, or null when a lookup is needed ({@link #lookedUp})
      * @throws IllegalArgumentException if the domain is not a valid DNS name (as {@link MxResolver#resolve} does)
      */
-    List<DestinationKey> now(String domain) {
+    public List<DestinationKey> now(String domain) {
         List<MxHost> hosts = dns == null ? null : dns.cachedMx(domain);
         if (hosts == null) {
             return null;
@@ -56,7 +56,7 @@ final class MxCandidates {
      * @return its candidates once looked up; errors as the MX lookup and TLS policies say
      * @throws IllegalArgumentException if the domain is not a valid DNS name (as {@link MxResolver#resolve} does)
      */
-    Mono<List<DestinationKey>> lookedUp(String domain) {
+    public Mono<List<DestinationKey>> lookedUp(String domain) {
         return resolver.resolve(domain)
                 .switchIfEmpty(Mono.error(() -> new SmtpNoMailExchangerException("no mail exchanger for " + domain)))
                 .flatMap(hosts -> {
