@@ -117,4 +117,39 @@ class MxCandidatesTest {
             assertThat(levels.candidatesNow("a.test", List.of())).as("the chain says why there is none").isNull();
         }
     }
+
+    @Test
+    void theSendsThatComeWhileANewDomainIsLookedUpWaitForThoseLookupsAndGetTheSameCandidates() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start(); DnsMxResolver mx = resolver(dns)) {
+            dns.mx("a.test", 10, "mx.a.test", 60).a("mx.a.test", "127.0.0.1", 60);
+            SmtpClientOptions options = options(Routing.mx(mx).withTlsLevel(MxTlsLevel.MAY));
+            MxCandidates candidates = new MxCandidates(options, new MxTlsLevels(options));
+            // Made before any is subscribed: all but the first find its lookups under way.
+            List<Mono<List<DestinationKey>>> sends = java.util.stream.IntStream.range(0, 20)
+                    .mapToObj(i -> candidates.lookedUp("a.test")).toList();
+            List<List<DestinationKey>> got = reactor.core.publisher.Flux.merge(sends).collectList().block(WAIT);
+            assertThat(got).hasSize(20).allSatisfy(c -> assertThat(described(c)).isEqualTo(described(got.get(0))));
+            assertThat(got.get(0)).extracting(DestinationKey::connectionName).containsOnly("[127.0.0.1]:" + PORT);
+            assertThat(dns.queries("a.test", io.netty.handler.codec.dns.DnsRecordType.MX)).isEqualTo(1);
+            assertThat(dns.queries("mx.a.test", io.netty.handler.codec.dns.DnsRecordType.A)).isEqualTo(1);
+            // Done: a later send finds the answers cached, and nothing under way.
+            assertThat(described(candidates.lookedUp("a.test").block(WAIT))).isEqualTo(described(got.get(0)));
+            assertThat(dns.queries("a.test", io.netty.handler.codec.dns.DnsRecordType.MX)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theSendsThatWaitedForAFailedLookupGetItsError() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start(); DnsMxResolver mx = resolver(dns)) {
+            SmtpClientOptions options = options(Routing.mx(mx).withTlsLevel(MxTlsLevel.MAY));
+            MxCandidates candidates = new MxCandidates(options, new MxTlsLevels(options));
+            List<Mono<List<DestinationKey>>> sends = java.util.stream.IntStream.range(0, 5)
+                    .mapToObj(i -> candidates.lookedUp("nowhere.test")).toList();
+            for (Mono<List<DestinationKey>> send : sends) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> send.block(WAIT))
+                        .isInstanceOf(io.reactivesmtp.SmtpNoMailExchangerException.class);
+            }
+            assertThat(dns.queries("nowhere.test", io.netty.handler.codec.dns.DnsRecordType.MX)).isEqualTo(1);
+        }
+    }
 }

@@ -6,6 +6,8 @@ import io.reactivesmtp.reactor.MxHost;
 import io.reactivesmtp.reactor.MxResolver;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Mono;
 
 /**
@@ -25,6 +27,8 @@ public final class MxCandidates {
     private final MxTlsLevels tls;
     /** Null for MX resolvers other than {@link DnsMxResolver}: candidates then stay keyed by name. */
     private final MxAddresses addresses;
+    /** The lookups of domains whose answers are being looked up, shared by the sends to them meanwhile. */
+    private final ConcurrentHashMap<String, Mono<List<DestinationKey>>> underWay = new ConcurrentHashMap<>();
 
     /**
      * @param options the client's options, MX routing
@@ -52,11 +56,39 @@ public final class MxCandidates {
     }
 
     /**
+     * The candidates of a domain whose answers are not all cached. The sends to it that come while its lookups are
+     * under way (a new domain's messages, sorted by domain, come together) wait for the first one's lookups, then
+     * each computes its own candidates as {@link #now} does, instead of each running the chain of lookups.
+     *
      * @param domain the recipient domain, lower case
      * @return its candidates once looked up; errors as the MX lookup and TLS policies say
      * @throws IllegalArgumentException if the domain is not a valid DNS name (as {@link MxResolver#resolve} does)
      */
     public Mono<List<DestinationKey>> lookedUp(String domain) {
+        if (dns == null || !tls.computableNow()) {
+            return chain(domain);
+        }
+        Mono<List<DestinationKey>> first = underWay.get(domain);
+        if (first == null) {
+            AtomicReference<Mono<List<DestinationKey>>> self = new AtomicReference<>();
+            // Removed before the answer reaches anyone: a send that follows looks at the cache, not at this one.
+            Mono<List<DestinationKey>> lookups = chain(domain).doOnTerminate(() -> underWay.remove(domain, self.get()))
+                    .cache();
+            self.set(lookups);
+            first = underWay.putIfAbsent(domain, lookups);
+            if (first == null) {
+                return lookups;
+            }
+        }
+        // Its error is the shared MX lookup's, which this send's own lookup would have joined.
+        return first.flatMap(theirs -> {
+            List<DestinationKey> now = now(domain);
+            return now != null ? Mono.just(now) : chain(domain);
+        });
+    }
+
+    /** The chain of lookups, taking the plain steps where it can. */
+    private Mono<List<DestinationKey>> chain(String domain) {
         return resolver.resolve(domain)
                 .switchIfEmpty(Mono.error(() -> new SmtpNoMailExchangerException("no mail exchanger for " + domain)))
                 .flatMap(hosts -> {

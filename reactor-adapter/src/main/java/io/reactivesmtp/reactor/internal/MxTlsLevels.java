@@ -116,7 +116,7 @@ public final class MxTlsLevels {
      * @return the destinations to try in order, as {@link #candidates} would give them, or null: ask that
      */
     public List<DestinationKey> candidatesNow(String domain, List<MxHost> hosts) {
-        if (policies != MxTlsPolicySource.NONE || level == MxTlsLevel.SECURE || hosts.isEmpty()) {
+        if (!computableNow() || hosts.isEmpty()) {
             return null;
         }
         // What TlsRptSessions.policyOf gives for a source without policies.
@@ -129,6 +129,14 @@ public final class MxTlsLevels {
             keys.addAll(recordMxDnssec(levelKeys(domain, h.host(), rpt), h.dnssecValidated()));
         }
         return keys;
+    }
+
+    /**
+     * @return whether {@link #candidatesNow} can give candidates at all (it still gives none for a host that needs a
+     *     TLSA lookup): no policy source, not level {@code secure}
+     */
+    public boolean computableNow() {
+        return policies == MxTlsPolicySource.NONE && level != MxTlsLevel.SECURE;
     }
 
     private Mono<List<DestinationKey>> forHost(String domain, MxHost mx, TlsRptSessions.DomainPolicy policy) {
