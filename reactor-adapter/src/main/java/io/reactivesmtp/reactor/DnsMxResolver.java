@@ -25,7 +25,6 @@ import io.reactivesmtp.reactor.internal.TlsaLookups;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -167,6 +166,29 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
         return tlsa.resolve(host, port);
     }
 
+    /**
+     * @param asciiDomain a domain, as for {@link #resolve}
+     * @return what {@link #resolve} would give at once from the cache (a cached MX answer or implicit MX), else null
+     * @throws IllegalArgumentException if the domain is invalid
+     */
+    public List<MxHost> cachedMx(String asciiDomain) {
+        DnsMxAnswer cached = closed.get() ? null : cache.get(DnsNames.canonical(asciiDomain, "domain"));
+        return cached == null || cached.kind() != DnsMxAnswer.Kind.MX ? null
+                : MxHost.shuffledWithinPreference(cached.hosts(), trustsAuthenticData && cached.authenticData(), random);
+    }
+
+    /**
+     * @param host a host name
+     * @return what {@link #resolveAddresses} would give at once from the cache, else null (it would ask or fail)
+     */
+    public List<InetAddress> cachedAddresses(String host) {
+        try {
+            return closed.get() ? null : addresses.cached(DnsNames.canonical(host, "host"));
+        } catch (IllegalArgumentException e) {
+            return null; // resolveAddresses throws it: the general path reports it as it does
+        }
+    }
+
     /** @return whether the AD bit of the configured DNS servers is believed (DANE needs it) */
     public boolean trustsAuthenticatedData() {
         return trustsAuthenticData;
@@ -233,7 +255,8 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
     private Mono<List<MxHost>> route(String domain, DnsMxAnswer answer) {
         switch (answer.kind()) {
             case MX:
-                return Mono.just(shuffleWithinPreference(answer.hosts(), trustsAuthenticData && answer.authenticData()));
+                return Mono.just(MxHost.shuffledWithinPreference(answer.hosts(),
+                        trustsAuthenticData && answer.authenticData(), random));
             case NULL_MX:
                 return Mono.error(new SmtpNoMailExchangerException(domain + " accepts no mail (null MX, RFC 7505)"));
             case UNUSABLE_MX:
@@ -292,23 +315,6 @@ public final class DnsMxResolver implements MxResolver, TlsaResolver, AutoClosea
             return m;
         });
         return shared;
-    }
-
-    private List<MxHost> shuffleWithinPreference(List<MxHost> sorted, boolean validated) {
-        List<MxHost> hosts = new ArrayList<>(sorted.size());
-        sorted.forEach(h -> hosts.add(h.withDnssecValidated(validated)));
-        int start = 0;
-        while (start < hosts.size()) {
-            int end = start + 1;
-            while (end < hosts.size() && hosts.get(end).preference() == hosts.get(start).preference()) {
-                end++;
-            }
-            if (end - start > 1) {
-                Collections.shuffle(hosts.subList(start, end), random);
-            }
-            start = end;
-        }
-        return Collections.unmodifiableList(hosts);
     }
 
     /** Builds a {@link DnsMxResolver}, validating each input. */

@@ -1,6 +1,10 @@
 package io.reactivesmtp.reactor;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
+import java.util.Random;
 
 /**
  * One mail exchanger of a domain: its host name, MX preference (lower is tried first), and whether the MX answer
@@ -77,5 +81,27 @@ public final class MxHost {
     @Override
     public String toString() {
         return preference + " " + host + (dnssecValidated ? " (DNSSEC)" : "");
+    }
+
+    /**
+     * @param sorted MX hosts sorted by preference
+     * @param validated whether the answer they came from was DNSSEC-validated
+     * @return a new list of them: each with that flag, those of equal preference shuffled (load spreads over them)
+     */
+    static List<MxHost> shuffledWithinPreference(List<MxHost> sorted, boolean validated, Random random) {
+        List<MxHost> hosts = new ArrayList<>(sorted.size());
+        sorted.forEach(h -> hosts.add(h.withDnssecValidated(validated)));
+        int start = 0;
+        while (start < hosts.size()) {
+            int end = start + 1;
+            while (end < hosts.size() && hosts.get(end).preference() == hosts.get(start).preference()) {
+                end++;
+            }
+            if (end - start > 1) {
+                Collections.shuffle(hosts.subList(start, end), random);
+            }
+            start = end;
+        }
+        return Collections.unmodifiableList(hosts);
     }
 }

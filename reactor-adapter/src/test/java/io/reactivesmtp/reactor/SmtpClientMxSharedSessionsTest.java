@@ -298,4 +298,32 @@ class SmtpClientMxSharedSessionsTest {
             }
         }
     }
+
+    @Test
+    void thePacingSiteOfMxHostsAtOneAddressUnderAProviderSuffixIsTheSuffix() throws Exception {
+        List<String> domains = java.util.stream.IntStream.range(0, 10).mapToObj(i -> "d" + i + ".prov.test").toList();
+        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().maxConnections(1).start();
+             TestDnsServer dns = dns(domains);
+             DnsMxResolver mx = resolver(dns)) {
+            domains.forEach(d -> dns.a("mx." + d, "127.0.0.1", 60));
+            Events events = new Events();
+            SmtpClient client = SmtpClient.create(options(mx, MxTlsLevel.MAY, server.port(), events)
+                    .maxInFlight(20)
+                    .pacing(Pacing.builder().quietPeriod(Duration.ofMinutes(10)).providerSuffixes(List.of("prov.test"))
+                            .build())
+                    .build());
+            try {
+                List<MessageResult> results = client.sendAll(reactor.core.publisher.Flux.range(0, 100)
+                        .map(i -> OutgoingMessage.of(i, Envelope.of("s@sender.test", "x" + i + "@" + domains.get(i % 10)),
+                                BODY))).collectList().block(Duration.ofSeconds(60));
+                assertThat(results).hasSize(100);
+                List<String> pacing = events.seen.stream().filter(e -> e.startsWith("pacing ")).toList();
+                // The user's grouping is wider than one address: the suffix, not [127.0.0.1]:port, slows down.
+                assertThat(pacing).as(events.seen.toString()).isNotEmpty().allMatch(e -> e.startsWith("pacing prov.test "));
+                assertThat(events.seen).contains("connect [127.0.0.1]:" + server.port());
+            } finally {
+                client.disposeLater().block(WAIT);
+            }
+        }
+    }
 }

@@ -42,9 +42,14 @@ public final class DestinationKey {
     private final boolean sharesByAddress;
     /** The host's addresses this key is bound to, or null: identified by the host name. */
     private final List<InetAddress> addresses;
-    /** Computed once: the key is looked up for every message. */
-    private final int hash;
+    /**
+     * Computed on first use (0 until then; a race computes the same value twice): the key is looked up for every
+     * message, while MX routing makes keys per message that it copies (status, address binding) before one is used.
+     */
+    private int hash;
     private final String name;
+    /** {@link #connectionName()} of a key bound to addresses, made on first use. */
+    private String boundName;
 
     /**
      * @param host the server's host name as configured or resolved from MX
@@ -86,6 +91,14 @@ public final class DestinationKey {
     private DestinationKey(String host, int port, SmtpSessionOptions session, InetSocketAddress localAddress,
             MxTlsStatus mxTls, boolean plaintextRetry, TlsRptTarget tlsRpt, boolean sharesByAddress,
             List<InetAddress> addresses) {
+        this(host, port, session, localAddress, mxTls, plaintextRetry, tlsRpt, sharesByAddress, addresses,
+                session.credentials().map(DestinationKey::identity).orElse(""), host + ":" + port);
+    }
+
+    /** A copy's constructor: the identity and name of the key it copies are not computed again. */
+    private DestinationKey(String host, int port, SmtpSessionOptions session, InetSocketAddress localAddress,
+            MxTlsStatus mxTls, boolean plaintextRetry, TlsRptTarget tlsRpt, boolean sharesByAddress,
+            List<InetAddress> addresses, String identity, String name) {
         this.tlsRpt = tlsRpt;
         this.session = session;
         this.mxTls = mxTls;
@@ -93,13 +106,11 @@ public final class DestinationKey {
         this.host = host;
         this.port = port;
         this.tls = session.tls();
-        this.identity = session.credentials().map(DestinationKey::identity).orElse("");
+        this.identity = identity;
         this.localAddress = localAddress;
         this.sharesByAddress = sharesByAddress;
         this.addresses = addresses;
-        this.hash = addresses != null ? Objects.hash(addresses, port, tls, identity, localAddress)
-                : Objects.hash(host.toLowerCase(java.util.Locale.ROOT), port, tls, identity, localAddress);
-        this.name = host + ":" + port;
+        this.name = name;
     }
 
     /**
@@ -107,7 +118,8 @@ public final class DestinationKey {
      *     {@code may}, {@code encrypt}): it may then be {@linkplain #atAddresses bound} to the host's addresses
      */
     public DestinationKey sharingByAddress() {
-        return new DestinationKey(host, port, session, localAddress, mxTls, plaintextRetry, tlsRpt, true, null);
+        return new DestinationKey(host, port, session, localAddress, mxTls, plaintextRetry, tlsRpt, true, null,
+                identity, name);
     }
 
     /**
@@ -116,7 +128,7 @@ public final class DestinationKey {
      */
     public DestinationKey withMxTls(MxTlsStatus status) {
         return new DestinationKey(host, port, session, localAddress, status, plaintextRetry, tlsRpt, sharesByAddress,
-                addresses);
+                addresses, identity, name);
     }
 
     /**
@@ -132,7 +144,7 @@ public final class DestinationKey {
             throw new IllegalArgumentException("no addresses for " + name);
         }
         return new DestinationKey(host, port, session, localAddress, mxTls, plaintextRetry, tlsRpt, true,
-                List.copyOf(resolved));
+                List.copyOf(resolved), identity, name);
     }
 
     /** @return whether this key may be bound to its host's addresses (see the class comment) */
@@ -153,7 +165,12 @@ public final class DestinationKey {
         if (addresses == null) {
             return name;
         }
-        return "[" + addresses.get(0).getHostAddress() + "]:" + port;
+        String bound = boundName;
+        if (bound == null) {
+            // Asked for every message under pacing (its site): made once per key, not once per call.
+            boundName = bound = "[" + addresses.get(0).getHostAddress() + "]:" + port;
+        }
+        return bound;
     }
 
     private static String identity(Credentials c) {
@@ -201,7 +218,7 @@ public final class DestinationKey {
             return false;
         }
         DestinationKey k = (DestinationKey) o;
-        return k == this || hash == k.hash && port == k.port
+        return k == this || hashCode() == k.hashCode() && port == k.port
                 && (addresses != null ? addresses.equals(k.addresses) : k.addresses == null && host.equalsIgnoreCase(k.host))
                 && tls.equals(k.tls) && identity.equals(k.identity)
                 && Objects.equals(localAddress, k.localAddress);
@@ -209,7 +226,13 @@ public final class DestinationKey {
 
     @Override
     public int hashCode() {
-        return hash;
+        int h = hash;
+        if (h == 0) {
+            h = addresses != null ? Objects.hash(addresses, port, tls, identity, localAddress)
+                    : Objects.hash(host.toLowerCase(java.util.Locale.ROOT), port, tls, identity, localAddress);
+            hash = h;
+        }
+        return h;
     }
 
     /** @return {@code host:port}, the destination's name in events (no credentials); the name even when bound */

@@ -63,8 +63,11 @@ public final class HostAddresses {
     /**
      * What {@code resolveAll} would answer from the cache, or null when it would do more: an IP literal or a
      * hosts-file name (answered by the resolver itself), nothing cached, a cached failure.
+     *
+     * @param name as for {@link #resolve}
+     * @return the cached addresses in resolve's order, or null
      */
-    List<InetAddress> cached(String name) {
+    public List<InetAddress> cached(String name) {
         if (NetUtil.isValidIpV4Address(name) || NetUtil.isValidIpV6Address(name)) {
             return null;
         }

@@ -52,9 +52,9 @@ public final class KeyedPermits {
                     granted = new Permit(key);
                 } else if (waiters < maxWaiters) {
                     waiter = new Waiter(sink);
-                    s.queue.add(waiter);
+                    s.queue().add(waiter);
                     waiters++;
-                } else if (s.inUse == 0 && s.queue.isEmpty()) {
+                } else if (s.inUse == 0 && s.noWaiters()) {
                     states.remove(key);
                 }
             }
@@ -80,7 +80,7 @@ public final class KeyedPermits {
             State s = states.get(key);
             if (s == null) {
                 states.put(key, s = new State());
-            } else if (s.inUse >= permitsPerKey || !s.queue.isEmpty()) {
+            } else if (s.inUse >= permitsPerKey || !s.noWaiters()) {
                 return null;
             }
             s.inUse++;
@@ -110,9 +110,9 @@ public final class KeyedPermits {
     private void cancel(Object key, Waiter w) {
         synchronized (this) {
             State s = states.get(key);
-            if (s != null && s.queue.remove(w)) {
+            if (s != null && s.waiting != null && s.waiting.remove(w)) {
                 waiters--;
-                if (s.inUse == 0 && s.queue.isEmpty()) {
+                if (s.inUse == 0 && s.noWaiters()) {
                     states.remove(key);
                 }
             }
@@ -126,7 +126,7 @@ public final class KeyedPermits {
             if (s == null) {
                 return;
             }
-            next = s.queue.poll();
+            next = s.waiting == null ? null : s.waiting.poll();
             if (next != null) {
                 waiters--;
             } else {
@@ -161,7 +161,22 @@ public final class KeyedPermits {
 
     private static final class State {
         int inUse;
-        final ArrayDeque<Waiter> queue = new ArrayDeque<>();
+        /**
+         * Made for the first waiter: a key's state comes and goes with its permits (sendAll's per-domain bound over
+         * many domains makes one per message), and most never has a waiter.
+         */
+        ArrayDeque<Waiter> waiting;
+
+        ArrayDeque<Waiter> queue() {
+            if (waiting == null) {
+                waiting = new ArrayDeque<>(4);
+            }
+            return waiting;
+        }
+
+        boolean noWaiters() {
+            return waiting == null || waiting.isEmpty();
+        }
     }
 
     private static final class Waiter {

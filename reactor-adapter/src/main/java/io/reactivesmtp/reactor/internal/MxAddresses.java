@@ -1,6 +1,7 @@
 package io.reactivesmtp.reactor.internal;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import reactor.core.publisher.Flux;
@@ -17,10 +18,15 @@ import reactor.core.publisher.Mono;
 final class MxAddresses {
 
     private final Function<String, Mono<List<InetAddress>>> lookup;
+    private final Function<String, List<InetAddress>> cached;
 
-    /** @param lookup a host name's addresses, in the order to try them (never blocking) */
-    MxAddresses(Function<String, Mono<List<InetAddress>>> lookup) {
+    /**
+     * @param lookup a host name's addresses, in the order to try them (never blocking)
+     * @param cached what {@code lookup} would give at once from its cache, else null
+     */
+    MxAddresses(Function<String, Mono<List<InetAddress>>> lookup, Function<String, List<InetAddress>> cached) {
         this.lookup = lookup;
+        this.cached = cached;
     }
 
     /**
@@ -43,5 +49,40 @@ final class MxAddresses {
                                 .onErrorResume(e -> e instanceof Exception, e -> Mono.empty())
                                 .defaultIfEmpty(k))
                 .collectList();
+    }
+
+    /**
+     * What {@link #bind} gives, at once, when every address it needs is in the cache (MX routing asks this for every
+     * message; a domain's keys name few hosts, each host usually twice at level {@code may}).
+     *
+     * @param candidates a domain's candidates in the order to try them
+     * @return the candidates bound as {@code bind} would bind them, or null when a host's addresses are not cached
+     */
+    List<DestinationKey> boundNow(List<DestinationKey> candidates) {
+        List<DestinationKey> bound = null;
+        String host = null;
+        List<InetAddress> addresses = null;
+        for (int i = 0; i < candidates.size(); i++) {
+            DestinationKey k = candidates.get(i);
+            if (!k.sharesByAddress() || k.addresses() != null) {
+                if (bound != null) {
+                    bound.add(k);
+                }
+                continue;
+            }
+            if (!k.host().equals(host)) {
+                host = k.host();
+                addresses = cached.apply(host);
+                if (addresses == null) {
+                    return null;
+                }
+            }
+            if (bound == null) {
+                bound = new ArrayList<>(candidates.size());
+                bound.addAll(candidates.subList(0, i));
+            }
+            bound.add(addresses.isEmpty() ? k : k.atAddresses(addresses));
+        }
+        return bound == null ? candidates : bound;
     }
 }

@@ -15,6 +15,7 @@ import io.reactivesmtp.reactor.MxTlsPolicySource;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import io.reactivesmtp.reactor.TlsaAnswer;
 import io.reactivesmtp.reactor.TlsaResolver;
+import io.reactivesmtp.reactor.mtasts.TlsRptPolicy;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,6 +106,39 @@ public final class MxTlsLevels {
                 });
     }
 
+    /**
+     * The candidates {@link #candidates} would give, computed at once, when nothing needs a lookup or a build: no
+     * policy source (MTA-STS), no TLSA lookup (not DANE, or no host of a DNSSEC-validated answer), not level
+     * {@code secure} (its options are built per domain, off the event loop). MX routing asks this for every message.
+     *
+     * @param domain the recipient domain, lower case
+     * @param hosts its MX hosts in the order to try them
+     * @return the destinations to try in order, as {@link #candidates} would give them, or null: ask that
+     */
+    public List<DestinationKey> candidatesNow(String domain, List<MxHost> hosts) {
+        if (!computableNow() || hosts.isEmpty()) {
+            return null;
+        }
+        // What TlsRptSessions.policyOf gives for a source without policies.
+        TlsRptTarget rpt = new TlsRptTarget(TlsRptPolicy.noPolicyFound(domain), null);
+        List<DestinationKey> keys = new ArrayList<>(2 * hosts.size());
+        for (MxHost h : hosts) {
+            if (level == MxTlsLevel.DANE && tlsa != null && h.dnssecValidated()) {
+                return null;
+            }
+            keys.addAll(recordMxDnssec(levelKeys(domain, h.host(), rpt), h.dnssecValidated()));
+        }
+        return keys;
+    }
+
+    /**
+     * @return whether {@link #candidatesNow} can give candidates at all (it still gives none for a host that needs a
+     *     TLSA lookup): no policy source, not level {@code secure}
+     */
+    public boolean computableNow() {
+        return policies == MxTlsPolicySource.NONE && level != MxTlsLevel.SECURE;
+    }
+
     private Mono<List<DestinationKey>> forHost(String domain, MxHost mx, TlsRptSessions.DomainPolicy policy) {
         String host = mx.host();
         if (level != MxTlsLevel.DANE || tlsa == null || !mx.dnssecValidated()) {
@@ -171,18 +205,24 @@ public final class MxTlsLevels {
 
     /** The routing's level, without a policy. */
     private Mono<List<DestinationKey>> byLevel(String domain, String host, TlsRptTarget rpt) {
+        return level == MxTlsLevel.SECURE ? secure(domain, host, MxTlsStatus.Source.CONFIGURED, rpt)
+                : Mono.just(levelKeys(domain, host, rpt));
+    }
+
+    /** The routing's level other than {@code secure}, without a policy. */
+    private List<DestinationKey> levelKeys(String domain, String host, TlsRptTarget rpt) {
         switch (level) {
             case ENCRYPT:
-                return Mono.just(List.of(key(domain, host, encrypt, MxTlsLevel.ENCRYPT, MxTlsStatus.Source.CONFIGURED, rpt)
-                        .sharingByAddress()));
+                return List.of(key(domain, host, encrypt, MxTlsLevel.ENCRYPT, MxTlsStatus.Source.CONFIGURED, rpt)
+                        .sharingByAddress());
             case VERIFY:
-                return Mono.just(List.of(key(domain, host, verify, MxTlsLevel.VERIFY, MxTlsStatus.Source.CONFIGURED, rpt)));
+                return List.of(key(domain, host, verify, MxTlsLevel.VERIFY, MxTlsStatus.Source.CONFIGURED, rpt));
             case SECURE:
-                return secure(domain, host, MxTlsStatus.Source.CONFIGURED, rpt);
+                throw new IllegalStateException("level secure builds its options per domain: see byLevel");
             default: // MAY, and DANE without TLSA
                 DestinationKey tls = key(domain, host, may, MxTlsLevel.MAY, MxTlsStatus.Source.NONE, rpt).sharingByAddress();
-                return Mono.just(List.of(tls, new DestinationKey(host, options.mxPort(), plaintext,
-                        local(), tls.mxTls(), true, rpt).sharingByAddress()));
+                return List.of(tls, new DestinationKey(host, options.mxPort(), plaintext,
+                        local(), tls.mxTls(), true, rpt).sharingByAddress());
         }
     }
 

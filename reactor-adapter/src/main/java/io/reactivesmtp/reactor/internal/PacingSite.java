@@ -366,11 +366,22 @@ final class PacingSite {
      */
     static String siteOf(List<String> providerSuffixes, String host, int port) {
         String h = host.toLowerCase(Locale.ROOT);
+        String suffix = providerSuffix(providerSuffixes, h);
+        return suffix != null ? suffix : h + ":" + port;
+    }
+
+    /**
+     * @param providerSuffixes {@code Pacing.providerSuffixes()}
+     * @param host a destination host, lower case
+     * @return the provider suffix it falls under (its site), or null
+     */
+    static String providerSuffix(List<String> providerSuffixes, String host) {
         for (String suffix : providerSuffixes) {
-            if (h.endsWith(suffix) && (h.length() == suffix.length() || h.charAt(h.length() - suffix.length() - 1) == '.')) {
+            if (host.endsWith(suffix)
+                    && (host.length() == suffix.length() || host.charAt(host.length() - suffix.length() - 1) == '.')) {
                 return suffix;
             }
         }
-        return h + ":" + port;
+        return null;
     }
 }

@@ -6,13 +6,11 @@ import io.reactivesmtp.MessageContent;
 import io.reactivesmtp.SendReport;
 import io.reactivesmtp.SmtpConnectionException;
 import io.reactivesmtp.SmtpException;
-import io.reactivesmtp.SmtpNoMailExchangerException;
 import io.reactivesmtp.SmtpSession;
 import io.reactivesmtp.SmtpSessionRejectedException;
 import io.reactivesmtp.SmtpTimeoutException;
 import io.reactivesmtp.SmtpTlsException;
 import io.reactivesmtp.TlsInfo;
-import io.reactivesmtp.reactor.DnsMxResolver;
 import io.reactivesmtp.reactor.LearnedPace;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import java.net.InetSocketAddress;
@@ -42,9 +40,7 @@ public final class Sender {
     private final RateLimiter limiter;
     private final RecipientLimits recipientLimits = new RecipientLimits();
     /** Null for relays. */
-    private final MxTlsLevels mxTls;
-    /** Null for relays and for MX resolvers other than {@link DnsMxResolver}: candidates then stay keyed by name. */
-    private final MxAddresses mxAddresses;
+    private final MxCandidates mx;
     private final TlsRptSessions tlsRpt;
     /** Null when pacing is off. */
     private final AdaptivePacing pacing;
@@ -61,9 +57,7 @@ public final class Sender {
         this.pools = pools;
         this.listener = listener;
         this.limiter = options.rateLimit().map(RateLimiter::new).orElse(null);
-        this.mxTls = options.routing().isMx() ? new MxTlsLevels(options) : null;
-        this.mxAddresses = options.routing().mxResolver().filter(r -> r instanceof DnsMxResolver)
-                .map(r -> new MxAddresses(((DnsMxResolver) r)::resolveAddresses)).orElse(null);
+        this.mx = options.routing().isMx() ? new MxCandidates(options, new MxTlsLevels(options)) : null;
         this.tlsRpt = new TlsRptSessions(options.routing().tlsReporting());
         this.pacing = AdaptivePacing.create(options, listener);
         this.warmup = WarmupGate.create(options.pacing());
@@ -97,12 +91,12 @@ public final class Sender {
         }
         if (byDomain.size() == 1) {
             String domain = byDomain.keySet().iterator().next();
-            return limited(inFlight, domain, sendToDomain(domain, envelope, content));
+            return toDomain(inFlight, domain, envelope, content);
         }
         return Flux.fromIterable(byDomain.entrySet())
                 .flatMapSequential(e -> {
                     Envelope part = envelope.withRecipients(e.getValue());
-                    return limited(inFlight, e.getKey(), sendToDomain(e.getKey(), part, content))
+                    return toDomain(inFlight, e.getKey(), part, content)
                             .map(r -> new Reports.Part(part, r, null))
                             .onErrorResume(SmtpException.class, x -> Mono.just(new Reports.Part(part, null, x)));
                 })
@@ -118,19 +112,16 @@ public final class Sender {
         return inFlight.acquire(destination).flatMap(p -> send.doFinally(signal -> p.release()));
     }
 
+    /** Under the domain's in-flight permit (if any), taken before its candidates are: a wait may change them. */
+    private Mono<SendReport> toDomain(KeyedPermits inFlight, String domain, Envelope part, MessageContent content) {
+        return inFlight == null ? sendToDomain(domain, part, content)
+                : inFlight.acquire(domain).flatMap(p -> sendToDomain(domain, part, content).doFinally(s -> p.release()));
+    }
+
     private Mono<SendReport> sendToDomain(String domain, Envelope part, MessageContent content) {
-        return options.routing().mxResolver().orElseThrow().resolve(domain)
-                .switchIfEmpty(Mono.error(() -> new SmtpNoMailExchangerException("no mail exchanger for " + domain)))
-                .flatMap(hosts -> {
-                    if (hosts.isEmpty()) {
-                        return Mono.error(new SmtpNoMailExchangerException("no mail exchanger for " + domain));
-                    }
-                    Mono<List<DestinationKey>> candidates = mxTls.candidates(domain, hosts);
-                    if (mxAddresses != null) {
-                        candidates = candidates.flatMap(mxAddresses::bind);
-                    }
-                    return candidates.flatMap(c -> sendVia(c, part, content));
-                });
+        // Known answers, no lookup to wait for: straight to the send, as the chain would go once they came.
+        List<DestinationKey> now = mx.now(domain);
+        return now != null ? sendVia(now, part, content) : mx.lookedUp(domain).flatMap(c -> sendVia(c, part, content));
     }
 
     /**
@@ -332,12 +323,13 @@ public final class Sender {
      * led to it, and its sessions carry mail for all those names; else the destination {@code host:port}.
      */
     String site(DestinationKey key) {
-        String site = pacing.site(key.host(), key.port());
-        // A provider suffix is a DNS name (no ':'); the site of a lone destination is its host:port.
-        if (key.addresses() != null && site.indexOf(':') >= 0) {
-            return key.connectionName();
+        if (key.addresses() == null) {
+            return pacing.site(key.host(), key.port());
         }
-        return site;
+        // Bound: no host:port site made only to be dropped (MX hosts of many domains take turns here).
+        String suffix = PacingSite.providerSuffix(options.pacing().providerSuffixes(),
+                key.host().toLowerCase(Locale.ROOT));
+        return suffix != null ? suffix : key.connectionName();
     }
 
     /** The next candidate; a plaintext retry (level may) only right after its host's TLS handshake failed. */
