@@ -17,7 +17,8 @@
 #
 # Environment: N, D, C, RUNS, PORT (sink, default 30260), DNS_PORT (default 30261), TIMEOUT (seconds per run,
 # default 300), MX_OPTS (the CLI's TLS options for MX routing, default "--tls-level may --no-mta-sts": smtp-sink has
-# no STARTTLS, and the loopback DNS has no TLSA or MTA-STS records to look up), JAVA_OPTS, CLI_JAR (default cli/target/reactive-smtp-cli.jar, built with Maven when missing), OUT
+# no STARTTLS, and the loopback DNS has no TLSA or MTA-STS records to look up), JAVA_OPTS and CLI_JAVA_OPTS (tools.sh's
+# cli_command: the CLI runs through bin/reactive-smtp, as users run it), CLI_JAR (default cli/target/reactive-smtp-cli.jar, built with Maven when missing), OUT
 # (default benchmarks/results), SINK_OPTS (more smtp-sink options, e.g. "-m 2000" to lift its session limit for a
 # client without a budget). Needs: java 17, python3, Postfix's smtp-sink, ss (iproute2), jq.
 set -u -o pipefail
@@ -85,8 +86,9 @@ run_bulk() { # row
     touch "$tmp/sampling"
     sample_peak "$tmp/sampling" &
     sampler_pid=$!
+    cli_command
     # shellcheck disable=SC2086
-    timeout "$TIMEOUT" java $JAVA_OPTS -jar "$CLI_JAR" bulk --mx --dns-server "127.0.0.1:$DNS_PORT" \
+    timeout "$TIMEOUT" "${cli[@]}" bulk --mx --dns-server "127.0.0.1:$DNS_PORT" \
         --mx-port "$PORT" $MX_OPTS --from sender@example.com --recipients "$tmp/$row.txt" \
         --body "$tmp/body.eml" --concurrency "$C" --json >"$tmp/bulk.json" 2>"$tmp/bulk.err"
     code=$?
@@ -126,7 +128,7 @@ one="$(median ${rates[1-domain]:-})"
 {
     echo
     echo "bulk --mx $MX_OPTS --concurrency $C, $N recipients (one per message), smtp-sink ${SINK_OPTS:-(256 sessions)}, median of $RUNS run(s),"
-    echo "CLI jar $CLI_JAR,"
+    echo "CLI jar $CLI_JAR through bin/reactive-smtp, JVM options $(cli_java_opts),"
     echo "$(date -u +%F), $(nproc) cores; targets (issue 22): peak open <= 100, $D-domain msgs/s >= 80 % of 1-domain."
     echo
     echo "| row | msgs/s | vs 1-domain | connections opened | peak open at the sink |"

@@ -22,7 +22,8 @@
 # Environment: ROWS (default "a b"), CLI_ARGS (more bulk options for every run, e.g. "--max-per-connection 1000"), N (recipients, default 5000), C (--concurrency, default 50), MAX_CONN (default 5), MAX_RATE (default
 # 500), PORT (default 30325), TIMEOUT (seconds per run, default 300), CLI_JAR (default cli/target/reactive-smtp-cli.jar),
 # JAR (default benchmarks/target/benchmarks.jar); both are built with Maven when missing
-# (`mvn -B -pl cli -am package -DskipTests`, `mvn -B -pl benchmarks -am package -DskipTests`). Needs java 17, jq.
+# (`mvn -B -pl cli -am package -DskipTests`, `mvn -B -pl benchmarks -am package -DskipTests`); the CLI runs through
+# bin/reactive-smtp as users run it (tools.sh's cli_command: CLI_JAVA_OPTS, JAVA_OPTS). Needs java 17, jq.
 set -u -o pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -57,7 +58,8 @@ run() {
     grep -q '^listening' "$tmp/server.out" || { echo "server did not start: $(cat "$tmp/server.out")" >&2; exit 1; }
     start="$(date +%s.%N)"
     # shellcheck disable=SC2086
-    timeout "$TIMEOUT" java -jar "$CLI_JAR" bulk --server "127.0.0.1:$PORT" --tls none --from sender@example.com \
+    cli_command
+    timeout "$TIMEOUT" "${cli[@]}" bulk --server "127.0.0.1:$PORT" --tls none --from sender@example.com \
         --recipients "$tmp/rcpts.txt" --body "$tmp/body.eml" --concurrency "$C" --json ${CLI_ARGS:-} "$@" \
         >"$tmp/bulk.json" 2>"$tmp/bulk.err"
     code=$?
