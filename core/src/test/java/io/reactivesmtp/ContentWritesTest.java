@@ -73,11 +73,7 @@ class ContentWritesTest {
         FlushCounter counter = new FlushCounter();
         channel.pipeline().addFirst(counter);
         try {
-            SmtpSession session = SmtpSession.install(channel,
-                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build(), "mx.test", 25);
-            inbound(channel, "220 mx.test ESMTP\r\n");
-            inbound(channel, "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
-            drain(channel);
+            SmtpSession session = pipelinedSession(channel);
             assertThat(session.ready()).isCompleted();
 
             CompletableFuture<SendReport> sent = session.send(Envelope.of("a@b.test", "x@c.test"),
@@ -96,6 +92,16 @@ class ContentWritesTest {
         } finally {
             channel.finishAndReleaseAll();
         }
+    }
+
+    /** A session on {@code channel} past its EHLO (PIPELINING, 8BITMIME), what it wrote so far drained. */
+    private static SmtpSession pipelinedSession(EmbeddedChannel channel) {
+        SmtpSession session = SmtpSession.install(channel,
+                SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build(), "mx.test", 25);
+        inbound(channel, "220 mx.test ESMTP\r\n");
+        inbound(channel, "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+        drain(channel);
+        return session;
     }
 
     private static void inbound(EmbeddedChannel channel, String s) {
@@ -162,11 +168,7 @@ class ContentWritesTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline().addFirst(failing);
         try {
-            SmtpSession session = SmtpSession.install(channel,
-                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build(), "mx.test", 25);
-            inbound(channel, "220 mx.test ESMTP\r\n");
-            inbound(channel, "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
-            drain(channel);
+            SmtpSession session = pipelinedSession(channel);
             CompletableFuture<SendReport> sent = session.send(Envelope.of("a@b.test", "x@c.test"), MessageContent.of(content));
             drain(channel);
             inbound(channel, REPLIES);
@@ -191,11 +193,7 @@ class ContentWritesTest {
         FlushCounter counter = new FlushCounter();
         channel.pipeline().addFirst(counter);
         try {
-            SmtpSession session = SmtpSession.install(channel,
-                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build(), "mx.test", 25);
-            inbound(channel, "220 mx.test ESMTP\r\n");
-            inbound(channel, "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
-            drain(channel);
+            SmtpSession session = pipelinedSession(channel);
             int before = counter.flushes;
             CompletableFuture<SendReport> sent = session.send(Envelope.of("a@b.test", "x@c.test", "y@c.test", "z@c.test"),
                     MessageContent.of("Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)));
@@ -225,8 +223,7 @@ class ContentWritesTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         List<String> seen = new ArrayList<>();
         try {
-            SmtpSession session = SmtpSession.install(channel,
-                    SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build(), "mx.test", 25);
+            SmtpSession session = pipelinedSession(channel);
             channel.pipeline().addBefore(HandlerNames.SESSION, "tap", new ChannelOutboundHandlerAdapter() {
                 @Override
                 public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -234,10 +231,6 @@ class ContentWritesTest {
                     ctx.write(msg, promise);
                 }
             });
-            inbound(channel, "220 mx.test ESMTP\r\n");
-            inbound(channel, "250-mx.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
-            drain(channel);
-            seen.clear();
             CompletableFuture<SendReport> sent = session.send(Envelope.of("a@b.test", "x@c.test", "y@c.test"),
                     MessageContent.of("Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)));
             assertThat(new String(drain(channel), StandardCharsets.US_ASCII))
