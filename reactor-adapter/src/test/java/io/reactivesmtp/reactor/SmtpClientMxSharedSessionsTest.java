@@ -272,27 +272,32 @@ class SmtpClientMxSharedSessionsTest {
         }
     }
 
-    @Test
-    void thePacingSiteOfMxHostsAtOneAddressIsTheAddress() throws Exception {
-        List<String> domains = java.util.stream.IntStream.range(0, 20).mapToObj(i -> "d" + i + ".test").toList();
+    /** The events of a run under {@code pacing}, and the port of its server. */
+    private record PacedRun(List<String> seen, int port) {
+        List<String> pacing() {
+            return seen.stream().filter(e -> e.startsWith("pacing ")).toList();
+        }
+    }
+
+    /**
+     * {@code n} messages, one recipient each, round robin over {@code domains} whose MX hosts are all at 127.0.0.1,
+     * to one server that refuses a second connection, 20 in flight: the refusals make pacing slow a site down.
+     */
+    private static PacedRun pacedRun(List<String> domains, int n, Pacing pacing) throws Exception {
         try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().maxConnections(1).start();
              TestDnsServer dns = dns(domains);
              DnsMxResolver mx = resolver(dns)) {
             domains.forEach(d -> dns.a("mx." + d, "127.0.0.1", 60));
             Events events = new Events();
             SmtpClient client = SmtpClient.create(options(mx, MxTlsLevel.MAY, server.port(), events)
-                    .maxInFlight(20)
-                    .pacing(Pacing.builder().quietPeriod(Duration.ofMinutes(10)).build())
-                    .build());
+                    .maxInFlight(20).pacing(pacing).build());
             try {
-                List<MessageResult> results = client.sendAll(reactor.core.publisher.Flux.range(0, 200)
-                        .map(i -> OutgoingMessage.of(i, Envelope.of("s@sender.test", "x" + i + "@" + domains.get(i % 20)),
-                                BODY))).collectList().block(Duration.ofSeconds(60));
-                assertThat(results).hasSize(200);
-                List<String> pacing = events.seen.stream().filter(e -> e.startsWith("pacing ")).toList();
-                // One server refusing a second connection: the whole address slows down, not one MX name.
-                assertThat(pacing).as(events.seen.toString()).isNotEmpty()
-                        .allMatch(e -> e.startsWith("pacing [127.0.0.1]:" + server.port() + " "));
+                List<MessageResult> results = client.sendAll(reactor.core.publisher.Flux.range(0, n)
+                        .map(i -> OutgoingMessage.of(i, Envelope.of("s@sender.test",
+                                "x" + i + "@" + domains.get(i % domains.size())), BODY)))
+                        .collectList().block(Duration.ofSeconds(60));
+                assertThat(results).hasSize(n);
+                return new PacedRun(List.copyOf(events.seen), server.port());
             } finally {
                 client.disposeLater().block(WAIT);
             }
@@ -300,30 +305,21 @@ class SmtpClientMxSharedSessionsTest {
     }
 
     @Test
+    void thePacingSiteOfMxHostsAtOneAddressIsTheAddress() throws Exception {
+        List<String> domains = java.util.stream.IntStream.range(0, 20).mapToObj(i -> "d" + i + ".test").toList();
+        PacedRun run = pacedRun(domains, 200, Pacing.builder().quietPeriod(Duration.ofMinutes(10)).build());
+        // One server refusing a second connection: the whole address slows down, not one MX name.
+        assertThat(run.pacing()).as(run.seen().toString()).isNotEmpty()
+                .allMatch(e -> e.startsWith("pacing [127.0.0.1]:" + run.port() + " "));
+    }
+
+    @Test
     void thePacingSiteOfMxHostsAtOneAddressUnderAProviderSuffixIsTheSuffix() throws Exception {
         List<String> domains = java.util.stream.IntStream.range(0, 10).mapToObj(i -> "d" + i + ".prov.test").toList();
-        try (LoopbackSmtpServer server = LoopbackSmtpServer.builder().maxConnections(1).start();
-             TestDnsServer dns = dns(domains);
-             DnsMxResolver mx = resolver(dns)) {
-            domains.forEach(d -> dns.a("mx." + d, "127.0.0.1", 60));
-            Events events = new Events();
-            SmtpClient client = SmtpClient.create(options(mx, MxTlsLevel.MAY, server.port(), events)
-                    .maxInFlight(20)
-                    .pacing(Pacing.builder().quietPeriod(Duration.ofMinutes(10)).providerSuffixes(List.of("prov.test"))
-                            .build())
-                    .build());
-            try {
-                List<MessageResult> results = client.sendAll(reactor.core.publisher.Flux.range(0, 100)
-                        .map(i -> OutgoingMessage.of(i, Envelope.of("s@sender.test", "x" + i + "@" + domains.get(i % 10)),
-                                BODY))).collectList().block(Duration.ofSeconds(60));
-                assertThat(results).hasSize(100);
-                List<String> pacing = events.seen.stream().filter(e -> e.startsWith("pacing ")).toList();
-                // The user's grouping is wider than one address: the suffix, not [127.0.0.1]:port, slows down.
-                assertThat(pacing).as(events.seen.toString()).isNotEmpty().allMatch(e -> e.startsWith("pacing prov.test "));
-                assertThat(events.seen).contains("connect [127.0.0.1]:" + server.port());
-            } finally {
-                client.disposeLater().block(WAIT);
-            }
-        }
+        PacedRun run = pacedRun(domains, 100, Pacing.builder().quietPeriod(Duration.ofMinutes(10))
+                .providerSuffixes(List.of("prov.test")).build());
+        // The user's grouping is wider than one address: the suffix, not [127.0.0.1]:port, slows down.
+        assertThat(run.pacing()).as(run.seen().toString()).isNotEmpty().allMatch(e -> e.startsWith("pacing prov.test "));
+        assertThat(run.seen()).contains("connect [127.0.0.1]:" + run.port());
     }
 }
