@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * first on PATH (a shell script that prints its arguments one per line and exits with {@code FAKE_JAVA_EXIT}) and
  * {@code REACTIVE_SMTP_JAR} naming a file of the test's, so nothing is built and no JVM starts.
  */
-@DisabledOnOs(OS.WINDOWS)
+@DisabledOnOs(value = OS.WINDOWS, disabledReason = "bin/reactive-smtp is a bash script; on Windows the CLI runs as"
+        + " java -jar cli/target/reactive-smtp-cli.jar, which no launcher chooses options for")
 class LauncherScriptTest {
 
     /** What the launcher gives {@code bulk} (benchmarks/run-matrix.sh's bulk row measures them against none). */
