@@ -23,14 +23,14 @@ public final class TransactionCpu {
     private TransactionCpu() {
     }
 
+    /** @param args RCPTS [N [ROUNDS]], each a whole number of at least 1; a wrong one exits with status 2 */
     public static void main(String[] args) throws Exception {
-        if (args.length < 1) {
-            System.err.println("usage: TransactionCpu RCPTS [N [ROUNDS]]");
-            System.exit(2);
+        if (args.length < 1 || args.length > 3) {
+            usage("expected RCPTS [N [ROUNDS]], got " + args.length + " argument(s)");
         }
-        int rcpts = Integer.parseInt(args[0]);
-        int n = args.length > 1 ? Integer.parseInt(args[1]) : 50_000;
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        int rcpts = positive("RCPTS", args[0]);
+        int n = args.length > 1 ? positive("N", args[1]) : 50_000;
+        int rounds = args.length > 2 ? positive("ROUNDS", args[2]) : 5;
         TransactionBenchmark b = new TransactionBenchmark();
         b.rcpts = rcpts;
         b.bodySize = 1000;
@@ -56,5 +56,23 @@ public final class TransactionCpu {
         Arrays.sort(ns);
         System.out.println("R=" + rcpts + " cpu_ns_per_tx_median=" + ns[rounds / 2] + " min=" + ns[0]
                 + " alloc_bytes_per_tx=" + bytesPerTx);
+    }
+
+    private static int positive(String name, String value) {
+        try {
+            int v = Integer.parseInt(value);
+            if (v >= 1) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        usage(name + " must be a whole number of at least 1, got '" + value + "'");
+        return 0; // not reached
+    }
+
+    private static void usage(String problem) {
+        System.err.println("TransactionCpu: " + problem + "; usage: TransactionCpu RCPTS [N [ROUNDS]]");
+        System.exit(2);
     }
 }
