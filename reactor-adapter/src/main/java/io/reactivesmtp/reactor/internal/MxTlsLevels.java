@@ -15,7 +15,6 @@ import io.reactivesmtp.reactor.MxTlsPolicySource;
 import io.reactivesmtp.reactor.SmtpClientOptions;
 import io.reactivesmtp.reactor.TlsaAnswer;
 import io.reactivesmtp.reactor.TlsaResolver;
-import io.reactivesmtp.reactor.mtasts.TlsRptPolicy;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,8 +118,7 @@ public final class MxTlsLevels {
         if (!computableNow() || hosts.isEmpty()) {
             return null;
         }
-        // What TlsRptSessions.policyOf gives for a source without policies.
-        TlsRptTarget rpt = new TlsRptTarget(TlsRptPolicy.noPolicyFound(domain), null);
+        TlsRptTarget rpt = TlsRptSessions.noPolicy(domain); // what policyOf gives for a source without policies
         List<DestinationKey> keys = new ArrayList<>(2 * hosts.size());
         for (MxHost h : hosts) {
             if (level == MxTlsLevel.DANE && tlsa != null && h.dnssecValidated()) {

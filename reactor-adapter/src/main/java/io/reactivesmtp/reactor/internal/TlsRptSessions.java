@@ -59,9 +59,15 @@ public final class TlsRptSessions {
                             : l.failureIfAny().flatMap(MtaStsFailure::resultType).orElse(null))));
         }
         return source.policy(domain).defaultIfEmpty(Optional.empty()).map(p -> new DomainPolicy(p.orElse(null),
-                new TlsRptTarget(p.filter(x -> x.source() == MxTlsStatus.Source.MTA_STS)
-                        .map(x -> new TlsRptPolicy(TlsRptPolicy.Type.STS, domain, List.of(), x.mxPatterns()))
-                        .orElse(TlsRptPolicy.noPolicyFound(domain)), null)));
+                p.filter(x -> x.source() == MxTlsStatus.Source.MTA_STS)
+                        .map(x -> new TlsRptTarget(new TlsRptPolicy(TlsRptPolicy.Type.STS, domain, List.of(),
+                                x.mxPatterns()), null))
+                        .orElseGet(() -> noPolicy(domain))));
+    }
+
+    /** @return the target of a domain's sessions when no policy applies (no source, or none found) */
+    static TlsRptTarget noPolicy(String domain) {
+        return new TlsRptTarget(TlsRptPolicy.noPolicyFound(domain), null);
     }
 
     /** @return the target of sessions authenticated by (or made mandatory by) the MX host's TLSA records */
