@@ -10,6 +10,7 @@ import io.reactivesmtp.dkim.DkimSigningException;
 import io.reactivesmtp.reactor.internal.Admission;
 import io.reactivesmtp.reactor.internal.KeyedPermits;
 import io.reactivesmtp.reactor.internal.SafeListener;
+import io.reactivesmtp.reactor.internal.SendMerge;
 import io.reactivesmtp.reactor.internal.Sender;
 import io.reactivesmtp.reactor.internal.SlotSend;
 import io.reactivesmtp.reactor.internal.SessionPools;
@@ -184,15 +185,14 @@ public final class SmtpClient implements Disposable {
             // their backoff exceed it for a while.
             KeyedPermits attempts = new KeyedPermits(maxInFlight, Integer.MAX_VALUE,
                     key -> new IllegalStateException("unreachable"));
+            if (retry.maxAttempts() == 1 && options.instrumentation() == SmtpInstrumentation.NONE) {
+                // The common case: the gate, the merge and the steps around each message in one operator.
+                return new SendMerge(messages, maxInFlight, m -> attempt(m, perDestination));
+            }
             Admission admission = new Admission(maxInFlight);
             // Messages held at once: in flight, plus those waiting for a retry when retries are possible.
             int held = retry.maxAttempts() == 1 ? maxInFlight
                     : (int) Math.min(Integer.MAX_VALUE, (long) maxInFlight + options.maxAwaitingRetry());
-            if (retry.maxAttempts() == 1 && options.instrumentation() == SmtpInstrumentation.NONE) {
-                // The common case: the steps around each message in one operator.
-                return admission.gate(messages).flatMap(m -> SlotSend.resultUnderSlot(m, () -> attempt(m,
-                        perDestination), admission), held, 1);
-            }
             return admission.gate(messages).flatMap(m -> SlotSend.result(m, options.instrumentation().message(m,
                     destination, retry.maxAttempts() == 1 ? once(m, admission, perDestination)
                             : withRetries(m, admission, attempts, perDestination, retry))), held, 1);

@@ -12,8 +12,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 
 /**
- * sendAll's two steps around each message, as operators of their own (they run for every message; as
- * {@code defer}, {@code doFinally}, {@code map} and {@code onErrorResume} they were four):
+ * sendAll's two steps around each message when retries or instrumentation stand between them (the common case is
+ * {@link SendMerge}), as operators of their own (as {@code defer}, {@code doFinally}, {@code map} and
+ * {@code onErrorResume} they were four):
  * {@link #underSlot} makes the send when subscribed and gives the message's {@link Admission} slot back however it
  * ends, a send that could not even be made included; {@link #result} turns its report, or its failure, into the
  * message's {@link MessageResult}.
@@ -54,31 +55,7 @@ public final class SlotSend {
         return new Mono<>() {
             @Override
             public void subscribe(CoreSubscriber<? super MessageResult> actual) {
-                send.subscribe(new ToResult(actual, message, null));
-            }
-        };
-    }
-
-    /**
-     * {@link #result} of {@link #underSlot} in one operator, for a send no instrumentation stands between.
-     *
-     * @param message the message
-     * @param send makes its send (may throw: a message refused before anything was sent)
-     * @param admission the gate whose slot the message holds
-     * @return its result; the slot goes back after the send's last signal, or when it is cancelled
-     */
-    public static Mono<MessageResult> resultUnderSlot(OutgoingMessage message, Supplier<Mono<SendReport>> send,
-                                                      Admission admission) {
-        return new Mono<>() {
-            @Override
-            public void subscribe(CoreSubscriber<? super MessageResult> actual) {
-                Mono<SendReport> source;
-                try {
-                    source = send.get();
-                } catch (Throwable e) {
-                    source = Mono.error(e);
-                }
-                source.subscribe(new ToResult(actual, message, admission));
+                send.subscribe(new ToResult(actual, message));
             }
         };
     }
@@ -134,26 +111,13 @@ public final class SlotSend {
         }
     }
 
-    /** The report, or the failure, as the message's result; then complete, and give the slot (if any) back. */
+    /** The report, or the failure, as the message's result; then complete. */
     private static final class ToResult extends Passing<SendReport, MessageResult> {
-        private static final AtomicIntegerFieldUpdater<ToResult> RELEASED =
-                AtomicIntegerFieldUpdater.newUpdater(ToResult.class, "released");
-
         private final OutgoingMessage message;
-        /** Null when the slot is given back elsewhere. */
-        private final Admission admission;
-        private volatile int released;
 
-        ToResult(CoreSubscriber<? super MessageResult> actual, OutgoingMessage message, Admission admission) {
+        ToResult(CoreSubscriber<? super MessageResult> actual, OutgoingMessage message) {
             super(actual);
             this.message = message;
-            this.admission = admission;
-        }
-
-        private void release() {
-            if (admission != null && RELEASED.compareAndSet(this, 0, 1)) {
-                admission.release();
-            }
         }
 
         @Override
@@ -171,19 +135,6 @@ public final class SlotSend {
                 actual.onNext(MessageResult.failed(message, asSmtpException(e)));
                 actual.onComplete();
             }
-            release();
-        }
-
-        @Override
-        public void onComplete() {
-            super.onComplete();
-            release();
-        }
-
-        @Override
-        public void cancel() {
-            upstream.cancel();
-            release();
         }
     }
 }
