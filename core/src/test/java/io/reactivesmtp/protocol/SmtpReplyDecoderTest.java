@@ -3,6 +3,7 @@ package io.reactivesmtp.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
@@ -420,6 +421,31 @@ class SmtpReplyDecoderTest {
                 SmtpReply.of(250, "2.1.5 Ok"));
         assertThat(replies.get(1)).isSameAs(replies.get(0));
         assertThat(replies.get(2)).isSameAs(replies.get(0));
+    }
+
+    @Test
+    void theRepliesASessionHearsOnceAreNotKept() {
+        // 220 (greeting, STARTTLS's go-ahead) and 221 (goodbye): decoded each time, and they take no slot.
+        List<SmtpReply> replies = decodeEach("220 mx.example.com ESMTP\r\n", "220 mx.example.com ESMTP\r\n",
+                "221 2.0.0 Bye\r\n", "221 2.0.0 Bye\r\n");
+        assertThat(replies).containsExactly(SmtpReply.of(220, "mx.example.com ESMTP"),
+                SmtpReply.of(220, "mx.example.com ESMTP"), SmtpReply.of(221, "2.0.0 Bye"), SmtpReply.of(221, "2.0.0 Bye"));
+        assertThat(replies.get(1)).isNotSameAs(replies.get(0));
+        assertThat(replies.get(3)).isNotSameAs(replies.get(2));
+        RecentReplies recent = new RecentReplies();
+        recent.add(new DecodedReply(SmtpReply.of(220, "mx.example.com ESMTP")));
+        recent.add(new DecodedReply(SmtpReply.of(221, "Bye")));
+        ByteBuf greeting = Unpooled.wrappedBuffer(utf8("mx.example.com ESMTP"));
+        ByteBuf ok = Unpooled.wrappedBuffer(utf8("2.1.0 Ok"));
+        try {
+            assertThat(recent.find(220, greeting, 0, 20)).isNull();
+            assertThat(recent).extracting("replies").isNull(); // an idle session holds no slots
+            recent.add(new DecodedReply(SmtpReply.of(250, "2.1.0 Ok")));
+            assertThat(recent.find(250, ok, 0, 8)).isNotNull();
+        } finally {
+            greeting.release();
+            ok.release();
+        }
     }
 
     @Test
