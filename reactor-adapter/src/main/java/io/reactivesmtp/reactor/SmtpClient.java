@@ -181,14 +181,14 @@ public final class SmtpClient implements Disposable {
             KeyedPermits perDestination = options.maxInFlightPerDestination() >= maxInFlight ? null
                     : new KeyedPermits(options.maxInFlightPerDestination(), Integer.MAX_VALUE,
                             key -> new IllegalStateException("unreachable"));
-            // The hard bound of attempts running at once. The admission gate alone could let attempts back from
-            // their backoff exceed it for a while.
-            KeyedPermits attempts = new KeyedPermits(maxInFlight, Integer.MAX_VALUE,
-                    key -> new IllegalStateException("unreachable"));
             if (retry.maxAttempts() == 1 && options.instrumentation() == SmtpInstrumentation.NONE) {
                 // The common case: the gate, the merge and the steps around each message in one operator.
                 return new SendMerge(messages, maxInFlight, m -> attempt(m, perDestination));
             }
+            // The hard bound of attempts running at once. The admission gate alone could let attempts back from
+            // their backoff exceed it for a while.
+            KeyedPermits attempts = new KeyedPermits(maxInFlight, Integer.MAX_VALUE,
+                    key -> new IllegalStateException("unreachable"));
             Admission admission = new Admission(maxInFlight);
             // Messages held at once: in flight, plus those waiting for a retry when retries are possible.
             int held = retry.maxAttempts() == 1 ? maxInFlight
