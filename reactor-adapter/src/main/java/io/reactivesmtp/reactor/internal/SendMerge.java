@@ -86,9 +86,8 @@ public final class SendMerge extends Flux<MessageResult> {
         private long held;
         /** Drain loop only: a terminal signal went downstream. */
         private boolean terminated;
-        /** The sends under way, a list through their own links (guarded by this). */
+        /** The sends under way, a list through their own links (guarded by this); null when none is. */
         private Inner head;
-        private int active;
 
         Merge(CoreSubscriber<? super MessageResult> actual, int slots,
                 Function<OutgoingMessage, Mono<SendReport>> start) {
@@ -179,7 +178,6 @@ public final class SendMerge extends Flux<MessageResult> {
                 head.prev = inner;
             }
             head = inner;
-            active++;
             return true;
         }
 
@@ -198,11 +196,10 @@ public final class SendMerge extends Flux<MessageResult> {
             }
             inner.prev = null;
             inner.next = null;
-            active--;
         }
 
         private synchronized boolean idle() {
-            return active == 0;
+            return head == null;
         }
 
         private void cancelSends() {
@@ -213,7 +210,6 @@ public final class SendMerge extends Flux<MessageResult> {
                 for (Inner i = list; i != null; i = i.next) {
                     i.removed = true;
                 }
-                active = 0;
             }
             for (Inner i = list; i != null; ) {
                 Inner next = i.next;
