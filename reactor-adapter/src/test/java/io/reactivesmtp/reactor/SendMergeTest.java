@@ -30,6 +30,7 @@ import reactor.test.publisher.TestPublisher;
  */
 class SendMergeTest {
 
+    private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Envelope ENVELOPE = Envelope.of("a@example.com", "b@example.com");
 
     /** Sends the test ends by hand, in the order it chooses, and what happened to them. */
@@ -55,20 +56,19 @@ class SendMergeTest {
                     });
         }
 
-        void deliver(int i) {
-            Sinks.One<SendReport> sink;
+        /** @param i the send's number, in the order they were made */
+        Sinks.One<SendReport> sink(int i) {
             synchronized (pending) {
-                sink = pending.get(i);
+                return pending.get(i);
             }
-            sink.tryEmitValue(report()).orThrow();
+        }
+
+        void deliver(int i) {
+            sink(i).tryEmitValue(report()).orThrow();
         }
 
         void fail(int i, Throwable e) {
-            Sinks.One<SendReport> sink;
-            synchronized (pending) {
-                sink = pending.get(i);
-            }
-            sink.tryEmitError(e).orThrow();
+            sink(i).tryEmitError(e).orThrow();
         }
     }
 
@@ -111,7 +111,7 @@ class SendMergeTest {
                 .assertNext(r -> assertThat(r.id()).isEqualTo(4L))
                 .assertNext(r -> assertThat(r.id()).isEqualTo(3L))
                 .expectComplete()
-                .verify(Duration.ofSeconds(10));
+                .verify(WAIT);
         assertThat(sends.maxRunning).hasValue(2);
         assertThat(requested.get()).isLessThanOrEqualTo(6); // 5 messages, at most one request for a sixth
     }
@@ -135,7 +135,7 @@ class SendMergeTest {
                 .expectNextCount(1)
                 .then(() -> assertThat(sends.started).hasValue(4))
                 .thenCancel()
-                .verify(Duration.ofSeconds(10));
+                .verify(WAIT);
         assertThat(sends.cancelled).hasValue(1); // the fourth, still under way
     }
 
@@ -161,7 +161,7 @@ class SendMergeTest {
                 .then(() -> sends.deliver(1)) // message 2's send, the second one made
                 .assertNext(r -> assertThat(r.error()).isEmpty())
                 .expectComplete()
-                .verify(Duration.ofSeconds(10));
+                .verify(WAIT);
     }
 
     @Test
@@ -172,7 +172,7 @@ class SendMergeTest {
                 .assertNext(r -> assertThat(r.id()).isEqualTo(1L))
                 .assertNext(r -> assertThat(r.id()).isEqualTo(2L))
                 .expectComplete()
-                .verify(Duration.ofSeconds(10));
+                .verify(WAIT);
     }
 
     @Test
@@ -188,7 +188,7 @@ class SendMergeTest {
                 .then(() -> sends.deliver(1))
                 .assertNext(r -> assertThat(r.id()).isEqualTo(1L))
                 .expectComplete()
-                .verify(Duration.ofSeconds(10));
+                .verify(WAIT);
     }
 
     @Test
@@ -200,7 +200,7 @@ class SendMergeTest {
                 .then(() -> sends.deliver(0)) // a result not yet requested: dropped with the error
                 .then(() -> input.error(new IllegalStateException("recipient file unreadable")))
                 .expectErrorMessage("recipient file unreadable")
-                .verify(Duration.ofSeconds(10));
+                .verify(WAIT);
         assertThat(sends.cancelled).hasValue(2);
     }
 
@@ -213,7 +213,7 @@ class SendMergeTest {
                 .then(() -> sends.deliver(0))
                 .expectNextCount(1)
                 .thenCancel()
-                .verify(Duration.ofSeconds(10));
+                .verify(WAIT);
         assertThat(inputCancelled).isTrue();
         // The cancel came with the first result, before its slot was used again: messages 1 and 2 were under way.
         assertThat(sends.started).hasValue(3);
