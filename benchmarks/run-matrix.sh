@@ -51,7 +51,12 @@
 #    thread with non-blocking sockets; AngusBench runs C blocking threads.
 #  - CPU: the JVM peers report process CPU over the measured period (JIT and GC threads included); smtp-source's
 #    is user+sys of the whole process. The sink runs on the same machine and competes for the same cores; its
-#    CPU is counted for nobody.
+#    CPU is counted for nobody in the client columns.
+#  - The sink's own CPU per message (its /proc stat around each run, divided by the messages of that run, the JVM
+#    peers' warm-up included), for reactive-smtp and smtp-source, and the ceiling it sets: one core of sink at
+#    reactive-smtp's cost per message, over smtp-source's msgs/s. smtp-sink is one thread: where smtp-source already
+#    keeps it busy (its sink µs/msg x its msgs/s near 1,000,000), no client can beat smtp-source by more than the
+#    ceiling, and a target above it is out of reach against this sink on this machine.
 set -u -o pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -106,6 +111,18 @@ start_sink() { # port
     done
     echo "smtp-sink did not start on port $1: $(cat "$tmp/sink.log")" >&2
     return 1
+}
+
+clk_tck="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+# The CPU the sink has used so far, in clock ticks (user + sys: fields 14 and 15 of its /proc stat, counted after
+# the command name in parentheses). smtp-sink is one process, one thread: it never uses more than one core.
+sink_ticks() {
+    awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$sink_pid/stat" 2>/dev/null || echo 0
+}
+
+# Messages the sink receives in one run of a peer: the JVM peers send an uncounted warm-up first (min(N/10, 2000)).
+sink_messages() { # peer
+    if [ "$1" = smtp-source ]; then echo "$N"; else echo $((N + (N / 10 < 2000 ? N / 10 : 2000))); fi
 }
 
 stop_sink() {
@@ -168,6 +185,13 @@ ratio() { # a b
     awk -v a="$1" -v b="$2" 'BEGIN {if (b+0>0 && a!="nan" && a+0>0) printf "%.2f", a/b; else print "n/a"}'
 }
 
+# The most a client whose traffic costs the sink S µs per message can reach, as a multiple of smtp-source's msgs/s
+# in the same cell: one core of sink (1e6 / S msgs/s) over smtp-source's rate. Below a cell's target, no client
+# can meet the target against this sink on this machine, however little CPU it uses itself.
+ceiling() { # sink_us_per_msg source_rate
+    awk -v s="$1" -v r="$2" 'BEGIN {if (s+0>0 && r+0>0 && s!="nan" && r!="nan") printf "%.2f", 1e6 / s / r; else print "n/a"}'
+}
+
 . "$here/bulk-row.sh"
 
 : >"$OUT/raw.txt"
@@ -178,22 +202,28 @@ echo "$info; load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 port="$PORT"
 status=0
 if [ -n "$CELLS" ]; then
-    printf 'C\tL\tR\tpeer\tmsgs_per_s\tcpu_us_per_msg\truns\n' >"$OUT/matrix.tsv"
+    printf 'C\tL\tR\tpeer\tmsgs_per_s\tcpu_us_per_msg\truns\tsink_cpu_us_per_msg\n' >"$OUT/matrix.tsv"
     {
         echo
-        echo "| cell | reactive-smtp msg/s | smtp-source msg/s | angus-mail msg/s | reactive/source | reactive/angus | reactive-smtp CPU µs/msg | smtp-source CPU µs/msg | angus-mail CPU µs/msg | session API msg/s | session API CPU µs/msg |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        echo "| cell | reactive-smtp msg/s | smtp-source msg/s | angus-mail msg/s | reactive/source | reactive/angus | reactive-smtp CPU µs/msg | smtp-source CPU µs/msg | angus-mail CPU µs/msg | session API msg/s | session API CPU µs/msg | sink CPU µs/msg: reactive-smtp / smtp-source | sink ceiling (reactive/source) |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     } | tee -a "$OUT/matrix.md"
     for lr in $CELLS; do
         l="${lr%%:*}"; r="${lr##*:}"
         for c in $CS; do
-            declare -A rates=() cpus=() med_rate=() med_cpu=()
+            declare -A rates=() cpus=() sinks=() med_rate=() med_cpu=() med_sink=()
             ok=1
             if start_sink "$port"; then
                 for _ in $(seq "$RUNS"); do
                     for p in $PEERS; do
+                        t0="$(sink_ticks)"
                         if res="$(run_peer "$p" "$port" "$c" "$l" "$r")"; then
                             rates[$p]="${rates[$p]:-} ${res% *}"; cpus[$p]="${cpus[$p]:-} ${res#* }"
+                            sent="$(sink_messages "$p")"
+                            us="$(awk -v t="$(( $(sink_ticks) - t0 ))" -v hz="$clk_tck" -v n="$sent" \
+                                'BEGIN {printf "%.1f", t * 1e6 / hz / n}')"
+                            sinks[$p]="${sinks[$p]:-} $us"
+                            raw "sink peer=$p C=$c N=$N L=$l R=$r messages=$sent sink_cpu_us_per_msg=$us"
                         else ok=0; fi
                     done
                 done
@@ -207,19 +237,24 @@ if [ -n "$CELLS" ]; then
                 if has_peer "$p"; then
                     # shellcheck disable=SC2086
                     med_rate[$p]="$(median ${rates[$p]:-})"; med_cpu[$p]="$(median ${cpus[$p]:-})"
+                    # shellcheck disable=SC2086
+                    med_sink[$p]="$(median ${sinks[$p]:-})"
                     n_ok="$(echo ${rates[$p]:-} | wc -w)"
-                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$l" "$r" "$p" "${med_rate[$p]}" "${med_cpu[$p]}" "$n_ok" >>"$OUT/matrix.tsv"
+                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$l" "$r" "$p" "${med_rate[$p]}" "${med_cpu[$p]}" "$n_ok" \
+                        "${med_sink[$p]}" >>"$OUT/matrix.tsv"
                 else
-                    med_rate[$p]="-"; med_cpu[$p]="-"
+                    med_rate[$p]="-"; med_cpu[$p]="-"; med_sink[$p]="-"
                 fi
             done
-            printf '| C=%s L=%s R=%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$l" "$r" \
+            printf '| C=%s L=%s R=%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n' "$c" "$l" "$r" \
                 "${med_rate[reactive-smtp]}" "${med_rate[smtp-source]}" "${med_rate[angus-mail]}" \
                 "$(ratio "${med_rate[reactive-smtp]}" "${med_rate[smtp-source]}")" \
                 "$(ratio "${med_rate[reactive-smtp]}" "${med_rate[angus-mail]}")" \
                 "${med_cpu[reactive-smtp]}" "${med_cpu[smtp-source]}" "${med_cpu[angus-mail]}" \
-                "${med_rate[reactive-smtp-session]}" "${med_cpu[reactive-smtp-session]}" | tee -a "$OUT/matrix.md"
-            unset rates cpus med_rate med_cpu
+                "${med_rate[reactive-smtp-session]}" "${med_cpu[reactive-smtp-session]}" \
+                "${med_sink[reactive-smtp]}" "${med_sink[smtp-source]}" \
+                "$(ceiling "${med_sink[reactive-smtp]}" "${med_rate[smtp-source]}")" | tee -a "$OUT/matrix.md"
+            unset rates cpus sinks med_rate med_cpu med_sink
         done
     done
 fi
