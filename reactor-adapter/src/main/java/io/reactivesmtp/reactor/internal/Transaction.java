@@ -219,8 +219,11 @@ final class Transaction extends Mono<SendReport> {
                 return;
             }
             if (error == null) {
-                complete(Sender.withMxTls(report, acquired.candidate));
+                // A session that goes on gave the place back at its hand-off; one that retires gives it back here,
+                // before the report goes on: whoever the report frees (sendAll's next message) finds it free
+                // instead of waiting in pacing's queue for a release that came right after.
                 acquired.release();
+                complete(Sender.withMxTls(report, acquired.candidate));
                 return;
             }
             Throwable e = error;
