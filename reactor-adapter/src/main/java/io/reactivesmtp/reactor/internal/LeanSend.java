@@ -18,11 +18,14 @@ import reactor.util.context.Context;
  * {@link Transaction}, and a report that was neither refused at MAIL nor put recipients off. Written as the general
  * chain (pacing's requeue, failover, the recipient-limit follow-up) it was a dozen operators per message.
  *
+ * <p>A site without room now (or with a rate, or not known yet) makes the send wait for a place
+ * ({@link Sender#place}), then go the same way: while pacing's limit grows towards the number of sends under way,
+ * that is every send past the limit, thousands of them in a run's first seconds.
+ *
  * <p>Each turn off that path is handed to the general steps of {@link Sender}, with what happened so far, so the
- * rest goes exactly as there: a site without room (or with a rate) waits in {@link AdaptivePacing#withPermit}; a
- * session that could not be had goes to {@link Sender#acquireFailed} (the other candidates, pacing's requeue); a
- * report refused at MAIL or a failure goes to {@link Sender#continued}; recipients put off go to
- * {@link Sender#followUp}.
+ * rest goes exactly as there: a place not had in time goes to {@link Sender#placeFailed}; a session that could not
+ * be had goes to {@link Sender#acquireFailed} (the other candidates, pacing's requeue); a report refused at MAIL or a
+ * failure goes to {@link Sender#continued}; recipients put off go to {@link Sender#followUp}.
  */
 final class LeanSend extends Mono<SendReport> {
 
@@ -43,14 +46,11 @@ final class LeanSend extends Mono<SendReport> {
         AdaptivePacing pacing = sender.pacing();
         DestinationKey key = candidates.get(0);
         AdaptivePacing.Permit permit = null;
+        String waitAt = null;
         if (pacing != null) {
-            permit = pacing.tryAcquire(sender.site(key));
-            if (permit == null) {
-                // No room now: the general path waits for a place (bounded), then goes the same way.
-                sender.continued(sender.firstAttempt(candidates, envelope, content), candidates, envelope, content)
-                        .subscribe(actual);
-                return;
-            }
+            String site = sender.site(key);
+            permit = pacing.tryAcquire(site);
+            waitAt = permit == null ? site : null;
         }
         Run run = new Run(actual, permit);
         actual.onSubscribe(run);
@@ -58,12 +58,18 @@ final class LeanSend extends Mono<SendReport> {
             run.releasePermit();
             return;
         }
+        if (waitAt != null) {
+            // No room now: wait for a place (bounded), then the same way.
+            sender.place(waitAt).subscribe(new Waiting(run, waitAt));
+            return;
+        }
         sender.pools().acquire(key).subscribe(new Acquiring(run));
     }
 
     /** One subscription: takes the transaction's outcome, and hands any other turn to the general steps. */
     private final class Run extends Operators.MonoSubscriber<SendReport, SendReport> {
-        private final AdaptivePacing.Permit permit;
+        /** The pacing place, once had (null with pacing off); given back once, whoever gives it back. */
+        private volatile AdaptivePacing.Permit permit;
         /** What runs now: the acquire, the transaction, or the general steps. */
         private volatile Subscription current;
         private boolean reported;
@@ -74,9 +80,26 @@ final class LeanSend extends Mono<SendReport> {
         }
 
         void releasePermit() {
-            if (permit != null) {
-                permit.release();
+            AdaptivePacing.Permit p = permit;
+            if (p != null) {
+                p.release();
             }
+        }
+
+        /** The place waited for: now the session, as for a place had at once. */
+        void placed(AdaptivePacing.Permit p) {
+            permit = p;
+            if (isCancelled()) {
+                // Cancelled while it was handed over: back at once (a cancel that saw it gives it back too, once).
+                p.release();
+                return;
+            }
+            sender.pools().acquire(candidates.get(0)).subscribe(new Acquiring(this));
+        }
+
+        void placeFailed(String site, Throwable e) {
+            generally(sender.continued(sender.placeFailed(candidates, envelope, content, site, e),
+                    candidates, envelope, content));
         }
 
         void acquired(PooledRef<PooledSession> ref) {
@@ -143,6 +166,51 @@ final class LeanSend extends Mono<SendReport> {
             }
             // Given back once, whoever holds it (the transaction gives back the same permit).
             releasePermit();
+        }
+    }
+
+    /** The wait for a place at the first candidate's site. */
+    private static final class Waiting implements CoreSubscriber<AdaptivePacing.Permit> {
+        private final Run run;
+        private final String site;
+        private boolean got;
+
+        Waiting(Run run, String site) {
+            this.run = run;
+            this.site = site;
+        }
+
+        @Override
+        public Context currentContext() {
+            return run.actual().currentContext();
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            run.current = s;
+            Forward.take(s, run);
+        }
+
+        @Override
+        public void onNext(AdaptivePacing.Permit permit) {
+            got = true;
+            run.placed(permit);
+        }
+
+        @Override
+        public void onError(Throwable e) {
+            if (run.isCancelled()) {
+                Operators.onErrorDropped(e, run.currentContext());
+                return;
+            }
+            run.placeFailed(site, e);
+        }
+
+        @Override
+        public void onComplete() {
+            if (!got && !run.isCancelled()) {
+                run.placeFailed(site, new IllegalStateException("pacing completed without a place"));
+            }
         }
     }
 

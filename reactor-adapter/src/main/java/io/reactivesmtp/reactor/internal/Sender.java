@@ -224,11 +224,6 @@ public final class Sender {
                 acquired));
     }
 
-    /** @return the first attempt of a message along the general path: a pacing place, a session, the transaction */
-    Mono<SendReport> firstAttempt(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
-        return attempt(candidates, envelope, content, true);
-    }
-
     /** A reused session broke before the server said anything: the message goes again, on another session, once. */
     Mono<SendReport> retryStale(List<DestinationKey> candidates, Envelope envelope, MessageContent content) {
         return attempt(candidates, envelope, content, false);
@@ -276,10 +271,33 @@ public final class Sender {
         // The pacing permit first: a site over its limit waits here, holding no connection.
         String site = site(key);
         Duration wait = options.pool().pendingAcquireTimeout();
-        return pacing.withPermit(site, wait, () -> new SmtpConnectionException("no place at " + site
-                        + " (adaptive pacing, limit " + pacing.limit(site) + ") became free within " + wait
-                        + " (pendingAcquireTimeout)", null, null), permit -> session(key, permit))
+        return pacing.withPermit(site, wait, () -> noPlace(site, wait), permit -> session(key, permit))
                 .onErrorResume(e -> recover(candidates, i, requeues, site, e));
+    }
+
+    /**
+     * @param site a site of this client's pacing (on)
+     * @return a place there: at once when it has room, else when one is given back, within the pool's
+     *     pendingAcquireTimeout (then the error says so)
+     */
+    Mono<AdaptivePacing.Permit> place(String site) {
+        Duration wait = options.pool().pendingAcquireTimeout();
+        return pacing.acquire(site, wait, () -> noPlace(site, wait));
+    }
+
+    private SmtpConnectionException noPlace(String site, Duration wait) {
+        return new SmtpConnectionException("no place at " + site + " (adaptive pacing, limit " + pacing.limit(site)
+                + ") became free within " + wait + " (pendingAcquireTimeout)", null, null);
+    }
+
+    /**
+     * The first candidate's pacing place could not be had ({@link #place} failed): the other candidates as
+     * {@link #recover} says, as the general path's first attempt goes on from the same failure.
+     */
+    Mono<SendReport> placeFailed(List<DestinationKey> candidates, Envelope envelope, MessageContent content,
+                                 String site, Throwable e) {
+        return recover(candidates, 0, 0, site, e).flatMap(acquired -> transaction(candidates, envelope, content, true,
+                acquired));
     }
 
     /** The rate-limit token (if limited), then a session; a failure or cancel gives the pacing permit (if any) back. */
