@@ -11,6 +11,8 @@ import io.reactivesmtp.reactor.internal.AdaptivePacing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
@@ -31,6 +33,43 @@ class AdaptivePacingTest {
     private final List<String> events = new ArrayList<>();
     private final AdaptivePacing pacing = new AdaptivePacing(Pacing.builder().quietPeriod(QUIET).scheduler(vts)
             .providerSuffixes(List.of("google.com")).build(), 20, true, recordingInto(events));
+
+    /**
+     * Sends waiting at a full site end in their own error once their wait (real time) is over, one that came later
+     * with a shorter wait before the others, while a send granted the place meanwhile goes on: one timer per site,
+     * set for its earliest deadline, serves them all.
+     */
+    @Test
+    void waitsPastTheirDeadlineEndInTheirOwnErrorAndTheRestGoOn() throws Exception {
+        AdaptivePacing one = new AdaptivePacing(Pacing.builder().initial(1).build(), 1, true, recordingInto(events));
+        String site = "wait.test:25";
+        List<AdaptivePacing.Permit> held = new ArrayList<>();
+        one.acquire(site, Duration.ofMinutes(1), IllegalStateException::new).subscribe(held::add);
+        assertThat(held).as("the one place").hasSize(1);
+
+        CompletableFuture<AdaptivePacing.Permit> patient = one.acquire(site, Duration.ofMinutes(1),
+                () -> new IllegalStateException("patient")).toFuture();
+        CompletableFuture<AdaptivePacing.Permit> late = one.acquire(site, Duration.ofSeconds(3),
+                () -> new IllegalStateException("late")).toFuture();
+        List<CompletableFuture<AdaptivePacing.Permit>> many = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            int n = i;
+            many.add(one.acquire(site, Duration.ofMillis(100), () -> new IllegalStateException("many " + n))
+                    .toFuture());
+        }
+
+        for (int i = 0; i < 50; i++) {
+            CompletableFuture<AdaptivePacing.Permit> f = many.get(i);
+            assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasMessageContaining("many " + i + "");
+        }
+        assertThat(late).as("a longer wait, set earlier, is not ended by the shorter ones' timer").isNotDone();
+        assertThatThrownBy(() -> late.get(10, TimeUnit.SECONDS)).hasMessageContaining("late");
+        assertThat(patient).isNotDone();
+
+        held.get(0).release(); // the place goes to the one still waiting
+        assertThat(patient.get(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(one.inUse(site)).isEqualTo(1);
+    }
 
     /** Runs {@code n} transactions as the limit allows, {@code step} of virtual time apart; every k-th throttled. */
     private void run(String site, int n, Duration step, int throttleEvery) {

@@ -207,6 +207,7 @@ public final class AdaptivePacing {
             for (int attempt = 0; attempt < 3; attempt++) {
                 PacingSite s = sites.computeIfAbsent(site, n -> memory.newSite(n, initial, nanos.getAsLong()));
                 Permit granted = null;
+                boolean timer = false;
                 synchronized (s) {
                     if (s.forgotten) {
                         continue; // swept meanwhile: take the fresh one
@@ -217,22 +218,16 @@ public final class AdaptivePacing {
                         granted = new Permit(s, s.lastGranted(), s.reserveStart(now));
                         w.granted = granted;
                     } else {
+                        w.deadline = System.nanoTime() + maxWait.toNanos();
+                        w.timedOut = timedOut;
                         s.waiters.add(w);
+                        timer = s.expiry.queued(w);
                     }
                 }
                 // Registered once the site is known; a cancel that came earlier runs it at once.
                 sink.onCancel(w::cancel);
-                if (granted == null) {
-                    PacingSite waitsAt = s;
-                    sink.onDispose(Schedulers.parallel().schedule(() -> {
-                        boolean stillWaiting;
-                        synchronized (waitsAt) {
-                            stillWaiting = waitsAt.waiters.remove(w);
-                        }
-                        if (stillWaiting) {
-                            sink.error(timedOut.get());
-                        }
-                    }, maxWait.toNanos(), TimeUnit.NANOSECONDS));
+                if (timer) {
+                    PacingExpiry.schedule(s, w.deadline);
                 }
                 if (granted != null) {
                     sink.success(granted);

@@ -51,6 +51,8 @@ final class PacingSite {
 
     final String name;
     final ArrayDeque<PacingWaiter> waiters = new ArrayDeque<>();
+    /** The timer that ends the waits past their deadline. */
+    final PacingExpiry expiry = new PacingExpiry();
     int limit;
     int inUse;
     /** Set when the site was dropped from the map: an acquire that found it takes a fresh one. */

@@ -1,5 +1,6 @@
 package io.reactivesmtp.reactor.internal;
 
+import java.util.function.Supplier;
 import reactor.core.publisher.MonoSink;
 
 /** A send waiting for a place at a pacing site ({@link AdaptivePacing}); queued in {@link PacingSite#waiters}. */
@@ -9,6 +10,10 @@ final class PacingWaiter {
     PacingSite site;
     /** Set under the site's lock. */
     AdaptivePacing.Permit granted;
+    /** When its wait ends in failure ({@link System#nanoTime()}); set before it is queued. */
+    long deadline;
+    /** That failure; set before it is queued. */
+    Supplier<? extends Throwable> timedOut;
 
     PacingWaiter(MonoSink<AdaptivePacing.Permit> sink) {
         this.sink = sink;
