@@ -118,7 +118,7 @@ public final class AdaptivePacing {
 
     /**
      * @param site a site
-     * @param maxWait how long a send may wait for a place (real time); a timer runs only for a send that waits
+     * @param maxWait how long a send may wait for a place (real time; the site's one timer, {@link PacingExpiry})
      * @param timedOut the error of a send that waited that long
      * @return a permit, at once when the site is below its limit (and rate), else when one is released; cancelling
      *     the wait gives nothing back twice
@@ -200,7 +200,7 @@ public final class AdaptivePacing {
         return null;
     }
 
-    /** The path of a send that may wait: for a place (with a timer bounding the wait) or for its turn under a rate. */
+    /** The path of a send that may wait: for a place (bounded by the site's timer) or for its turn under a rate. */
     private Mono<Permit> waitFor(String site, Duration maxWait, Supplier<? extends Throwable> timedOut) {
         Mono<Permit> permit = Mono.create(sink -> {
             PacingWaiter w = new PacingWaiter(sink);
