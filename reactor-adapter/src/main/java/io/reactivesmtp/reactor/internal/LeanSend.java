@@ -169,15 +169,28 @@ final class LeanSend extends Mono<SendReport> {
         }
     }
 
-    /** The wait for a place at the first candidate's site. */
-    private static final class Waiting implements CoreSubscriber<AdaptivePacing.Permit> {
-        private final Run run;
-        private final String site;
+    /**
+     * A step of a run before its transaction: takes the one value (or failure) of what it subscribed to and hands it
+     * to the run; a step that completes empty fails with {@code emptyMessage}.
+     */
+    private abstract static class Step<T> implements CoreSubscriber<T> {
+        final Run run;
+        private final String emptyMessage;
         private boolean got;
 
-        Waiting(Run run, String site) {
+        Step(Run run, String emptyMessage) {
             this.run = run;
-            this.site = site;
+            this.emptyMessage = emptyMessage;
+        }
+
+        /** The value, the run perhaps cancelled meanwhile. */
+        abstract void next(T value);
+
+        /** The failure of a run not cancelled. */
+        abstract void failed(Throwable e);
+
+        /** The failure of a run cancelled meanwhile, before it is dropped. */
+        void failedCancelled() {
         }
 
         @Override
@@ -192,51 +205,57 @@ final class LeanSend extends Mono<SendReport> {
         }
 
         @Override
-        public void onNext(AdaptivePacing.Permit permit) {
+        public void onNext(T value) {
             got = true;
-            run.placed(permit);
+            next(value);
         }
 
         @Override
         public void onError(Throwable e) {
             if (run.isCancelled()) {
+                failedCancelled();
                 Operators.onErrorDropped(e, run.currentContext());
                 return;
             }
-            run.placeFailed(site, e);
+            failed(e);
         }
 
         @Override
         public void onComplete() {
             if (!got && !run.isCancelled()) {
-                run.placeFailed(site, new IllegalStateException("pacing completed without a place"));
+                failed(new IllegalStateException(emptyMessage));
             }
         }
     }
 
+    /** The wait for a place at the first candidate's site. */
+    private static final class Waiting extends Step<AdaptivePacing.Permit> {
+        private final String site;
+
+        Waiting(Run run, String site) {
+            super(run, "pacing completed without a place");
+            this.site = site;
+        }
+
+        @Override
+        void next(AdaptivePacing.Permit permit) {
+            run.placed(permit);
+        }
+
+        @Override
+        void failed(Throwable e) {
+            run.placeFailed(site, e);
+        }
+    }
+
     /** The first candidate's session. */
-    private static final class Acquiring implements CoreSubscriber<PooledRef<PooledSession>> {
-        private final Run run;
-        private boolean got;
-
+    private static final class Acquiring extends Step<PooledRef<PooledSession>> {
         Acquiring(Run run) {
-            this.run = run;
+            super(run, "the pool completed without a session");
         }
 
         @Override
-        public Context currentContext() {
-            return run.actual().currentContext();
-        }
-
-        @Override
-        public void onSubscribe(Subscription s) {
-            run.current = s;
-            Forward.take(s, run);
-        }
-
-        @Override
-        public void onNext(PooledRef<PooledSession> ref) {
-            got = true;
+        void next(PooledRef<PooledSession> ref) {
             if (run.isCancelled()) {
                 // Cancelled while it was handed over: straight back to the pool.
                 BudgetRef.settle(ref, ref.poolable().session().isReusable(), null);
@@ -246,20 +265,13 @@ final class LeanSend extends Mono<SendReport> {
         }
 
         @Override
-        public void onError(Throwable e) {
-            if (run.isCancelled()) {
-                run.releasePermit();
-                Operators.onErrorDropped(e, run.currentContext());
-                return;
-            }
+        void failed(Throwable e) {
             run.acquireFailed(e);
         }
 
         @Override
-        public void onComplete() {
-            if (!got && !run.isCancelled()) {
-                run.acquireFailed(new IllegalStateException("the pool completed without a session"));
-            }
+        void failedCancelled() {
+            run.releasePermit();
         }
     }
 }
