@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.netty.resources.LoopResources;
@@ -34,6 +35,49 @@ class PacingPlaceTest {
     private static final MessageContent BODY = MessageContent.of("Subject: hi\r\n\r\nHello\r\n");
     private static final int MESSAGES = 3;
 
+    /** What a test does with a Sender on its own pools and event loop, and the pacing site of the server. */
+    private interface WithSender {
+        void run(Sender sender, AdaptivePacing pacing, String site) throws Exception;
+    }
+
+    /** Runs {@code test} against the server with a Sender whose options {@code configure} adds to, then disposes. */
+    private static void withSender(ScriptedSmtpServer server, Consumer<SmtpClientOptions.Builder> configure,
+                                   WithSender test) throws Exception {
+        SmtpClientOptions.Builder builder = SmtpClientOptions.builder()
+                .relay("127.0.0.1", server.port())
+                .session(SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build());
+        configure.accept(builder);
+        SmtpClientOptions options = builder.build();
+        LoopResources loops = LoopResources.create("place-test", 1, true);
+        SafeListener listener = new SafeListener(options.eventListener());
+        SessionPools pools = new SessionPools(options, loops, listener, null);
+        try {
+            Sender sender = new Sender(options, pools, listener);
+            test.run(sender, sender.pacing(), sender.pacing().site("127.0.0.1", server.port()));
+        } finally {
+            pools.disposeLater().block(WAIT);
+            loops.disposeLater(Duration.ZERO, WAIT).block(WAIT);
+        }
+    }
+
+    /** The greeting and EHLO of a connection. */
+    private static Script greeting() {
+        return Script.create()
+                .send("220 mx.test ESMTP")
+                .expect("EHLO client.test").send("250-mx.test", "250 PIPELINING");
+    }
+
+    /** One transaction of ENVELOPE, its 354 after {@code before354}. */
+    private static Script transaction(Script script, Duration before354) {
+        script.expect("MAIL FROM:<a@b.test>").send("250 ok")
+                .expect("RCPT TO:<x@c.test>").send("250 2.1.5 ok")
+                .expect("DATA");
+        if (!before354.isZero()) {
+            script.delay(before354);
+        }
+        return script.send("354 go").expectData().send("250 2.0.0 queued");
+    }
+
     /**
      * A transaction on a session that takes no next message (the last one its connection may carry, or a session
      * not to be reused) gives its place back before its report goes on, as a session going on gives it back at its
@@ -41,42 +85,24 @@ class PacingPlaceTest {
      * then finds the place free, instead of waiting in pacing's queue for a release that came right after.
      */
     @Test
-    void aReportArrivesWithItsPacingPlaceAlreadyGivenBack() {
+    void aReportArrivesWithItsPacingPlaceAlreadyGivenBack() throws Exception {
         // One message per connection: every session retires at its final reply.
-        Script script = Script.create()
-                .send("220 mx.test ESMTP")
-                .expect("EHLO client.test").send("250-mx.test", "250 PIPELINING")
-                .expect("MAIL FROM:<a@b.test>").send("250 ok")
-                .expect("RCPT TO:<x@c.test>").send("250 2.1.5 ok")
-                .expect("DATA").send("354 go")
-                .expectData().send("250 2.0.0 queued")
-                .expect("QUIT").send("221 bye").close();
+        Script script = transaction(greeting(), Duration.ZERO).expect("QUIT").send("221 bye").close();
         try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
-            SmtpClientOptions options = SmtpClientOptions.builder()
-                    .relay("127.0.0.1", server.port())
-                    .pool(PoolOptions.builder().maxMessagesPerConnection(1).build())
-                    .session(SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build())
-                    .build();
-            LoopResources loops = LoopResources.create("place-test", 1, true);
-            SafeListener listener = new SafeListener(options.eventListener());
-            SessionPools pools = new SessionPools(options, loops, listener, null);
-            try {
-                Sender sender = new Sender(options, pools, listener);
-                AdaptivePacing pacing = sender.pacing();
-                String site = pacing.site("127.0.0.1", server.port());
-                List<Integer> held = new ArrayList<>();
-                for (int i = 0; i < MESSAGES; i++) { // the first on a site pacing does not know yet, then known
-                    SendReport report = sender.send(ENVELOPE, BODY, null)
-                            .doOnNext(r -> held.add(pacing.inUse(site)))
-                            .block(WAIT);
-                    assertThat(report.outcome()).as(server.transcript()).isEqualTo(SendReport.Outcome.DELIVERED);
-                }
-                assertThat(held).as("places the site held as each report arrived").containsOnly(0).hasSize(MESSAGES);
-                assertThat(pacing.inUse(site)).isZero();
-            } finally {
-                pools.disposeLater().block(WAIT);
-                loops.disposeLater(Duration.ZERO, WAIT).block(WAIT);
-            }
+            withSender(server, b -> b.pool(PoolOptions.builder().maxMessagesPerConnection(1).build()),
+                    (sender, pacing, site) -> {
+                        List<Integer> held = new ArrayList<>();
+                        for (int i = 0; i < MESSAGES; i++) { // the first on a site pacing does not know yet
+                            SendReport report = sender.send(ENVELOPE, BODY, null)
+                                    .doOnNext(r -> held.add(pacing.inUse(site)))
+                                    .block(WAIT);
+                            assertThat(report.outcome()).as(server.transcript())
+                                    .isEqualTo(SendReport.Outcome.DELIVERED);
+                        }
+                        assertThat(held).as("places the site held as each report arrived").containsOnly(0)
+                                .hasSize(MESSAGES);
+                        assertThat(pacing.inUse(site)).isZero();
+                    });
         }
     }
 
@@ -88,32 +114,11 @@ class PacingPlaceTest {
      */
     @Test
     void aSendWaitsForAPlaceBoundedAndACancelledWaitTakesNone() throws Exception {
-        Script script = Script.create()
-                .send("220 mx.test ESMTP")
-                .expect("EHLO client.test").send("250-mx.test", "250 PIPELINING")
-                .expect("MAIL FROM:<a@b.test>").send("250 ok")
-                .expect("RCPT TO:<x@c.test>").send("250 2.1.5 ok")
-                .expect("DATA").delay(Duration.ofSeconds(1)).send("354 go")
-                .expectData().send("250 2.0.0 queued")
-                .expect("MAIL FROM:<a@b.test>").send("250 ok")
-                .expect("RCPT TO:<x@c.test>").send("250 2.1.5 ok")
-                .expect("DATA").send("354 go")
-                .expectData().send("250 2.0.0 queued")
+        Script script = transaction(transaction(greeting(), Duration.ofSeconds(1)), Duration.ZERO)
                 .expect("QUIT").send("221 bye").close();
         try (ScriptedSmtpServer server = ScriptedSmtpServer.start(script)) {
-            SmtpClientOptions options = SmtpClientOptions.builder()
-                    .relay("127.0.0.1", server.port())
-                    .pool(PoolOptions.builder().pendingAcquireTimeout(Duration.ofMillis(200)).build())
-                    .pacing(Pacing.builder().initial(1).build())
-                    .session(SmtpSessionOptions.builder().heloName("client.test").tls(TlsPolicy.NONE).build())
-                    .build();
-            LoopResources loops = LoopResources.create("place-test", 1, true);
-            SafeListener listener = new SafeListener(options.eventListener());
-            SessionPools pools = new SessionPools(options, loops, listener, null);
-            try {
-                Sender sender = new Sender(options, pools, listener);
-                AdaptivePacing pacing = sender.pacing();
-                String site = pacing.site("127.0.0.1", server.port());
+            withSender(server, b -> b.pool(PoolOptions.builder().pendingAcquireTimeout(Duration.ofMillis(200)).build())
+                    .pacing(Pacing.builder().initial(1).build()), (sender, pacing, site) -> {
                 CompletableFuture<SendReport> first = sender.send(ENVELOPE, BODY, null).toFuture();
                 for (int i = 0; i < 100 && pacing.inUse(site) == 0; i++) { // at most 1 s
                     Thread.sleep(10);
@@ -136,10 +141,7 @@ class PacingPlaceTest {
                         .as(server.transcript()).isEqualTo(SendReport.Outcome.DELIVERED);
                 assertThat(pacing.inUse(site)).as("places held at the end").isZero();
                 assertThat(server.connectionCount()).as("one connection for both messages").isEqualTo(1);
-            } finally {
-                pools.disposeLater().block(WAIT);
-                loops.disposeLater(Duration.ZERO, WAIT).block(WAIT);
-            }
+            });
         }
     }
 }
